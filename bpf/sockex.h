@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The counter layout shared by the BPF filter (sockex.bpf.c) and user space
+ * (src/kernel/layout.ts mirrors these numbers; test/unit/layout.test.ts
+ * checks that the two agree, so change them together).
+ */
+#ifndef SOCKEX_H
+#define SOCKEX_H
+
+/* Directions: tx is what the interface sends (PACKET_OUTGOING), rx is
+ * everything else the socket sees (host, broadcast, multicast, other host). */
+#define SOCKEX_DIR_TX 0
+#define SOCKEX_DIR_RX 1
+#define SOCKEX_DIRECTIONS 2
+
+/* IP families that get one slot per IP protocol number (0..255). */
+#define SOCKEX_FAMILY_IPV4 0
+#define SOCKEX_FAMILY_IPV6 1
+#define SOCKEX_IP_FAMILIES 2
+#define SOCKEX_IP_PROTOCOLS 256
+
+/* ip_counters index = (direction * SOCKEX_IP_FAMILIES + family) * 256 + protocol.
+ * The two slots after the IP slots count non-IP frames (one per direction)
+ * that found other_counters full, so no frame is ever left uncounted. */
+#define SOCKEX_IP_SLOTS (SOCKEX_DIRECTIONS * SOCKEX_IP_FAMILIES * SOCKEX_IP_PROTOCOLS)
+#define SOCKEX_OVERFLOW_SLOT(dir) (SOCKEX_IP_SLOTS + (dir))
+#define SOCKEX_ARRAY_SLOTS (SOCKEX_IP_SLOTS + SOCKEX_DIRECTIONS)
+
+/* How many distinct (EtherType, direction) pairs other_counters holds. */
+#define SOCKEX_OTHER_MAX 1024
+
+/* How many IPv6 extension headers the filter steps over before it gives up
+ * and counts the frame under the extension header it stopped at. */
+#define SOCKEX_IPV6_MAX_EXT 8
+
+/* VLAN tags still inside the frame (not offloaded) that the filter steps over. */
+#define SOCKEX_MAX_VLAN_TAGS 2
+
+/* One counter, per CPU in the kernel; user space sums the CPUs. */
+struct sockex_counter {
+	__u64 bytes;
+	__u64 packets;
+};
+
+/* Key of other_counters: frames that are not IPv4/IPv6, or whose IP header
+ * could not be read (then the EtherType is 0x0800 or 0x86DD). */
+struct sockex_other_key {
+	__u16 ethertype; /* host byte order */
+	__u8 direction;
+	__u8 pad;
+};
+
+#endif /* SOCKEX_H */

@@ -1,0 +1,131 @@
+/**
+ * Every error sockex expects carries a stable code, an exit status and a
+ * message that says what to do. Only main.ts turns them into output.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  permission: 3,
+  interface: 4,
+  object: 5,
+  verifier: 6,
+  libbpf: 7,
+  metrics: 8,
+  io: 9,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export type ErrorCode =
+  | 'usage'
+  | 'permission'
+  | 'no-such-interface'
+  | 'interface-lost'
+  | 'object-missing'
+  | 'object-invalid'
+  | 'verifier-rejected'
+  | 'libbpf-missing'
+  | 'libbpf-too-old'
+  | 'metrics-address'
+  | 'syscall';
+
+const exitCodes: Record<ErrorCode, ExitCode> = {
+  usage: ExitCode.usage,
+  permission: ExitCode.permission,
+  'no-such-interface': ExitCode.interface,
+  'interface-lost': ExitCode.interface,
+  'object-missing': ExitCode.object,
+  'object-invalid': ExitCode.object,
+  'verifier-rejected': ExitCode.verifier,
+  'libbpf-missing': ExitCode.libbpf,
+  'libbpf-too-old': ExitCode.libbpf,
+  'metrics-address': ExitCode.metrics,
+  syscall: ExitCode.io,
+};
+
+export class SockexError extends Error {
+  readonly code: ErrorCode;
+  /** Longer detail (e.g. the verifier log), shown with --verbose only. */
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message: string, detail?: string) {
+    super(message);
+    this.name = 'SockexError';
+    this.code = code;
+    this.detail = detail;
+  }
+
+  get exitCode(): ExitCode {
+    return exitCodes[this.code];
+  }
+}
+
+/** A failed system call: which call, the errno, and what to do about it. */
+export class SyscallError extends SockexError {
+  readonly syscall: string;
+  readonly errno: number;
+
+  constructor(code: ErrorCode, syscall: string, errno: number, message: string) {
+    super(code, message);
+    this.name = 'SyscallError';
+    this.syscall = syscall;
+    this.errno = errno;
+  }
+}
+
+/** The kernel's verifier refused the filter; keeps the whole log. */
+export class VerifierError extends SockexError {
+  readonly log: string;
+
+  constructor(program: string, errno: number, log: string, shownLines = 4) {
+    const lines = log.split('\n').filter((line) => line.trim() !== '');
+    const tail = lines.slice(-shownLines);
+    const omitted = lines.length - tail.length;
+    const summary = tail.length > 0 ? `: ${tail.join(' | ')}` : '';
+    const more = omitted > 0 ? ` (${omitted} earlier log lines omitted; run with --verbose to see them)` : '';
+    super(
+      'verifier-rejected',
+      `the kernel verifier rejected program ${program} (${errnoName(errno)})${summary}${more}`,
+      log,
+    );
+    this.name = 'VerifierError';
+    this.log = log;
+  }
+}
+
+const errnoNames: Record<number, string> = {
+  1: 'EPERM',
+  2: 'ENOENT',
+  5: 'EIO',
+  7: 'E2BIG',
+  9: 'EBADF',
+  12: 'ENOMEM',
+  13: 'EACCES',
+  14: 'EFAULT',
+  16: 'EBUSY',
+  19: 'ENODEV',
+  22: 'EINVAL',
+  24: 'EMFILE',
+  28: 'ENOSPC',
+  93: 'EPROTONOSUPPORT',
+  95: 'EOPNOTSUPP',
+  97: 'EAFNOSUPPORT',
+  98: 'EADDRINUSE',
+  99: 'EADDRNOTAVAIL',
+  100: 'ENETDOWN',
+  524: 'ENOTSUPP',
+  4007: 'LIBBPF_ERRNO__PROG2BIG',
+};
+
+export function errnoName(errno: number): string {
+  return errnoNames[Math.abs(errno)] ?? `errno ${Math.abs(errno)}`;
+}
+
+export function isPermissionErrno(errno: number): boolean {
+  const e = Math.abs(errno);
+  return e === 1 || e === 13;
+}
+
+export const PERMISSION_HINT =
+  'run it as root (sudo sockex ...), or give it CAP_BPF and CAP_NET_RAW (see "Privileges" in the README)';

@@ -1,0 +1,93 @@
+/**
+ * A compiled BPF object (bpf/build/*.bpf.o) opened and loaded with libbpf:
+ * one program and the map file descriptors user space reads.
+ */
+import { existsSync } from 'node:fs';
+import { PERMISSION_HINT, SockexError, VerifierError, errnoName, isPermissionErrno } from '../errors.js';
+import { captureLibbpfLog, takeLibbpfMessages } from './libbpf-log.js';
+import { loadNative, type Native } from './native.js';
+
+/** Room for the verifier's log; the kernel writes it only when a load fails. */
+const VERIFIER_LOG_SIZE = 1 << 20;
+
+export interface LoadedObject {
+  readonly programFd: number;
+  mapFd(name: string): number;
+  /** Unloads the object (the program stays while a socket holds it). Safe to call twice. */
+  close(): void;
+}
+
+export function loadObject(path: string, programName: string, native: Native = loadNative()): LoadedObject {
+  const { koffi, libbpf } = native;
+  if (!existsSync(path)) {
+    throw new SockexError(
+      'object-missing',
+      `compiled filter ${path} not found: build it with "npm run build" (needs clang), or reinstall the sockex package`,
+    );
+  }
+  captureLibbpfLog(native);
+  takeLibbpfMessages();
+
+  // Open: parse the ELF and its BTF, nothing reaches the kernel yet.
+  const obj = libbpf.openFile(path, null);
+  if (!obj) {
+    const errno = native.errno();
+    throw new SockexError(
+      'object-invalid',
+      `cannot open ${path} (${errnoName(errno)}${lastWarning()}): it is truncated or not a BPF object; rebuild it with "npm run build"`,
+    );
+  }
+  let logBuffer: unknown;
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    libbpf.close(obj);
+    if (logBuffer) koffi.free(logBuffer);
+  };
+
+  try {
+    const prog = libbpf.findProgram(obj, programName);
+    if (!prog) {
+      throw new SockexError('object-invalid', `${path} has no program named ${programName}: rebuild it with "npm run build"`);
+    }
+    logBuffer = koffi.alloc('char', VERIFIER_LOG_SIZE);
+    libbpf.setLogBuf(prog, logBuffer, VERIFIER_LOG_SIZE);
+
+    // Load: create the maps, then hand the program to the verifier and the JIT.
+    const err = libbpf.load(obj);
+    if (err < 0) {
+      const log = (koffi.decode(logBuffer, 'char', -1) as string).trim();
+      if (log !== '') throw new VerifierError(programName, err, log);
+      if (isPermissionErrno(err)) {
+        throw new SockexError('permission', `not allowed to load BPF programs (${errnoName(err)}): ${PERMISSION_HINT}`);
+      }
+      throw new SockexError(
+        'object-invalid',
+        `libbpf could not load ${path} (${errnoName(err)}${lastWarning()}); run with --verbose for libbpf's log`,
+        takeLibbpfMessages()
+          .map((m) => m.text)
+          .join('\n'),
+      );
+    }
+    const programFd = libbpf.programFd(prog);
+    return {
+      programFd,
+      mapFd(name: string): number {
+        const fd = libbpf.mapFdByName(obj, name);
+        if (fd < 0) throw new SockexError('object-invalid', `${path} has no map named ${name}: rebuild it with "npm run build"`);
+        return fd;
+      },
+      close,
+    };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+function lastWarning(): string {
+  const warnings = takeLibbpfMessages().filter((m) => m.level === 'warn');
+  const last = warnings[warnings.length - 1];
+  return last ? `; libbpf: ${last.text.replace(/^libbpf:\s*/, '')}` : '';
+}

@@ -1,0 +1,127 @@
+/**
+ * The two native libraries sockex calls through koffi (an FFI with prebuilt
+ * binaries inside its npm package, so installing sockex compiles nothing):
+ * the system's libbpf.so.1, the kernel's reference loader, and libc for the
+ * AF_PACKET socket calls. Bound once, on first use.
+ */
+import { createRequire } from 'node:module';
+import { SockexError } from '../errors.js';
+
+// koffi ships as CommonJS; createRequire keeps its load synchronous and cheap.
+const require = createRequire(import.meta.url);
+type Koffi = typeof import('koffi');
+
+export interface Libbpf {
+  majorVersion(): number;
+  minorVersion(): number;
+  setPrint(callback: unknown): unknown;
+  openFile(path: string, opts: null): unknown;
+  load(obj: unknown): number;
+  close(obj: unknown): void;
+  findProgram(obj: unknown, name: string): unknown;
+  programFd(prog: unknown): number;
+  setLogBuf(prog: unknown, buf: unknown, size: number): number;
+  mapFdByName(obj: unknown, name: string): number;
+  numPossibleCpus(): number;
+  mapLookupBatch(
+    fd: number,
+    inBatch: Buffer | null,
+    outBatch: Buffer,
+    keys: Buffer,
+    values: Buffer,
+    count: Buffer,
+    opts: null,
+  ): number;
+  mapLookupElem(fd: number, key: Buffer, value: Buffer): number;
+  mapGetNextKey(fd: number, key: Buffer | null, next: Buffer): number;
+  progTestRun(fd: number, opts: Buffer): number;
+}
+
+export interface Libc {
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, addr: Buffer, len: number): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
+  close(fd: number): number;
+  ifNameToIndex(name: string): number;
+  vsnprintf(buf: Buffer, size: number, fmt: unknown, args: unknown): number;
+  setresuid(r: number, e: number, s: number): number;
+  setresgid(r: number, e: number, s: number): number;
+  setgroups(size: number, list: Buffer | null): number;
+}
+
+export interface Native {
+  koffi: Koffi;
+  libbpf: Libbpf;
+  libc: Libc;
+  /** errno of the last native call on this thread. */
+  errno(): number;
+}
+
+/** The oldest libbpf whose API sockex relies on (bpf_program__set_log_buf). */
+export const MIN_LIBBPF = { major: 1, minor: 0 } as const;
+
+let native: Native | undefined;
+
+export function loadNative(): Native {
+  if (native) return native;
+  let koffi: Koffi;
+  try {
+    koffi = require('koffi') as Koffi;
+  } catch (err) {
+    throw new SockexError(
+      'libbpf-missing',
+      `cannot load koffi, the FFI sockex uses (${(err as Error).message.split('\n')[0]}): reinstall sockex with npm`,
+    );
+  }
+  let bpf: ReturnType<Koffi['load']>;
+  try {
+    bpf = koffi.load('libbpf.so.1');
+  } catch {
+    throw new SockexError(
+      'libbpf-missing',
+      'libbpf.so.1 not found: install it (Debian/Ubuntu: apt-get install libbpf1; Fedora: dnf install libbpf)',
+    );
+  }
+  const c = koffi.load('libc.so.6');
+
+  const libbpf: Libbpf = {
+    majorVersion: bpf.func('uint32_t libbpf_major_version(void)'),
+    minorVersion: bpf.func('uint32_t libbpf_minor_version(void)'),
+    setPrint: bpf.func('void *libbpf_set_print(void *fn)'),
+    openFile: bpf.func('void *bpf_object__open_file(const char *path, const void *opts)'),
+    load: bpf.func('int bpf_object__load(void *obj)'),
+    close: bpf.func('void bpf_object__close(void *obj)'),
+    findProgram: bpf.func('void *bpf_object__find_program_by_name(const void *obj, const char *name)'),
+    programFd: bpf.func('int bpf_program__fd(const void *prog)'),
+    setLogBuf: bpf.func('int bpf_program__set_log_buf(void *prog, void *buf, size_t size)'),
+    mapFdByName: bpf.func('int bpf_object__find_map_fd_by_name(const void *obj, const char *name)'),
+    numPossibleCpus: bpf.func('int libbpf_num_possible_cpus(void)'),
+    mapLookupBatch: bpf.func(
+      'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, uint32_t *count, const void *opts)',
+    ),
+    mapLookupElem: bpf.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
+    mapGetNextKey: bpf.func('int bpf_map_get_next_key(int fd, const void *key, void *next_key)'),
+    progTestRun: bpf.func('int bpf_prog_test_run_opts(int prog_fd, void *opts)'),
+  };
+  const libc: Libc = {
+    socket: c.func('int socket(int domain, int type, int protocol)'),
+    bind: c.func('int bind(int fd, const void *addr, uint32_t len)'),
+    setsockopt: c.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
+    close: c.func('int close(int fd)'),
+    ifNameToIndex: c.func('uint32_t if_nametoindex(const char *name)'),
+    vsnprintf: c.func('int vsnprintf(void *buf, size_t size, const char *fmt, void *args)'),
+    setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
+    setresgid: c.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
+    setgroups: c.func('int setgroups(size_t size, const void *list)'),
+  };
+
+  const version = { major: libbpf.majorVersion(), minor: libbpf.minorVersion() };
+  if (version.major < MIN_LIBBPF.major || (version.major === MIN_LIBBPF.major && version.minor < MIN_LIBBPF.minor)) {
+    throw new SockexError(
+      'libbpf-too-old',
+      `libbpf ${version.major}.${version.minor} is too old: sockex needs ${MIN_LIBBPF.major}.${MIN_LIBBPF.minor} or newer (Debian 12, Ubuntu 22.04 and later ship it)`,
+    );
+  }
+  native = { koffi, libbpf, libc, errno: () => koffi.errno() };
+  return native;
+}

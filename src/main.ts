@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+/**
+ * The one place that wires it together: kernel filters -> sampler ->
+ * snapshots -> renderers, plus signals and exit codes. Errors become one line
+ * on stderr here and nowhere else.
+ */
+import { parseCli, type Options } from './cli.js';
+import { startDemoPing, type DemoPing } from './demo.js';
+import { ExitCode, SockexError } from './errors.js';
+import { attachFilter, type AttachedFilter } from './kernel/filter.js';
+import { captureLibbpfLog } from './kernel/libbpf-log.js';
+import { loadNative } from './kernel/native.js';
+import { Sampler } from './model/sampler.js';
+import type { Snapshot } from './model/snapshot.js';
+import { startTicker, type Ticker } from './model/ticker.js';
+import { renderJson } from './render/json.js';
+import { renderLines } from './render/lines.js';
+import type { Renderer, RunStatus } from './render/renderer.js';
+import { streamRenderer } from './render/stream.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let verbose = argv.includes('-v') || argv.includes('--verbose');
+  try {
+    const options = await parseCli(argv);
+    if (!options) return ExitCode.ok;
+    verbose = options.verbose;
+    return await run(options);
+  } catch (err) {
+    return reportError(err, verbose);
+  }
+}
+
+async function run(options: Options): Promise<number> {
+  const native = loadNative();
+  if (options.verbose) captureLibbpfLog(native, (m) => process.stderr.write(`libbpf: ${m.text}\n`));
+
+  // Attach one filter per interface; if one fails, detach the ones before it.
+  const filters: AttachedFilter[] = [];
+  const closeFilters = (): void => {
+    for (const filter of filters.splice(0).reverse()) filter.close();
+  };
+  try {
+    for (const name of options.interfaces) filters.push(attachFilter(name, { objectPath: options.objectPath, native }));
+  } catch (err) {
+    closeFilters();
+    throw err;
+  }
+
+  const sampler = new Sampler(options.interfaces);
+  const status: RunStatus = { interval: options.interval, demo: undefined };
+  const renderer = createRenderer(options);
+  const readAll = (): Snapshot => sampler.sample(filters.flatMap((f) => f.read()));
+  let last: Snapshot | undefined;
+  const show = (snapshot: Snapshot): void => {
+    last = snapshot;
+    renderer.render(snapshot, status);
+  };
+
+  return await new Promise<number>((resolve) => {
+    let ticker: Ticker | undefined;
+    let demo: DemoPing | undefined;
+    let stopped = false;
+    let samples = 0;
+
+    const stop = (code: number, finalSample: boolean): void => {
+      if (stopped) return;
+      stopped = true;
+      ticker?.stop();
+      demo?.kill();
+      try {
+        // A last reading, so what ends on screen or in a pipe is the final count.
+        if (finalSample && filters.length > 0 && (last === undefined || sampler.elapsedSince(last) > 0.05)) show(readAll());
+      } catch (err) {
+        code = reportError(err, options.verbose);
+      }
+      closeFilters();
+      renderer.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
+      resolve(code);
+    };
+
+    const onSignal = (): void => {
+      if (stopped) {
+        // A second Ctrl-C while stopping: leave now; closing the fds detaches.
+        process.exit(ExitCode.internal);
+      }
+      stop(ExitCode.ok, true);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      // The reader went away (sockex | head -1): nothing more to say.
+      if (err.code === 'EPIPE') stop(ExitCode.ok, false);
+    });
+
+    if (!options.quiet && !options.json) {
+      process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}; Ctrl-C to stop\n`);
+    } else if (!options.quiet) {
+      process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}\n`);
+    }
+
+    const tick = (): void => {
+      try {
+        show(readAll());
+      } catch (err) {
+        stop(reportError(err, options.verbose), false);
+        return;
+      }
+      samples += 1;
+      if (options.count !== undefined && samples >= options.count) stop(ExitCode.ok, false);
+    };
+    ticker = startTicker(options.interval * 1000, tick);
+
+    if (options.command === 'demo') {
+      startDemoPing(() => undefined).then(
+        (ping) => {
+          demo = ping;
+          status.demo = ping.status;
+          void ping.done.then(() => stop(ExitCode.ok, true));
+        },
+        (err) => stop(reportError(err, options.verbose), false),
+      );
+    }
+  });
+}
+
+function createRenderer(options: Options): Renderer {
+  if (options.json) return streamRenderer(renderJson, process.stdout);
+  return streamRenderer(renderLines, process.stdout);
+}
+
+function reportError(err: unknown, verbose: boolean): number {
+  if (err instanceof SockexError) {
+    process.stderr.write(`sockex: ${err.message}\n`);
+    if (verbose && err.detail) process.stderr.write(`${err.detail}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`sockex: unexpected error: ${message.split('\n')[0]} (run with --verbose for details)\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return ExitCode.internal;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Timers and stdin listeners of libraries must not keep a finished run alive.
+    setImmediate(() => process.exit(code));
+  },
+  (err: unknown) => {
+    process.exitCode = reportError(err, true);
+  },
+);

@@ -1,0 +1,43 @@
+/**
+ * The vocabulary every layer shares: what one counter is keyed by.
+ */
+
+/** tx: frames the interface sends (PACKET_OUTGOING); rx: everything else the socket sees. */
+export type Direction = 'tx' | 'rx';
+/** ipv4/ipv6: protocol is the IP protocol number; other: protocol is the EtherType. */
+export type Family = 'ipv4' | 'ipv6' | 'other';
+
+export const DIRECTIONS: readonly Direction[] = ['tx', 'rx'];
+
+/**
+ * Non-IP frames that arrived while the kernel's EtherType table was full are
+ * counted under this protocol number (outside the 16-bit EtherType range).
+ */
+export const OVERFLOW_PROTOCOL = 0x10000;
+
+/** One cumulative counter as read from the kernel, before naming or rates. */
+export interface Reading {
+  readonly interface: string;
+  readonly direction: Direction;
+  readonly family: Family;
+  readonly protocol: number;
+  readonly bytes: bigint;
+  readonly packets: bigint;
+}
+
+export function counterId(c: Pick<Reading, 'interface' | 'direction' | 'family' | 'protocol'>): string {
+  return `${c.interface}\0${c.direction}\0${c.family}\0${c.protocol}`;
+}
+
+/** A stable order: interface, direction (tx first), family, protocol. */
+export function compareCounters(
+  a: Pick<Reading, 'interface' | 'direction' | 'family' | 'protocol'>,
+  b: Pick<Reading, 'interface' | 'direction' | 'family' | 'protocol'>,
+): number {
+  if (a.interface !== b.interface) return a.interface < b.interface ? -1 : 1;
+  if (a.direction !== b.direction) return a.direction === 'tx' ? -1 : 1;
+  if (a.family !== b.family) return familyOrder[a.family] - familyOrder[b.family];
+  return a.protocol - b.protocol;
+}
+
+const familyOrder: Record<Family, number> = { ipv4: 0, ipv6: 1, other: 2 };

@@ -1,0 +1,185 @@
+/**
+ * End-to-end test harness: a fresh network namespace per test, the real CLI
+ * run inside it, and real traffic. Nothing here is mocked.
+ *
+ * Not root: tests skip and say why; with CI=true they fail instead, so CI can
+ * never pass without having loaded the filter for real.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const CLI = `${ROOT}dist/src/main.js`;
+export const TOOLS = `${ROOT}dist/test/e2e/tools/`;
+
+const isRoot = process.getuid?.() === 0;
+
+/** Call first in every end-to-end test: false means the test was skipped. */
+export function requireRoot(t: TestContext): boolean {
+  if (isRoot) return true;
+  if (process.env.CI === 'true') throw new Error('end-to-end tests must run as root in CI (they load a real BPF filter)');
+  t.skip('needs root: end-to-end tests load a real BPF filter (run sudo npm test)');
+  return false;
+}
+
+let nsCounter = 0;
+
+export class NetNs {
+  readonly name: string;
+  private deleted = false;
+
+  private constructor(name: string) {
+    this.name = name;
+  }
+
+  /** A new namespace with lo up; deleted when the test ends. */
+  static create(t: TestContext, label = 't'): NetNs {
+    const name = `sockex-${label}-${process.pid}-${++nsCounter}`;
+    run('ip', ['netns', 'add', name]);
+    const ns = new NetNs(name);
+    t.after(() => ns.delete());
+    ns.exec('ip', ['link', 'set', 'lo', 'up']);
+    return ns;
+  }
+
+  /** Run a command in the namespace to completion; throws with its stderr on failure. */
+  exec(command: string, args: string[], timeoutMs = 30_000): string {
+    return run('ip', ['netns', 'exec', this.name, command, ...args], timeoutMs);
+  }
+
+  /** Start a command in the namespace in the background. */
+  spawn(command: string, args: string[]): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Run one of the compiled traffic tools (dist/test/e2e/tools/NAME.js) in the namespace. */
+  tool(name: string, args: string[]): string {
+    return this.exec(process.execPath, [`${TOOLS}${name}.js`, ...args]);
+  }
+
+  delete(): void {
+    if (this.deleted) return;
+    this.deleted = true;
+    spawnSync('ip', ['netns', 'delete', this.name]);
+  }
+}
+
+export function run(command: string, args: string[], timeoutMs = 30_000): string {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}
+
+export interface JsonCounter {
+  interface: string;
+  direction: 'tx' | 'rx';
+  family: 'ipv4' | 'ipv6' | 'other';
+  protocol: number;
+  name: string;
+  bytes: number;
+  packets: number;
+}
+
+export interface JsonSample {
+  time: string;
+  elapsed: number;
+  counters: JsonCounter[];
+}
+
+/** A running sockex process and what it printed. */
+export class RunningSockex {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  private readonly exited: Promise<number | null>;
+
+  constructor(child: ChildProcess) {
+    this.child = child;
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (d: string) => (this.stdout += d));
+    child.stderr?.on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  /** Wait until stderr says the filter is attached (or the process died). */
+  async attached(timeoutMs = 15_000): Promise<void> {
+    await waitFor(() => this.stderr.includes('sockex: counting on'), timeoutMs, () => `sockex did not attach: ${this.stderr}`, this.exited);
+  }
+
+  /** SIGTERM, then the exit code; sockex prints a final sample on the way out. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    this.child.kill(signal);
+    return this.exit();
+  }
+
+  exit(timeoutMs = 15_000): Promise<number | null> {
+    return Promise.race([
+      this.exited,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`sockex did not exit: ${this.stderr}`)), timeoutMs).unref()),
+    ]);
+  }
+
+  samples(): JsonSample[] {
+    return this.stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as JsonSample);
+  }
+
+  lastSample(): JsonSample {
+    const all = this.samples();
+    const last = all[all.length - 1];
+    if (!last) throw new Error(`sockex printed no sample; stderr: ${this.stderr}`);
+    return last;
+  }
+}
+
+/** Start the real CLI inside the namespace (JSON output unless args say otherwise). */
+export async function startSockex(ns: NetNs, args: string[] = ['--json', '--interval', '0.2']): Promise<RunningSockex> {
+  const sockex = new RunningSockex(ns.spawn(process.execPath, [CLI, ...args]));
+  await sockex.attached();
+  return sockex;
+}
+
+export async function waitFor(
+  condition: () => boolean,
+  timeoutMs: number,
+  message: () => string,
+  abort?: Promise<unknown>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let aborted = false;
+  void abort?.then(() => (aborted = true));
+  while (!condition()) {
+    if (aborted) {
+      // One more look: the process may have printed and exited in one go.
+      await new Promise((r) => setTimeout(r, 50));
+      if (condition()) return;
+      throw new Error(message());
+    }
+    if (Date.now() > deadline) throw new Error(message());
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Sum of one bucket across the sample (0 when absent). */
+export function counter(
+  sample: JsonSample,
+  want: { interface?: string; direction: 'tx' | 'rx'; family: 'ipv4' | 'ipv6' | 'other'; protocol: number },
+): { bytes: number; packets: number } {
+  let bytes = 0;
+  let packets = 0;
+  for (const c of sample.counters) {
+    if (want.interface !== undefined && c.interface !== want.interface) continue;
+    if (c.direction === want.direction && c.family === want.family && c.protocol === want.protocol) {
+      bytes += c.bytes;
+      packets += c.packets;
+    }
+  }
+  return { bytes, packets };
+}

@@ -1,0 +1,36 @@
+/**
+ * Test traffic: COUNT Ethernet frames of SIZE bytes with a given EtherType,
+ * sent with an AF_PACKET socket on an interface (no IP stack involved).
+ * Usage: node raw-frames.js IFACE ETHERTYPE COUNT SIZE
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const koffi = require('koffi') as typeof import('koffi');
+const libc = koffi.load('libc.so.6');
+const socket = libc.func('int socket(int, int, int)');
+const sendto = libc.func('long sendto(int, const void *, size_t, int, const void *, uint32_t)');
+const close = libc.func('int close(int)');
+
+const [iface = 'lo', ethertypeText = '0x88b5', countText = '1', sizeText = '60'] = process.argv.slice(2);
+const ethertype = Number(ethertypeText);
+const count = Number(countText);
+const size = Number(sizeText);
+const ifindex = Number(readFileSync(`/sys/class/net/${iface}/ifindex`, 'utf8'));
+
+const fd = socket(17 /* AF_PACKET */, 3 /* SOCK_RAW */, 0);
+if (fd < 0) throw new Error(`socket failed: errno ${koffi.errno()}`);
+const frame = Buffer.alloc(size, 0x63);
+frame.fill(0xff, 0, 6); // broadcast destination
+frame.set([0x02, 0, 0, 0, 0, 1], 6); // locally administered source
+frame.writeUInt16BE(ethertype, 12);
+const addr = Buffer.alloc(20);
+addr.writeUInt16LE(17, 0);
+addr.writeUInt16BE(ethertype, 2);
+addr.writeInt32LE(ifindex, 4);
+for (let i = 0; i < count; i++) {
+  if (Number(sendto(fd, frame, size, 0, addr, 20)) !== size) throw new Error(`sendto failed: errno ${koffi.errno()}`);
+}
+close(fd);
+console.log(JSON.stringify({ frames: count, bytes: count * size }));
