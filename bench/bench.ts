@@ -1,0 +1,107 @@
+/**
+ * npm run bench: measures, in one run, what sockex costs the machine it
+ * watches, beside the floor and the alternatives, and prints Markdown tables.
+ * Needs root (it loads BPF programs and creates network namespaces).
+ *
+ *   node dist/bench/bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE]
+ *
+ * --quick   fewer and shorter runs (about a minute), for a look, not for figures
+ * --only    run only these sections (1-2 filter cost and throughput, 3 user
+ *           space, 4 start-up, 5 exactness, 6 growth)
+ * --cli     benchmark another build's dist/src/main.js (e.g. before a change)
+ * --write   also write the results to FILE (a full run writes bench/RESULTS.md)
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { exactness } from './exactness.js';
+import { ROOT, deleteAllNamespaces } from './env.js';
+import { filterCost } from './filter-cost.js';
+import { growth } from './growth.js';
+import { startup } from './startup.js';
+import { userCost } from './user-cost.js';
+
+interface Args {
+  quick: boolean;
+  only: Set<number>;
+  cli: string;
+  write: string | undefined;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, only: new Set([1, 2, 3, 4, 5, 6]), cli: `${ROOT}dist/src/main.js`, write: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--only') args.only = new Set((argv[++i] ?? '').split(',').map(Number));
+    else if (arg === '--cli') args.cli = argv[++i] ?? args.cli;
+    else if (arg === '--write') args.write = argv[++i];
+    else {
+      process.stderr.write(`bench: unknown argument ${arg}; usage: bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE]\n`);
+      process.exit(2);
+    }
+  }
+  if (!args.quick && args.write === undefined && args.only.size === 6) args.write = `${ROOT}bench/RESULTS.md`;
+  return args;
+}
+
+function machine(): string {
+  const model = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${cpus().length} CPUs (nproc), ${model}; kernel ${release()}; Node ${process.version}`,
+    `- Load average at start: ${load} (other work on this machine adds noise; medians of alternating runs)`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('bench: run as root (sudo npm run bench): it loads BPF programs and creates network namespaces\n');
+    process.exit(1);
+  }
+  const args = parseArgs(process.argv.slice(2));
+  // The yardsticks (kernel sample's design, C flood) are built only for the benchmark.
+  execFileSync('make', ['-s', '-C', `${ROOT}bpf`, 'bench'], { stdio: 'inherit' });
+
+  const q = args.quick;
+  const started = Date.now();
+  const parts: string[] = [`## sockex benchmark${q ? ' (--quick: indicative only)' : ''}`, '', machine()];
+  const section = async (n: number[], make: () => Promise<string>): Promise<void> => {
+    if (!n.some((k) => args.only.has(k))) return;
+    const text = await make();
+    parts.push('', text);
+    process.stdout.write(`\n${text}\n`);
+  };
+  process.stdout.write(`${parts.join('\n')}\n`);
+
+  await section([1, 2], async () => (await filterCost({ rounds: q ? 2 : 5, seconds: q ? 1 : 2, cpu: 1 })).text);
+  await section([3], () => userCost({ cli: args.cli, windowSeconds: q ? 4 : 10 }));
+  await section([4], () => startup({ cli: args.cli, runs: q ? 10 : 15 }));
+  await section([5], () => exactness({ cli: args.cli, datagrams: q ? 500_000 : 2_000_000 }));
+  await section([6], () => growth({ samples: q ? 20 : 100 }));
+
+  const footer = `Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s.`;
+  parts.push('', footer, '');
+  process.stdout.write(`\n${footer}\n`);
+  if (args.write) {
+    writeFileSync(args.write, parts.join('\n'));
+    process.stdout.write(`bench: wrote ${args.write}\n`);
+  }
+}
+
+const cleanUp = (): void => {
+  deleteAllNamespaces();
+  process.exit(130);
+};
+process.on('SIGINT', cleanUp);
+process.on('SIGTERM', cleanUp);
+
+main().then(
+  () => deleteAllNamespaces(),
+  (err: unknown) => {
+    deleteAllNamespaces();
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,78 @@
+/**
+ * Section 4: start-up, from exec to the filter attached (sockex says
+ * "counting on" on stderr right after bind) and to the first sample on
+ * stdout, beside a Node process that loads nothing, in alternating runs.
+ */
+import { spawn } from 'node:child_process';
+import { fixed, max, median, min, table } from './stats.js';
+
+interface Timing {
+  attached: number;
+  firstSample: number;
+  exit: number;
+}
+
+/** Milliseconds from spawn to the first stderr/stdout marker and to exit. */
+function timeRun(args: string[]): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const timing: Timing = { attached: Number.NaN, firstSample: Number.NaN, exit: Number.NaN };
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (Number.isNaN(timing.attached) && stderr.includes('counting on')) timing.attached = performance.now() - start;
+    });
+    child.stdout.on('data', () => {
+      if (Number.isNaN(timing.firstSample)) timing.firstSample = performance.now() - start;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      timing.exit = performance.now() - start;
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.trim()}`));
+      else resolve(timing);
+    });
+  });
+}
+
+export async function startup(options: { cli: string; runs: number }): Promise<string> {
+  const bare: number[] = [];
+  const version: number[] = [];
+  const attached: number[] = [];
+  const first: number[] = [];
+  const exit: number[] = [];
+  // One untimed run of each, so the page cache holds every file.
+  await timeRun(['-e', '0']);
+  await timeRun([options.cli, '--interface', 'lo', '--count', '1', '--plain']);
+  for (let i = 0; i < options.runs; i++) {
+    bare.push((await timeRun(['-e', '0'])).exit);
+    version.push((await timeRun([options.cli, '--version'])).exit);
+    const t = await timeRun([options.cli, '--interface', 'lo', '--count', '1', '--plain']);
+    attached.push(t.attached);
+    first.push(t.firstSample);
+    exit.push(t.exit);
+  }
+  const base = median(bare);
+  const row = (what: string, values: number[]): string[] => [
+    what,
+    fixed(median(values), 1),
+    `${fixed(min(values), 1)}-${fixed(max(values), 1)}`,
+    `${fixed(median(values) / base, 2)}x`,
+  ];
+  return [
+    '### 4. Start-up',
+    '',
+    `${options.runs} alternating runs each, spawned from Node, milliseconds from spawn. sockex runs \`--interface lo --count 1 --plain\` (its first sample is taken at once, as the kernel sample does, then every interval).`,
+    '',
+    table(
+      ['run', 'median ms', 'range', 'vs node -e 0'],
+      [
+        row('node -e 0 (exit)', bare),
+        row('sockex --version (exit; yargs, no BPF)', version),
+        row('sockex: filter attached', attached),
+        row('sockex: first sample printed', first),
+        row('sockex --count 1: exit', exit),
+      ],
+    ),
+  ].join('\n');
+}
