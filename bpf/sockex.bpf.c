@@ -29,9 +29,9 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SOCKEX_ARRAY_SLOTS);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct sockex_counter);
+	__type(value, struct sockex_ip_table);
 } ip_counters SEC(".maps");
 
 struct {
@@ -43,11 +43,13 @@ struct {
 
 static __always_inline void count_slot(__u32 slot, __u32 len)
 {
-	struct sockex_counter *c = bpf_map_lookup_elem(&ip_counters, &slot);
+	__u32 zero = 0;
+	struct sockex_ip_table *table = bpf_map_lookup_elem(&ip_counters, &zero);
 
 	/* Per-CPU value: the filter runs with migration disabled, so a plain
 	 * add is exact and touches no cache line another CPU writes. */
-	if (c) {
+	if (table && slot < SOCKEX_ARRAY_SLOTS) {
+		struct sockex_counter *c = &table->slot[slot];
 		c->bytes += len;
 		c->packets += 1;
 	}

@@ -1,16 +1,20 @@
 /**
- * Reads the filter's two per-CPU maps with one batched lookup each, into
- * buffers allocated once, and sums the CPUs.
+ * Reads the filter's two per-CPU maps, one syscall each, into buffers
+ * allocated once, and sums the CPUs: ip_counters' single value (every IP slot
+ * of every CPU) with a plain lookup, other_counters with a batched lookup.
  */
 import { SyscallError, errnoName } from '../errors.js';
 import {
   ARRAY_SLOTS,
   COUNTER_SIZE,
+  IP_TABLE_SIZE,
   LAYOUT,
   OTHER_KEY_SIZE,
   decodeOtherKey,
   decodeSlot,
   sumPerCpu,
+  sumTableSlot,
+  tableSlotIsZero,
   type SlotKey,
   type Totals,
 } from './layout.js';
@@ -30,7 +34,10 @@ export interface CounterMaps {
 export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: number): CounterMaps {
   const cpus = native.libbpf.numPossibleCpus();
   if (cpus <= 0) throw new SyscallError('syscall', 'libbpf_num_possible_cpus', -cpus, `cannot count the CPUs (${errnoName(cpus)})`);
-  const ip = batchBuffers(ARRAY_SLOTS, 4, cpus);
+  const ipKey = Buffer.alloc(4); // the one key, 0
+  // One allocation seen two ways: bytes for libbpf, 32-bit words for the zero scan.
+  const ipWords = new Uint32Array((IP_TABLE_SIZE * cpus) / 4);
+  const ipValues = Buffer.from(ipWords.buffer);
   const other = batchBuffers(LAYOUT.SOCKEX_OTHER_MAX, OTHER_KEY_SIZE, cpus);
   const cost = { syscalls: 0, bytes: 0 };
 
@@ -55,10 +62,14 @@ export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: num
       cost.syscalls = 0;
       cost.bytes = 0;
       const out: SlotReading[] = [];
-      const ipCount = lookupAll(ipMapFd, ip, 'the IP counters');
-      for (let i = 0; i < ipCount; i++) {
-        const totals = sumPerCpu(ip.values, i, cpus);
-        if (totals) out.push({ ...decodeSlot(ip.keys.readUInt32LE(i * 4)), ...totals });
+      const err = native.libbpf.mapLookupElem(ipMapFd, ipKey, ipValues);
+      cost.syscalls += 1;
+      if (err < 0) throw new SyscallError('syscall', 'bpf_map_lookup_elem', -err, `cannot read the IP counters (${errnoName(err)})`);
+      cost.bytes += ipValues.length;
+      for (let slot = 0; slot < ARRAY_SLOTS; slot++) {
+        if (tableSlotIsZero(ipWords, slot, cpus)) continue;
+        const totals = sumTableSlot(ipValues, slot, cpus);
+        if (totals) out.push({ ...decodeSlot(slot), ...totals });
       }
       const otherCount = lookupAll(otherMapFd, other, 'the non-IP counters');
       for (let i = 0; i < otherCount; i++) {

@@ -23,6 +23,8 @@ export const IP_SLOTS = LAYOUT.SOCKEX_DIRECTIONS * LAYOUT.SOCKEX_IP_FAMILIES * L
 export const ARRAY_SLOTS = IP_SLOTS + LAYOUT.SOCKEX_DIRECTIONS;
 /** struct sockex_counter: two u64, so no padding between CPUs' values. */
 export const COUNTER_SIZE = 16;
+/** struct sockex_ip_table, the one value of ip_counters: all slots of one CPU (a multiple of 8, so CPUs follow unpadded). */
+export const IP_TABLE_SIZE = ARRAY_SLOTS * COUNTER_SIZE;
 /** struct sockex_other_key: u16 ethertype, u8 direction, u8 pad. */
 export const OTHER_KEY_SIZE = 4;
 
@@ -58,14 +60,41 @@ export interface Totals {
 /**
  * Sum one entry's per-CPU values. values holds entries one after another,
  * each as cpus consecutive {u64 bytes, u64 packets}, little-endian (the BPF
- * target's byte order on the hosts sockex supports). Returns undefined for an
- * entry that is zero on every CPU, the common case, without making BigInts.
+ * target's byte order on the hosts sockex supports), as a batched lookup of
+ * a per-CPU map returns them. Returns undefined for an entry that is zero on
+ * every CPU, the common case, without making BigInts.
  */
 export function sumPerCpu(values: Buffer, entry: number, cpus: number): Totals | undefined {
-  const start = entry * cpus * COUNTER_SIZE;
+  return sumStrided(values, entry * cpus * COUNTER_SIZE, cpus, COUNTER_SIZE);
+}
+
+/**
+ * Sum one slot of ip_counters' single value, as a plain lookup returns it:
+ * each CPU's whole table one after another, so a slot's CPUs lie one table
+ * apart.
+ */
+export function sumTableSlot(values: Buffer, slot: number, cpus: number): Totals | undefined {
+  return sumStrided(values, slot * COUNTER_SIZE, cpus, IP_TABLE_SIZE);
+}
+
+/**
+ * Whether a slot of ip_counters' value is zero on every CPU, read through a
+ * 32-bit view of the same memory: most slots are, and this scan is most of
+ * a sample's user-space work, so it avoids Buffer reads and BigInts.
+ */
+export function tableSlotIsZero(words: Uint32Array, slot: number, cpus: number): boolean {
+  const wordsPerTable = IP_TABLE_SIZE / 4;
+  for (let cpu = 0, i = slot * (COUNTER_SIZE / 4); cpu < cpus; cpu++, i += wordsPerTable) {
+    if ((words[i]! | words[i + 1]! | words[i + 2]! | words[i + 3]!) !== 0) return false;
+  }
+  return true;
+}
+
+/** The counter at start on the first CPU, the next CPU's stride bytes further. */
+function sumStrided(values: Buffer, start: number, cpus: number, stride: number): Totals | undefined {
   let nonZero = false;
-  for (let off = start; off < start + cpus * COUNTER_SIZE; off += 8) {
-    if (values.readUInt32LE(off) !== 0 || values.readUInt32LE(off + 4) !== 0) {
+  for (let cpu = 0, off = start; cpu < cpus; cpu++, off += stride) {
+    if (values.readUInt32LE(off) !== 0 || values.readUInt32LE(off + 4) !== 0 || values.readUInt32LE(off + 8) !== 0 || values.readUInt32LE(off + 12) !== 0) {
       nonZero = true;
       break;
     }
@@ -73,8 +102,7 @@ export function sumPerCpu(values: Buffer, entry: number, cpus: number): Totals |
   if (!nonZero) return undefined;
   let bytes = 0n;
   let packets = 0n;
-  for (let cpu = 0; cpu < cpus; cpu++) {
-    const off = start + cpu * COUNTER_SIZE;
+  for (let cpu = 0, off = start; cpu < cpus; cpu++, off += stride) {
     bytes += values.readBigUInt64LE(off);
     packets += values.readBigUInt64LE(off + 8);
   }
