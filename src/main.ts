@@ -112,9 +112,11 @@ async function run(options: Options): Promise<number> {
       samples += 1;
       if (options.count !== undefined && samples >= options.count) stop(ExitCode.ok, false);
     };
-    ticker = startTicker(options.interval * 1000, tick);
+    // The first sample at once (as the kernel sample prints before its first sleep), then one per interval.
+    tick();
+    if (!stopped) ticker = startTicker(options.interval * 1000, tick);
 
-    if (options.command === 'demo') {
+    if (options.command === 'demo' && !stopped) {
       startDemoPing(() => undefined).then(
         (ping) => {
           demo = ping;
