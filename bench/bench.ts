@@ -8,7 +8,8 @@
  * --quick   fewer and shorter runs (about a minute), for a look, not for figures
  * --only    run only these sections (1-2 filter cost and throughput, 3 user
  *           space, 4 start-up, 5 exactness, 6 growth)
- * --cli     benchmark another build's dist/src/main.js (e.g. before a change)
+ * --cli     benchmark another build's CLI (default: the package's bin, the
+ *           bundled dist/src/bin/sockex.js; start-up also times dist/src/main.js)
  * --write   also write the results to FILE (a full run writes bench/RESULTS.md)
  */
 import { execFileSync } from 'node:child_process';
@@ -29,7 +30,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: new Set([1, 2, 3, 4, 5, 6]), cli: `${ROOT}dist/src/main.js`, write: undefined };
+  const args: Args = { quick: false, only: new Set([1, 2, 3, 4, 5, 6]), cli: packageBin(), write: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') args.quick = true;
@@ -43,6 +44,12 @@ function parseArgs(argv: string[]): Args {
   }
   if (!args.quick && args.write === undefined && args.only.size === 6) args.write = `${ROOT}bench/RESULTS.md`;
   return args;
+}
+
+/** What users run: the package's bin. */
+function packageBin(): string {
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: Record<string, string> };
+  return `${ROOT}${pkg.bin.sockex ?? 'dist/src/main.js'}`;
 }
 
 function machine(): string {
@@ -66,7 +73,7 @@ async function main(): Promise<void> {
 
   const q = args.quick;
   const started = Date.now();
-  const parts: string[] = [`## sockex benchmark${q ? ' (--quick: indicative only)' : ''}`, '', machine()];
+  const parts: string[] = [`## sockex benchmark${q ? ' (--quick: indicative only)' : ''}`, '', machine(), `- CLI measured: ${args.cli.slice(ROOT.length)}`];
   const section = async (n: number[], make: () => Promise<string>): Promise<void> => {
     if (!n.some((k) => args.only.has(k))) return;
     const text = await make();
@@ -77,7 +84,10 @@ async function main(): Promise<void> {
 
   await section([1, 2], async () => (await filterCost({ rounds: q ? 2 : 5, seconds: q ? 1 : 2, cpu: 1 })).text);
   await section([3], () => userCost({ cli: args.cli, windowSeconds: q ? 4 : 10 }));
-  await section([4], () => startup({ cli: args.cli, runs: q ? 10 : 15 }));
+  const unbundled = `${ROOT}dist/src/main.js`;
+  const clis = [{ label: `sockex (${args.cli.slice(ROOT.length)})`, path: args.cli }];
+  if (args.cli !== unbundled) clis.push({ label: 'sockex (dist/src/main.js, not bundled)', path: unbundled });
+  await section([4], () => startup({ clis, runs: q ? 10 : 15 }));
   await section([5], () => exactness({ cli: args.cli, datagrams: q ? 500_000 : 2_000_000 }));
   await section([6], () => growth({ samples: q ? 20 : 100 }));
 

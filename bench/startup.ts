@@ -35,22 +35,23 @@ function timeRun(args: string[]): Promise<Timing> {
   });
 }
 
-export async function startup(options: { cli: string; runs: number }): Promise<string> {
+export async function startup(options: { clis: { label: string; path: string }[]; runs: number }): Promise<string> {
   const bare: number[] = [];
-  const version: number[] = [];
-  const attached: number[] = [];
-  const first: number[] = [];
-  const exit: number[] = [];
+  const results = options.clis.map(() => ({ version: [] as number[], attached: [] as number[], first: [] as number[], exit: [] as number[] }));
+  const count = (cli: string): string[] => [cli, '--interface', 'lo', '--count', '1', '--plain'];
   // One untimed run of each, so the page cache holds every file.
   await timeRun(['-e', '0']);
-  await timeRun([options.cli, '--interface', 'lo', '--count', '1', '--plain']);
+  for (const cli of options.clis) await timeRun(count(cli.path));
   for (let i = 0; i < options.runs; i++) {
     bare.push((await timeRun(['-e', '0'])).exit);
-    version.push((await timeRun([options.cli, '--version'])).exit);
-    const t = await timeRun([options.cli, '--interface', 'lo', '--count', '1', '--plain']);
-    attached.push(t.attached);
-    first.push(t.firstSample);
-    exit.push(t.exit);
+    for (const [k, cli] of options.clis.entries()) {
+      const r = results[k]!;
+      r.version.push((await timeRun([cli.path, '--version'])).exit);
+      const t = await timeRun(count(cli.path));
+      r.attached.push(t.attached);
+      r.first.push(t.firstSample);
+      r.exit.push(t.exit);
+    }
   }
   const base = median(bare);
   const row = (what: string, values: number[]): string[] => [
@@ -59,20 +60,21 @@ export async function startup(options: { cli: string; runs: number }): Promise<s
     `${fixed(min(values), 1)}-${fixed(max(values), 1)}`,
     `${fixed(median(values) / base, 2)}x`,
   ];
+  const rows = [row('node -e 0 (exit)', bare)];
+  for (const [k, cli] of options.clis.entries()) {
+    const r = results[k]!;
+    rows.push(
+      row(`${cli.label}: --version (exit; yargs, no BPF)`, r.version),
+      row(`${cli.label}: filter attached`, r.attached),
+      row(`${cli.label}: first sample printed`, r.first),
+      row(`${cli.label}: --count 1, exit`, r.exit),
+    );
+  }
   return [
     '### 4. Start-up',
     '',
-    `${options.runs} alternating runs each, spawned from Node, milliseconds from spawn. sockex runs \`--interface lo --count 1 --plain\` (its first sample is taken at once, as the kernel sample does, then every interval).`,
+    `${options.runs} alternating runs each, spawned from Node, milliseconds from spawn. sockex runs \`--interface lo --count 1 --plain\` (its first sample is taken at once, as the kernel sample does, then every interval). "filter attached" is when sockex says "counting on" on stderr, right after bind().`,
     '',
-    table(
-      ['run', 'median ms', 'range', 'vs node -e 0'],
-      [
-        row('node -e 0 (exit)', bare),
-        row('sockex --version (exit; yargs, no BPF)', version),
-        row('sockex: filter attached', attached),
-        row('sockex: first sample printed', first),
-        row('sockex --count 1: exit', exit),
-      ],
-    ),
+    table(['run', 'median ms', 'range', 'vs node -e 0'], rows),
   ].join('\n');
 }

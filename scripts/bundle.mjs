@@ -1,0 +1,48 @@
+// Bundles the CLI into one file, dist/src/bin/sockex.js (the package's bin).
+// Why: Node 20 has no compile cache, and yargs is some 15 ES modules that
+// Node resolves, reads and compiles one by one at every start; one file
+// starts about 40 ms sooner. koffi (a native addon) and blessed (which loads
+// its widgets and terminfo files by path) stay outside, loaded from
+// node_modules as before. dist/src/main.js, the same program unbundled,
+// stays what the tests run.
+import { build } from 'esbuild';
+
+// string-width builds Unicode tables when it is imported (an Intl.Segmenter
+// and an RGI_Emoji regular expression, about 30 ms), yet yargs only measures
+// text to lay out --help and usage errors. Each import of it gets a stand-in
+// that loads the real module, the copy that importer would have had, on
+// first use.
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
+      contents: `let width;
+export default function stringWidth(text, options) {
+  width ??= require(${JSON.stringify(args.path)}).default;
+  return width(text, options);
+}
+`,
+      loader: 'js',
+      resolveDir: '.',
+    }));
+  },
+};
+
+await build({
+  entryPoints: ['dist/src/main.js'],
+  outfile: 'dist/src/bin/sockex.js',
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['koffi', 'blessed'],
+  plugins: [lazyStringWidth],
+  logLevel: 'warning',
+});

@@ -1,0 +1,38 @@
+/**
+ * The package's bin is the bundled dist/src/bin/sockex.js (scripts/bundle.mjs);
+ * every other test runs dist/src/main.js. These check that the bundle is the
+ * same program: same answers to --version, --help and bad input, and real
+ * counting with the filter it loads from bpf/build/.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { CLI, NetNs, ROOT, RunningSockex, counter, requireRoot } from './harness.js';
+
+const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: { sockex: string } };
+const BIN = `${ROOT}${pkg.bin.sockex}`;
+
+function cli(path: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path, ...args], { encoding: 'utf8', timeout: 15_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('the bundled bin answers --version, --help and bad input exactly as dist/src/main.js does', () => {
+  assert.equal(pkg.bin.sockex, 'dist/src/bin/sockex.js');
+  for (const args of [['--version'], ['--help'], ['--interval', 'soon'], ['--bogus']]) {
+    assert.deepEqual(cli(BIN, args), cli(CLI, args), args.join(' '));
+  }
+  assert.match(cli(BIN, ['--help']).stdout, /--interface/);
+});
+
+test('the bundled bin loads the filter and counts exact UDP bytes', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'bundle');
+  const bundled = new RunningSockex(ns.spawn(process.execPath, [BIN, '--json', '--interval', '0.2']));
+  await bundled.attached();
+  ns.tool('udp', ['4', '100,200']);
+  await bundled.stop();
+  const tx = counter(bundled.lastSample(), { direction: 'tx', family: 'ipv4', protocol: 17 });
+  assert.deepEqual(tx, { bytes: 2 * (14 + 20 + 8) + 100 + 200, packets: 2 });
+});
