@@ -19,6 +19,7 @@ import { exactness } from './exactness.js';
 import { ROOT, deleteAllNamespaces } from './env.js';
 import { filterCost } from './filter-cost.js';
 import { growth } from './growth.js';
+import { goalsTable, type Goal, type SectionResult } from './stats.js';
 import { startup } from './startup.js';
 import { userCost } from './user-cost.js';
 
@@ -74,15 +75,17 @@ async function main(): Promise<void> {
   const q = args.quick;
   const started = Date.now();
   const parts: string[] = [`## sockex benchmark${q ? ' (--quick: indicative only)' : ''}`, '', machine(), `- CLI measured: ${args.cli.slice(ROOT.length)}`];
-  const section = async (n: number[], make: () => Promise<string>): Promise<void> => {
+  const goals: Goal[] = [];
+  const section = async (n: number[], make: () => Promise<SectionResult>): Promise<void> => {
     if (!n.some((k) => args.only.has(k))) return;
-    const text = await make();
-    parts.push('', text);
-    process.stdout.write(`\n${text}\n`);
+    const result = await make();
+    goals.push(...result.goals);
+    parts.push('', result.text);
+    process.stdout.write(`\n${result.text}\n`);
   };
   process.stdout.write(`${parts.join('\n')}\n`);
 
-  await section([1, 2], async () => (await filterCost({ rounds: q ? 2 : 5, seconds: q ? 1 : 2, cpu: 1 })).text);
+  await section([1, 2], () => filterCost({ rounds: q ? 2 : 7, seconds: q ? 1 : 2, cpu: 1 }));
   await section([3], () => userCost({ cli: args.cli, windowSeconds: q ? 4 : 10 }));
   const unbundled = `${ROOT}dist/src/main.js`;
   const clis = [{ label: `sockex (${args.cli.slice(ROOT.length)})`, path: args.cli }];
@@ -91,6 +94,10 @@ async function main(): Promise<void> {
   await section([5], () => exactness({ cli: args.cli, datagrams: q ? 500_000 : 2_000_000 }));
   await section([6], () => growth({ samples: q ? 20 : 100 }));
 
+  const summary = ['### Goals (issue 6)', '', goalsTable(goals)].join('\n');
+  process.stdout.write(`\n${summary}\n`);
+  // The verdicts first in the file, the tables they come from after.
+  parts.splice(4, 0, '', summary);
   const footer = `Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s.`;
   parts.push('', footer, '');
   process.stdout.write(`\n${footer}\n`);

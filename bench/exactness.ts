@@ -5,7 +5,7 @@
  * beside it and says how many it dropped.
  */
 import { Child, FLOOD_PORT, FRAME_BYTES, NetNs, PAYLOAD, flood, sleep } from './env.js';
-import { count, percent, table } from './stats.js';
+import { count, percent, table, type SectionResult } from './stats.js';
 
 interface JsonCounter {
   direction: string;
@@ -15,7 +15,7 @@ interface JsonCounter {
   packets: number;
 }
 
-export async function exactness(options: { cli: string; datagrams: number }): Promise<string> {
+export async function exactness(options: { cli: string; datagrams: number }): Promise<SectionResult> {
   const ns = new NetNs('exact');
   const sockex = new Child(ns.spawn(process.execPath, [options.cli, '--interface', 'lo', '--interval', '1', '--json']));
   const tcpdump = new Child(ns.spawn('tcpdump', ['-i', 'lo', '-n', '-w', '/dev/null', 'udp', 'and', 'port', String(FLOOD_PORT)]));
@@ -40,7 +40,11 @@ export async function exactness(options: { cli: string; datagrams: number }): Pr
     const bytes = sent * FRAME_BYTES;
     const verdict = (got: number | undefined, want: number): string =>
       got === want ? 'exact' : `OFF by ${count((got ?? 0) - want)}`;
-    return [
+    const exact = tx?.packets === sent && rx?.packets === sent && tx?.bytes === bytes && rx?.bytes === bytes;
+    const goals = [
+      { goal: `exact counts under the flood (${count(sent)} datagrams)`, measured: exact ? 'exact, both ways' : 'NOT exact', met: exact },
+    ];
+    const text = [
       '### 5. Exactness under load',
       '',
       `${count(sent)} UDP datagrams (${PAYLOAD}-byte payload, ${FRAME_BYTES}-byte frames on lo) sent by the C flood in ${result.seconds.toFixed(2)} s (${count(result.pps)} pps), sockex (the real CLI, --json) and tcpdump attached at once.`,
@@ -58,6 +62,7 @@ export async function exactness(options: { cli: string; datagrams: number }): Pr
         ],
       ),
     ].join('\n');
+    return { text, goals };
   } finally {
     await sockex.stop('SIGKILL').catch(() => undefined);
     await tcpdump.stop('SIGKILL').catch(() => undefined);

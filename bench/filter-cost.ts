@@ -6,8 +6,8 @@
  * machine spread over all of them alike; medians are reported.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { NetNs, attachInNs, flood, programStats, type FilterName } from './env.js';
-import { count, fixed, median, percent, table } from './stats.js';
+import { NetNs, PAYLOAD, attachInNs, flood, programStats, type FilterName } from './env.js';
+import { count, fixed, median, percent, table, type Goal } from './stats.js';
 
 const STATS_SYSCTL = '/proc/sys/kernel/bpf_stats_enabled';
 const LABELS: Record<FilterName | 'none', string> = {
@@ -28,6 +28,7 @@ export interface FilterCostResult {
   nsPerRun: Record<FilterName, number>;
   pps: Record<FilterName | 'none', number>;
   text: string;
+  goals: Goal[];
 }
 
 function rotate<T>(items: readonly T[], by: number): T[] {
@@ -109,7 +110,7 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
   const text = [
     `### 1. Filter cost per run (kernel.bpf_stats_enabled, run_time_ns / run_cnt)`,
     '',
-    `${options.rounds} alternating rounds of a ${options.seconds} s UDP flood (${'64'}-byte payload, sendmmsg, pinned to CPU ${options.cpu}) on lo in a fresh namespace.`,
+    `${options.rounds} alternating rounds of a ${options.seconds} s UDP flood (${PAYLOAD}-byte payload, sendmmsg, pinned to CPU ${options.cpu}) on lo in a fresh namespace.`,
     '',
     costTable,
     '',
@@ -119,5 +120,22 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
     '',
     ppsTable,
   ].join('\n');
-  return { nsPerRun, pps: ppsMedian, text };
+  const goals: Goal[] = [
+    {
+      goal: "filter ns/run <= the kernel sample's design",
+      measured: `${fixed(nsPerRun.sockex)} vs ${fixed(nsPerRun.sample)} ns`,
+      met: nsPerRun.sockex <= nsPerRun.sample,
+    },
+    {
+      goal: 'stretch: filter ns/run <= floor + 10 ns',
+      measured: `${fixed(nsPerRun.sockex)} vs ${fixed(nsPerRun.floor + 10)} ns`,
+      met: nsPerRun.sockex <= nsPerRun.floor + 10,
+    },
+    {
+      goal: 'flood pps with sockex >= 98% of pps with the floor',
+      measured: percent(ppsMedian.sockex / ppsMedian.floor),
+      met: ppsMedian.sockex / ppsMedian.floor >= 0.98,
+    },
+  ];
+  return { nsPerRun, pps: ppsMedian, text, goals };
 }

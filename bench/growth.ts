@@ -5,7 +5,7 @@
  */
 import { NetNs } from './env.js';
 import { PROBE } from './env.js';
-import { count, fixed, table } from './stats.js';
+import { count, fixed, table, type SectionResult } from './stats.js';
 import { ARRAY_SLOTS, COUNTER_SIZE, IP_TABLE_SIZE } from '../src/kernel/layout.js';
 
 interface ReadCost {
@@ -16,7 +16,7 @@ interface ReadCost {
   ms: number;
 }
 
-export async function growth(options: { samples: number }): Promise<string> {
+export async function growth(options: { samples: number }): Promise<SectionResult> {
   const ns = new NetNs('growth');
   const rows: string[][] = [];
   let cpus = 0;
@@ -39,7 +39,7 @@ export async function growth(options: { samples: number }): Promise<string> {
   // ip_counters' one value holds every slot of every CPU; the hash map returns only the EtherTypes seen (none here).
   const perInterface = (c: number): number => c * IP_TABLE_SIZE;
   const paper = [2, 8, 32, 128, 512].map((c) => [String(c), count(perInterface(c)), count(perInterface(c) * 16)]);
-  return [
+  const text = [
     '### 6. Growth: the cost of one sample',
     '',
     `Measured: sockex's filter attached to N veth interfaces in a namespace (${cpus} possible CPUs), one sample = one batched lookup per map per interface + summing + the Sampler, median of ${options.samples}.`,
@@ -50,4 +50,5 @@ export async function growth(options: { samples: number }): Promise<string> {
     '',
     table(['possible CPUs', 'bytes per interface', 'bytes for 16 interfaces'], paper),
   ].join('\n');
+  return { text, goals: [] };
 }

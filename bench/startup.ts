@@ -4,7 +4,7 @@
  * stdout, beside a Node process that loads nothing, in alternating runs.
  */
 import { spawn } from 'node:child_process';
-import { fixed, max, median, min, table } from './stats.js';
+import { fixed, max, median, min, table, type SectionResult } from './stats.js';
 
 interface Timing {
   attached: number;
@@ -35,7 +35,7 @@ function timeRun(args: string[]): Promise<Timing> {
   });
 }
 
-export async function startup(options: { clis: { label: string; path: string }[]; runs: number }): Promise<string> {
+export async function startup(options: { clis: { label: string; path: string }[]; runs: number }): Promise<SectionResult> {
   const bare: number[] = [];
   const results = options.clis.map(() => ({ version: [] as number[], attached: [] as number[], first: [] as number[], exit: [] as number[] }));
   const count = (cli: string): string[] => [cli, '--interface', 'lo', '--count', '1', '--plain'];
@@ -70,11 +70,20 @@ export async function startup(options: { clis: { label: string; path: string }[]
       row(`${cli.label}: --count 1, exit`, r.exit),
     );
   }
-  return [
+  const first = median(results[0]!.first);
+  const goals = [
+    {
+      goal: 'start-up to the first sample <= 2x node -e 0',
+      measured: `${fixed(first)} ms = ${fixed(first / base, 2)}x ${fixed(base)} ms`,
+      met: first <= 2 * base,
+    },
+  ];
+  const text = [
     '### 4. Start-up',
     '',
     `${options.runs} alternating runs each, spawned from Node, milliseconds from spawn. sockex runs \`--interface lo --count 1 --plain\` (its first sample is taken at once, as the kernel sample does, then every interval). "filter attached" is when sockex says "counting on" on stderr, right after bind().`,
     '',
     table(['run', 'median ms', 'range', 'vs node -e 0'], rows),
   ].join('\n');
+  return { text, goals };
 }

@@ -40,3 +40,22 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const rule = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
+
+/** One goal of issue 6, what was measured against it, and whether it was met (undefined: not measured). */
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+export interface SectionResult {
+  text: string;
+  goals: Goal[];
+}
+
+export function goalsTable(goals: readonly Goal[]): string {
+  return table(
+    ['goal', 'measured', 'met'],
+    goals.map((g) => [g.goal, g.measured, g.met === undefined ? 'n/a' : g.met ? 'yes' : 'NO']),
+  );
+}

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Child, NetNs, cpuNs, findDescendant, flood, peakRssKiB, sleep } from './env.js';
-import { fixed, table } from './stats.js';
+import { fixed, table, type Goal, type SectionResult } from './stats.js';
 
 interface Usage {
   /** CPU ms in the first window after start-up (V8 still compiling, its first full GC). */
@@ -71,13 +71,15 @@ async function hasTui(cli: string): Promise<boolean> {
   }
 }
 
-export async function userCost(options: { cli: string; windowSeconds: number }): Promise<string> {
+export async function userCost(options: { cli: string; windowSeconds: number }): Promise<SectionResult> {
   const w = options.windowSeconds;
   const rows: string[][] = [];
+  const goals: Goal[] = [];
   const tui = await hasTui(options.cli);
   for (const mode of ['lines', 'tui'] as const) {
     if (mode === 'tui' && !tui) {
       rows.push(['TUI (pty)', 'n/a (TUI not in this build)', '', '', '', '', '', '', '']);
+      goals.push({ goal: 'TUI: peak RSS < 80 MiB, CPU < 1% of a core', measured: 'n/a (TUI not in this build)', met: undefined });
       continue;
     }
     const idle = await measure(options.cli, mode, false, w);
@@ -93,8 +95,29 @@ export async function userCost(options: { cli: string; windowSeconds: number }):
       fixed(idle.rssMiB, 1),
       fixed(busy.rssMiB, 1),
     ]);
+    const rss = Math.max(idle.rssMiB, busy.rssMiB);
+    const ratio = busy.steadyCpuMs / idle.steadyCpuMs;
+    const scale = 10 / w;
+    if (mode === 'lines') {
+      goals.push(
+        { goal: 'lines: peak RSS < 60 MiB', measured: `${fixed(rss)} MiB`, met: rss < 60 },
+        {
+          goal: 'lines: idle CPU < 10 ms per 10 s (steady)',
+          measured: `${fixed(idle.steadyCpuMs * scale)} ms (first window: ${fixed(idle.warmupCpuMs * scale)} ms)`,
+          met: idle.steadyCpuMs * scale < 10,
+        },
+        { goal: 'lines: CPU flood/idle <= 1.2 (steady)', measured: fixed(ratio, 2), met: ratio <= 1.2 },
+      );
+    } else {
+      const share = Math.max(idle.steadyCpuMs, busy.steadyCpuMs) / (w * 1000);
+      goals.push(
+        { goal: 'TUI: peak RSS < 80 MiB', measured: `${fixed(rss)} MiB`, met: rss < 80 },
+        { goal: 'TUI: CPU < 1% of a core (steady)', measured: `${fixed(share * 100, 2)}%`, met: share < 0.01 },
+        { goal: 'TUI: CPU flood/idle <= 1.2 (steady)', measured: fixed(ratio, 2), met: ratio <= 1.2 },
+      );
+    }
   }
-  return [
+  const text = [
     '### 3. User-space cost of the sockex process',
     '',
     `CPU time of all its threads (/proc/PID/task/*/schedstat, ns) at --interval 1 in two ${w} s windows back to back, from 1 s after the filter is attached: the first still holds V8's warm-up (optimising compiler, and the full GC its memory reducer runs once a new process goes quiet), the second is the steady state. Peak RSS is VmHWM at the end. Under flood: the C flood on lo (pinned to CPU 1) through both windows.`,
@@ -104,4 +127,5 @@ export async function userCost(options: { cli: string; windowSeconds: number }):
       rows,
     ),
   ].join('\n');
+  return { text, goals };
 }
