@@ -226,3 +226,32 @@ test('the filter is loaded JIT-compiled while sockex runs and gone after it exit
   };
   await waitFor(gone, 5000, () => `program ${ids[0]} is still loaded after sockex exited`);
 });
+
+/** A minimal IPv4 header (IHL 5) carrying `protocol`, as hex. */
+function ipv4Header(protocol: number): string {
+  const h = Buffer.alloc(20);
+  h[0] = 0x45;
+  h[8] = 64;
+  h[9] = protocol;
+  h.set([127, 0, 0, 1], 12);
+  h.set([127, 0, 0, 1], 16);
+  return h.toString('hex');
+}
+
+test('VLAN-tagged frames are counted under the protocol inside the tags', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'vlan');
+  const sockex = await startSockex(ns);
+  // One 802.1Q tag (VLAN 100) around IPv4/UDP, then an 802.1ad + 802.1Q stack around IPv4/GRE.
+  ns.tool('raw-frames', ['lo', '0x8100', '3', '100', `0064${'0800'}${ipv4Header(17)}`]);
+  ns.tool('raw-frames', ['lo', '0x88a8', '2', '120', `00c8${'8100'}0064${'0800'}${ipv4Header(47)}`]);
+  assert.equal(await sockex.stop(), 0);
+  const sample = sockex.lastSample();
+  // Sent with the tags inside the frame; on receipt the kernel moves the
+  // outer tag into metadata, so the received frame is 4 bytes shorter.
+  assert.deepEqual(counter(sample, { direction: 'tx', family: 'ipv4', protocol: 17 }), { bytes: 3 * 100, packets: 3 });
+  assert.deepEqual(counter(sample, { direction: 'rx', family: 'ipv4', protocol: 17 }), { bytes: 3 * 96, packets: 3 });
+  assert.deepEqual(counter(sample, { direction: 'tx', family: 'ipv4', protocol: 47 }), { bytes: 2 * 120, packets: 2 });
+  assert.deepEqual(counter(sample, { direction: 'rx', family: 'ipv4', protocol: 47 }), { bytes: 2 * 116, packets: 2 });
+  assert.equal(sample.counters.filter((c) => c.family === 'other').length, 0, 'no tagged frame fell into "other"');
+});
