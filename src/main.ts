@@ -124,6 +124,7 @@ async function run(options: Options): Promise<number> {
 }
 
 function createRenderer(options: Options): Renderer {
+  if (options.quiet) return { render() {}, close() {} };
   if (options.json) return streamRenderer(renderJson, process.stdout);
   return streamRenderer(renderLines, process.stdout);
 }
