@@ -2,6 +2,7 @@
  * The command line: yargs turns argv into typed, validated options. Nothing
  * else happens here; a bad value becomes a usage error with the fix in it.
  */
+import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { SockexError } from './errors.js';
 import { ANY_INTERFACE, invalidInterfaceName } from './kernel/interfaces.js';
@@ -33,7 +34,8 @@ export const MAX_INTERVAL = 86400;
 /** Below this the sampling itself would cost more than it shows. */
 export const MIN_INTERVAL = 0.01;
 
-export const VERSION = '0.1.0';
+// The package's own version, from the one place it is written.
+export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /**
  * Parse argv (without node and script). Throws SockexError('usage') on bad

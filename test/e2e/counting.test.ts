@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { CLI, NetNs, RunningSockex, counter, requireRoot, run, startSockex, waitFor } from './harness.js';
+import { CLI, NetNs, RunningSockex, TOOLS, counter, requireRoot, run, startSockex, waitFor } from './harness.js';
 
 const ETH = 14;
 const IPV4 = 20;
@@ -254,4 +254,26 @@ test('VLAN-tagged frames are counted under the protocol inside the tags', async 
   assert.deepEqual(counter(sample, { direction: 'tx', family: 'ipv4', protocol: 47 }), { bytes: 2 * 120, packets: 2 });
   assert.deepEqual(counter(sample, { direction: 'rx', family: 'ipv4', protocol: 47 }), { bytes: 2 * 116, packets: 2 });
   assert.equal(sample.counters.filter((c) => c.family === 'other').length, 0, 'no tagged frame fell into "other"');
+});
+
+test('a link with no link-layer header (tun): IP found from the network header, bytes without a MAC header', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tun');
+  ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  const tun = new RunningSockex(ns.spawn(process.execPath, [`${TOOLS}tun.js`, 'tun0']));
+  t.after(() => tun.child.kill());
+  await waitFor(() => tun.stdout.includes('ready'), 10_000, () => `tun did not start: ${tun.stderr}`);
+  ns.exec('ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'tun0']);
+  ns.exec('ip', ['link', 'set', 'tun0', 'up']);
+  const sockex = await startSockex(ns, ['--json', '--interval', '0.2', '-i', 'tun0']);
+  // Nobody answers on the other side of the tun: the requests are sent, ping gives up.
+  const k = 3;
+  try {
+    ns.exec('ping', ['-4', '-q', '-c', String(k), '-i', '0.05', '-W', '0.2', '192.0.2.9']);
+  } catch {
+    // ping exits 1 when no reply came, which is the point here.
+  }
+  assert.equal(await sockex.stop(), 0);
+  assert.deepEqual(counter(sockex.lastSample(), { direction: 'tx', family: 'ipv4', protocol: 1 }), { bytes: k * (IPV4 + ICMP_ECHO + PING_PAYLOAD), packets: k });
+  assert.deepEqual(sockex.lastSample().counters.map((c) => `${c.direction}/${c.family}/${c.protocol}`), ['tx/ipv4/1']);
 });
