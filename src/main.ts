@@ -50,11 +50,7 @@ async function run(options: Options): Promise<number> {
   const status: RunStatus = { interval: options.interval, demo: undefined };
   const renderer = createRenderer(options);
   const readAll = (): Snapshot => sampler.sample(filters.flatMap((f) => f.read()));
-  let last: Snapshot | undefined;
-  const show = (snapshot: Snapshot): void => {
-    last = snapshot;
-    renderer.render(snapshot, status);
-  };
+  const show = (snapshot: Snapshot): void => renderer.render(snapshot, status);
 
   return await new Promise<number>((resolve) => {
     let ticker: Ticker | undefined;
@@ -69,7 +65,7 @@ async function run(options: Options): Promise<number> {
       demo?.kill();
       try {
         // A last reading, so what ends on screen or in a pipe is the final count.
-        if (finalSample && filters.length > 0 && (last === undefined || sampler.elapsedSince(last) > 0.05)) show(readAll());
+        if (finalSample && filters.length > 0) show(readAll());
       } catch (err) {
         code = reportError(err, options.verbose);
       }
@@ -130,6 +126,7 @@ async function run(options: Options): Promise<number> {
 }
 
 function createRenderer(options: Options): Renderer {
+  if (options.quiet) return { render() {}, close() {} };
   if (options.json) return streamRenderer(renderJson, process.stdout);
   return streamRenderer(renderLines, process.stdout);
 }

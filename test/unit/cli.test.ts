@@ -21,6 +21,12 @@ test('short and long options, repeated interfaces without duplicates', async () 
   assert.equal(o.json, true);
 });
 
+test('--no-tui and --quiet both mean: print nothing', async () => {
+  assert.equal((await parseCli(['--no-tui']))?.quiet, true);
+  assert.equal((await parseCli(['-q']))?.quiet, true);
+  assert.equal((await parseCli([]))?.quiet, false);
+});
+
 test('demo is a command and runs on lo only', async () => {
   assert.equal((await parseCli(['demo']))?.command, 'demo');
   await assert.rejects(parseCli(['demo', '-i', 'eth0']), /lo only/);

@@ -84,11 +84,3 @@ test('rate(): zero interval is 0, a counter that went backwards counts from zero
   assert.equal(rate(10n, 20n, 2), 5);
   assert.equal(rate(10n, undefined, 2), 5);
 });
-
-test('elapsedSince measures from a snapshot to now', () => {
-  const clock = fakeClock();
-  const sampler = new Sampler(['lo'], clock);
-  const s = sampler.sample([]);
-  clock.advance(300);
-  assert.equal(sampler.elapsedSince(s), 0.3);
-});
