@@ -53,6 +53,11 @@ function packageBin(): string {
   return `${ROOT}${pkg.bin.sockex ?? 'dist/src/main.js'}`;
 }
 
+/** A path inside the worktree relative to it, any other in full. */
+function shortPath(path: string): string {
+  return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+}
+
 function machine(): string {
   const model = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
 
   const q = args.quick;
   const started = Date.now();
-  const parts: string[] = [`## sockex benchmark${q ? ' (--quick: indicative only)' : ''}`, '', machine(), `- CLI measured: ${args.cli.slice(ROOT.length)}`];
+  const parts: string[] = [`## sockex benchmark${q ? ' (--quick: indicative only)' : ''}`, '', machine(), `- CLI measured: ${shortPath(args.cli)}`];
   const goals: Goal[] = [];
   const section = async (n: number[], make: () => Promise<SectionResult>): Promise<void> => {
     if (!n.some((k) => args.only.has(k))) return;
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
   await section([1, 2], () => filterCost({ rounds: q ? 2 : 7, seconds: q ? 1 : 2, cpu: 1 }));
   await section([3], () => userCost({ cli: args.cli, windowSeconds: q ? 4 : 10 }));
   const unbundled = `${ROOT}dist/src/main.js`;
-  const clis = [{ label: `sockex (${args.cli.slice(ROOT.length)})`, path: args.cli }];
+  const clis = [{ label: `sockex (${shortPath(args.cli)})`, path: args.cli }];
   if (args.cli !== unbundled) clis.push({ label: 'sockex (dist/src/main.js, not bundled)', path: unbundled });
   await section([4], () => startup({ clis, runs: q ? 10 : 15 }));
   await section([5], () => exactness({ cli: args.cli, datagrams: q ? 500_000 : 2_000_000 }));

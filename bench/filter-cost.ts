@@ -87,7 +87,7 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
   const range = (values: number[], d: number): string => `${fixed(Math.min(...values), d)}-${fixed(Math.max(...values), d)}`;
 
   const costTable = table(
-    ['filter (bpf_stats on)', 'ns/run median', 'range', 'minus floor', 'runs/round'],
+    ['filter (bpf_stats on)', 'ns/run median', 'range', 'minus floor', 'filter runs per round (approx.)'],
     filters.map((name) => [
       LABELS[name],
       fixed(nsPerRun[name], 1),

@@ -5,7 +5,11 @@
 // its widgets and terminfo files by path) stay outside, loaded from
 // node_modules as before. dist/src/main.js, the same program unbundled,
 // stays what the tests run.
+import { readFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
+
+const OUTFILE = 'dist/src/bin/sockex.js';
 
 // string-width builds Unicode tables when it is imported (an Intl.Segmenter
 // and an RGI_Emoji regular expression, about 30 ms), yet yargs only measures
@@ -34,15 +38,35 @@ export default function stringWidth(text, options) {
   },
 };
 
+// sockex's modules find files next to themselves (the compiled filter,
+// package.json) through import.meta.url. In the bundle each of them keeps the
+// URL it has unbundled, so every relative path stays right.
+const ownImportMetaUrl = {
+  name: 'own-import-meta-url',
+  setup(b) {
+    const src = resolve('dist/src');
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (!args.path.startsWith(`${src}/`)) return undefined;
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const fromBundle = relative(dirname(resolve(OUTFILE)), args.path).split('\\').join('/');
+      return {
+        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 await build({
   entryPoints: ['dist/src/main.js'],
-  outfile: 'dist/src/bin/sockex.js',
+  outfile: OUTFILE,
   bundle: true,
   minify: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   external: ['koffi', 'blessed'],
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, ownImportMetaUrl],
   logLevel: 'warning',
 });
