@@ -46,7 +46,7 @@ async function measure(cli: string, mode: Mode, withFlood: boolean, windowSecond
     await running;
     return usage;
   } finally {
-    // The TUI quits on q as well; a signal reaches it in both modes.
+    // Signal sockex itself: under script(1) the direct child is script, not sockex.
     const pid = findDescendant(child.process.pid!, 'node');
     if (pid !== undefined) process.kill(pid, 'SIGTERM');
     await child.stop('SIGTERM');
