@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${parts.join('\n')}\n`);
 
   await section([1, 2], () => filterCost({ rounds: q ? 2 : 7, seconds: q ? 1 : 2, cpu: 1 }));
-  await section([3], () => userCost({ cli: args.cli, windowSeconds: q ? 4 : 10 }));
+  await section([3], () => userCost({ cli: args.cli, warmupSeconds: q ? 5 : 10, windowSeconds: q ? 3 : 5, pairs: q ? 2 : 3 }));
   const unbundled = `${ROOT}dist/src/main.js`;
   const clis = [{ label: `sockex (${shortPath(args.cli)})`, path: args.cli }];
   if (args.cli !== unbundled) clis.push({ label: 'sockex (dist/src/main.js, not bundled)', path: unbundled });
