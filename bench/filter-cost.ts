@@ -84,6 +84,10 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
 
   const nsPerRun = { floor: median(runs.floor), sample: median(runs.sample), sockex: median(runs.sockex) };
   const ppsMedian = { none: median(pps.none), floor: median(pps.floor), sample: median(pps.sample), sockex: median(pps.sockex) };
+  // Paired within each round (the same minute of the machine's life), the ratio drifts less than the medians do.
+  const pairedRatio = (name: FilterName | 'none', base: FilterName | 'none'): number =>
+    median(pps[name].map((value, round) => value / pps[base][round]!));
+  const sockexVsFloor = pairedRatio('sockex', 'floor');
   const range = (values: number[], d: number): string => `${fixed(Math.min(...values), d)}-${fixed(Math.max(...values), d)}`;
 
   const costTable = table(
@@ -98,13 +102,14 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
     ]),
   );
   const ppsTable = table(
-    ['flood with (bpf_stats off)', 'pps median', 'range', 'vs nothing', 'vs floor'],
+    ['flood with (bpf_stats off)', 'pps median', 'range', 'vs nothing', 'vs floor', 'vs floor, paired by round'],
     (['none', 'floor', 'sample', 'sockex'] as const).map((name) => [
       LABELS[name],
       count(ppsMedian[name]),
       `${count(Math.min(...pps[name]))}-${count(Math.max(...pps[name]))}`,
       percent(ppsMedian[name] / ppsMedian.none),
       name === 'none' ? '-' : percent(ppsMedian[name] / ppsMedian.floor),
+      name === 'none' ? '-' : percent(pairedRatio(name, 'floor')),
     ]),
   );
   const text = [
@@ -116,7 +121,7 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
     '',
     `### 2. Throughput of the flood`,
     '',
-    `${options.rounds} alternating rounds of ${options.seconds} s each.`,
+    `${options.rounds} alternating rounds of ${options.seconds} s each; "paired by round" is the median over rounds of this configuration's pps divided by the floor's in the same round.`,
     '',
     ppsTable,
   ].join('\n');
@@ -133,8 +138,8 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
     },
     {
       goal: 'flood pps with sockex >= 98% of pps with the floor',
-      measured: percent(ppsMedian.sockex / ppsMedian.floor),
-      met: ppsMedian.sockex / ppsMedian.floor >= 0.98,
+      measured: `${percent(sockexVsFloor)} (median of per-round ratios; of medians: ${percent(ppsMedian.sockex / ppsMedian.floor)})`,
+      met: sockexVsFloor >= 0.98,
     },
   ];
   return { nsPerRun, pps: ppsMedian, text, goals };

@@ -42,7 +42,7 @@ export async function growth(options: { samples: number }): Promise<SectionResul
   const text = [
     '### 6. Growth: the cost of one sample',
     '',
-    `Measured: sockex's filter attached to N veth interfaces in a namespace (${cpus} possible CPUs), one sample = one batched lookup per map per interface + summing + the Sampler, median of ${options.samples}.`,
+    `Measured: sockex's filter attached to N veth interfaces in a namespace (${cpus} possible CPUs), one sample = one lookup per map per interface (plain for the IP table, batched for the EtherType hash) + summing + the Sampler, median of ${options.samples}.`,
     '',
     table(['interfaces', 'syscalls', 'bytes copied', 'ms per sample', 'ms per interface'], rows),
     '',
