@@ -59,8 +59,9 @@ export function scaleNumber(value: number, base: number, prefixes: readonly stri
 
 function formatScaled(value: number, unscaled: boolean): string {
   if (value === 0) return '0';
-  if (unscaled && Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
+  // Below a kilo a tenth matters only under 10 (0.5 pps); 32.0004 pps is just 32.
+  if (unscaled && (Number.isInteger(value) || abs >= 9.95)) return value.toFixed(0);
   // 99.96 would print as "100.0": past 99.95 the tenths are noise.
   return abs >= 99.95 ? value.toFixed(0) : value.toFixed(1);
 }

@@ -76,6 +76,8 @@ test('packets are counted with SI prefixes only', () => {
   assert.equal(formatPacketRate(3_400, false), '3.4 kpps');
   assert.equal(formatPacketRate(12, false), '12 pps');
   assert.equal(formatPacketRate(0.5, false), '0.5 pps');
+  assert.equal(formatPacketRate(32.0004, false), '32 pps', 'tenths only under 10');
+  assert.equal(formatRate(9.96, bytesIec, false), '10 B/s');
   assert.equal(formatPacketRate(3_412.2, true), '3,412 pps');
 });
 
