@@ -142,9 +142,12 @@ async function run(options: Options): Promise<number> {
   });
 }
 
-/** The dashboard when a person is watching: stdout is a terminal and no other output was asked for. */
+/**
+ * The dashboard when a person is watching: stdout is a terminal and no other
+ * output was asked for. A dumb terminal cannot move its cursor: lines there.
+ */
 function wantsDashboard(options: Options): boolean {
-  return process.stdout.isTTY === true && !options.plain && !options.json && !options.quiet;
+  return process.stdout.isTTY === true && process.env.TERM !== 'dumb' && !options.plain && !options.json && !options.quiet;
 }
 
 async function createRenderer(options: Options, dashboard: boolean, onQuit: (error?: unknown) => void): Promise<Renderer> {

@@ -22,12 +22,13 @@ class Pane {
   private readonly socket: string;
   private lastScreen = '';
 
-  constructor(t: TestContext, ns: NetNs, args: string[]) {
+  /** env: extra shell assignments for the run, e.g. "TERM=dumb". */
+  constructor(t: TestContext, ns: NetNs, args: string[], env = '') {
     this.socket = `sockex-e2e-${process.pid}-${++sessions}`;
     const sockex = ['ip', 'netns', 'exec', ns.name, process.execPath, CLI, ...args].map(quote).join(' ');
     // stty -g before and after: the terminal modes must come back byte for byte.
     const script =
-      `export LANG=C.UTF-8; before=$(stty -g); ${sockex}; code=$?; ` +
+      `export LANG=C.UTF-8 ${env}; before=$(stty -g); ${sockex}; code=$?; ` +
       `if [ "$(stty -g)" = "$before" ]; then echo tty-restored; else echo tty-changed; fi; ` +
       `echo sockex-exit=$code; exec sleep 600`;
     this.tmux(['-u', 'new-session', '-d', '-x', String(WIDTH), '-y', String(HEIGHT), '-s', 'dash', script]);
@@ -207,4 +208,20 @@ test('dashboard: the demo shows ping running, then its replies and the exact ICM
   assert.ok(shows(screen, 'Total', `${exact(bytes)} B`, String(frames)), screen);
   pane.keys('q');
   await expectCleanExit(pane, 'q in the demo');
+});
+
+test('dashboard: not on a dumb terminal or with --plain, which get the line output', async (t) => {
+  if (!requireRoot(t)) return;
+  for (const [env, args] of [
+    ['TERM=dumb', []],
+    ['', ['--plain']],
+  ] as const) {
+    const ns = NetNs.create(t, 'tui');
+    const pane = new Pane(t, ns, ['--interval', '0.2', '--count', '2', ...args], env);
+    const screen = await pane.until('two sample lines', (s) => /sockex-exit=\d+/.test(s));
+    const lines = screen.split('\n').filter((line) => line.startsWith('TCP '));
+    assert.deepEqual(lines, ['TCP 0 UDP 0 ICMP 0 bytes', 'TCP 0 UDP 0 ICMP 0 bytes'], `${env || args.join(' ')}:\n${screen}`);
+    assert.match(screen, /sockex-exit=0/);
+    assert.doesNotMatch(screen, /PROTOCOL/);
+  }
 });
