@@ -51,9 +51,11 @@ class Pane {
   }
 
   /** tmux's own view of the pane: alternate screen, cursor, keypad mode. */
-  flags(): { alternate: string; cursor: string; keypad: string } {
-    const [alternate = '', cursor = '', keypad = ''] = this.tmux(['display-message', '-p', '-t', 'dash', '#{alternate_on} #{cursor_flag} #{keypad_flag}']).trim().split(' ');
-    return { alternate, cursor, keypad };
+  flags(): { alternate: string; cursor: string; keypad: string; title: string } {
+    const [alternate = '', cursor = '', keypad = '', title = ''] = this.tmux(['display-message', '-p', '-t', 'dash', '#{alternate_on}\t#{cursor_flag}\t#{keypad_flag}\t#{pane_title}'])
+      .replace(/\n$/, '')
+      .split('\t');
+    return { alternate, cursor, keypad, title };
   }
 
   async until(what: string, condition: (screen: string) => boolean, timeoutMs = 10_000): Promise<string> {
@@ -99,7 +101,13 @@ async function expectCleanExit(pane: Pane, how: string): Promise<void> {
   const screen = await pane.until(`the shell after sockex (${how})`, (s) => /sockex-exit=\d+/.test(s));
   assert.match(screen, /sockex-exit=0\b/, `sockex exits 0 after ${how}`);
   assert.match(screen, /^tty-restored$/m, `terminal modes restored after ${how} (raw mode off)`);
-  assert.deepEqual(pane.flags(), { alternate: '0', cursor: '1', keypad: '0' }, `alternate screen left, cursor shown, keypad reset after ${how}`);
+  const flags = pane.flags();
+  assert.deepEqual(
+    { alternate: flags.alternate, cursor: flags.cursor, keypad: flags.keypad },
+    { alternate: '0', cursor: '1', keypad: '0' },
+    `alternate screen left, cursor shown, keypad reset after ${how}`,
+  );
+  assert.doesNotMatch(flags.title, /sockex/, 'the terminal title was not changed');
   // Nothing else reached the terminal: no status line, no final sample line, no error.
   const printed = screen.split('\n').filter((line) => line.trim() !== '');
   assert.deepEqual(printed, ['tty-restored', 'sockex-exit=0'], `only the shell's lines are on the normal screen after ${how}`);
@@ -190,6 +198,37 @@ for (const how of ['Ctrl-C', 'SIGTERM', 'SIGHUP'] as const) {
     assert.equal(spawnSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8' }).stdout.trim(), '');
   });
 }
+
+/** The lines of one table, from its title rule to the next rule. */
+function section(screen: string, title: string): string {
+  const lines = screen.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`━━ ${title} `));
+  if (start < 0) return '';
+  const end = lines.findIndex((line, i) => i > start && line.startsWith('━━ '));
+  return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
+}
+
+test('dashboard: several interfaces get a table each plus one for all of them', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tui');
+  ns.exec('ip', ['link', 'add', 'sx0', 'type', 'veth', 'peer', 'name', 'sx1']);
+  ns.exec('ip', ['link', 'set', 'sx0', 'up']);
+  const pane = new Pane(t, ns, ['--interval', '0.2', '-i', 'lo', '-i', 'sx0']);
+  await pane.until('three tables', (s) => ['lo', 'sx0', 'all interfaces'].every((title) => row(section(s, title), 'UDP') !== undefined));
+  pane.keys('e');
+  await pane.until('exact values on', (s) => s.includes('e exact:on'));
+  const sizes = [64, 128];
+  ns.tool('udp', ['4', sizes.join(',')]);
+  const sent = sizes.reduce((sum, size) => sum + udp4Frame(size), 0);
+  // The loopback UDP is on lo and in the all-interfaces table, never on the veth.
+  const screen = await pane.until(`UDP ${sent} B on lo and in all interfaces`, (s) =>
+    ['lo', 'all interfaces'].every((title) => shows(section(s, title), 'UDP', `${exact(sent)} B`, '2')),
+  );
+  assert.ok(shows(section(screen, 'sx0'), 'UDP', '0 B', '0'), screen);
+  assert.match(screen, /^sockex {2}lo, sx0 {2}elapsed/m);
+  pane.keys('q');
+  await expectCleanExit(pane, 'q with several interfaces');
+});
 
 test('dashboard: the demo shows ping running, then its replies and the exact ICMP bytes', async (t) => {
   if (!requireRoot(t)) return;

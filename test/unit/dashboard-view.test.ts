@@ -235,6 +235,15 @@ test('several interfaces: a table each plus all interfaces together, folded to t
   assert.equal(small.filter((l) => l.startsWith('TCP ')).length, 1);
 });
 
+test('a long interface list shortens the header so the live/paused state stays in view', () => {
+  const names = ['lo', 'enp0s31f6', 'wlp2s0', 'docker0', 'veth1234567', 'br-0123456789ab'];
+  const state = feed(initialState(), fakeRun(names).next([]));
+  const header = screen(state, 80, 24)[0] ?? '';
+  assert.match(header, /^sockex {2}6 interfaces {2}elapsed 0:00:00 {3}LIVE/);
+  assert.match(screen(press(state, 'pause'), 80, 24)[0] ?? '', /PAUSED {2}at 0:00:00/);
+  assert.match(screen(state, 200, 24)[0] ?? '', /^sockex {2}lo, enp0s31f6, wlp2s0, docker0, veth1234567, br-0123456789ab {2}elapsed/);
+});
+
 test('smaller terminals degrade: columns then rows go, with a note; too small says so', () => {
   const run = fakeRun(['lo']);
   const state = feed(initialState(), run.next(loTraffic(1)));

@@ -29,7 +29,7 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
     forceUnicode: unicode,
     fullUnicode: false,
     warnings: false,
-    title: 'sockex',
+    // No title: blessed cannot put the terminal's old one back.
   });
   let closed = false;
   const close = (): void => {

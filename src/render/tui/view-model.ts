@@ -157,7 +157,7 @@ export function sections(frame: Frame, baseline: Baseline | undefined, sort: Sor
 // Screen layout
 
 /** How a piece of text should look; tui.ts maps tones to colours (or to nothing). */
-export type Tone = 'plain' | 'title' | 'heading' | 'section' | 'total' | 'zero' | 'spark' | 'live' | 'paused' | 'note' | 'key';
+export type Tone = 'plain' | 'title' | 'heading' | 'section' | 'total' | 'spark' | 'live' | 'paused' | 'note' | 'key';
 
 export interface Segment {
   readonly text: string;
@@ -206,7 +206,6 @@ interface TableLine {
   readonly cells: Readonly<Record<Exclude<ColumnId, 'history'>, string>>;
   readonly history: readonly number[];
   readonly total: boolean;
-  readonly zero: boolean;
 }
 
 function tableLines(row: ProtocolRow, state: DashboardState, total: boolean): TableLine[] {
@@ -223,7 +222,6 @@ function tableLines(row: ProtocolRow, state: DashboardState, total: boolean): Ta
       },
       history: t.history,
       total,
-      zero: t.packets === 0n && t.bytesPerSecond === 0,
     };
   });
 }
@@ -251,7 +249,7 @@ export function buildScreen(state: DashboardState, size: ScreenSize): Line[] {
   const { width, height } = size;
   if (width < MIN_WIDTH || height < MIN_HEIGHT) return tooSmall(size);
 
-  const header = headerLines(state);
+  const header = headerLines(state, width);
   const footer = footerLine(state, width);
   const room = height - header.length - 1;
   const waiting: Line[] = [[], [{ text: 'waiting for the first sample...', tone: 'note' }]];
@@ -275,25 +273,31 @@ function tooSmall(size: ScreenSize): Line[] {
   return lines.map((line) => fitLine(line, Math.max(0, size.width)));
 }
 
-function headerLines(state: DashboardState): Line[] {
+/** The first line: what is counted, for how long, and whether the view is live; shortened to fit. */
+function headerLines(state: DashboardState, width: number): Line[] {
   const latest = state.latest;
-  const interfaces = latest ? latest.snapshot.interfaces.join(', ') : '';
-  const first: Segment[] = [
-    { text: 'sockex', tone: 'title' },
-    { text: `  ${interfaces}`, tone: 'plain' },
-  ];
-  if (latest) {
-    first.push({ text: `  elapsed ${formatDuration(latest.snapshot.elapsed)}`, tone: 'plain' });
-    if (state.baseline) first.push({ text: `  reset ${formatDuration(latest.snapshot.elapsed - state.baseline.elapsed)} ago`, tone: 'plain' });
-    first.push({ text: `  interval ${formatInterval(latest.status.interval)}  `, tone: 'plain' });
-  }
-  if (state.paused) {
-    first.push({ text: ' PAUSED ', tone: 'paused' });
-    if (state.shown) first.push({ text: ` at ${formatDuration(state.shown.snapshot.elapsed)}, counting goes on`, tone: 'plain' });
-  } else {
-    first.push({ text: ' LIVE ', tone: 'live' });
-  }
-  const lines: Line[] = [first];
+  const names = latest?.snapshot.interfaces ?? [];
+  const build = (short: boolean): Segment[] => {
+    const first: Segment[] = [
+      { text: 'sockex', tone: 'title' },
+      { text: `  ${short && names.length > 1 ? `${names.length} interfaces` : names.join(', ')}`, tone: 'plain' },
+    ];
+    if (latest) {
+      first.push({ text: `  elapsed ${formatDuration(latest.snapshot.elapsed)}`, tone: 'plain' });
+      if (state.baseline) first.push({ text: `  reset ${formatDuration(latest.snapshot.elapsed - state.baseline.elapsed)} ago`, tone: 'plain' });
+      if (!short) first.push({ text: `  interval ${formatInterval(latest.status.interval)}`, tone: 'plain' });
+    }
+    first.push({ text: '  ', tone: 'plain' });
+    if (state.paused) {
+      first.push({ text: ' PAUSED ', tone: 'paused' });
+      if (state.shown) first.push({ text: ` at ${formatDuration(state.shown.snapshot.elapsed)}${short ? '' : ', counting goes on'}`, tone: 'plain' });
+    } else {
+      first.push({ text: ' LIVE ', tone: 'live' });
+    }
+    return first;
+  };
+  const long = build(false);
+  const lines: Line[] = [lineText(long).length <= width ? long : build(true)];
   const demo = latest?.status.demo;
   if (demo) {
     const replies = `${demo.received} of ${demo.transmitted} ${demo.transmitted === 1 ? 'reply' : 'replies'} back`;
@@ -306,24 +310,20 @@ function headerLines(state: DashboardState): Line[] {
 }
 
 function footerLine(state: DashboardState, width: number): Line {
-  const settings: Record<string, string> = {
-    s: `sort:${state.sort}`,
-    u: `units:${unitModeLabel(state.units)}`,
-    e: `exact:${state.exact ? 'on' : 'off'}`,
-  };
-  const keys: [string, string][] = [
-    ['q', 'quit'],
-    ['p', state.paused ? 'resume' : 'pause'],
-    ['r', 'reset'],
-    ['s', settings.s ?? 'sort'],
-    ['u', settings.u ?? 'units'],
-    ['e', settings.e ?? 'exact'],
-    ['?', state.help ? 'close help' : 'help'],
+  // [key, what it does, its current setting]: the settings go first when room is short.
+  const keys: [string, string, string][] = [
+    ['q', 'quit', ''],
+    ['p', state.paused ? 'resume' : 'pause', ''],
+    ['r', 'reset', ''],
+    ['s', 'sort', `:${state.sort}`],
+    ['u', 'units', `:${unitModeLabel(state.units)}`],
+    ['e', 'exact', `:${state.exact ? 'on' : 'off'}`],
+    ['?', state.help ? 'close help' : 'help', ''],
   ];
   const build = (long: boolean): Segment[] =>
-    keys.flatMap(([key, label], i) => [
+    keys.flatMap(([key, label, setting], i) => [
       { text: `${i === 0 ? '' : '  '}${key}`, tone: 'key' as const },
-      { text: ` ${long ? label : (label.split(':')[0] ?? label)}`, tone: 'plain' as const },
+      { text: ` ${label}${long ? setting : ''}`, tone: 'plain' as const },
     ]);
   const long = build(true);
   return lineText(long).length <= width ? long : build(false);
@@ -405,8 +405,7 @@ function tableBody(state: DashboardState, frame: Frame, size: ScreenSize, room: 
         segments.push({ text: gap, tone: 'plain' }, { text: sparkline(l.history, historyWidth, size.unicode), tone: 'spark' });
         return;
       }
-      const tone: Tone = l.total ? 'total' : column.id === 'name' ? 'plain' : l.zero ? 'zero' : 'plain';
-      segments.push({ text: gap + cell(column, l.cells[column.id]), tone });
+      segments.push({ text: gap + cell(column, l.cells[column.id]), tone: l.total ? 'total' : 'plain' });
     });
     return segments;
   };
