@@ -228,11 +228,19 @@ test('several interfaces: a table each plus all interfaces together, folded to t
   assert.ok(tall.some((l) => l.startsWith('━━ eth0 ━')));
   assert.equal(tall.filter((l) => l.startsWith('TCP ')).length, 3);
 
+  // 80x24: the all-interfaces table whole, each interface its top row (by bytes: TCP) and its totals.
   const small = screen(state, 80, 24);
-  assert.ok(small.some((l) => l.startsWith('━━ lo (totals only')), small.join('\n'));
+  assert.ok(small.some((l) => l.startsWith('━━ lo (top 1 of 4 protocols: enlarge the terminal for all) ━')), small.join('\n'));
+  assert.ok(small.some((l) => l.startsWith('━━ eth0 (top 1 of 3 protocols')));
   assert.ok(small.some((l) => l.startsWith('━━ all interfaces ━')));
   assert.equal(small.filter((l) => l.startsWith('Total ')).length, 3, 'every table keeps its totals');
-  assert.equal(small.filter((l) => l.startsWith('TCP ')).length, 1);
+  assert.equal(small.filter((l) => l.startsWith('TCP ')).length, 3);
+  assert.equal(small.filter((l) => l.startsWith('ARP ')).length, 1, 'only in the all-interfaces table');
+
+  const smaller = screen(state, 80, 20);
+  assert.ok(smaller.some((l) => l.startsWith('━━ lo (totals only: enlarge the terminal for every protocol)')), smaller.join('\n'));
+  assert.equal(smaller.filter((l) => l.startsWith('Total ')).length, 3);
+  assert.equal(smaller.filter((l) => l.startsWith('TCP ')).length, 1);
 });
 
 test('a long interface list shortens the header so the live/paused state stays in view', () => {

@@ -418,34 +418,48 @@ function tableBody(state: DashboardState, frame: Frame, size: ScreenSize, room: 
   };
 
   const narrow = hidden.length > 0 ? `narrow: ${hidden.join(', ')} hidden; widen the terminal` : undefined;
-  /** Lines for the tables, without the last `dropRows` protocol rows (totals always stay). */
-  const compose = (spacing: boolean, folded: boolean, dropRows = 0): Line[] => {
+  /**
+   * Lines for the tables: each interface's table keeps its first `perInterface`
+   * rows (all of them when it is Infinity), the all-interfaces table keeps
+   * every row, and then the last `dropRows` rows overall go. Totals always stay.
+   */
+  const compose = (spacing: boolean, perInterface: number, dropRows = 0): Line[] => {
     const notes = [narrow, dropRows > 0 ? `${dropRows} protocol rows hidden: make the terminal taller` : undefined].filter((n) => n !== undefined);
     const lines: Line[] = notes.map((text) => [{ text, tone: 'note' }]);
     if (spacing && notes.length === 0) lines.push([]);
     lines.push(columnHeader);
     let toDrop = dropRows;
     const kept = [...built].reverse().map((b) => {
-      const fold = folded && several && b.section.title !== ALL_INTERFACES;
-      const rows = fold ? [] : b.rows.slice(0, Math.max(0, b.rows.length - toDrop));
-      if (!fold) toDrop -= b.rows.length - rows.length;
-      return { b, fold, rows };
+      const limit = several && b.section.title !== ALL_INTERFACES ? perInterface : Infinity;
+      const rows = b.rows.slice(0, Math.max(0, Math.min(limit, b.rows.length - toDrop)));
+      toDrop -= Math.max(0, Math.min(limit, b.rows.length) - rows.length);
+      return { b, rows };
     });
-    for (const { b, fold, rows } of kept.reverse()) {
-      lines.push(sectionTitle(b.section.title, fold ? ' (totals only: enlarge the terminal for every protocol)' : ''));
+    for (const { b, rows } of kept.reverse()) {
+      const shownRows = rows.length;
+      const all = b.rows.length;
+      const note = shownRows === all ? '' : shownRows === 0 ? ' (totals only: enlarge the terminal for every protocol)' : ` (top ${shownRows} of ${all} protocols: enlarge the terminal for all)`;
+      lines.push(sectionTitle(b.section.title, note));
       lines.push(...[...rows.flat(), ...b.totals].map(renderTableLine));
     }
     return lines;
   };
-  for (const [spacing, folded] of [
-    [true, false],
-    [false, false],
-    [false, true],
-  ] as const) {
-    const lines = compose(spacing, folded);
+  // Everything, with spacing if there is room for it.
+  for (const spacing of [true, false]) {
+    const lines = compose(spacing, Infinity);
     if (lines.length <= room) return lines;
   }
+  // Several interfaces: the all-interfaces table stays whole; each interface shows as many of its top rows as fit.
+  if (several) {
+    const most = Math.max(0, ...built.map((b) => b.rows.length));
+    for (let perInterface = most - 1; perInterface >= 0; perInterface--) {
+      for (const spacing of [true, false]) {
+        const lines = compose(spacing, perInterface);
+        if (lines.length <= room) return lines;
+      }
+    }
+  }
   // Still too tall: give up protocol rows from the bottom, two lines each, keeping every total.
-  const over = compose(false, true, 0).length + 1 - room;
-  return compose(false, true, Math.ceil(Math.max(0, over) / 2));
+  const over = compose(false, 0).length + 1 - room;
+  return compose(false, 0, Math.ceil(Math.max(0, over) / 2));
 }
