@@ -22,10 +22,13 @@ class Pane {
   private readonly socket: string;
   private lastScreen = '';
 
-  /** env: extra shell assignments for the run, e.g. "TERM=dumb". */
-  constructor(t: TestContext, ns: NetNs, args: string[], env = '') {
+  /**
+   * env: extra shell assignments for the terminal, e.g. "TERM=dumb"; via: a
+   * command that runs sockex inside the namespace, e.g. ['env', 'PATH=/x'].
+   */
+  constructor(t: TestContext, ns: NetNs, args: string[], { env = '', via = [] as string[] } = {}) {
     this.socket = `sockex-e2e-${process.pid}-${++sessions}`;
-    const sockex = ['ip', 'netns', 'exec', ns.name, process.execPath, CLI, ...args].map(quote).join(' ');
+    const sockex = ['ip', 'netns', 'exec', ns.name, ...via, process.execPath, CLI, ...args].map(quote).join(' ');
     // stty -g before and after: the terminal modes must come back byte for byte.
     const script =
       `export LANG=C.UTF-8 ${env}; before=$(stty -g); ${sockex}; code=$?; ` +
@@ -256,11 +259,26 @@ test('dashboard: not on a dumb terminal or with --plain, which get the line outp
     ['', ['--plain']],
   ] as const) {
     const ns = NetNs.create(t, 'tui');
-    const pane = new Pane(t, ns, ['--interval', '0.2', '--count', '2', ...args], env);
+    const pane = new Pane(t, ns, ['--interval', '0.2', '--count', '2', ...args], { env });
     const screen = await pane.until('two sample lines', (s) => /sockex-exit=\d+/.test(s));
     const lines = screen.split('\n').filter((line) => line.startsWith('TCP '));
     assert.deepEqual(lines, ['TCP 0 UDP 0 ICMP 0 bytes', 'TCP 0 UDP 0 ICMP 0 bytes'], `${env || args.join(' ')}:\n${screen}`);
     assert.match(screen, /sockex-exit=0/);
     assert.doesNotMatch(screen, /PROTOCOL/);
   }
+});
+
+test('dashboard: an error as it starts leaves one readable line and a restored terminal', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tui');
+  // The demo opens the dashboard after attaching, then starts ping: with no ping on PATH that fails.
+  // (This cannot tell whether the message came before or after the dashboard closed: blessed writes
+  // its first screen a little later, so here both orders read well. main.ts closes first regardless.)
+  const pane = new Pane(t, ns, ['demo'], { via: ['env', 'PATH=/nonexistent'] });
+  const screen = await pane.until('the shell after sockex', (s) => /sockex-exit=\d+/.test(s));
+  const printed = screen.split('\n').filter((line) => line.trim() !== '');
+  assert.equal(printed.length, 3, `one error line, then the shell's two:\n${screen}`);
+  assert.match(printed[0] ?? '', /^sockex: the demo needs ping: install it /);
+  assert.deepEqual(printed.slice(1), ['tty-restored', 'sockex-exit=2']);
+  assert.equal(pane.flags().alternate, '0');
 });
