@@ -43,45 +43,43 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
     }
   };
 
-  let box;
+  let state: DashboardState = initialState();
+  let draw: () => void;
   try {
-    box = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%', tags: support !== 'none', wrap: false });
+    const box = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%', tags: support !== 'none', wrap: false });
+    draw = (): void => {
+      if (closed) return;
+      const lines = buildScreen(state, { width: Number(screen.width), height: Number(screen.height), unicode });
+      box.setContent(lines.map((line) => toTagged(line, support)).join('\n'));
+      screen.render();
+    };
+    // Errors inside blessed's event handlers would escape main: hand them over so it stops and reports.
+    const guarded = (fn: () => void): void => {
+      try {
+        fn();
+      } catch (err) {
+        options.onQuit(err);
+      }
+    };
+    screen.on('resize', () => guarded(draw));
+    screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) =>
+      guarded(() => {
+        const name = key?.ctrl || key?.name === 'escape' ? key.name : (ch ?? key?.name);
+        const action = actionForKey(name?.toLowerCase(), key?.ctrl === true);
+        if (action === undefined) return;
+        if (action === 'quit') {
+          options.onQuit();
+          return;
+        }
+        state = applyAction(state, action);
+        draw();
+      }),
+    );
+    draw();
   } catch (err) {
     close();
     throw err;
   }
-  const content = box;
-  let state: DashboardState = initialState();
-
-  const draw = (): void => {
-    if (closed) return;
-    const lines = buildScreen(state, { width: Number(screen.width), height: Number(screen.height), unicode });
-    content.setContent(lines.map((line) => toTagged(line, support)).join('\n'));
-    screen.render();
-  };
-  const guarded = (fn: () => void) => (): void => {
-    try {
-      fn();
-    } catch (err) {
-      options.onQuit(err);
-    }
-  };
-
-  screen.on('resize', guarded(draw));
-  screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => {
-    guarded(() => {
-      const name = key?.ctrl || key?.name === 'escape' ? key.name : (ch ?? key?.name);
-      const action = actionForKey(name?.toLowerCase(), key?.ctrl === true);
-      if (action === undefined) return;
-      if (action === 'quit') {
-        options.onQuit();
-        return;
-      }
-      state = applyAction(state, action);
-      draw();
-    })();
-  });
-  draw();
 
   return {
     render(snapshot: Snapshot, status: RunStatus) {
