@@ -55,10 +55,11 @@ class Pane {
 
   /** tmux's own view of the pane: alternate screen, cursor, keypad mode. */
   flags(): { alternate: string; cursor: string; keypad: string; title: string } {
-    const [alternate = '', cursor = '', keypad = '', title = ''] = this.tmux(['display-message', '-p', '-t', 'dash', '#{alternate_on}\t#{cursor_flag}\t#{keypad_flag}\t#{pane_title}'])
+    // Spaces apart (tmux shows a tab as _ outside a UTF-8 locale); the title is the rest of the line.
+    const [alternate = '', cursor = '', keypad = '', ...title] = this.tmux(['display-message', '-p', '-t', 'dash', '#{alternate_on} #{cursor_flag} #{keypad_flag} #{pane_title}'])
       .replace(/\n$/, '')
-      .split('\t');
-    return { alternate, cursor, keypad, title };
+      .split(' ');
+    return { alternate, cursor, keypad, title: title.join(' ') };
   }
 
   async until(what: string, condition: (screen: string) => boolean, timeoutMs = 10_000): Promise<string> {
