@@ -14,7 +14,8 @@ import {
 } from '../../src/render/tui/dashboard-state.js';
 import { sparkline } from '../../src/render/tui/sparkline.js';
 import { colourSupport, escapeTags, toTagged, unicodeSupport } from '../../src/render/tui/tones.js';
-import { buildScreen, lineText, sections, type ProtocolRow, type Section } from '../../src/render/tui/view-model.js';
+import { sections, type ProtocolRow, type Section } from '../../src/render/tui/protocol-rows.js';
+import { buildScreen, lineText } from '../../src/render/tui/view-model.js';
 
 /** A sampler on a hand-driven clock: each reading is one interval later. */
 function fakeRun(interfaces: string[], intervalSeconds = 1): { next(readings: Reading[]): Snapshot } {
