@@ -95,28 +95,36 @@ int sockex_count(struct __sk_buff *skb)
 	__u32 len = skb->len;
 	__u32 dir = skb->pkt_type == PACKET_OUTGOING ? SOCKEX_DIR_TX : SOCKEX_DIR_RX;
 	/* The kernel already parsed the link header: skb->protocol is the
-	 * EtherType after any VLAN tag the device offloaded. Reads below are
-	 * relative to the network header, so they work on Ethernet, loopback
-	 * and headerless devices (tun, wireguard) alike. */
+	 * EtherType after any VLAN tag the device offloaded. Untagged frames are
+	 * read relative to the network header, so Ethernet, loopback and
+	 * headerless devices (tun, wireguard) all work alike. */
 	__u32 ethertype = bpf_ntohs(skb->protocol);
+	/* Where the IP header starts, relative to base. */
+	__u32 base = BPF_HDR_START_NET;
 	__u32 off = 0;
 
-	/* Tags still inside the frame (QinQ inner tags, non-offloading
-	 * devices) sit at the network header: TCI, then the inner EtherType. */
+	/* A VLAN tag still inside the frame (a QinQ inner tag, a device that
+	 * does not offload tags) only exists on Ethernet-like links, and the
+	 * network header may point before or after it depending on the path,
+	 * so walk the tags from the link header: TPID at 12, TCI, EtherType. */
+	if (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD_) {
+		base = BPF_HDR_START_MAC;
+		off = ETH_HLEN;
 #pragma unroll
-	for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
-		if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
-			break;
-		__be16 inner;
-		if (bpf_skb_load_bytes_relative(skb, off + 2, &inner, sizeof(inner), BPF_HDR_START_NET))
-			goto other;
-		ethertype = bpf_ntohs(inner);
-		off += 4;
+		for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
+			if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
+				break;
+			__be16 inner;
+			if (bpf_skb_load_bytes_relative(skb, off + 2, &inner, sizeof(inner), BPF_HDR_START_MAC))
+				goto other;
+			ethertype = bpf_ntohs(inner);
+			off += 4;
+		}
 	}
 
 	if (ethertype == ETH_P_IP) {
 		__u8 hdr[10]; /* version/IHL .. protocol */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), BPF_HDR_START_NET))
+		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
 			goto other;
 		/* Not IPv4, or a header shorter than its fixed part: malformed. */
 		if ((hdr[0] >> 4) != 4 || (hdr[0] & 0x0f) < 5)
@@ -127,7 +135,7 @@ int sockex_count(struct __sk_buff *skb)
 
 	if (ethertype == ETH_P_IPV6) {
 		__u8 hdr[8]; /* version .. next header */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), BPF_HDR_START_NET))
+		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
 			goto other;
 		if ((hdr[0] >> 4) != 6)
 			goto other;
@@ -140,7 +148,7 @@ int sockex_count(struct __sk_buff *skb)
 			if (!is_ipv6_extension(nexthdr))
 				break;
 			__u8 ext[2]; /* next header, header length in 8-byte units */
-			if (bpf_skb_load_bytes_relative(skb, off, ext, sizeof(ext), BPF_HDR_START_NET))
+			if (bpf_skb_load_bytes_relative(skb, off, ext, sizeof(ext), base))
 				break;
 			off += nexthdr == IPPROTO_FRAGMENT ? 8 : ((__u32)ext[1] + 1) * 8;
 			nexthdr = ext[0];

@@ -2,6 +2,7 @@
  * The command line: yargs turns argv into typed, validated options. Nothing
  * else happens here; a bad value becomes a usage error with the fix in it.
  */
+import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { SockexError } from './errors.js';
 import { ANY_INTERFACE, invalidInterfaceName } from './kernel/interfaces.js';
@@ -17,7 +18,7 @@ export interface Options {
   json: boolean;
   /** Line output even on a terminal. */
   plain: boolean;
-  /** No dashboard and no status messages; with --metrics, runs as a service. */
+  /** Print nothing (no dashboard, lines or status); with --metrics, runs as a service. */
   quiet: boolean;
   verbose: boolean;
   /** The compiled filter to load (for testing another build). */
@@ -33,7 +34,8 @@ export const MAX_INTERVAL = 86400;
 /** Below this the sampling itself would cost more than it shows. */
 export const MIN_INTERVAL = 0.01;
 
-export const VERSION = '0.1.0';
+// The package's own version, from the one place it is written.
+export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /**
  * Parse argv (without node and script). Throws SockexError('usage') on bad
@@ -56,7 +58,8 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
     .option('count', { alias: 'c', type: 'string', describe: 'stop after this many samples (default: until Ctrl-C)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' })
     .option('plain', { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' })
-    .option('quiet', { alias: ['q', 'no-tui'], type: 'boolean', default: false, describe: 'no dashboard and no status messages' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing: no dashboard, lines or status (with --metrics: run as a service)' })
+    .option('tui', { type: 'boolean', default: true, hidden: true, describe: '--no-tui is the same as --quiet' })
     .option('metrics', { type: 'string', describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1)' })
     .option('keep-privileges', { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' })
     .option('object', { type: 'string', describe: 'load this compiled filter instead of the bundled one' })
@@ -97,7 +100,7 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
     count: args.count === undefined ? undefined : parseCount(args.count),
     json: args.json,
     plain: args.plain,
-    quiet: args.quiet,
+    quiet: args.quiet || !args.tui,
     verbose: args.verbose,
     objectPath: args.object,
     keepPrivileges: args['keep-privileges'],

@@ -59,11 +59,7 @@ async function run(options: Options): Promise<number> {
     throw err;
   }
   const readAll = (): Snapshot => sampler.sample(filters.flatMap((f) => f.read()));
-  let last: Snapshot | undefined;
-  const show = (snapshot: Snapshot): void => {
-    last = snapshot;
-    renderer.render(snapshot, status);
-  };
+  const show = (snapshot: Snapshot): void => renderer.render(snapshot, status);
 
   return await new Promise<number>((resolve) => {
     let ticker: Ticker | undefined;
@@ -78,7 +74,7 @@ async function run(options: Options): Promise<number> {
       demo?.kill();
       try {
         // A last reading, so what ends in a pipe is the final count (a closing dashboard would only flash it).
-        if (finalSample && !dashboard && filters.length > 0 && (last === undefined || sampler.elapsedSince(last) > 0.05)) show(readAll());
+        if (finalSample && !dashboard && filters.length > 0) show(readAll());
       } catch (err) {
         error ??= err;
       }
@@ -156,6 +152,7 @@ async function createRenderer(options: Options, dashboard: boolean, onQuit: (err
     const { openDashboard } = await import('./render/tui/tui.js');
     return openDashboard({ onQuit });
   }
+  if (options.quiet) return { render() {}, close() {} };
   if (options.json) return streamRenderer(renderJson, process.stdout);
   return streamRenderer(renderLines, process.stdout);
 }

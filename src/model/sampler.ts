@@ -34,11 +34,6 @@ export class Sampler {
     this.startedAt = clock.monotonic();
   }
 
-  /** Seconds from a snapshot this sampler made until now. */
-  elapsedSince(snapshot: Snapshot): number {
-    return (this.clock.monotonic() - this.startedAt) / 1000 - snapshot.elapsed;
-  }
-
   sample(readings: readonly Reading[]): Snapshot {
     const now = this.clock.monotonic();
     const interval = this.previousAt === undefined ? 0 : (now - this.previousAt) / 1000;

@@ -1,7 +1,9 @@
 /**
  * Test traffic: COUNT Ethernet frames of SIZE bytes with a given EtherType,
  * sent with an AF_PACKET socket on an interface (no IP stack involved).
- * Usage: node raw-frames.js IFACE ETHERTYPE COUNT SIZE
+ * Usage: node raw-frames.js IFACE ETHERTYPE COUNT SIZE [HEX]
+ * HEX: the bytes right after the EtherType (e.g. VLAN tags and an IP
+ * header); the rest of the frame is filler.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,7 +15,7 @@ const socket = libc.func('int socket(int, int, int)');
 const sendto = libc.func('long sendto(int, const void *, size_t, int, const void *, uint32_t)');
 const close = libc.func('int close(int)');
 
-const [iface = 'lo', ethertypeText = '0x88b5', countText = '1', sizeText = '60'] = process.argv.slice(2);
+const [iface = 'lo', ethertypeText = '0x88b5', countText = '1', sizeText = '60', hex = ''] = process.argv.slice(2);
 const ethertype = Number(ethertypeText);
 const count = Number(countText);
 const size = Number(sizeText);
@@ -25,6 +27,7 @@ const frame = Buffer.alloc(size, 0x63);
 frame.fill(0xff, 0, 6); // broadcast destination
 frame.set([0x02, 0, 0, 0, 0, 1], 6); // locally administered source
 frame.writeUInt16BE(ethertype, 12);
+Buffer.from(hex, 'hex').copy(frame, 14);
 const addr = Buffer.alloc(20);
 addr.writeUInt16LE(17, 0);
 addr.writeUInt16BE(ethertype, 2);

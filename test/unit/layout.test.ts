@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ARRAY_SLOTS, COUNTER_SIZE, IP_SLOTS, LAYOUT, decodeOtherKey, decodeSlot, sumPerCpu } from '../../src/kernel/layout.js';
+import { OVERFLOW_PROTOCOL } from '../../src/model/counters.js';
+
+const header = readFileSync(new URL('../../../bpf/sockex.h', import.meta.url), 'utf8');
+
+test('the TypeScript layout mirrors every number in bpf/sockex.h', () => {
+  for (const [name, value] of Object.entries(LAYOUT)) {
+    const match = new RegExp(`#define ${name} (\\d+)`).exec(header);
+    assert.ok(match, `${name} is defined in sockex.h`);
+    assert.equal(Number(match[1]), value, name);
+  }
+  assert.match(header, /struct sockex_counter \{\s*__u64 bytes;\s*__u64 packets;\s*\}/);
+  assert.equal(COUNTER_SIZE, 16);
+});
+
+test('slots decode to direction, family and protocol as the filter encodes them', () => {
+  // (dir * families + family) * 256 + protocol
+  assert.deepEqual(decodeSlot(6), { direction: 'tx', family: 'ipv4', protocol: 6 });
+  assert.deepEqual(decodeSlot(256 + 58), { direction: 'tx', family: 'ipv6', protocol: 58 });
+  assert.deepEqual(decodeSlot(512 + 17), { direction: 'rx', family: 'ipv4', protocol: 17 });
+  assert.deepEqual(decodeSlot(768 + 255), { direction: 'rx', family: 'ipv6', protocol: 255 });
+  assert.deepEqual(decodeSlot(IP_SLOTS), { direction: 'tx', family: 'other', protocol: OVERFLOW_PROTOCOL });
+  assert.deepEqual(decodeSlot(IP_SLOTS + 1), { direction: 'rx', family: 'other', protocol: OVERFLOW_PROTOCOL });
+  assert.equal(ARRAY_SLOTS, 1026);
+});
+
+test('other_counters keys decode the host-order EtherType and direction', () => {
+  const key = Buffer.from([0x06, 0x08, 1, 0]); // 0x0806 little-endian, rx
+  assert.deepEqual(decodeOtherKey(key, 0), { direction: 'rx', family: 'other', protocol: 0x0806 });
+});
+
+function perCpu(entries: Array<Array<[bigint, bigint]>>): Buffer {
+  const cpus = entries[0]?.length ?? 0;
+  const buf = Buffer.alloc(entries.length * cpus * COUNTER_SIZE);
+  entries.forEach((cpuValues, entry) =>
+    cpuValues.forEach(([bytes, packets], cpu) => {
+      const off = (entry * cpus + cpu) * COUNTER_SIZE;
+      buf.writeBigUInt64LE(bytes, off);
+      buf.writeBigUInt64LE(packets, off + 8);
+    }),
+  );
+  return buf;
+}
+
+test('sumPerCpu adds every CPU of one entry and no other entry', () => {
+  const values = perCpu([
+    [[1n, 1n], [2n, 1n], [3n, 1n]],
+    [[100n, 10n], [0n, 0n], [5n, 1n]],
+  ]);
+  assert.deepEqual(sumPerCpu(values, 0, 3), { bytes: 6n, packets: 3n });
+  assert.deepEqual(sumPerCpu(values, 1, 3), { bytes: 105n, packets: 11n });
+});
+
+test('sumPerCpu skips entries that are zero on every CPU', () => {
+  const values = perCpu([[[0n, 0n], [0n, 0n]], [[0n, 0n], [0n, 1n]]]);
+  assert.equal(sumPerCpu(values, 0, 2), undefined);
+  assert.deepEqual(sumPerCpu(values, 1, 2), { bytes: 0n, packets: 1n });
+});
+
+test('sumPerCpu stays exact past 2^32 and 2^53, and past 2^64 in the sum', () => {
+  const max = 2n ** 64n - 1n;
+  const values = perCpu([[[2n ** 32n + 1n, 2n ** 53n + 1n], [max, max]]]);
+  const sum = sumPerCpu(values, 0, 2);
+  assert.deepEqual(sum, { bytes: 2n ** 32n + 1n + max, packets: 2n ** 53n + 1n + max });
+  // Only the high half set: still not mistaken for zero.
+  const high = perCpu([[[2n ** 32n, 0n]]]);
+  assert.deepEqual(sumPerCpu(high, 0, 1), { bytes: 2n ** 32n, packets: 0n });
+});
