@@ -173,6 +173,14 @@ test('dashboard: exact counts of real UDP traffic on screen; p, r, u, resize and
   const rounded = ((since + 2 * udp4Frame(1400)) * 8) / 1000;
   screen = await pane.until(`UDP ${rounded.toFixed(1)} kbit`, (s) => s.includes('e exact:off') && shows(s, 'UDP', `${rounded.toFixed(1)} kbit`, '4'));
 
+  // s cycles the sort; ? shows the keys until Esc.
+  pane.keys('s');
+  await pane.until('sorted by rate', (s) => s.includes('s sort:rate'));
+  pane.keys('?');
+  await pane.until('the key list', (s) => /^ {2}r {9}reset the displayed counters/m.test(s) && row(s, 'UDP') === undefined);
+  pane.keys('Escape');
+  await pane.until('the tables after Esc', (s) => shows(s, 'UDP', `${rounded.toFixed(1)} kbit`, '4'));
+
   // Resizing re-lays the screen; too small says so instead of garbling.
   pane.tmux(['resize-window', '-t', 'dash', '-x', '30', '-y', '6']);
   await pane.until('the too-small message', (s) => s.startsWith('terminal too small: 30x6'));
