@@ -261,7 +261,7 @@ test('dashboard: the demo shows ping running, then its replies and the exact ICM
   await expectCleanExit(pane, 'q in the demo');
 });
 
-test('dashboard: not on a dumb terminal or with --plain, which get the line output', async (t) => {
+test('dashboard: not on a dumb terminal or with --plain, which get the line output, nor with --json', async (t) => {
   if (!requireRoot(t)) return;
   for (const [env, args] of [
     ['TERM=dumb', []],
@@ -275,6 +275,11 @@ test('dashboard: not on a dumb terminal or with --plain, which get the line outp
     assert.match(screen, /sockex-exit=0/);
     assert.doesNotMatch(screen, /PROTOCOL/);
   }
+  const ns = NetNs.create(t, 'tui');
+  const pane = new Pane(t, ns, ['--interval', '0.2', '--count', '2', '--json']);
+  const screen = await pane.until('two JSON samples', (s) => /sockex-exit=\d+/.test(s));
+  assert.equal(screen.split('\n').filter((line) => line.startsWith('{"time":"')).length, 2, screen);
+  assert.doesNotMatch(screen, /PROTOCOL/);
 });
 
 test('dashboard: an error as it starts leaves one readable line and a restored terminal', async (t) => {
