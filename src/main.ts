@@ -48,7 +48,16 @@ async function run(options: Options): Promise<number> {
 
   const sampler = new Sampler(options.interfaces);
   const status: RunStatus = { interval: options.interval, demo: undefined };
-  const renderer = createRenderer(options);
+  const dashboard = wantsDashboard(options);
+  // q and Ctrl-C in the dashboard arrive as keys (raw mode), not as SIGINT.
+  let requestStop = (_error?: unknown): void => undefined;
+  let renderer: Renderer;
+  try {
+    renderer = await createRenderer(options, dashboard, (error) => requestStop(error));
+  } catch (err) {
+    closeFilters();
+    throw err;
+  }
   const readAll = (): Snapshot => sampler.sample(filters.flatMap((f) => f.read()));
   const show = (snapshot: Snapshot): void => renderer.render(snapshot, status);
 
@@ -58,19 +67,21 @@ async function run(options: Options): Promise<number> {
     let stopped = false;
     let samples = 0;
 
-    const stop = (code: number, finalSample: boolean): void => {
+    const stop = (code: number, finalSample: boolean, error?: unknown): void => {
       if (stopped) return;
       stopped = true;
       ticker?.stop();
       demo?.kill();
       try {
-        // A last reading, so what ends on screen or in a pipe is the final count.
-        if (finalSample && filters.length > 0) show(readAll());
+        // A last reading, so what ends in a pipe is the final count (a closing dashboard would only flash it).
+        if (finalSample && !dashboard && filters.length > 0) show(readAll());
       } catch (err) {
-        code = reportError(err, options.verbose);
+        error ??= err;
       }
       closeFilters();
       renderer.close();
+      // Only now, with the terminal restored, can an error be read.
+      if (error !== undefined) code = reportError(error, options.verbose);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('SIGHUP', onSignal);
@@ -84,6 +95,7 @@ async function run(options: Options): Promise<number> {
       }
       stop(ExitCode.ok, true);
     };
+    requestStop = (error) => (error === undefined ? onSignal() : stop(ExitCode.internal, false, error));
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.on('SIGHUP', onSignal);
@@ -92,7 +104,9 @@ async function run(options: Options): Promise<number> {
       if (err.code === 'EPIPE') stop(ExitCode.ok, false);
     });
 
-    if (!options.quiet && !options.json) {
+    if (dashboard) {
+      // The dashboard's header says it all.
+    } else if (!options.quiet && !options.json) {
       process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}; Ctrl-C to stop\n`);
     } else if (!options.quiet) {
       process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}\n`);
@@ -102,7 +116,7 @@ async function run(options: Options): Promise<number> {
       try {
         show(readAll());
       } catch (err) {
-        stop(reportError(err, options.verbose), false);
+        stop(ExitCode.internal, false, err);
         return;
       }
       samples += 1;
@@ -115,15 +129,29 @@ async function run(options: Options): Promise<number> {
         (ping) => {
           demo = ping;
           status.demo = ping.status;
-          void ping.done.then(() => stop(ExitCode.ok, true));
+          // The dashboard stays up to be read after ping ends; q quits.
+          if (!dashboard) void ping.done.then(() => stop(ExitCode.ok, true));
         },
-        (err) => stop(reportError(err, options.verbose), false),
+        (err) => stop(ExitCode.internal, false, err),
       );
     }
   });
 }
 
-function createRenderer(options: Options): Renderer {
+/**
+ * The dashboard when a person is watching: stdout is a terminal and no other
+ * output was asked for. A dumb terminal cannot move its cursor: lines there.
+ */
+function wantsDashboard(options: Options): boolean {
+  return process.stdout.isTTY === true && process.env.TERM !== 'dumb' && !options.plain && !options.json && !options.quiet;
+}
+
+async function createRenderer(options: Options, dashboard: boolean, onQuit: (error?: unknown) => void): Promise<Renderer> {
+  if (dashboard) {
+    // Loaded only here: blessed costs start-up time that line and JSON runs should not pay.
+    const { openDashboard } = await import('./render/tui/tui.js');
+    return openDashboard({ onQuit });
+  }
   if (options.quiet) return { render() {}, close() {} };
   if (options.json) return streamRenderer(renderJson, process.stdout);
   return streamRenderer(renderLines, process.stdout);
