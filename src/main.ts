@@ -4,7 +4,7 @@
  * snapshots -> renderers, plus signals and exit codes. Errors become one line
  * on stderr here and nowhere else.
  */
-import { parseCli, type Options } from './cli.js';
+import { VERSION, parseCli, type Options } from './cli.js';
 import { startDemoPing, type DemoPing } from './demo.js';
 import { ExitCode, SockexError } from './errors.js';
 import { attachFilter, type AttachedFilter } from './kernel/filter.js';
@@ -15,6 +15,8 @@ import type { Snapshot } from './model/snapshot.js';
 import { startTicker, type Ticker } from './model/ticker.js';
 import { renderJson } from './render/json.js';
 import { renderLines } from './render/lines.js';
+import { serveMetrics, type MetricsServer } from './render/metrics-server.js';
+import { createPrometheusRenderer } from './render/prometheus.js';
 import type { Renderer, RunStatus } from './render/renderer.js';
 import { streamRenderer } from './render/stream.js';
 
@@ -34,6 +36,10 @@ async function run(options: Options): Promise<number> {
   const native = loadNative();
   if (options.verbose) captureLibbpfLog(native, (m) => process.stderr.write(`libbpf: ${m.text}\n`));
 
+  // Listen for scrapes first: a port in use fails before anything is attached.
+  let metrics: MetricsServer | undefined;
+  if (options.metrics) metrics = await serveMetrics(options.metrics, createPrometheusRenderer({ version: VERSION }));
+
   // Attach one filter per interface; if one fails, detach the ones before it.
   const filters: AttachedFilter[] = [];
   const closeFilters = (): void => {
@@ -43,17 +49,20 @@ async function run(options: Options): Promise<number> {
     for (const name of options.interfaces) filters.push(attachFilter(name, { objectPath: options.objectPath, native }));
   } catch (err) {
     closeFilters();
+    metrics?.close();
     throw err;
   }
 
   const sampler = new Sampler(options.interfaces);
   const status: RunStatus = { interval: options.interval, demo: undefined };
-  const renderer = createRenderer(options);
+  // --quiet with --metrics runs as a service: the metrics are the output.
+  const renderer: Renderer = metrics && options.quiet && !options.json && !options.plain ? { render() {}, close() {} } : createRenderer(options);
   const readAll = (): Snapshot => sampler.sample(filters.flatMap((f) => f.read()));
   let last: Snapshot | undefined;
   const show = (snapshot: Snapshot): void => {
     last = snapshot;
     renderer.render(snapshot, status);
+    metrics?.render(snapshot, status);
   };
 
   return await new Promise<number>((resolve) => {
@@ -75,6 +84,7 @@ async function run(options: Options): Promise<number> {
       }
       closeFilters();
       renderer.close();
+      metrics?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('SIGHUP', onSignal);
@@ -96,6 +106,7 @@ async function run(options: Options): Promise<number> {
       if (err.code === 'EPIPE') stop(ExitCode.ok, false);
     });
 
+    if (metrics && !options.quiet) process.stderr.write(`sockex: serving metrics on ${metrics.url}\n`);
     if (!options.quiet && !options.json) {
       process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}; Ctrl-C to stop\n`);
     } else if (!options.quiet) {
