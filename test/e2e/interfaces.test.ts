@@ -76,6 +76,14 @@ test('-i va -i lo: per-interface counts are exact and never mixed', { timeout: 6
   t.after(() => void sockex.stop().catch(() => undefined));
 
   sendTraffic(a, b);
+  // Wait for a periodic sample to hold it all: the sample printed on SIGTERM
+  // is skipped when the last one is under 50 ms old (main.ts), which could
+  // be older than the last datagram.
+  await waitFor(
+    () => sockex.samples().some((s) => JSON.stringify(counters(s)) === JSON.stringify(EXPECTED)),
+    10_000,
+    () => `no sample showed exactly the traffic: ${sockex.stdout.split('\n').slice(-2).join('\n')}`,
+  );
   assert.equal(await sockex.stop(), 0);
   const last = sockex.lastSample();
   assert.deepEqual(counters(last), EXPECTED);
