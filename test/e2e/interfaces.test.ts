@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { NetNs, requireRoot, startSockex, waitFor, type JsonSample } from './harness.js';
+import { httpGet } from './http-get.js';
 
 const MAC_A = '02:00:00:00:00:0a';
 const MAC_B = '02:00:00:00:00:0b';
@@ -139,12 +140,7 @@ test('-i any: the same traffic attributed to the right interface names, also in 
 
 /** sockex_bytes_total as "device direction family protocol value", sorted. */
 function scrapeBytes(ns: NetNs): string[] {
-  let text: string;
-  try {
-    text = ns.tool('http-get', [`http://127.0.0.1:${METRICS_PORT}/metrics`]);
-  } catch {
-    return [];
-  }
+  const text = httpGet(ns, `http://127.0.0.1:${METRICS_PORT}/metrics`) ?? '';
   const lines: string[] = [];
   for (const m of text.matchAll(/^sockex_bytes_total\{device="([^"]*)",direction="(\w+)",family="(\w+)",protocol="([^"]*)"\} (\d+)$/gm)) {
     lines.push(`${m[1]} ${m[2]} ${m[3]} ${m[4]} ${m[5]}`);

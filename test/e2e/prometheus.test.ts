@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { VERSION } from '../../src/cli.js';
 import { CLI, NetNs, RunningSockex, requireRoot, startSockex, waitFor } from './harness.js';
+import { httpGet } from './http-get.js';
 
 const SOCKEX_PORT = 9469;
 const PROMETHEUS_PORT = 9090;
@@ -23,15 +24,6 @@ const PING_FRAME = 14 + 20 + 8 + 56;
 interface Series {
   metric: Record<string, string>;
   value: [number, string];
-}
-
-/** GET inside the namespace; undefined while the server is not answering yet. */
-function httpGet(ns: NetNs, url: string): string | undefined {
-  try {
-    return ns.tool('http-get', [url]);
-  } catch {
-    return undefined;
-  }
 }
 
 function query(ns: NetNs, promql: string): Series[] | undefined {

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/errors.js';
 import { CLI, NetNs, RunningSockex, requireRoot, waitFor } from './harness.js';
+import { httpGet } from './http-get.js';
 
 const unit = readFileSync(fileURLToPath(new URL('../../../examples/sockex.service', import.meta.url)), 'utf8');
 
@@ -41,13 +42,7 @@ test('the unit runs sockex unprivileged with just its capabilities, and the coun
   const sockex = new RunningSockex(ns.spawn(command, [...args, process.execPath, CLI, ...unitArgs, '--interval', '0.2']));
   t.after(() => void sockex.stop().catch(() => undefined));
 
-  const scrape = (): string => {
-    try {
-      return ns.tool('http-get', [`http://${metricsAt}/metrics`]);
-    } catch {
-      return '';
-    }
-  };
+  const scrape = (): string => httpGet(ns, `http://${metricsAt}/metrics`) ?? '';
   // Headless: the scrapes' own TCP on lo shows the filter is counting.
   let text = '';
   await waitFor(() => (text = scrape()).includes('device="lo"'), 15_000, () => `never counting: ${text} ${sockex.stderr}`);
