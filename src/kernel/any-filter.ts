@@ -36,7 +36,7 @@ export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNam
   // Open and load: the verifier checks the program, the JIT compiles it.
   const object = loadObject(options.objectPath ?? DEFAULT_ANY_OBJECT_PATH, ANY_PROGRAM_NAME, native);
   try {
-    const read = anyCounterReader(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names);
+    const read = openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names);
     // Attach, then bind to ifindex 0: every interface, from the first frame.
     const socket = openFilteredSocket(0, ANY_INTERFACE, object.programFd, native);
     let closed = false;
@@ -61,13 +61,13 @@ export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNam
   }
 }
 
-interface AnyCounterReader {
+export interface AnyCounterMaps {
   read(): Reading[];
   readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
-/** One batched lookup for the per-interface counters, one for the overflow slots. */
-function anyCounterReader(native: Native, countersFd: number, overflowFd: number, names: InterfaceNames): AnyCounterReader {
+/** Reads with one batched lookup for the per-interface counters, one for the overflow slots. */
+export function openAnyCounterMaps(native: Native, countersFd: number, overflowFd: number, names: InterfaceNames = new InterfaceNames()): AnyCounterMaps {
   const cpus = native.libbpf.numPossibleCpus();
   if (cpus <= 0) throw new SyscallError('syscall', 'libbpf_num_possible_cpus', -cpus, `cannot count the CPUs (${errnoName(cpus)})`);
   const counters = batchBuffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE, cpus);
