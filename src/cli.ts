@@ -67,7 +67,7 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' })
     .option('plain', { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' })
     .option('quiet', { alias: ['q', 'no-tui'], type: 'boolean', default: false, describe: 'no dashboard and no status messages' })
-    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1)' })
+    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)' })
     .option('keep-privileges', { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' })
     .option('object', { type: 'string', describe: 'load this compiled filter instead of the bundled one' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: "show libbpf's log and full errors" })
