@@ -55,13 +55,14 @@ async function run(options: Options): Promise<number> {
 
   const sampler = new Sampler(options.interfaces);
   const status: RunStatus = { interval: options.interval, demo: undefined };
-  // --quiet with --metrics runs as a service: the metrics are the output.
-  const renderer: Renderer = metrics && options.quiet && !options.json && !options.plain ? { render() {}, close() {} } : createRenderer(options);
+  const renderer = createRenderer(options);
+  // --quiet with --metrics runs as a service: the metrics are the only output.
+  const headless = metrics !== undefined && options.quiet && !options.json && !options.plain;
   const readAll = (): Snapshot => sampler.sample(filters.flatMap((f) => f.read()));
   let last: Snapshot | undefined;
   const show = (snapshot: Snapshot): void => {
     last = snapshot;
-    renderer.render(snapshot, status);
+    if (!headless) renderer.render(snapshot, status);
     metrics?.render(snapshot, status);
   };
 
