@@ -17,6 +17,8 @@
 #define SOCKEX_FAMILY_IPV4 0
 #define SOCKEX_FAMILY_IPV6 1
 #define SOCKEX_IP_FAMILIES 2
+/* Not IP (or an unreadable IP header): the protocol is the EtherType. */
+#define SOCKEX_FAMILY_OTHER 2
 #define SOCKEX_IP_PROTOCOLS 256
 
 /* ip_counters index = (direction * SOCKEX_IP_FAMILIES + family) * 256 + protocol.
@@ -48,6 +50,19 @@ struct sockex_other_key {
 	__u16 ethertype; /* host byte order */
 	__u8 direction;
 	__u8 pad;
+};
+
+/* How many distinct (ifindex, direction, family, protocol) counters the
+ * every-interface filter (sockex-any.bpf.c) holds. Frames that find the table
+ * full are counted in any_overflow, per direction, without their interface. */
+#define SOCKEX_ANY_MAX 8192
+
+/* Key of any_counters: one counter per interface and protocol. */
+struct sockex_any_key {
+	__u32 ifindex;
+	__u16 protocol; /* IP protocol number, or the EtherType (host byte order) */
+	__u8 direction;
+	__u8 family;    /* SOCKEX_FAMILY_IPV4, _IPV6 or _OTHER */
 };
 
 #endif /* SOCKEX_H */

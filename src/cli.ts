@@ -3,6 +3,7 @@
  * else happens here; a bad value becomes a usage error with the fix in it.
  */
 import { createRequire } from 'node:module';
+import { isIPv4, isIPv6 } from 'node:net';
 import yargs from 'yargs';
 import { SockexError } from './errors.js';
 import { ANY_INTERFACE, invalidInterfaceName } from './kernel/interfaces.js';
@@ -25,9 +26,18 @@ export interface Options {
   objectPath: string | undefined;
   /** Keep root after attaching instead of dropping to the invoking user. */
   keepPrivileges: boolean;
-  /** "[host:]port" to serve Prometheus metrics on. */
-  metrics: string | undefined;
+  /** Where to serve Prometheus metrics (--metrics [host:]port); undefined: nowhere. */
+  metrics: MetricsAddress | undefined;
 }
+
+export interface MetricsAddress {
+  /** An IPv4 address, an IPv6 address (without brackets) or a host name. */
+  host: string;
+  port: number;
+}
+
+/** Metrics stay on this host unless another address is asked for. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
 /** The longest interval that still makes sense for a live counter: one day. */
 export const MAX_INTERVAL = 86400;
@@ -60,7 +70,7 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
     .option('plain', { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing: no dashboard, lines or status (with --metrics: run as a service)' })
     .option('tui', { type: 'boolean', default: true, hidden: true, describe: '--no-tui is the same as --quiet' })
-    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1)' })
+    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)' })
     .option('keep-privileges', { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' })
     .option('object', { type: 'string', describe: 'load this compiled filter instead of the bundled one' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: "show libbpf's log and full errors" })
@@ -104,7 +114,7 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
     verbose: args.verbose,
     objectPath: args.object,
     keepPrivileges: args['keep-privileges'],
-    metrics: args.metrics,
+    metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics),
   };
 }
 
@@ -124,3 +134,38 @@ export function parseCount(text: string | number): number {
   }
   return value;
 }
+
+/**
+ * "[host:]port" -> where to listen. IPv6 addresses go in brackets ([::1]:9469).
+ * A bare port listens on 127.0.0.1 only; every address must be named (0.0.0.0,
+ * or [::] for IPv6 and IPv4), so an empty host is refused rather than guessed.
+ */
+export function parseMetricsAddress(text: string | number): MetricsAddress {
+  const raw = String(text).trim();
+  const usage = (why: string): SockexError =>
+    new SockexError(
+      'usage',
+      `--metrics ${why}: give [host:]port, e.g. --metrics 9469, --metrics 127.0.0.1:9469, or --metrics 0.0.0.0:9469 for every address (got "${raw.replace(/[^\x20-\x7e]/g, '?')}")`,
+    );
+  let host = DEFAULT_METRICS_HOST;
+  let portText = raw;
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(raw);
+  if (bracketed) {
+    host = bracketed[1] ?? '';
+    portText = bracketed[2] ?? '';
+    if (!isIPv6(host)) throw usage(`"[${host}]" is not an IPv6 address`);
+  } else if (raw.includes(':')) {
+    const colon = raw.lastIndexOf(':');
+    host = raw.slice(0, colon);
+    portText = raw.slice(colon + 1);
+    if (host === '') throw usage('needs a host before ":" (every address must be asked for by name)');
+    if (host.includes(':')) throw usage('needs an IPv6 address in brackets, e.g. [::1]:9469');
+    if (!isIPv4(host) && !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)) {
+      throw usage(`"${host}" is not an IP address or host name`);
+    }
+  }
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw usage('needs a port from 1 to 65535');
+  return { host, port };
+}
+

@@ -4,7 +4,7 @@
  * snapshots -> renderers, plus signals and exit codes. Errors become one line
  * on stderr here and nowhere else.
  */
-import { parseCli, type Options } from './cli.js';
+import { VERSION, parseCli, type Options } from './cli.js';
 import { startDemoPing, type DemoPing } from './demo.js';
 import { ExitCode, SockexError } from './errors.js';
 import { attachFilter, type AttachedFilter } from './kernel/filter.js';
@@ -15,6 +15,7 @@ import type { Snapshot } from './model/snapshot.js';
 import { startTicker, type Ticker } from './model/ticker.js';
 import { renderJson } from './render/json.js';
 import { renderLines } from './render/lines.js';
+import type { MetricsServer } from './render/metrics-server.js';
 import type { Renderer, RunStatus } from './render/renderer.js';
 import { streamRenderer } from './render/stream.js';
 
@@ -34,6 +35,17 @@ async function run(options: Options): Promise<number> {
   const native = loadNative();
   if (options.verbose) captureLibbpfLog(native, (m) => process.stderr.write(`libbpf: ${m.text}\n`));
 
+  // Listen for scrapes first: a port in use fails before anything is attached.
+  let metrics: MetricsServer | undefined;
+  if (options.metrics) {
+    // Loaded only here: prom-client and node:http cost start-up time other runs should not pay.
+    const [{ serveMetrics }, { createPrometheusRenderer }] = await Promise.all([
+      import('./render/metrics-server.js'),
+      import('./render/prometheus.js'),
+    ]);
+    metrics = await serveMetrics(options.metrics, createPrometheusRenderer({ version: VERSION }));
+  }
+
   // Attach one filter per interface; if one fails, detach the ones before it.
   const filters: AttachedFilter[] = [];
   const closeFilters = (): void => {
@@ -43,6 +55,7 @@ async function run(options: Options): Promise<number> {
     for (const name of options.interfaces) filters.push(attachFilter(name, { objectPath: options.objectPath, native }));
   } catch (err) {
     closeFilters();
+    metrics?.close();
     throw err;
   }
 
@@ -56,10 +69,14 @@ async function run(options: Options): Promise<number> {
     renderer = await createRenderer(options, dashboard, (error) => requestStop(error));
   } catch (err) {
     closeFilters();
+    metrics?.close();
     throw err;
   }
   const readAll = (): Snapshot => sampler.sample(filters.flatMap((f) => f.read()));
-  const show = (snapshot: Snapshot): void => renderer.render(snapshot, status);
+  const show = (snapshot: Snapshot): void => {
+    renderer.render(snapshot, status);
+    metrics?.render(snapshot, status);
+  };
 
   return await new Promise<number>((resolve) => {
     let ticker: Ticker | undefined;
@@ -80,6 +97,7 @@ async function run(options: Options): Promise<number> {
       }
       closeFilters();
       renderer.close();
+      metrics?.close();
       // Only now, with the terminal restored, can an error be read.
       if (error !== undefined) code = reportError(error, options.verbose);
       process.off('SIGINT', onSignal);
@@ -104,6 +122,7 @@ async function run(options: Options): Promise<number> {
       if (err.code === 'EPIPE') stop(ExitCode.ok, false);
     });
 
+    if (metrics && !options.quiet && !dashboard) process.stderr.write(`sockex: serving metrics on ${metrics.url}\n`);
     if (dashboard) {
       // The dashboard's header says it all.
     } else if (!options.quiet && !options.json) {

@@ -70,7 +70,7 @@ export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: num
   };
 }
 
-interface BatchBuffers {
+export interface BatchBuffers {
   capacity: number;
   keySize: number;
   keys: Buffer;
@@ -79,7 +79,7 @@ interface BatchBuffers {
   count: Buffer;
 }
 
-function batchBuffers(capacity: number, keySize: number, cpus: number): BatchBuffers {
+export function batchBuffers(capacity: number, keySize: number, cpus: number): BatchBuffers {
   return {
     capacity,
     keySize,

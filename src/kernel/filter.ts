@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../model/counters.js';
+import { attachAnyFilter } from './any-filter.js';
 import { loadObject } from './bpf-object.js';
 import { openCounterMaps, type CounterMaps } from './counter-maps.js';
 import { ANY_INTERFACE, interfaceIndex } from './interfaces.js';
@@ -30,8 +31,10 @@ export interface AttachOptions {
 }
 
 export function attachFilter(interfaceName: string, options: AttachOptions = {}): AttachedFilter {
+  // Every interface needs counters keyed by interface too: its own filter.
+  if (interfaceName === ANY_INTERFACE) return attachAnyFilter(options);
   const native = options.native ?? loadNative();
-  const ifindex = interfaceName === ANY_INTERFACE ? 0 : interfaceIndex(interfaceName);
+  const ifindex = interfaceIndex(interfaceName);
   // Open and load: the verifier checks the program, the JIT compiles it.
   const object = loadObject(options.objectPath ?? DEFAULT_OBJECT_PATH, PROGRAM_NAME, native);
   try {

@@ -8,6 +8,11 @@ export const PROGRAM_NAME = 'sockex_count';
 export const IP_MAP = 'ip_counters';
 export const OTHER_MAP = 'other_counters';
 
+/** The every-interface filter (bpf/sockex-any.bpf.c, for -i any). */
+export const ANY_PROGRAM_NAME = 'sockex_count_any';
+export const ANY_MAP = 'any_counters';
+export const ANY_OVERFLOW_MAP = 'any_overflow';
+
 export const LAYOUT = {
   SOCKEX_DIR_TX: 0,
   SOCKEX_DIR_RX: 1,
@@ -15,8 +20,10 @@ export const LAYOUT = {
   SOCKEX_FAMILY_IPV4: 0,
   SOCKEX_FAMILY_IPV6: 1,
   SOCKEX_IP_FAMILIES: 2,
+  SOCKEX_FAMILY_OTHER: 2,
   SOCKEX_IP_PROTOCOLS: 256,
   SOCKEX_OTHER_MAX: 1024,
+  SOCKEX_ANY_MAX: 8192,
 } as const;
 
 export const IP_SLOTS = LAYOUT.SOCKEX_DIRECTIONS * LAYOUT.SOCKEX_IP_FAMILIES * LAYOUT.SOCKEX_IP_PROTOCOLS;
@@ -25,6 +32,9 @@ export const ARRAY_SLOTS = IP_SLOTS + LAYOUT.SOCKEX_DIRECTIONS;
 export const COUNTER_SIZE = 16;
 /** struct sockex_other_key: u16 ethertype, u8 direction, u8 pad. */
 export const OTHER_KEY_SIZE = 4;
+
+/** struct sockex_any_key: u32 ifindex, u16 protocol, u8 direction, u8 family. */
+export const ANY_KEY_SIZE = 8;
 
 export interface SlotKey {
   direction: Direction;
@@ -48,6 +58,22 @@ export function decodeSlot(slot: number): SlotKey {
 /** What an other_counters key counts. */
 export function decodeOtherKey(key: Buffer, offset: number): SlotKey {
   return { direction: directionOf(key.readUInt8(offset + 2)), family: 'other', protocol: key.readUInt16LE(offset) };
+}
+
+/** What an any_counters key counts, and on which interface. */
+export function decodeAnyKey(key: Buffer, offset: number): SlotKey & { ifindex: number } {
+  const family = key.readUInt8(offset + 7);
+  return {
+    ifindex: key.readUInt32LE(offset),
+    direction: directionOf(key.readUInt8(offset + 6)),
+    family: family === LAYOUT.SOCKEX_FAMILY_IPV4 ? 'ipv4' : family === LAYOUT.SOCKEX_FAMILY_IPV6 ? 'ipv6' : 'other',
+    protocol: key.readUInt16LE(offset + 4),
+  };
+}
+
+/** What an any_overflow slot counts: frames of one direction that found the table full. */
+export function decodeAnyOverflowSlot(slot: number): SlotKey {
+  return { direction: directionOf(slot), family: 'other', protocol: OVERFLOW_PROTOCOL };
 }
 
 export interface Totals {

@@ -1,0 +1,121 @@
+/**
+ * `-i any`: one filter on an AF_PACKET socket bound to no interface, so it
+ * sees every interface of the network namespace, with its counters keyed by
+ * ifindex as well (bpf/sockex-any.bpf.c). Reading turns each ifindex into the
+ * interface's name.
+ */
+import { fileURLToPath } from 'node:url';
+import { SyscallError, errnoName } from '../errors.js';
+import { counterId, type Reading } from '../model/counters.js';
+import { loadObject } from './bpf-object.js';
+import { batchBuffers, type BatchBuffers } from './counter-maps.js';
+import type { AttachedFilter, AttachOptions } from './filter.js';
+import { InterfaceNames } from './interface-names.js';
+import { ANY_INTERFACE } from './interfaces.js';
+import {
+  ANY_KEY_SIZE,
+  ANY_MAP,
+  ANY_OVERFLOW_MAP,
+  ANY_PROGRAM_NAME,
+  COUNTER_SIZE,
+  LAYOUT,
+  decodeAnyKey,
+  decodeAnyOverflowSlot,
+  sumPerCpu,
+} from './layout.js';
+import { loadNative, type Native } from './native.js';
+import { openFilteredSocket } from './packet-socket.js';
+
+/** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
+export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex-any.bpf.o', import.meta.url));
+
+const ENOENT = 2;
+
+export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNames = new InterfaceNames()): AttachedFilter {
+  const native = options.native ?? loadNative();
+  // Open and load: the verifier checks the program, the JIT compiles it.
+  const object = loadObject(options.objectPath ?? DEFAULT_ANY_OBJECT_PATH, ANY_PROGRAM_NAME, native);
+  try {
+    const read = openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names);
+    // Attach, then bind to ifindex 0: every interface, from the first frame.
+    const socket = openFilteredSocket(0, ANY_INTERFACE, object.programFd, native);
+    let closed = false;
+    return {
+      interface: ANY_INTERFACE,
+      programFd: object.programFd,
+      read: read.read,
+      get lastReadCost() {
+        return read.lastReadCost;
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        // Reverse order of acquisition: the socket (detaches), then the object.
+        socket.close();
+        object.close();
+      },
+    };
+  } catch (err) {
+    object.close();
+    throw err;
+  }
+}
+
+export interface AnyCounterMaps {
+  read(): Reading[];
+  readonly lastReadCost: { syscalls: number; bytes: number };
+}
+
+/** Reads with one batched lookup for the per-interface counters, one for the overflow slots. */
+export function openAnyCounterMaps(native: Native, countersFd: number, overflowFd: number, names: InterfaceNames = new InterfaceNames()): AnyCounterMaps {
+  const cpus = native.libbpf.numPossibleCpus();
+  if (cpus <= 0) throw new SyscallError('syscall', 'libbpf_num_possible_cpus', -cpus, `cannot count the CPUs (${errnoName(cpus)})`);
+  const counters = batchBuffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE, cpus);
+  const overflow = batchBuffers(LAYOUT.SOCKEX_DIRECTIONS, 4, cpus);
+  const cost = { syscalls: 0, bytes: 0 };
+
+  function lookupAll(fd: number, b: BatchBuffers, what: string): number {
+    b.count.writeUInt32LE(b.capacity);
+    const err = native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
+    cost.syscalls += 1;
+    // -ENOENT only says the map ended before the batch did.
+    if (err < 0 && err !== -ENOENT) {
+      throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
+    }
+    const n = b.count.readUInt32LE();
+    cost.bytes += n * (b.keySize + cpus * COUNTER_SIZE);
+    return n;
+  }
+
+  return {
+    get lastReadCost() {
+      return { ...cost };
+    },
+    read(): Reading[] {
+      cost.syscalls = 0;
+      cost.bytes = 0;
+      names.refresh();
+      // Two ifindexes can carry one name (an interface deleted and created
+      // again): their counts add up under that name, so no id repeats.
+      const byId = new Map<string, Reading>();
+      const add = (reading: Reading): void => {
+        const id = counterId(reading);
+        const before = byId.get(id);
+        byId.set(id, before ? { ...reading, bytes: before.bytes + reading.bytes, packets: before.packets + reading.packets } : reading);
+      };
+      const n = lookupAll(countersFd, counters, 'the per-interface counters');
+      for (let i = 0; i < n; i++) {
+        const totals = sumPerCpu(counters.values, i, cpus);
+        if (!totals) continue;
+        const { ifindex, ...key } = decodeAnyKey(counters.keys, i * ANY_KEY_SIZE);
+        add({ interface: names.name(ifindex), ...key, ...totals });
+      }
+      const m = lookupAll(overflowFd, overflow, 'the overflow counters');
+      for (let i = 0; i < m; i++) {
+        const totals = sumPerCpu(overflow.values, i, cpus);
+        if (totals) add({ interface: ANY_INTERFACE, ...decodeAnyOverflowSlot(overflow.keys.readUInt32LE(i * 4)), ...totals });
+      }
+      return [...byId.values()];
+    },
+  };
+}
