@@ -214,6 +214,18 @@ test('80x24 shows header, every row of one interface, totals and the key list', 
   assert.match(lines.at(-1) ?? '', /^q quit {2}p pause {2}r reset {2}s sort:bytes {2}u units:bytes IEC {2}e exact:off {2}\? help/);
 });
 
+test('-i any: a table for each interface the counters name, and all of them together', () => {
+  const run = fakeRun(['any']);
+  const quiet = sections(feed(initialState(), run.next([])).shown!, undefined, 'bytes');
+  assert.deepEqual(quiet.map((s) => s.title), ['all interfaces']);
+  assert.deepEqual(quiet[0]?.rows.map((r) => r.name).sort(), ['ICMP', 'TCP', 'UDP']);
+  const state = feed(initialState(), run.next([reading('tx', 'ipv4', 17, 100, 1, 'veth0'), reading('rx', 'ipv4', 17, 300, 3, 'eth1')]));
+  const list = sections(state.shown!, undefined, 'bytes');
+  assert.deepEqual(list.map((s) => s.title), ['eth1', 'veth0', 'all interfaces']);
+  assert.equal(row(list[2] as Section, 'UDP').tx.bytes, 100n);
+  assert.equal(row(list[2] as Section, 'UDP').rx.bytes, 300n);
+});
+
 test('several interfaces: a table each plus all interfaces together, folded to totals when short of room', () => {
   const run = fakeRun(['lo', 'eth0']);
   const readings = [...loTraffic(1), reading('tx', 'ipv4', 6, 1000, 1, 'eth0'), reading('rx', 'ipv4', 6, 2000, 2, 'eth0')];

@@ -3,7 +3,7 @@
  * apart), less the reset baseline, with their rate history, sorted; one
  * table per interface plus one for all of them. Pure data, no layout.
  */
-import { counterId } from '../../model/counters.js';
+import { ANY_INTERFACE, counterId } from '../../model/counters.js';
 import type { RateHistory } from '../../model/rate-history.js';
 import type { CounterSnapshot } from '../../model/snapshot.js';
 import type { Baseline, Frame, SortKey } from './dashboard-state.js';
@@ -125,10 +125,15 @@ export function compareRows(sort: SortKey): (a: ProtocolRow, b: ProtocolRow) => 
   };
 }
 
-/** One table per interface, plus one for all of them together when there are several. */
+/**
+ * One table per interface, plus one for all of them together when there are
+ * several. With -i any the interfaces are those the counters name, as they
+ * appear; the all-interfaces table is always there.
+ */
 export function sections(frame: Frame, baseline: Baseline | undefined, sort: SortKey): Section[] {
   const { snapshot, history } = frame;
-  const names = snapshot.interfaces;
+  const any = snapshot.interfaces.includes(ANY_INTERFACE);
+  const names = any ? [...new Set(snapshot.counters.map((c) => c.interface))].sort() : snapshot.interfaces;
   const result: Section[] = names.map((name) => ({
     title: name,
     ...protocolRows(
@@ -138,6 +143,6 @@ export function sections(frame: Frame, baseline: Baseline | undefined, sort: Sor
       sort,
     ),
   }));
-  if (names.length > 1) result.push({ title: ALL_INTERFACES, ...protocolRows(snapshot.counters, history, baseline, sort) });
+  if (any || names.length > 1) result.push({ title: ALL_INTERFACES, ...protocolRows(snapshot.counters, history, baseline, sort) });
   return result;
 }
