@@ -99,16 +99,29 @@ int sockex_count(struct __sk_buff *skb)
 	 * relative to the network header, so they work on Ethernet, loopback
 	 * and headerless devices (tun, wireguard) alike. */
 	__u32 ethertype = bpf_ntohs(skb->protocol);
+	__u32 base = BPF_HDR_START_NET;
 	__u32 off = 0;
 
 	/* Tags still inside the frame (QinQ inner tags, non-offloading
-	 * devices) sit at the network header: TCI, then the inner EtherType. */
+	 * devices): TCI, then the inner EtherType. Where the network header
+	 * points then depends on the path: on receive, at the first tag left;
+	 * on transmit (packet sockets, VLAN devices without offload), already
+	 * past every tag. The Ethernet header's own EtherType field is the
+	 * same on both paths, so tagged frames are parsed from the MAC header. */
+	if (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD_) {
+		__be16 outer;
+		if (bpf_skb_load_bytes_relative(skb, 12, &outer, sizeof(outer), BPF_HDR_START_MAC))
+			goto other;
+		ethertype = bpf_ntohs(outer);
+		base = BPF_HDR_START_MAC;
+		off = ETH_HLEN;
+	}
 #pragma unroll
 	for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
 		if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
 			break;
 		__be16 inner;
-		if (bpf_skb_load_bytes_relative(skb, off + 2, &inner, sizeof(inner), BPF_HDR_START_NET))
+		if (bpf_skb_load_bytes_relative(skb, off + 2, &inner, sizeof(inner), base))
 			goto other;
 		ethertype = bpf_ntohs(inner);
 		off += 4;
@@ -116,7 +129,7 @@ int sockex_count(struct __sk_buff *skb)
 
 	if (ethertype == ETH_P_IP) {
 		__u8 hdr[10]; /* version/IHL .. protocol */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), BPF_HDR_START_NET))
+		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
 			goto other;
 		/* Not IPv4, or a header shorter than its fixed part: malformed. */
 		if ((hdr[0] >> 4) != 4 || (hdr[0] & 0x0f) < 5)
@@ -127,7 +140,7 @@ int sockex_count(struct __sk_buff *skb)
 
 	if (ethertype == ETH_P_IPV6) {
 		__u8 hdr[8]; /* version .. next header */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), BPF_HDR_START_NET))
+		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
 			goto other;
 		if ((hdr[0] >> 4) != 6)
 			goto other;
@@ -140,7 +153,7 @@ int sockex_count(struct __sk_buff *skb)
 			if (!is_ipv6_extension(nexthdr))
 				break;
 			__u8 ext[2]; /* next header, header length in 8-byte units */
-			if (bpf_skb_load_bytes_relative(skb, off, ext, sizeof(ext), BPF_HDR_START_NET))
+			if (bpf_skb_load_bytes_relative(skb, off, ext, sizeof(ext), base))
 				break;
 			off += nexthdr == IPPROTO_FRAGMENT ? 8 : ((__u32)ext[1] + 1) * 8;
 			nexthdr = ext[0];
