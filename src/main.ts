@@ -11,6 +11,7 @@ import { attachFilter, type AttachedFilter } from './kernel/filter.js';
 import { captureLibbpfLog } from './kernel/libbpf-log.js';
 import { loadNative } from './kernel/native.js';
 import { dropPrivileges } from './kernel/privileges.js';
+import { counterId, type Reading } from './model/counters.js';
 import { Sampler } from './model/sampler.js';
 import type { Snapshot } from './model/snapshot.js';
 import { startTicker, type Ticker } from './model/ticker.js';
@@ -79,7 +80,11 @@ async function run(options: Options): Promise<number> {
       demo?.kill();
       try {
         // A last reading, so what ends on screen or in a pipe is the final count.
-        if (finalSample && filters.length > 0 && (last === undefined || sampler.elapsedSince(last) > 0.05)) show(readAll());
+        // Skipped only when it would repeat the previous sample exactly.
+        if (finalSample && filters.length > 0) {
+          const readings = filters.flatMap((f) => f.read());
+          if (last === undefined || sampler.elapsedSince(last) > 0.05 || !sameCounts(last, readings)) show(sampler.sample(readings));
+        }
       } catch (err) {
         code = reportError(err, options.verbose);
       }
@@ -153,6 +158,19 @@ async function run(options: Options): Promise<number> {
       );
     }
   });
+}
+
+/** The readings hold exactly the counts the snapshot shows. */
+function sameCounts(snapshot: Snapshot, readings: readonly Reading[]): boolean {
+  const shown = new Map(snapshot.counters.map((c) => [counterId(c), c]));
+  const nonZero = readings.filter((r) => r.packets !== 0n || r.bytes !== 0n);
+  return (
+    nonZero.length === shown.size &&
+    nonZero.every((r) => {
+      const c = shown.get(counterId(r));
+      return c !== undefined && c.bytes === r.bytes && c.packets === r.packets;
+    })
+  );
 }
 
 function createRenderer(options: Options): Renderer {
