@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { CLI, type NetNs } from './harness.js';
+import type { TestContext } from 'node:test';
+import { CLI, type NetNs, type RunningSockex } from './harness.js';
 
 export interface CliResult {
   status: number | null;
@@ -60,4 +61,12 @@ export function assertOneLineError(result: CliResult, exitCode: number, message:
   assert.match(line, message);
   assertNoStackTrace(result.stderr);
   return line;
+}
+
+/** A failed assertion must not leave a sockex running after its test. */
+export function killOnEnd(t: TestContext, sockex: RunningSockex): RunningSockex {
+  t.after(() => {
+    if (sockex.child.exitCode === null && sockex.child.signalCode === null) sockex.child.kill('SIGKILL');
+  });
+  return sockex;
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { assertNoProgramLeft, highestProgramId } from './bpf-programs.js';
-import { assertNoStackTrace } from './cli-run.js';
+import { assertNoStackTrace, killOnEnd } from './cli-run.js';
 import { CLI, counter, NetNs, requireRoot, startSockex, waitFor, type JsonSample } from './harness.js';
 
 /** A UDP frame on lo: Ethernet + IPv4 + UDP headers + payload. */
@@ -32,7 +32,7 @@ test('the only interface disappears: says so and exits with the interface code',
   const ns = NetNs.create(t, 'lost1');
   addVeth(ns, 'sxa', 'sxb');
   const since = highestProgramId();
-  const sockex = await startSockex(ns, ['--json', '--interval', '0.1', '-i', 'sxa']);
+  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.1', '-i', 'sxa']));
   ns.exec('ip', ['link', 'delete', 'sxa']);
   assert.equal(await sockex.exit(), ExitCode.interface, sockex.stderr);
   assert.match(sockex.stderr, /^sockex: interface sxa disappeared: nothing left to count on$/m);
@@ -46,7 +46,7 @@ test('one of several interfaces disappears: the others keep counting, the lost o
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'lost2');
   addVeth(ns, 'sxa', 'sxb');
-  const sockex = await startSockex(ns, ['--json', '--interval', '0.1', '-i', 'sxa', '-i', 'lo']);
+  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.1', '-i', 'sxa', '-i', 'lo']));
   const before = [100, 200, 300];
   sendUdp(ns, before);
   ns.exec('ip', ['link', 'delete', 'sxa']);
@@ -81,7 +81,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     if (!requireRoot(t)) return;
     const ns = NetNs.create(t, signal.toLowerCase());
     const since = highestProgramId();
-    const sockex = await startSockex(ns, ['--json', '--interval', '5']);
+    const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '5']));
     sendUdp(ns, [64]);
     assert.equal(await sockex.stop(signal), ExitCode.ok, sockex.stderr);
     // The interval is 5 s, so this sample is the one taken on the way out.
@@ -95,7 +95,7 @@ test('Ctrl-C twice in a row: exits promptly either way, nothing left loaded', as
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'twice');
   const since = highestProgramId();
-  const sockex = await startSockex(ns, ['--json', '--interval', '0.1']);
+  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.1']));
   sockex.child.kill('SIGINT');
   sockex.child.kill('SIGINT');
   const code = await sockex.exit(5000);
@@ -109,8 +109,8 @@ test('Ctrl-C twice in a row: exits promptly either way, nothing left loaded', as
 test('two sockex on the same interface: both count exactly, neither disturbs the other', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'two');
-  const first = await startSockex(ns);
-  const second = await startSockex(ns);
+  const first = killOnEnd(t, await startSockex(ns));
+  const second = killOnEnd(t, await startSockex(ns));
   const both = [10, 20, 30, 40];
   sendUdp(ns, both);
   // The first one leaves; the second must not notice.

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { killOnEnd } from './cli-run.js';
 import { counter, NetNs, requireRoot, startSockex } from './harness.js';
 
 const BROADCAST = 'ffffffffffff020000000001';
@@ -45,7 +46,7 @@ test('odd frames on a veth: the documented bucket on both ends, exact bytes', as
   ns.exec('ip', ['link', 'add', 'sxa', 'type', 'veth', 'peer', 'name', 'sxb']);
   ns.exec('ip', ['link', 'set', 'sxa', 'up']);
   ns.exec('ip', ['link', 'set', 'sxb', 'up']);
-  const sockex = await startSockex(ns, ['--json', '--interval', '0.2', '-i', 'sxa', '-i', 'sxb']);
+  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.2', '-i', 'sxa', '-i', 'sxb']));
 
   const expected = new Map<string, { bytes: number; packets: number }>();
   const add = (key: string, bytes: number, packets: number): void => {
