@@ -15,6 +15,11 @@ const socket = libc.func('int socket(int, int, int)');
 const sendto = libc.func('long sendto(int, const void *, size_t, int, const void *, uint32_t)');
 const close = libc.func('int close(int)');
 
+if (process.argv.length < 5) {
+  // Also reached when a test runner loads this file by itself: send nothing.
+  console.log('usage: node raw-hex.js IFACE HEX COUNT');
+  process.exit(0);
+}
 const [iface = 'lo', hex = '', countText = '1'] = process.argv.slice(2);
 const frame = Buffer.from(hex, 'hex');
 const count = Number(countText);
