@@ -112,3 +112,13 @@ test('either capability alone is not enough: permission error', (t) => {
     assert.match(denied, /^sockex: not allowed to .*CAP_BPF and CAP_NET_RAW.*\nexit=3\n$/, caps);
   }
 });
+
+test('the demo still pings after the drop (ping is started as nobody)', (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'privdemo');
+  const result = runCli(['demo'], { ns, timeoutMs: 30_000 });
+  assert.equal(result.status, ExitCode.ok, result.stderr);
+  // Five echo requests and five replies of 98 bytes, all sent (tx) on lo.
+  const lines = result.stdout.trim().split('\n');
+  assert.equal(lines[lines.length - 1], `TCP 0 UDP 0 ICMP ${10 * 98} bytes`);
+});
