@@ -61,18 +61,19 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
       alias: 'i',
       type: 'string',
       array: true,
-      default: ['lo'],
+      // No yargs default: it would also stand in for a bare "-i" with no name.
+      defaultDescription: 'lo',
       describe: 'interface to count on; repeat for several, or "any" for all',
     })
-    .option('interval', { alias: 'n', type: 'string', default: '1', describe: 'seconds between samples (fractions allowed)' })
-    .option('count', { alias: 'c', type: 'string', describe: 'stop after this many samples (default: until Ctrl-C)' })
+    .option('interval', { alias: 'n', type: 'string', default: '1', requiresArg: true, describe: 'seconds between samples (fractions allowed)' })
+    .option('count', { alias: 'c', type: 'string', requiresArg: true, describe: 'stop after this many samples (default: until Ctrl-C)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' })
     .option('plain', { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing: no dashboard, lines or status (with --metrics: run as a service)' })
     .option('tui', { type: 'boolean', default: true, hidden: true, describe: '--no-tui is the same as --quiet' })
-    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)' })
+    .option('metrics', { type: 'string', requiresArg: true, describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)' })
     .option('keep-privileges', { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' })
-    .option('object', { type: 'string', describe: 'load this compiled filter instead of the bundled one' })
+    .option('object', { type: 'string', requiresArg: true, describe: 'load this compiled filter instead of the bundled one' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: "show libbpf's log and full errors" })
     .strict()
     .version(VERSION)
@@ -91,7 +92,10 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
   if (args._.length > 1 || (command !== undefined && command !== 'demo')) {
     throw new SockexError('usage', `unknown command "${args._.join(' ')}": use "sockex" or "sockex demo" (see sockex --help)`);
   }
-  const interfaces = [...new Set(args.interface.map(String))];
+  if (args.interface !== undefined && args.interface.length === 0) {
+    throw new SockexError('usage', '--interface needs a name, e.g. --interface eth0 (see sockex --help)');
+  }
+  const interfaces = [...new Set((args.interface ?? ['lo']).map(String))];
   for (const name of interfaces) {
     if (name === ANY_INTERFACE) continue;
     const invalid = invalidInterfaceName(name);
@@ -119,8 +123,10 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
 }
 
 export function parseInterval(text: string | number | undefined): number {
-  const value = typeof text === 'number' ? text : Number(String(text ?? '').trim());
-  if (String(text ?? '').trim() === '' || !Number.isFinite(value) || value < MIN_INTERVAL || value > MAX_INTERVAL) {
+  const raw = String(text ?? '').trim();
+  const value = typeof text === 'number' ? text : Number(raw);
+  // Plain decimals only: Number() would also take "0x10" or "1e1" as seconds.
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(raw) || !Number.isFinite(value) || value < MIN_INTERVAL || value > MAX_INTERVAL) {
     throw new SockexError('usage', `--interval must be a number of seconds from ${MIN_INTERVAL} to ${MAX_INTERVAL}, e.g. --interval 0.5 (got "${String(text)}")`);
   }
   return value;

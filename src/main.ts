@@ -10,6 +10,8 @@ import { ExitCode, SockexError } from './errors.js';
 import { attachFilter, type AttachedFilter } from './kernel/filter.js';
 import { captureLibbpfLog } from './kernel/libbpf-log.js';
 import { loadNative } from './kernel/native.js';
+import { dropPrivileges } from './kernel/privileges.js';
+import { counterId, type Reading } from './model/counters.js';
 import { Sampler } from './model/sampler.js';
 import type { Snapshot } from './model/snapshot.js';
 import { startTicker, type Ticker } from './model/ticker.js';
@@ -57,6 +59,15 @@ async function run(options: Options): Promise<number> {
     closeFilters();
     metrics?.close();
     throw err;
+  }
+
+  // Attached: root is no longer needed to read the counters.
+  if (!options.keepPrivileges) {
+    const outcome = dropPrivileges(native, () => filters.forEach((f) => f.read()));
+    if (outcome.kind === 'kept') process.stderr.write(`sockex: keeping root privileges: ${outcome.reason}\n`);
+    else if (outcome.kind === 'dropped' && options.verbose) {
+      process.stderr.write(`sockex: now running as ${outcome.to.source} (uid ${outcome.to.uid}, gid ${outcome.to.gid})\n`);
+    }
   }
 
   const sampler = new Sampler(options.interfaces);
@@ -131,7 +142,26 @@ async function run(options: Options): Promise<number> {
       process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}\n`);
     }
 
+    // An interface deleted while running: say so once; with none left, stop.
+    const lost = new Set<string>();
+    const interfacesLeft = (): boolean => {
+      for (const filter of filters) {
+        if (lost.has(filter.interface) || filter.present()) continue;
+        lost.add(filter.interface);
+        if (lost.size < filters.length) {
+          process.stderr.write(`sockex: interface ${filter.interface} disappeared; its counts stay at their last values, counting goes on\n`);
+        }
+      }
+      return lost.size < filters.length;
+    };
+
     const tick = (): void => {
+      if (!interfacesLeft()) {
+        const gone = [...lost].join(', ');
+        // Reported by stop() once the terminal is restored.
+        stop(ExitCode.interface, true, new SockexError('interface-lost', `interface ${gone} disappeared: nothing left to count on`));
+        return;
+      }
       try {
         show(readAll());
       } catch (err) {

@@ -43,6 +43,8 @@ export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNam
     return {
       interface: ANY_INTERFACE,
       programFd: object.programFd,
+      // Bound to no interface: there is nothing that can disappear.
+      present: () => true,
       read: read.read,
       get lastReadCost() {
         return read.lastReadCost;

@@ -21,6 +21,11 @@ export interface AttachedFilter {
   readonly programFd: number;
   read(): Reading[];
   readonly lastReadCost: CounterMaps['lastReadCost'];
+  /**
+   * The interface is still there (same name, same ifindex). When it is
+   * deleted the kernel unbinds the socket, and the maps keep their last counts.
+   */
+  present(): boolean;
   /** Detach (close the socket) and unload. Safe to call twice. */
   close(): void;
 }
@@ -49,6 +54,8 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
       get lastReadCost() {
         return maps.lastReadCost;
       },
+      // SIOCGIFINDEX in our own network namespace; sysfs may show another one.
+      present: () => ifindex === 0 || native.libc.ifNameToIndex(interfaceName) === ifindex,
       close() {
         if (closed) return;
         closed = true;
