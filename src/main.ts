@@ -11,7 +11,6 @@ import { attachFilter, type AttachedFilter } from './kernel/filter.js';
 import { captureLibbpfLog } from './kernel/libbpf-log.js';
 import { loadNative } from './kernel/native.js';
 import { dropPrivileges } from './kernel/privileges.js';
-import { counterId, type Reading } from './model/counters.js';
 import { Sampler } from './model/sampler.js';
 import type { Snapshot } from './model/snapshot.js';
 import { startTicker, type Ticker } from './model/ticker.js';

@@ -5,10 +5,9 @@
  * interface's name.
  */
 import { fileURLToPath } from 'node:url';
-import { SyscallError, errnoName } from '../errors.js';
 import { counterId, type Reading } from '../model/counters.js';
 import { loadObject } from './bpf-object.js';
-import { batchBuffers, type BatchBuffers } from './counter-maps.js';
+import { BatchReader } from './counter-maps.js';
 import type { AttachedFilter, AttachOptions } from './filter.js';
 import { InterfaceNames } from './interface-names.js';
 import { ANY_INTERFACE } from './interfaces.js';
@@ -17,7 +16,6 @@ import {
   ANY_MAP,
   ANY_OVERFLOW_MAP,
   ANY_PROGRAM_NAME,
-  COUNTER_SIZE,
   LAYOUT,
   decodeAnyKey,
   decodeAnyOverflowSlot,
@@ -29,7 +27,6 @@ import { openFilteredSocket } from './packet-socket.js';
 /** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
 export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex-any.bpf.o', import.meta.url));
 
-const ENOENT = 2;
 
 export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNames = new InterfaceNames()): AttachedFilter {
   const native = options.native ?? loadNative();
@@ -70,32 +67,17 @@ export interface AnyCounterMaps {
 
 /** Reads with one batched lookup for the per-interface counters, one for the overflow slots. */
 export function openAnyCounterMaps(native: Native, countersFd: number, overflowFd: number, names: InterfaceNames = new InterfaceNames()): AnyCounterMaps {
-  const cpus = native.libbpf.numPossibleCpus();
-  if (cpus <= 0) throw new SyscallError('syscall', 'libbpf_num_possible_cpus', -cpus, `cannot count the CPUs (${errnoName(cpus)})`);
-  const counters = batchBuffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE, cpus);
-  const overflow = batchBuffers(LAYOUT.SOCKEX_DIRECTIONS, 4, cpus);
-  const cost = { syscalls: 0, bytes: 0 };
-
-  function lookupAll(fd: number, b: BatchBuffers, what: string): number {
-    b.count.writeUInt32LE(b.capacity);
-    const err = native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
-    cost.syscalls += 1;
-    // -ENOENT only says the map ended before the batch did.
-    if (err < 0 && err !== -ENOENT) {
-      throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
-    }
-    const n = b.count.readUInt32LE();
-    cost.bytes += n * (b.keySize + cpus * COUNTER_SIZE);
-    return n;
-  }
+  const reader = new BatchReader(native);
+  const cpus = reader.cpus;
+  const counters = reader.buffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE);
+  const overflow = reader.buffers(LAYOUT.SOCKEX_DIRECTIONS, 4);
 
   return {
     get lastReadCost() {
-      return { ...cost };
+      return reader.lastReadCost;
     },
     read(): Reading[] {
-      cost.syscalls = 0;
-      cost.bytes = 0;
+      reader.startRead();
       names.refresh();
       // Two ifindexes can carry one name (an interface deleted and created
       // again): their counts add up under that name, so no id repeats.
@@ -105,14 +87,14 @@ export function openAnyCounterMaps(native: Native, countersFd: number, overflowF
         const before = byId.get(id);
         byId.set(id, before ? { ...reading, bytes: before.bytes + reading.bytes, packets: before.packets + reading.packets } : reading);
       };
-      const n = lookupAll(countersFd, counters, 'the per-interface counters');
+      const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
       for (let i = 0; i < n; i++) {
         const totals = sumPerCpu(counters.values, i, cpus);
         if (!totals) continue;
         const { ifindex, ...key } = decodeAnyKey(counters.keys, i * ANY_KEY_SIZE);
         add({ interface: names.name(ifindex), ...key, ...totals });
       }
-      const m = lookupAll(overflowFd, overflow, 'the overflow counters');
+      const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
       for (let i = 0; i < m; i++) {
         const totals = sumPerCpu(overflow.values, i, cpus);
         if (totals) add({ interface: ANY_INTERFACE, ...decodeAnyOverflowSlot(overflow.keys.readUInt32LE(i * 4)), ...totals });

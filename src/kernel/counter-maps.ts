@@ -28,46 +28,74 @@ export interface CounterMaps {
 }
 
 export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: number): CounterMaps {
-  const cpus = native.libbpf.numPossibleCpus();
-  if (cpus <= 0) throw new SyscallError('syscall', 'libbpf_num_possible_cpus', -cpus, `cannot count the CPUs (${errnoName(cpus)})`);
-  const ip = batchBuffers(ARRAY_SLOTS, 4, cpus);
-  const other = batchBuffers(LAYOUT.SOCKEX_OTHER_MAX, OTHER_KEY_SIZE, cpus);
-  const cost = { syscalls: 0, bytes: 0 };
-
-  function lookupAll(fd: number, b: BatchBuffers, what: string): number {
-    b.count.writeUInt32LE(b.capacity);
-    const err = native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
-    cost.syscalls += 1;
-    // -ENOENT only says the map ended before the batch did.
-    if (err < 0 && err !== -ENOENT) {
-      throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
-    }
-    const n = b.count.readUInt32LE();
-    cost.bytes += n * (b.keySize + cpus * COUNTER_SIZE);
-    return n;
-  }
-
+  const reader = new BatchReader(native);
+  const ip = reader.buffers(ARRAY_SLOTS, 4);
+  const other = reader.buffers(LAYOUT.SOCKEX_OTHER_MAX, OTHER_KEY_SIZE);
   return {
     get lastReadCost() {
-      return { ...cost };
+      return reader.lastReadCost;
     },
     read(): SlotReading[] {
-      cost.syscalls = 0;
-      cost.bytes = 0;
+      reader.startRead();
       const out: SlotReading[] = [];
-      const ipCount = lookupAll(ipMapFd, ip, 'the IP counters');
+      const ipCount = reader.lookupAll(ipMapFd, ip, 'the IP counters');
       for (let i = 0; i < ipCount; i++) {
-        const totals = sumPerCpu(ip.values, i, cpus);
+        const totals = sumPerCpu(ip.values, i, reader.cpus);
         if (totals) out.push({ ...decodeSlot(ip.keys.readUInt32LE(i * 4)), ...totals });
       }
-      const otherCount = lookupAll(otherMapFd, other, 'the non-IP counters');
+      const otherCount = reader.lookupAll(otherMapFd, other, 'the non-IP counters');
       for (let i = 0; i < otherCount; i++) {
-        const totals = sumPerCpu(other.values, i, cpus);
+        const totals = sumPerCpu(other.values, i, reader.cpus);
         if (totals) out.push({ ...decodeOtherKey(other.keys, i * OTHER_KEY_SIZE), ...totals });
       }
       return out;
     },
   };
+}
+
+/**
+ * Whole-map reads of per-CPU maps: one bpf_map_lookup_batch call per map
+ * into buffers allocated once, with what each read cost counted.
+ */
+export class BatchReader {
+  readonly cpus: number;
+  private readonly native: Native;
+  private readonly cost = { syscalls: 0, bytes: 0 };
+
+  constructor(native: Native) {
+    this.native = native;
+    const cpus = native.libbpf.numPossibleCpus();
+    if (cpus <= 0) throw new SyscallError('syscall', 'libbpf_num_possible_cpus', -cpus, `cannot count the CPUs (${errnoName(cpus)})`);
+    this.cpus = cpus;
+  }
+
+  buffers(capacity: number, keySize: number): BatchBuffers {
+    return batchBuffers(capacity, keySize, this.cpus);
+  }
+
+  /** Syscalls and bytes copied from the kernel since startRead(). */
+  get lastReadCost(): { syscalls: number; bytes: number } {
+    return { ...this.cost };
+  }
+
+  startRead(): void {
+    this.cost.syscalls = 0;
+    this.cost.bytes = 0;
+  }
+
+  /** Reads every entry of the map into b; returns how many it holds. */
+  lookupAll(fd: number, b: BatchBuffers, what: string): number {
+    b.count.writeUInt32LE(b.capacity);
+    const err = this.native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
+    this.cost.syscalls += 1;
+    // -ENOENT only says the map ended before the batch did.
+    if (err < 0 && err !== -ENOENT) {
+      throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
+    }
+    const n = b.count.readUInt32LE();
+    this.cost.bytes += n * (b.keySize + this.cpus * COUNTER_SIZE);
+    return n;
+  }
 }
 
 export interface BatchBuffers {

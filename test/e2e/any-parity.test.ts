@@ -119,7 +119,7 @@ function ipv6(chain: number[], last: number, payload = 8): Buffer {
   const h = Buffer.alloc(40);
   h[0] = 0x60;
   h[6] = chain[0] ?? last;
-  const exts = chain.map((type, i) => {
+  const exts = chain.map((_type, i) => {
     const ext = Buffer.alloc(8);
     ext[0] = chain[i + 1] ?? last;
     return ext;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { VERSION } from '../../src/cli.js';
-import { NetNs, ROOT, RunningSockex, requireRoot, run } from './harness.js';
+import { NetNs, RunningSockex, requireRoot, run } from './harness.js';
 
 /**
  * Runs "$@" after hiding every header (/usr/include) and clang's directory
