@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { counterId, type Reading } from '../model/counters.js';
-import { loadObject } from './bpf-object.js';
+import { attachObject } from './attach-object.js';
 import { BatchReader } from './counter-maps.js';
 import type { AttachedFilter, AttachOptions } from './filter.js';
 import { InterfaceNames } from './interface-names.js';
@@ -22,42 +22,23 @@ import {
   sumPerCpu,
 } from './layout.js';
 import { loadNative, type Native } from './native.js';
-import { openFilteredSocket } from './packet-socket.js';
 
 /** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
 export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex-any.bpf.o', import.meta.url));
 
-
 export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNames = new InterfaceNames()): AttachedFilter {
   const native = options.native ?? loadNative();
-  // Open and load: the verifier checks the program, the JIT compiles it.
-  const object = loadObject(options.objectPath ?? DEFAULT_ANY_OBJECT_PATH, ANY_PROGRAM_NAME, native);
-  try {
-    const read = openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names);
-    // Attach, then bind to ifindex 0: every interface, from the first frame.
-    const socket = openFilteredSocket(0, ANY_INTERFACE, object.programFd, native);
-    let closed = false;
-    return {
-      interface: ANY_INTERFACE,
-      programFd: object.programFd,
-      // Bound to no interface: there is nothing that can disappear.
-      present: () => true,
-      read: read.read,
-      get lastReadCost() {
-        return read.lastReadCost;
-      },
-      close() {
-        if (closed) return;
-        closed = true;
-        // Reverse order of acquisition: the socket (detaches), then the object.
-        socket.close();
-        object.close();
-      },
-    };
-  } catch (err) {
-    object.close();
-    throw err;
-  }
+  return attachObject({
+    native,
+    objectPath: options.objectPath ?? DEFAULT_ANY_OBJECT_PATH,
+    programName: ANY_PROGRAM_NAME,
+    // Bound to no interface: every interface, from the first frame.
+    ifindex: 0,
+    interfaceName: ANY_INTERFACE,
+    openCounters: (object) => openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names),
+    // Bound to no interface: there is nothing that can disappear.
+    present: () => true,
+  });
 }
 
 export interface AnyCounterMaps {

@@ -6,12 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../model/counters.js';
 import { attachAnyFilter } from './any-filter.js';
-import { loadObject } from './bpf-object.js';
+import { attachObject } from './attach-object.js';
 import { openCounterMaps, type CounterMaps } from './counter-maps.js';
 import { ANY_INTERFACE, interfaceIndex } from './interfaces.js';
 import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from './layout.js';
 import { loadNative, type Native } from './native.js';
-import { openFilteredSocket } from './packet-socket.js';
 
 /** Where the build puts the filter, in a clone and in the installed package alike. */
 export const DEFAULT_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex.bpf.o', import.meta.url));
@@ -40,32 +39,22 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
   if (interfaceName === ANY_INTERFACE) return attachAnyFilter(options);
   const native = options.native ?? loadNative();
   const ifindex = interfaceIndex(interfaceName);
-  // Open and load: the verifier checks the program, the JIT compiles it.
-  const object = loadObject(options.objectPath ?? DEFAULT_OBJECT_PATH, PROGRAM_NAME, native);
-  try {
-    const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
-    // Attach and bind: counting starts with the first frame after bind().
-    const socket = openFilteredSocket(ifindex, interfaceName, object.programFd, native);
-    let closed = false;
-    return {
-      interface: interfaceName,
-      programFd: object.programFd,
-      read: () => maps.read().map((slot) => ({ interface: interfaceName, ...slot })),
-      get lastReadCost() {
-        return maps.lastReadCost;
-      },
-      // SIOCGIFINDEX in our own network namespace; sysfs may show another one.
-      present: () => ifindex === 0 || native.libc.ifNameToIndex(interfaceName) === ifindex,
-      close() {
-        if (closed) return;
-        closed = true;
-        // Reverse order of acquisition: the socket (detaches), then the object.
-        socket.close();
-        object.close();
-      },
-    };
-  } catch (err) {
-    object.close();
-    throw err;
-  }
+  return attachObject({
+    native,
+    objectPath: options.objectPath ?? DEFAULT_OBJECT_PATH,
+    programName: PROGRAM_NAME,
+    ifindex,
+    interfaceName,
+    openCounters(object) {
+      const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
+      return {
+        read: () => maps.read().map((slot) => ({ interface: interfaceName, ...slot })),
+        get lastReadCost() {
+          return maps.lastReadCost;
+        },
+      };
+    },
+    // SIOCGIFINDEX in our own network namespace; sysfs may show another one.
+    present: () => native.libc.ifNameToIndex(interfaceName) === ifindex,
+  });
 }
