@@ -17,6 +17,8 @@ import {
 import type { Native } from './native.js';
 
 const ENOENT = 2;
+/** What a kernel without BPF_MAP_LOOKUP_BATCH (before 5.6) answers. */
+const NO_BATCH_ERRNOS = new Set([22 /* EINVAL */, 95 /* EOPNOTSUPP */, 524 /* ENOTSUPP */]);
 
 export type SlotReading = SlotKey & Totals;
 
@@ -61,9 +63,12 @@ export class BatchReader {
   readonly cpus: number;
   private readonly native: Native;
   private readonly cost = { syscalls: 0, bytes: 0 };
+  /** False once the kernel said it has no batched lookups (before 5.6): key by key from then on. */
+  private batched: boolean;
 
-  constructor(native: Native) {
+  constructor(native: Native, options: { batched?: boolean } = {}) {
     this.native = native;
+    this.batched = options.batched ?? true;
     const cpus = native.libbpf.numPossibleCpus();
     if (cpus <= 0) throw new SyscallError('syscall', 'libbpf_num_possible_cpus', -cpus, `cannot count the CPUs (${errnoName(cpus)})`);
     this.cpus = cpus;
@@ -85,15 +90,48 @@ export class BatchReader {
 
   /** Reads every entry of the map into b; returns how many it holds. */
   lookupAll(fd: number, b: BatchBuffers, what: string): number {
-    b.count.writeUInt32LE(b.capacity);
-    const err = this.native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
-    this.cost.syscalls += 1;
-    // -ENOENT only says the map ended before the batch did.
-    if (err < 0 && err !== -ENOENT) {
-      throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
+    if (this.batched) {
+      b.count.writeUInt32LE(b.capacity);
+      const err = this.native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
+      this.cost.syscalls += 1;
+      if (err >= 0 || err === -ENOENT) {
+        // -ENOENT only says the map ended before the batch did.
+        const n = b.count.readUInt32LE();
+        this.cost.bytes += n * (b.keySize + this.cpus * COUNTER_SIZE);
+        return n;
+      }
+      if (!NO_BATCH_ERRNOS.has(-err)) {
+        throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
+      }
+      this.batched = false;
     }
-    const n = b.count.readUInt32LE();
-    this.cost.bytes += n * (b.keySize + this.cpus * COUNTER_SIZE);
+    return this.lookupKeyByKey(fd, b, what);
+  }
+
+  /** The pre-5.6 way: walk the keys, one lookup each (two syscalls per entry). */
+  private lookupKeyByKey(fd: number, b: BatchBuffers, what: string): number {
+    const { libbpf } = this.native;
+    const valueSize = this.cpus * COUNTER_SIZE;
+    let n = 0;
+    let previous: Buffer | null = null;
+    while (n < b.capacity) {
+      const key = b.keys.subarray(n * b.keySize, (n + 1) * b.keySize);
+      const err = libbpf.mapGetNextKey(fd, previous, key);
+      this.cost.syscalls += 1;
+      if (err === -ENOENT) break;
+      if (err < 0) throw new SyscallError('syscall', 'bpf_map_get_next_key', -err, `cannot read ${what} (${errnoName(err)})`);
+      const lookup = libbpf.mapLookupElem(fd, key, b.values.subarray(n * valueSize, (n + 1) * valueSize));
+      this.cost.syscalls += 1;
+      previous = key;
+      // A hash entry deleted between the two calls: nothing to count, and its key still leads on.
+      if (lookup === -ENOENT) {
+        b.values.fill(0, n * valueSize, (n + 1) * valueSize);
+      } else if (lookup < 0) {
+        throw new SyscallError('syscall', 'bpf_map_lookup_elem', -lookup, `cannot read ${what} (${errnoName(lookup)})`);
+      }
+      n += 1;
+      this.cost.bytes += b.keySize + valueSize;
+    }
     return n;
   }
 }
