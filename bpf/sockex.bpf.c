@@ -15,23 +15,13 @@
  * load for IPv4, one per header for IPv6, and one inlined per-CPU array
  * update: no atomic operation and no shared cache line.
  */
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <linux/in.h>
-#include <linux/in6.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
-
-#include "sockex.h"
-
-#define ETH_P_8021AD_ 0x88A8
+#include "parse.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SOCKEX_ARRAY_SLOTS);
 	__type(key, __u32);
-	__type(value, struct sockex_ip_table);
+	__type(value, struct sockex_counter);
 } ip_counters SEC(".maps");
 
 struct {
@@ -43,16 +33,10 @@ struct {
 
 static __always_inline void count_slot(__u32 slot, __u32 len)
 {
-	__u32 zero = 0;
-	struct sockex_ip_table *table = bpf_map_lookup_elem(&ip_counters, &zero);
+	struct sockex_counter *c = bpf_map_lookup_elem(&ip_counters, &slot);
 
-	/* Per-CPU value: the filter runs with migration disabled, so a plain
-	 * add is exact and touches no cache line another CPU writes. */
-	if (table && slot < SOCKEX_ARRAY_SLOTS) {
-		struct sockex_counter *c = &table->slot[slot];
-		c->bytes += len;
-		c->packets += 1;
-	}
+	if (c)
+		sockex_add(c, len);
 }
 
 static __always_inline void count_ip(__u32 dir, __u32 family, __u32 protocol, __u32 len)
@@ -66,8 +50,7 @@ static __noinline void count_other(__u32 dir, __u32 ethertype, __u32 len)
 	struct sockex_counter *c = bpf_map_lookup_elem(&other_counters, &key);
 
 	if (c) {
-		c->bytes += len;
-		c->packets += 1;
+		sockex_add(c, len);
 		return;
 	}
 	struct sockex_counter first = { .bytes = len, .packets = 1 };
@@ -77,92 +60,23 @@ static __noinline void count_other(__u32 dir, __u32 ethertype, __u32 len)
 	/* Another CPU created the entry between our lookup and update. */
 	c = bpf_map_lookup_elem(&other_counters, &key);
 	if (c) {
-		c->bytes += len;
-		c->packets += 1;
+		sockex_add(c, len);
 		return;
 	}
 	/* The table is full: count the frame anyway, in the overflow slot. */
 	count_slot(SOCKEX_OVERFLOW_SLOT(dir), len);
 }
 
-static __always_inline int is_ipv6_extension(__u8 nexthdr)
-{
-	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
-	       nexthdr == IPPROTO_FRAGMENT || nexthdr == IPPROTO_DSTOPTS;
-}
-
 SEC("socket")
 int sockex_count(struct __sk_buff *skb)
 {
-	__u32 len = skb->len;
-	__u32 dir = skb->pkt_type == PACKET_OUTGOING ? SOCKEX_DIR_TX : SOCKEX_DIR_RX;
-	/* The kernel already parsed the link header: skb->protocol is the
-	 * EtherType after any VLAN tag the device offloaded. Untagged frames are
-	 * read relative to the network header, so Ethernet, loopback and
-	 * headerless devices (tun, wireguard) all work alike. */
-	__u32 ethertype = bpf_ntohs(skb->protocol);
-	/* Where the IP header starts, relative to base. */
-	__u32 base = BPF_HDR_START_NET;
-	__u32 off = 0;
+	struct sockex_frame f;
 
-	/* A VLAN tag still inside the frame (a QinQ inner tag, a device that
-	 * does not offload tags) only exists on Ethernet-like links, and the
-	 * network header may point before or after it depending on the path,
-	 * so walk the tags from the link header: TPID at 12, TCI, EtherType. */
-	if (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD_) {
-		base = BPF_HDR_START_MAC;
-		off = ETH_HLEN;
-#pragma unroll
-		for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
-			if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
-				break;
-			__be16 inner;
-			if (bpf_skb_load_bytes_relative(skb, off + 2, &inner, sizeof(inner), BPF_HDR_START_MAC))
-				goto other;
-			ethertype = bpf_ntohs(inner);
-			off += 4;
-		}
-	}
-
-	if (ethertype == ETH_P_IP) {
-		__u8 hdr[10]; /* version/IHL .. protocol */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
-			goto other;
-		/* Not IPv4, or a header shorter than its fixed part: malformed. */
-		if ((hdr[0] >> 4) != 4 || (hdr[0] & 0x0f) < 5)
-			goto other;
-		count_ip(dir, SOCKEX_FAMILY_IPV4, hdr[9], len);
-		return 0;
-	}
-
-	if (ethertype == ETH_P_IPV6) {
-		__u8 hdr[8]; /* version .. next header */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
-			goto other;
-		if ((hdr[0] >> 4) != 6)
-			goto other;
-		__u8 nexthdr = hdr[6];
-		off += 40;
-		/* Follow the extension chain to the upper-layer protocol. A chain
-		 * longer than the bound, or cut short by the end of the frame, is
-		 * counted under the extension header the filter stopped at. */
-		for (int i = 0; i < SOCKEX_IPV6_MAX_EXT; i++) {
-			if (!is_ipv6_extension(nexthdr))
-				break;
-			__u8 ext[2]; /* next header, header length in 8-byte units */
-			if (bpf_skb_load_bytes_relative(skb, off, ext, sizeof(ext), base))
-				break;
-			off += nexthdr == IPPROTO_FRAGMENT ? 8 : ((__u32)ext[1] + 1) * 8;
-			nexthdr = ext[0];
-		}
-		count_ip(dir, SOCKEX_FAMILY_IPV6, nexthdr, len);
-		return 0;
-	}
-
-other:
-	/* Not IP, or an IP header that cannot be read: count it by EtherType
-	 * (0x0800 or 0x86DD for the malformed ones). */
-	count_other(dir, ethertype, len);
+	sockex_parse(skb, &f);
+	if (f.family == SOCKEX_FAMILY_OTHER)
+		count_other(f.direction, f.protocol, f.len);
+	else
+		count_ip(f.direction, f.family, f.protocol, f.len);
 	return 0;
 }
 

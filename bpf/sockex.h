@@ -17,9 +17,11 @@
 #define SOCKEX_FAMILY_IPV4 0
 #define SOCKEX_FAMILY_IPV6 1
 #define SOCKEX_IP_FAMILIES 2
+/* Not IP (or an unreadable IP header): the protocol is the EtherType. */
+#define SOCKEX_FAMILY_OTHER 2
 #define SOCKEX_IP_PROTOCOLS 256
 
-/* ip_counters slot = (direction * SOCKEX_IP_FAMILIES + family) * 256 + protocol.
+/* ip_counters index = (direction * SOCKEX_IP_FAMILIES + family) * 256 + protocol.
  * The two slots after the IP slots count non-IP frames (one per direction)
  * that found other_counters full, so no frame is ever left uncounted. */
 #define SOCKEX_IP_SLOTS (SOCKEX_DIRECTIONS * SOCKEX_IP_FAMILIES * SOCKEX_IP_PROTOCOLS)
@@ -42,21 +44,25 @@ struct sockex_counter {
 	__u64 packets;
 };
 
-/* The single value of ip_counters: every IP slot of one CPU side by side.
- * One element instead of one element per slot, so user space reads all
- * slots of all CPUs with one plain lookup (one copy per CPU) rather than a
- * batched lookup that pays its per-element cost 1026 times. 16,416 bytes,
- * under the kernel's 32 KiB limit for a per-CPU value. */
-struct sockex_ip_table {
-	struct sockex_counter slot[SOCKEX_ARRAY_SLOTS];
-};
-
 /* Key of other_counters: frames that are not IPv4/IPv6, or whose IP header
  * could not be read (then the EtherType is 0x0800 or 0x86DD). */
 struct sockex_other_key {
 	__u16 ethertype; /* host byte order */
 	__u8 direction;
 	__u8 pad;
+};
+
+/* How many distinct (ifindex, direction, family, protocol) counters the
+ * every-interface filter (sockex-any.bpf.c) holds. Frames that find the table
+ * full are counted in any_overflow, per direction, without their interface. */
+#define SOCKEX_ANY_MAX 8192
+
+/* Key of any_counters: one counter per interface and protocol. */
+struct sockex_any_key {
+	__u32 ifindex;
+	__u16 protocol; /* IP protocol number, or the EtherType (host byte order) */
+	__u8 direction;
+	__u8 family;    /* SOCKEX_FAMILY_IPV4, _IPV6 or _OTHER */
 };
 
 #endif /* SOCKEX_H */

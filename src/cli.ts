@@ -3,6 +3,7 @@
  * else happens here; a bad value becomes a usage error with the fix in it.
  */
 import { createRequire } from 'node:module';
+import { isIPv4, isIPv6 } from 'node:net';
 import yargs from 'yargs';
 import { SockexError } from './errors.js';
 import { ANY_INTERFACE, invalidInterfaceName } from './kernel/interfaces.js';
@@ -25,9 +26,18 @@ export interface Options {
   objectPath: string | undefined;
   /** Keep root after attaching instead of dropping to the invoking user. */
   keepPrivileges: boolean;
-  /** "[host:]port" to serve Prometheus metrics on. */
-  metrics: string | undefined;
+  /** Where to serve Prometheus metrics (--metrics [host:]port); undefined: nowhere. */
+  metrics: MetricsAddress | undefined;
 }
+
+export interface MetricsAddress {
+  /** An IPv4 address, an IPv6 address (without brackets) or a host name. */
+  host: string;
+  port: number;
+}
+
+/** Metrics stay on this host unless another address is asked for. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
 /** The longest interval that still makes sense for a live counter: one day. */
 export const MAX_INTERVAL = 86400;
@@ -51,18 +61,19 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
       alias: 'i',
       type: 'string',
       array: true,
-      default: ['lo'],
+      // No yargs default: it would also stand in for a bare "-i" with no name.
+      defaultDescription: 'lo',
       describe: 'interface to count on; repeat for several, or "any" for all',
     })
-    .option('interval', { alias: 'n', type: 'string', default: '1', describe: 'seconds between samples (fractions allowed)' })
-    .option('count', { alias: 'c', type: 'string', describe: 'stop after this many samples (default: until Ctrl-C)' })
+    .option('interval', { alias: 'n', type: 'string', default: '1', requiresArg: true, describe: 'seconds between samples (fractions allowed)' })
+    .option('count', { alias: 'c', type: 'string', requiresArg: true, describe: 'stop after this many samples (default: until Ctrl-C)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' })
     .option('plain', { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing: no dashboard, lines or status (with --metrics: run as a service)' })
     .option('tui', { type: 'boolean', default: true, hidden: true, describe: '--no-tui is the same as --quiet' })
-    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1)' })
+    .option('metrics', { type: 'string', requiresArg: true, describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)' })
     .option('keep-privileges', { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' })
-    .option('object', { type: 'string', describe: 'load this compiled filter instead of the bundled one' })
+    .option('object', { type: 'string', requiresArg: true, describe: 'load this compiled filter instead of the bundled one' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: "show libbpf's log and full errors" })
     .strict()
     .version(VERSION)
@@ -81,7 +92,10 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
   if (args._.length > 1 || (command !== undefined && command !== 'demo')) {
     throw new SockexError('usage', `unknown command "${args._.join(' ')}": use "sockex" or "sockex demo" (see sockex --help)`);
   }
-  const interfaces = [...new Set(args.interface.map(String))];
+  if (args.interface !== undefined && args.interface.length === 0) {
+    throw new SockexError('usage', '--interface needs a name, e.g. --interface eth0 (see sockex --help)');
+  }
+  const interfaces = [...new Set((args.interface ?? ['lo']).map(String))];
   for (const name of interfaces) {
     if (name === ANY_INTERFACE) continue;
     const invalid = invalidInterfaceName(name);
@@ -104,13 +118,15 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
     verbose: args.verbose,
     objectPath: args.object,
     keepPrivileges: args['keep-privileges'],
-    metrics: args.metrics,
+    metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics),
   };
 }
 
 export function parseInterval(text: string | number | undefined): number {
-  const value = typeof text === 'number' ? text : Number(String(text ?? '').trim());
-  if (String(text ?? '').trim() === '' || !Number.isFinite(value) || value < MIN_INTERVAL || value > MAX_INTERVAL) {
+  const raw = String(text ?? '').trim();
+  const value = typeof text === 'number' ? text : Number(raw);
+  // Plain decimals only: Number() would also take "0x10" or "1e1" as seconds.
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(raw) || !Number.isFinite(value) || value < MIN_INTERVAL || value > MAX_INTERVAL) {
     throw new SockexError('usage', `--interval must be a number of seconds from ${MIN_INTERVAL} to ${MAX_INTERVAL}, e.g. --interval 0.5 (got "${String(text)}")`);
   }
   return value;
@@ -124,3 +140,38 @@ export function parseCount(text: string | number): number {
   }
   return value;
 }
+
+/**
+ * "[host:]port" -> where to listen. IPv6 addresses go in brackets ([::1]:9469).
+ * A bare port listens on 127.0.0.1 only; every address must be named (0.0.0.0,
+ * or [::] for IPv6 and IPv4), so an empty host is refused rather than guessed.
+ */
+export function parseMetricsAddress(text: string | number): MetricsAddress {
+  const raw = String(text).trim();
+  const usage = (why: string): SockexError =>
+    new SockexError(
+      'usage',
+      `--metrics ${why}: give [host:]port, e.g. --metrics 9469, --metrics 127.0.0.1:9469, or --metrics 0.0.0.0:9469 for every address (got "${raw.replace(/[^\x20-\x7e]/g, '?')}")`,
+    );
+  let host = DEFAULT_METRICS_HOST;
+  let portText = raw;
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(raw);
+  if (bracketed) {
+    host = bracketed[1] ?? '';
+    portText = bracketed[2] ?? '';
+    if (!isIPv6(host)) throw usage(`"[${host}]" is not an IPv6 address`);
+  } else if (raw.includes(':')) {
+    const colon = raw.lastIndexOf(':');
+    host = raw.slice(0, colon);
+    portText = raw.slice(colon + 1);
+    if (host === '') throw usage('needs a host before ":" (every address must be asked for by name)');
+    if (host.includes(':')) throw usage('needs an IPv6 address in brackets, e.g. [::1]:9469');
+    if (!isIPv4(host) && !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)) {
+      throw usage(`"${host}" is not an IP address or host name`);
+    }
+  }
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw usage('needs a port from 1 to 65535');
+  return { host, port };
+}
+

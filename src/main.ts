@@ -4,17 +4,19 @@
  * snapshots -> renderers, plus signals and exit codes. Errors become one line
  * on stderr here and nowhere else.
  */
-import { parseCli, type Options } from './cli.js';
+import { VERSION, parseCli, type Options } from './cli.js';
 import { startDemoPing, type DemoPing } from './demo.js';
 import { ExitCode, SockexError } from './errors.js';
 import { attachFilter, type AttachedFilter } from './kernel/filter.js';
 import { captureLibbpfLog } from './kernel/libbpf-log.js';
 import { loadNative } from './kernel/native.js';
+import { dropPrivileges } from './kernel/privileges.js';
 import { Sampler } from './model/sampler.js';
 import type { Snapshot } from './model/snapshot.js';
 import { startTicker, type Ticker } from './model/ticker.js';
 import { renderJson } from './render/json.js';
 import { renderLines } from './render/lines.js';
+import type { MetricsServer } from './render/metrics-server.js';
 import type { Renderer, RunStatus } from './render/renderer.js';
 import { streamRenderer } from './render/stream.js';
 
@@ -34,6 +36,17 @@ async function run(options: Options): Promise<number> {
   const native = loadNative();
   if (options.verbose) captureLibbpfLog(native, (m) => process.stderr.write(`libbpf: ${m.text}\n`));
 
+  // Listen for scrapes first: a port in use fails before anything is attached.
+  let metrics: MetricsServer | undefined;
+  if (options.metrics) {
+    // Loaded only here: prom-client and node:http cost start-up time other runs should not pay.
+    const [{ serveMetrics }, { createPrometheusRenderer }] = await Promise.all([
+      import('./render/metrics-server.js'),
+      import('./render/prometheus.js'),
+    ]);
+    metrics = await serveMetrics(options.metrics, createPrometheusRenderer({ version: VERSION }));
+  }
+
   // Attach one filter per interface; if one fails, detach the ones before it.
   const filters: AttachedFilter[] = [];
   const closeFilters = (): void => {
@@ -43,14 +56,37 @@ async function run(options: Options): Promise<number> {
     for (const name of options.interfaces) filters.push(attachFilter(name, { objectPath: options.objectPath, native }));
   } catch (err) {
     closeFilters();
+    metrics?.close();
     throw err;
+  }
+
+  // Attached: root is no longer needed to read the counters.
+  if (!options.keepPrivileges) {
+    const outcome = dropPrivileges(native, () => filters.forEach((f) => f.read()));
+    if (outcome.kind === 'kept') process.stderr.write(`sockex: keeping root privileges: ${outcome.reason}\n`);
+    else if (outcome.kind === 'dropped' && options.verbose) {
+      process.stderr.write(`sockex: now running as ${outcome.to.source} (uid ${outcome.to.uid}, gid ${outcome.to.gid})\n`);
+    }
   }
 
   const sampler = new Sampler(options.interfaces);
   const status: RunStatus = { interval: options.interval, demo: undefined };
-  const renderer = createRenderer(options);
+  const dashboard = wantsDashboard(options);
+  // q and Ctrl-C in the dashboard arrive as keys (raw mode), not as SIGINT.
+  let requestStop = (_error?: unknown): void => undefined;
+  let renderer: Renderer;
+  try {
+    renderer = await createRenderer(options, dashboard, (error) => requestStop(error));
+  } catch (err) {
+    closeFilters();
+    metrics?.close();
+    throw err;
+  }
   const readAll = (): Snapshot => sampler.sample(filters.flatMap((f) => f.read()));
-  const show = (snapshot: Snapshot): void => renderer.render(snapshot, status);
+  const show = (snapshot: Snapshot): void => {
+    renderer.render(snapshot, status);
+    metrics?.render(snapshot, status);
+  };
 
   return await new Promise<number>((resolve) => {
     let ticker: Ticker | undefined;
@@ -58,19 +94,22 @@ async function run(options: Options): Promise<number> {
     let stopped = false;
     let samples = 0;
 
-    const stop = (code: number, finalSample: boolean): void => {
+    const stop = (code: number, finalSample: boolean, error?: unknown): void => {
       if (stopped) return;
       stopped = true;
       ticker?.stop();
       demo?.kill();
       try {
-        // A last reading, so what ends on screen or in a pipe is the final count.
-        if (finalSample && filters.length > 0) show(readAll());
+        // A last reading, so what ends in a pipe is the final count (a closing dashboard would only flash it).
+        if (finalSample && !dashboard && filters.length > 0) show(readAll());
       } catch (err) {
-        code = reportError(err, options.verbose);
+        error ??= err;
       }
       closeFilters();
       renderer.close();
+      metrics?.close();
+      // Only now, with the terminal restored, can an error be read.
+      if (error !== undefined) code = reportError(error, options.verbose);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('SIGHUP', onSignal);
@@ -84,6 +123,7 @@ async function run(options: Options): Promise<number> {
       }
       stop(ExitCode.ok, true);
     };
+    requestStop = (error) => (error === undefined ? onSignal() : stop(ExitCode.internal, false, error));
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.on('SIGHUP', onSignal);
@@ -92,17 +132,39 @@ async function run(options: Options): Promise<number> {
       if (err.code === 'EPIPE') stop(ExitCode.ok, false);
     });
 
-    if (!options.quiet && !options.json) {
+    if (metrics && !options.quiet && !dashboard) process.stderr.write(`sockex: serving metrics on ${metrics.url}\n`);
+    if (dashboard) {
+      // The dashboard's header says it all.
+    } else if (!options.quiet && !options.json) {
       process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}; Ctrl-C to stop\n`);
     } else if (!options.quiet) {
       process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}\n`);
     }
 
+    // An interface deleted while running: say so once; with none left, stop.
+    const lost = new Set<string>();
+    const interfacesLeft = (): boolean => {
+      for (const filter of filters) {
+        if (lost.has(filter.interface) || filter.present()) continue;
+        lost.add(filter.interface);
+        if (lost.size < filters.length) {
+          process.stderr.write(`sockex: interface ${filter.interface} disappeared; its counts stay at their last values, counting goes on\n`);
+        }
+      }
+      return lost.size < filters.length;
+    };
+
     const tick = (): void => {
+      if (!interfacesLeft()) {
+        const gone = [...lost].join(', ');
+        // Reported by stop() once the terminal is restored.
+        stop(ExitCode.interface, true, new SockexError('interface-lost', `interface ${gone} disappeared: nothing left to count on`));
+        return;
+      }
       try {
         show(readAll());
       } catch (err) {
-        stop(reportError(err, options.verbose), false);
+        stop(ExitCode.internal, false, err);
         return;
       }
       samples += 1;
@@ -117,15 +179,29 @@ async function run(options: Options): Promise<number> {
         (ping) => {
           demo = ping;
           status.demo = ping.status;
-          void ping.done.then(() => stop(ExitCode.ok, true));
+          // The dashboard stays up to be read after ping ends; q quits.
+          if (!dashboard) void ping.done.then(() => stop(ExitCode.ok, true));
         },
-        (err) => stop(reportError(err, options.verbose), false),
+        (err) => stop(ExitCode.internal, false, err),
       );
     }
   });
 }
 
-function createRenderer(options: Options): Renderer {
+/**
+ * The dashboard when a person is watching: stdout is a terminal and no other
+ * output was asked for. A dumb terminal cannot move its cursor: lines there.
+ */
+function wantsDashboard(options: Options): boolean {
+  return process.stdout.isTTY === true && process.env.TERM !== 'dumb' && !options.plain && !options.json && !options.quiet;
+}
+
+async function createRenderer(options: Options, dashboard: boolean, onQuit: (error?: unknown) => void): Promise<Renderer> {
+  if (dashboard) {
+    // Loaded only here: blessed costs start-up time that line and JSON runs should not pay.
+    const { openDashboard } = await import('./render/tui/tui.js');
+    return openDashboard({ onQuit });
+  }
   if (options.quiet) return { render() {}, close() {} };
   if (options.json) return streamRenderer(renderJson, process.stdout);
   return streamRenderer(renderLines, process.stdout);

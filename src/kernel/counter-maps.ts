@@ -1,26 +1,24 @@
 /**
- * Reads the filter's two per-CPU maps, one syscall each, into buffers
- * allocated once, and sums the CPUs: ip_counters' single value (every IP slot
- * of every CPU) with a plain lookup, other_counters with a batched lookup.
+ * Reads the filter's two per-CPU maps with one batched lookup each, into
+ * buffers allocated once, and sums the CPUs.
  */
 import { SyscallError, errnoName } from '../errors.js';
 import {
   ARRAY_SLOTS,
   COUNTER_SIZE,
-  IP_TABLE_SIZE,
   LAYOUT,
   OTHER_KEY_SIZE,
   decodeOtherKey,
   decodeSlot,
   sumPerCpu,
-  sumTableSlot,
-  tableSlotIsZero,
   type SlotKey,
   type Totals,
 } from './layout.js';
 import type { Native } from './native.js';
 
 const ENOENT = 2;
+/** What a kernel without BPF_MAP_LOOKUP_BATCH (before 5.6) answers. */
+const NO_BATCH_ERRNOS = new Set([22 /* EINVAL */, 95 /* EOPNOTSUPP */, 524 /* ENOTSUPP */]);
 
 export type SlotReading = SlotKey & Totals;
 
@@ -32,48 +30,24 @@ export interface CounterMaps {
 }
 
 export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: number): CounterMaps {
-  const cpus = native.libbpf.numPossibleCpus();
-  if (cpus <= 0) throw new SyscallError('syscall', 'libbpf_num_possible_cpus', -cpus, `cannot count the CPUs (${errnoName(cpus)})`);
-  const ipKey = Buffer.alloc(4); // the one key, 0
-  // One allocation seen two ways: bytes for libbpf, 32-bit words for the zero scan.
-  const ipWords = new Uint32Array((IP_TABLE_SIZE * cpus) / 4);
-  const ipValues = Buffer.from(ipWords.buffer);
-  const other = batchBuffers(LAYOUT.SOCKEX_OTHER_MAX, OTHER_KEY_SIZE, cpus);
-  const cost = { syscalls: 0, bytes: 0 };
-
-  function lookupAll(fd: number, b: BatchBuffers, what: string): number {
-    b.count.writeUInt32LE(b.capacity);
-    const err = native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
-    cost.syscalls += 1;
-    // -ENOENT only says the map ended before the batch did.
-    if (err < 0 && err !== -ENOENT) {
-      throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
-    }
-    const n = b.count.readUInt32LE();
-    cost.bytes += n * (b.keySize + cpus * COUNTER_SIZE);
-    return n;
-  }
-
+  const reader = new BatchReader(native);
+  const ip = reader.buffers(ARRAY_SLOTS, 4);
+  const other = reader.buffers(LAYOUT.SOCKEX_OTHER_MAX, OTHER_KEY_SIZE);
   return {
     get lastReadCost() {
-      return { ...cost };
+      return reader.lastReadCost;
     },
     read(): SlotReading[] {
-      cost.syscalls = 0;
-      cost.bytes = 0;
+      reader.startRead();
       const out: SlotReading[] = [];
-      const err = native.libbpf.mapLookupElem(ipMapFd, ipKey, ipValues);
-      cost.syscalls += 1;
-      if (err < 0) throw new SyscallError('syscall', 'bpf_map_lookup_elem', -err, `cannot read the IP counters (${errnoName(err)})`);
-      cost.bytes += ipValues.length;
-      for (let slot = 0; slot < ARRAY_SLOTS; slot++) {
-        if (tableSlotIsZero(ipWords, slot, cpus)) continue;
-        const totals = sumTableSlot(ipValues, slot, cpus);
-        if (totals) out.push({ ...decodeSlot(slot), ...totals });
+      const ipCount = reader.lookupAll(ipMapFd, ip, 'the IP counters');
+      for (let i = 0; i < ipCount; i++) {
+        const totals = sumPerCpu(ip.values, i, reader.cpus);
+        if (totals) out.push({ ...decodeSlot(ip.keys.readUInt32LE(i * 4)), ...totals });
       }
-      const otherCount = lookupAll(otherMapFd, other, 'the non-IP counters');
+      const otherCount = reader.lookupAll(otherMapFd, other, 'the non-IP counters');
       for (let i = 0; i < otherCount; i++) {
-        const totals = sumPerCpu(other.values, i, cpus);
+        const totals = sumPerCpu(other.values, i, reader.cpus);
         if (totals) out.push({ ...decodeOtherKey(other.keys, i * OTHER_KEY_SIZE), ...totals });
       }
       return out;
@@ -81,7 +55,88 @@ export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: num
   };
 }
 
-interface BatchBuffers {
+/**
+ * Whole-map reads of per-CPU maps: one bpf_map_lookup_batch call per map
+ * into buffers allocated once, with what each read cost counted.
+ */
+export class BatchReader {
+  readonly cpus: number;
+  private readonly native: Native;
+  private readonly cost = { syscalls: 0, bytes: 0 };
+  /** False once the kernel said it has no batched lookups (before 5.6): key by key from then on. */
+  private batched: boolean;
+
+  constructor(native: Native, options: { batched?: boolean } = {}) {
+    this.native = native;
+    this.batched = options.batched ?? true;
+    const cpus = native.libbpf.numPossibleCpus();
+    if (cpus <= 0) throw new SyscallError('syscall', 'libbpf_num_possible_cpus', -cpus, `cannot count the CPUs (${errnoName(cpus)})`);
+    this.cpus = cpus;
+  }
+
+  buffers(capacity: number, keySize: number): BatchBuffers {
+    return batchBuffers(capacity, keySize, this.cpus);
+  }
+
+  /** Syscalls and bytes copied from the kernel since startRead(). */
+  get lastReadCost(): { syscalls: number; bytes: number } {
+    return { ...this.cost };
+  }
+
+  startRead(): void {
+    this.cost.syscalls = 0;
+    this.cost.bytes = 0;
+  }
+
+  /** Reads every entry of the map into b; returns how many it holds. */
+  lookupAll(fd: number, b: BatchBuffers, what: string): number {
+    if (this.batched) {
+      b.count.writeUInt32LE(b.capacity);
+      const err = this.native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
+      this.cost.syscalls += 1;
+      if (err >= 0 || err === -ENOENT) {
+        // -ENOENT only says the map ended before the batch did.
+        const n = b.count.readUInt32LE();
+        this.cost.bytes += n * (b.keySize + this.cpus * COUNTER_SIZE);
+        return n;
+      }
+      if (!NO_BATCH_ERRNOS.has(-err)) {
+        throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
+      }
+      this.batched = false;
+    }
+    return this.lookupKeyByKey(fd, b, what);
+  }
+
+  /** The pre-5.6 way: walk the keys, one lookup each (two syscalls per entry). */
+  private lookupKeyByKey(fd: number, b: BatchBuffers, what: string): number {
+    const { libbpf } = this.native;
+    const valueSize = this.cpus * COUNTER_SIZE;
+    let n = 0;
+    let previous: Buffer | null = null;
+    while (n < b.capacity) {
+      const key = b.keys.subarray(n * b.keySize, (n + 1) * b.keySize);
+      const err = libbpf.mapGetNextKey(fd, previous, key);
+      this.cost.syscalls += 1;
+      if (err === -ENOENT) break;
+      if (err < 0) throw new SyscallError('syscall', 'bpf_map_get_next_key', -err, `cannot read ${what} (${errnoName(err)})`);
+      const lookup = libbpf.mapLookupElem(fd, key, b.values.subarray(n * valueSize, (n + 1) * valueSize));
+      this.cost.syscalls += 1;
+      previous = key;
+      // A hash entry deleted between the two calls: nothing to count, and its key still leads on.
+      if (lookup === -ENOENT) {
+        b.values.fill(0, n * valueSize, (n + 1) * valueSize);
+      } else if (lookup < 0) {
+        throw new SyscallError('syscall', 'bpf_map_lookup_elem', -lookup, `cannot read ${what} (${errnoName(lookup)})`);
+      }
+      n += 1;
+      this.cost.bytes += b.keySize + valueSize;
+    }
+    return n;
+  }
+}
+
+export interface BatchBuffers {
   capacity: number;
   keySize: number;
   keys: Buffer;
@@ -90,7 +145,7 @@ interface BatchBuffers {
   count: Buffer;
 }
 
-function batchBuffers(capacity: number, keySize: number, cpus: number): BatchBuffers {
+export function batchBuffers(capacity: number, keySize: number, cpus: number): BatchBuffers {
   return {
     capacity,
     keySize,

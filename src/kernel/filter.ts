@@ -5,12 +5,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../model/counters.js';
-import { loadObject } from './bpf-object.js';
+import { attachAnyFilter } from './any-filter.js';
+import { attachObject } from './attach-object.js';
 import { openCounterMaps, type CounterMaps } from './counter-maps.js';
 import { ANY_INTERFACE, interfaceIndex } from './interfaces.js';
 import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from './layout.js';
 import { loadNative, type Native } from './native.js';
-import { openFilteredSocket } from './packet-socket.js';
 
 /** Where the build puts the filter, in a clone and in the installed package alike. */
 export const DEFAULT_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex.bpf.o', import.meta.url));
@@ -20,6 +20,11 @@ export interface AttachedFilter {
   readonly programFd: number;
   read(): Reading[];
   readonly lastReadCost: CounterMaps['lastReadCost'];
+  /**
+   * The interface is still there (same name, same ifindex). When it is
+   * deleted the kernel unbinds the socket, and the maps keep their last counts.
+   */
+  present(): boolean;
   /** Detach (close the socket) and unload. Safe to call twice. */
   close(): void;
 }
@@ -30,32 +35,26 @@ export interface AttachOptions {
 }
 
 export function attachFilter(interfaceName: string, options: AttachOptions = {}): AttachedFilter {
+  // Every interface needs counters keyed by interface too: its own filter.
+  if (interfaceName === ANY_INTERFACE) return attachAnyFilter(options);
   const native = options.native ?? loadNative();
-  const ifindex = interfaceName === ANY_INTERFACE ? 0 : interfaceIndex(interfaceName);
-  // Open and load: the verifier checks the program, the JIT compiles it.
-  const object = loadObject(options.objectPath ?? DEFAULT_OBJECT_PATH, PROGRAM_NAME, native);
-  try {
-    const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
-    // Attach and bind: counting starts with the first frame after bind().
-    const socket = openFilteredSocket(ifindex, interfaceName, object.programFd, native);
-    let closed = false;
-    return {
-      interface: interfaceName,
-      programFd: object.programFd,
-      read: () => maps.read().map((slot) => ({ interface: interfaceName, ...slot })),
-      get lastReadCost() {
-        return maps.lastReadCost;
-      },
-      close() {
-        if (closed) return;
-        closed = true;
-        // Reverse order of acquisition: the socket (detaches), then the object.
-        socket.close();
-        object.close();
-      },
-    };
-  } catch (err) {
-    object.close();
-    throw err;
-  }
+  const ifindex = interfaceIndex(interfaceName);
+  return attachObject({
+    native,
+    objectPath: options.objectPath ?? DEFAULT_OBJECT_PATH,
+    programName: PROGRAM_NAME,
+    ifindex,
+    interfaceName,
+    openCounters(object) {
+      const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
+      return {
+        read: () => maps.read().map((slot) => ({ interface: interfaceName, ...slot })),
+        get lastReadCost() {
+          return maps.lastReadCost;
+        },
+      };
+    },
+    // SIOCGIFINDEX in our own network namespace; sysfs may show another one.
+    present: () => native.libc.ifNameToIndex(interfaceName) === ifindex,
+  });
 }

@@ -3,13 +3,14 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { SockexError } from '../errors.js';
+import { ANY_INTERFACE } from '../model/counters.js';
 
 const SYS_NET = '/sys/class/net';
 /** IFNAMSIZ is 16 bytes with the terminating NUL. */
 const MAX_NAME_LENGTH = 15;
 
 /** The pseudo-interface that means "every interface" (an unbound AF_PACKET socket). */
-export const ANY_INTERFACE = 'any';
+export { ANY_INTERFACE };
 
 export function listInterfaces(): string[] {
   try {

@@ -8,6 +8,11 @@ export const PROGRAM_NAME = 'sockex_count';
 export const IP_MAP = 'ip_counters';
 export const OTHER_MAP = 'other_counters';
 
+/** The every-interface filter (bpf/sockex-any.bpf.c, for -i any). */
+export const ANY_PROGRAM_NAME = 'sockex_count_any';
+export const ANY_MAP = 'any_counters';
+export const ANY_OVERFLOW_MAP = 'any_overflow';
+
 export const LAYOUT = {
   SOCKEX_DIR_TX: 0,
   SOCKEX_DIR_RX: 1,
@@ -15,18 +20,21 @@ export const LAYOUT = {
   SOCKEX_FAMILY_IPV4: 0,
   SOCKEX_FAMILY_IPV6: 1,
   SOCKEX_IP_FAMILIES: 2,
+  SOCKEX_FAMILY_OTHER: 2,
   SOCKEX_IP_PROTOCOLS: 256,
   SOCKEX_OTHER_MAX: 1024,
+  SOCKEX_ANY_MAX: 8192,
 } as const;
 
 export const IP_SLOTS = LAYOUT.SOCKEX_DIRECTIONS * LAYOUT.SOCKEX_IP_FAMILIES * LAYOUT.SOCKEX_IP_PROTOCOLS;
 export const ARRAY_SLOTS = IP_SLOTS + LAYOUT.SOCKEX_DIRECTIONS;
 /** struct sockex_counter: two u64, so no padding between CPUs' values. */
 export const COUNTER_SIZE = 16;
-/** struct sockex_ip_table, the one value of ip_counters: all slots of one CPU (a multiple of 8, so CPUs follow unpadded). */
-export const IP_TABLE_SIZE = ARRAY_SLOTS * COUNTER_SIZE;
 /** struct sockex_other_key: u16 ethertype, u8 direction, u8 pad. */
 export const OTHER_KEY_SIZE = 4;
+
+/** struct sockex_any_key: u32 ifindex, u16 protocol, u8 direction, u8 family. */
+export const ANY_KEY_SIZE = 8;
 
 export interface SlotKey {
   direction: Direction;
@@ -52,6 +60,22 @@ export function decodeOtherKey(key: Buffer, offset: number): SlotKey {
   return { direction: directionOf(key.readUInt8(offset + 2)), family: 'other', protocol: key.readUInt16LE(offset) };
 }
 
+/** What an any_counters key counts, and on which interface. */
+export function decodeAnyKey(key: Buffer, offset: number): SlotKey & { ifindex: number } {
+  const family = key.readUInt8(offset + 7);
+  return {
+    ifindex: key.readUInt32LE(offset),
+    direction: directionOf(key.readUInt8(offset + 6)),
+    family: family === LAYOUT.SOCKEX_FAMILY_IPV4 ? 'ipv4' : family === LAYOUT.SOCKEX_FAMILY_IPV6 ? 'ipv6' : 'other',
+    protocol: key.readUInt16LE(offset + 4),
+  };
+}
+
+/** What an any_overflow slot counts: frames of one direction that found the table full. */
+export function decodeAnyOverflowSlot(slot: number): SlotKey {
+  return { direction: directionOf(slot), family: 'other', protocol: OVERFLOW_PROTOCOL };
+}
+
 export interface Totals {
   bytes: bigint;
   packets: bigint;
@@ -60,41 +84,14 @@ export interface Totals {
 /**
  * Sum one entry's per-CPU values. values holds entries one after another,
  * each as cpus consecutive {u64 bytes, u64 packets}, little-endian (the BPF
- * target's byte order on the hosts sockex supports), as a batched lookup of
- * a per-CPU map returns them. Returns undefined for an entry that is zero on
- * every CPU, the common case, without making BigInts.
+ * target's byte order on the hosts sockex supports). Returns undefined for an
+ * entry that is zero on every CPU, the common case, without making BigInts.
  */
 export function sumPerCpu(values: Buffer, entry: number, cpus: number): Totals | undefined {
-  return sumStrided(values, entry * cpus * COUNTER_SIZE, cpus, COUNTER_SIZE);
-}
-
-/**
- * Sum one slot of ip_counters' single value, as a plain lookup returns it:
- * each CPU's whole table one after another, so a slot's CPUs lie one table
- * apart.
- */
-export function sumTableSlot(values: Buffer, slot: number, cpus: number): Totals | undefined {
-  return sumStrided(values, slot * COUNTER_SIZE, cpus, IP_TABLE_SIZE);
-}
-
-/**
- * Whether a slot of ip_counters' value is zero on every CPU, read through a
- * 32-bit view of the same memory: most slots are, and this scan is most of
- * a sample's user-space work, so it avoids Buffer reads and BigInts.
- */
-export function tableSlotIsZero(words: Uint32Array, slot: number, cpus: number): boolean {
-  const wordsPerTable = IP_TABLE_SIZE / 4;
-  for (let cpu = 0, i = slot * (COUNTER_SIZE / 4); cpu < cpus; cpu++, i += wordsPerTable) {
-    if ((words[i]! | words[i + 1]! | words[i + 2]! | words[i + 3]!) !== 0) return false;
-  }
-  return true;
-}
-
-/** The counter at start on the first CPU, the next CPU's stride bytes further. */
-function sumStrided(values: Buffer, start: number, cpus: number, stride: number): Totals | undefined {
+  const start = entry * cpus * COUNTER_SIZE;
   let nonZero = false;
-  for (let cpu = 0, off = start; cpu < cpus; cpu++, off += stride) {
-    if (values.readUInt32LE(off) !== 0 || values.readUInt32LE(off + 4) !== 0 || values.readUInt32LE(off + 8) !== 0 || values.readUInt32LE(off + 12) !== 0) {
+  for (let off = start; off < start + cpus * COUNTER_SIZE; off += 8) {
+    if (values.readUInt32LE(off) !== 0 || values.readUInt32LE(off + 4) !== 0) {
       nonZero = true;
       break;
     }
@@ -102,7 +99,8 @@ function sumStrided(values: Buffer, start: number, cpus: number, stride: number)
   if (!nonZero) return undefined;
   let bytes = 0n;
   let packets = 0n;
-  for (let cpu = 0, off = start; cpu < cpus; cpu++, off += stride) {
+  for (let cpu = 0; cpu < cpus; cpu++) {
+    const off = start + cpu * COUNTER_SIZE;
     bytes += values.readBigUInt64LE(off);
     packets += values.readBigUInt64LE(off + 8);
   }

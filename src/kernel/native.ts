@@ -76,32 +76,47 @@ export function loadNative(): Native {
   let bpf: ReturnType<Koffi['load']>;
   try {
     bpf = koffi.load('libbpf.so.1');
-  } catch {
+  } catch (err) {
+    // dlopen's reason (not found, not an ELF object, wrong architecture) is the useful part.
+    const reason = (err as Error).message.split('\n')[0]?.replace(/^Failed to load shared library:\s*/, '') ?? '';
     throw new SockexError(
       'libbpf-missing',
-      'libbpf.so.1 not found: install it (Debian/Ubuntu: apt-get install libbpf1; Fedora: dnf install libbpf)',
+      `cannot load libbpf.so.1 (${reason}): install it (Debian/Ubuntu: apt-get install libbpf1; Fedora: dnf install libbpf)`,
     );
   }
   const c = koffi.load('libc.so.6');
 
+  // The version first: an old libbpf lacks functions bound below, and
+  // "too old" is the message that tells the user what to do.
+  const majorVersion = bindOrTooOld<() => number>(bpf, 'uint32_t libbpf_major_version(void)');
+  const minorVersion = bindOrTooOld<() => number>(bpf, 'uint32_t libbpf_minor_version(void)');
+  const version = { major: majorVersion(), minor: minorVersion() };
+  if (version.major < MIN_LIBBPF.major || (version.major === MIN_LIBBPF.major && version.minor < MIN_LIBBPF.minor)) {
+    throw new SockexError(
+      'libbpf-too-old',
+      `libbpf ${version.major}.${version.minor} is too old: sockex needs ${MIN_LIBBPF.major}.${MIN_LIBBPF.minor} or newer (Debian 12, Ubuntu 22.04 and later ship it)`,
+    );
+  }
+  const f = <T>(signature: string): T => bindOrTooOld<T>(bpf, signature);
+
   const libbpf: Libbpf = {
-    majorVersion: bpf.func('uint32_t libbpf_major_version(void)'),
-    minorVersion: bpf.func('uint32_t libbpf_minor_version(void)'),
-    setPrint: bpf.func('void *libbpf_set_print(void *fn)'),
-    openFile: bpf.func('void *bpf_object__open_file(const char *path, const void *opts)'),
-    load: bpf.func('int bpf_object__load(void *obj)'),
-    close: bpf.func('void bpf_object__close(void *obj)'),
-    findProgram: bpf.func('void *bpf_object__find_program_by_name(const void *obj, const char *name)'),
-    programFd: bpf.func('int bpf_program__fd(const void *prog)'),
-    setLogBuf: bpf.func('int bpf_program__set_log_buf(void *prog, void *buf, size_t size)'),
-    mapFdByName: bpf.func('int bpf_object__find_map_fd_by_name(const void *obj, const char *name)'),
-    numPossibleCpus: bpf.func('int libbpf_num_possible_cpus(void)'),
-    mapLookupBatch: bpf.func(
+    majorVersion,
+    minorVersion,
+    setPrint: f('void *libbpf_set_print(void *fn)'),
+    openFile: f('void *bpf_object__open_file(const char *path, const void *opts)'),
+    load: f('int bpf_object__load(void *obj)'),
+    close: f('void bpf_object__close(void *obj)'),
+    findProgram: f('void *bpf_object__find_program_by_name(const void *obj, const char *name)'),
+    programFd: f('int bpf_program__fd(const void *prog)'),
+    setLogBuf: f('int bpf_program__set_log_buf(void *prog, void *buf, size_t size)'),
+    mapFdByName: f('int bpf_object__find_map_fd_by_name(const void *obj, const char *name)'),
+    numPossibleCpus: f('int libbpf_num_possible_cpus(void)'),
+    mapLookupBatch: f(
       'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, uint32_t *count, const void *opts)',
     ),
-    mapLookupElem: bpf.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
-    mapGetNextKey: bpf.func('int bpf_map_get_next_key(int fd, const void *key, void *next_key)'),
-    progTestRun: bpf.func('int bpf_prog_test_run_opts(int prog_fd, void *opts)'),
+    mapLookupElem: f('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
+    mapGetNextKey: f('int bpf_map_get_next_key(int fd, const void *key, void *next_key)'),
+    progTestRun: f('int bpf_prog_test_run_opts(int prog_fd, void *opts)'),
   };
   const libc: Libc = {
     socket: c.func('int socket(int domain, int type, int protocol)'),
@@ -115,13 +130,19 @@ export function loadNative(): Native {
     setgroups: c.func('int setgroups(size_t size, const void *list)'),
   };
 
-  const version = { major: libbpf.majorVersion(), minor: libbpf.minorVersion() };
-  if (version.major < MIN_LIBBPF.major || (version.major === MIN_LIBBPF.major && version.minor < MIN_LIBBPF.minor)) {
-    throw new SockexError(
-      'libbpf-too-old',
-      `libbpf ${version.major}.${version.minor} is too old: sockex needs ${MIN_LIBBPF.major}.${MIN_LIBBPF.minor} or newer (Debian 12, Ubuntu 22.04 and later ship it)`,
-    );
-  }
   native = { koffi, libbpf, libc, errno: () => koffi.errno() };
   return native;
+}
+
+/** A libbpf function, or "too old" naming the one this libbpf lacks. */
+function bindOrTooOld<T>(lib: ReturnType<Koffi['load']>, signature: string): T {
+  try {
+    return lib.func(signature) as T;
+  } catch {
+    const name = /([A-Za-z_0-9]+)\(/.exec(signature)?.[1] ?? signature;
+    throw new SockexError(
+      'libbpf-too-old',
+      `the installed libbpf.so.1 has no ${name}: it is too old or not libbpf; sockex needs libbpf ${MIN_LIBBPF.major}.${MIN_LIBBPF.minor} or newer (Debian 12, Ubuntu 22.04 and later ship it)`,
+    );
+  }
 }

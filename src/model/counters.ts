@@ -10,6 +10,13 @@ export type Family = 'ipv4' | 'ipv6' | 'other';
 export const DIRECTIONS: readonly Direction[] = ['tx', 'rx'];
 
 /**
+ * The interface name that means "every interface" (-i any). Its counters
+ * carry the real interface each frame was seen on; only frames the kernel
+ * could no longer tell apart by interface (a full table) carry "any".
+ */
+export const ANY_INTERFACE = 'any';
+
+/**
  * Non-IP frames that arrived while the kernel's EtherType table was full are
  * counted under this protocol number (outside the 16-bit EtherType range).
  */

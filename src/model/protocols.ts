@@ -11,6 +11,8 @@ export interface ProtocolName {
   name: string;
   /** Lowercase keyword for labels: tcp, ipv6-icmp, arp. */
   keyword: string;
+  /** False when no table knows the number and the name is made from it (IP-253, 0x88b5). */
+  named: boolean;
 }
 
 const builtinIp: Record<number, string> = {
@@ -112,11 +114,7 @@ function systemIpNames(): Map<number, string> {
 }
 
 export function protocolName(family: Family, protocol: number): ProtocolName {
-  let name: string;
-  if (family === 'other') {
-    name = builtinEther[protocol] ?? `0x${protocol.toString(16).padStart(4, '0')}`;
-  } else {
-    name = builtinIp[protocol] ?? systemIpNames().get(protocol) ?? `IP-${protocol}`;
-  }
-  return { name, keyword: name.toLowerCase() };
+  const known = family === 'other' ? builtinEther[protocol] : builtinIp[protocol] ?? systemIpNames().get(protocol);
+  const name = known ?? (family === 'other' ? `0x${protocol.toString(16).padStart(4, '0')}` : `IP-${protocol}`);
+  return { name, keyword: name.toLowerCase(), named: known !== undefined };
 }

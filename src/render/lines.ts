@@ -3,8 +3,11 @@
  *   TCP 0 UDP 0 ICMP 196 bytes
  * Cumulative bytes sent (tx) since attach; TCP and UDP over IPv4 and IPv6
  * together, ICMP is IPv4's ICMP (protocol 1) as in the sample. With several
- * interfaces, one line each, prefixed with the interface name.
+ * interfaces, one line each, prefixed with the interface name. With -i any,
+ * one line for all of them together (the per-interface breakdown is in the
+ * JSON, the dashboard and the metrics).
  */
+import { ANY_INTERFACE } from '../model/counters.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
 
 const TCP = 6;
@@ -16,7 +19,7 @@ export function sampleLineTotals(counters: readonly CounterSnapshot[], iface: st
   let udp = 0n;
   let icmp = 0n;
   for (const c of counters) {
-    if (c.interface !== iface || c.direction !== 'tx' || c.family === 'other') continue;
+    if ((iface !== ANY_INTERFACE && c.interface !== iface) || c.direction !== 'tx' || c.family === 'other') continue;
     if (c.protocol === TCP) tcp += c.bytes;
     else if (c.protocol === UDP) udp += c.bytes;
     else if (c.protocol === ICMP && c.family === 'ipv4') icmp += c.bytes;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ARRAY_SLOTS, COUNTER_SIZE, IP_SLOTS, IP_TABLE_SIZE, LAYOUT, decodeOtherKey, decodeSlot, sumPerCpu, sumTableSlot, tableSlotIsZero } from '../../src/kernel/layout.js';
+import { ARRAY_SLOTS, COUNTER_SIZE, IP_SLOTS, LAYOUT, decodeOtherKey, decodeSlot, sumPerCpu } from '../../src/kernel/layout.js';
 import { OVERFLOW_PROTOCOL } from '../../src/model/counters.js';
 
 const header = readFileSync(new URL('../../../bpf/sockex.h', import.meta.url), 'utf8');
@@ -14,10 +14,6 @@ test('the TypeScript layout mirrors every number in bpf/sockex.h', () => {
   }
   assert.match(header, /struct sockex_counter \{\s*__u64 bytes;\s*__u64 packets;\s*\}/);
   assert.equal(COUNTER_SIZE, 16);
-  assert.match(header, /struct sockex_ip_table \{\s*struct sockex_counter slot\[SOCKEX_ARRAY_SLOTS\];\s*\}/);
-  assert.equal(IP_TABLE_SIZE, ARRAY_SLOTS * COUNTER_SIZE);
-  // The kernel refuses per-CPU values over 32 KiB.
-  assert.ok(IP_TABLE_SIZE <= 32 * 1024);
 });
 
 test('slots decode to direction, family and protocol as the filter encodes them', () => {
@@ -72,40 +68,4 @@ test('sumPerCpu stays exact past 2^32 and 2^53, and past 2^64 in the sum', () =>
   // Only the high half set: still not mistaken for zero.
   const high = perCpu([[[2n ** 32n, 0n]]]);
   assert.deepEqual(sumPerCpu(high, 0, 1), { bytes: 2n ** 32n, packets: 0n });
-});
-
-/** ip_counters' value as a lookup returns it: each CPU's whole table in turn. */
-function tables(perCpuSlots: Array<Map<number, [bigint, bigint]>>): Buffer {
-  const buf = Buffer.alloc(perCpuSlots.length * IP_TABLE_SIZE);
-  perCpuSlots.forEach((slots, cpu) =>
-    slots.forEach(([bytes, packets], slot) => {
-      buf.writeBigUInt64LE(bytes, cpu * IP_TABLE_SIZE + slot * COUNTER_SIZE);
-      buf.writeBigUInt64LE(packets, cpu * IP_TABLE_SIZE + slot * COUNTER_SIZE + 8);
-    }),
-  );
-  return buf;
-}
-
-test('sumTableSlot adds one slot across the CPUs\' tables and no other slot', () => {
-  const values = tables([
-    new Map([[17, [100n, 1n]], [18, [7n, 7n]]]),
-    new Map([[17, [2n ** 53n + 1n, 2n ** 32n]], [ARRAY_SLOTS - 1, [5n, 1n]]]),
-  ]);
-  assert.deepEqual(sumTableSlot(values, 17, 2), { bytes: 2n ** 53n + 101n, packets: 2n ** 32n + 1n });
-  assert.deepEqual(sumTableSlot(values, 18, 2), { bytes: 7n, packets: 7n });
-  assert.deepEqual(sumTableSlot(values, ARRAY_SLOTS - 1, 2), { bytes: 5n, packets: 1n });
-  assert.equal(sumTableSlot(values, 0, 2), undefined);
-  assert.equal(sumTableSlot(values, 16, 2), undefined);
-});
-
-test('tableSlotIsZero sees a count on any CPU and in either half of either field', () => {
-  for (const [cpu, bytes, packets] of [[0, 1n, 0n], [1, 2n ** 32n, 0n], [1, 0n, 1n], [0, 0n, 2n ** 63n]] as const) {
-    const values = tables([new Map(), new Map()]);
-    values.writeBigUInt64LE(bytes, cpu * IP_TABLE_SIZE + 40 * COUNTER_SIZE);
-    values.writeBigUInt64LE(packets, cpu * IP_TABLE_SIZE + 40 * COUNTER_SIZE + 8);
-    const words = new Uint32Array(values.buffer, values.byteOffset, values.length / 4);
-    assert.equal(tableSlotIsZero(words, 40, 2), false, `cpu ${cpu} ${bytes}/${packets}`);
-    assert.equal(tableSlotIsZero(words, 39, 2), true);
-    assert.equal(tableSlotIsZero(words, 41, 2), true);
-  }
 });

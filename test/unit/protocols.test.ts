@@ -4,10 +4,10 @@ import { OVERFLOW_PROTOCOL } from '../../src/model/counters.js';
 import { parseProtocolsFile, protocolName } from '../../src/model/protocols.js';
 
 test('the headline protocols have fixed names on every machine', () => {
-  assert.deepEqual(protocolName('ipv4', 6), { name: 'TCP', keyword: 'tcp' });
-  assert.deepEqual(protocolName('ipv6', 17), { name: 'UDP', keyword: 'udp' });
-  assert.deepEqual(protocolName('ipv4', 1), { name: 'ICMP', keyword: 'icmp' });
-  assert.deepEqual(protocolName('ipv6', 58), { name: 'IPv6-ICMP', keyword: 'ipv6-icmp' });
+  assert.deepEqual(protocolName('ipv4', 6), { name: 'TCP', keyword: 'tcp', named: true });
+  assert.deepEqual(protocolName('ipv6', 17), { name: 'UDP', keyword: 'udp', named: true });
+  assert.deepEqual(protocolName('ipv4', 1), { name: 'ICMP', keyword: 'icmp', named: true });
+  assert.deepEqual(protocolName('ipv6', 58), { name: 'IPv6-ICMP', keyword: 'ipv6-icmp', named: true });
   assert.equal(protocolName('ipv4', 47).name, 'GRE');
   assert.equal(protocolName('ipv4', 132).name, 'SCTP');
 });
@@ -35,4 +35,9 @@ test('/etc/protocols is parsed for its IANA aliases, comments and blanks ignored
   assert.equal(names.get(99), 'bare', 'without an alias the keyword is the name');
   assert.equal(names.has(300), false);
   assert.equal(names.size, 4);
+});
+
+test('unnamed protocols say so, so labels can fall back to the number', () => {
+  assert.equal(protocolName('ipv4', 253).named, false);
+  assert.equal(protocolName('other', 0x88b5).named, false);
 });

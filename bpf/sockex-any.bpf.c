@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * sockex for every interface at once (`sockex -i any`): the same
+ * classification as sockex.bpf.c (both use parse.h), but each counter is also
+ * keyed by the interface the frame was seen on (skb->ifindex), because an
+ * AF_PACKET socket bound to ifindex 0 sees the frames of every interface in
+ * its network namespace.
+ *
+ * Attached with SO_ATTACH_BPF to an unbound-interface raw AF_PACKET socket.
+ * Returns 0 for every frame, so the socket queues nothing (0 drops the frame
+ * for this socket only; the stack is untouched). The filter lives as long as
+ * the socket. Needs Linux 5.6+ (batched map reads).
+ *
+ * Cost per frame: the parse of sockex.bpf.c plus one per-CPU hash lookup (an
+ * insert the first time a counter is seen); no atomic operation. One
+ * interface is cheaper with sockex.bpf.c, which indexes a per-CPU array.
+ */
+#include "parse.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, SOCKEX_ANY_MAX);
+	__type(key, struct sockex_any_key);
+	__type(value, struct sockex_counter);
+} any_counters SEC(".maps");
+
+/* Frames that found any_counters full, one slot per direction: counted,
+ * though no longer per interface. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SOCKEX_DIRECTIONS);
+	__type(key, __u32);
+	__type(value, struct sockex_counter);
+} any_overflow SEC(".maps");
+
+static __noinline void count_any(__u32 ifindex, __u32 dir, __u32 family, __u32 protocol, __u32 len)
+{
+	struct sockex_any_key key = {
+		.ifindex = ifindex,
+		.protocol = protocol,
+		.direction = dir,
+		.family = family,
+	};
+	struct sockex_counter *c = bpf_map_lookup_elem(&any_counters, &key);
+
+	if (c) {
+		sockex_add(c, len);
+		return;
+	}
+	struct sockex_counter first = { .bytes = len, .packets = 1 };
+	if (bpf_map_update_elem(&any_counters, &key, &first, BPF_NOEXIST) == 0)
+		return;
+	/* Another CPU created the entry between our lookup and update. */
+	c = bpf_map_lookup_elem(&any_counters, &key);
+	if (c) {
+		sockex_add(c, len);
+		return;
+	}
+	/* The table is full: count the frame anyway, without its interface. */
+	__u32 slot = dir;
+	c = bpf_map_lookup_elem(&any_overflow, &slot);
+	if (c)
+		sockex_add(c, len);
+}
+
+SEC("socket")
+int sockex_count_any(struct __sk_buff *skb)
+{
+	struct sockex_frame f;
+
+	sockex_parse(skb, &f);
+	count_any(skb->ifindex, f.direction, f.family, f.protocol, f.len);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,86 @@
+/**
+ * `-i any`: one filter on an AF_PACKET socket bound to no interface, so it
+ * sees every interface of the network namespace, with its counters keyed by
+ * ifindex as well (bpf/sockex-any.bpf.c). Reading turns each ifindex into the
+ * interface's name.
+ */
+import { fileURLToPath } from 'node:url';
+import { counterId, type Reading } from '../model/counters.js';
+import { attachObject } from './attach-object.js';
+import { BatchReader } from './counter-maps.js';
+import type { AttachedFilter, AttachOptions } from './filter.js';
+import { InterfaceNames } from './interface-names.js';
+import { ANY_INTERFACE } from './interfaces.js';
+import {
+  ANY_KEY_SIZE,
+  ANY_MAP,
+  ANY_OVERFLOW_MAP,
+  ANY_PROGRAM_NAME,
+  LAYOUT,
+  decodeAnyKey,
+  decodeAnyOverflowSlot,
+  sumPerCpu,
+} from './layout.js';
+import { loadNative, type Native } from './native.js';
+
+/** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
+export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex-any.bpf.o', import.meta.url));
+
+export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNames = new InterfaceNames()): AttachedFilter {
+  const native = options.native ?? loadNative();
+  return attachObject({
+    native,
+    objectPath: options.objectPath ?? DEFAULT_ANY_OBJECT_PATH,
+    programName: ANY_PROGRAM_NAME,
+    // Bound to no interface: every interface, from the first frame.
+    ifindex: 0,
+    interfaceName: ANY_INTERFACE,
+    openCounters: (object) => openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names),
+    // Bound to no interface: there is nothing that can disappear.
+    present: () => true,
+  });
+}
+
+export interface AnyCounterMaps {
+  read(): Reading[];
+  readonly lastReadCost: { syscalls: number; bytes: number };
+}
+
+/** Reads with one batched lookup for the per-interface counters, one for the overflow slots. */
+export function openAnyCounterMaps(native: Native, countersFd: number, overflowFd: number, names: InterfaceNames = new InterfaceNames()): AnyCounterMaps {
+  const reader = new BatchReader(native);
+  const cpus = reader.cpus;
+  const counters = reader.buffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE);
+  const overflow = reader.buffers(LAYOUT.SOCKEX_DIRECTIONS, 4);
+
+  return {
+    get lastReadCost() {
+      return reader.lastReadCost;
+    },
+    read(): Reading[] {
+      reader.startRead();
+      names.refresh();
+      // Two ifindexes can carry one name (an interface deleted and created
+      // again): their counts add up under that name, so no id repeats.
+      const byId = new Map<string, Reading>();
+      const add = (reading: Reading): void => {
+        const id = counterId(reading);
+        const before = byId.get(id);
+        byId.set(id, before ? { ...reading, bytes: before.bytes + reading.bytes, packets: before.packets + reading.packets } : reading);
+      };
+      const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
+      for (let i = 0; i < n; i++) {
+        const totals = sumPerCpu(counters.values, i, cpus);
+        if (!totals) continue;
+        const { ifindex, ...key } = decodeAnyKey(counters.keys, i * ANY_KEY_SIZE);
+        add({ interface: names.name(ifindex), ...key, ...totals });
+      }
+      const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
+      for (let i = 0; i < m; i++) {
+        const totals = sumPerCpu(overflow.values, i, cpus);
+        if (totals) add({ interface: ANY_INTERFACE, ...decodeAnyOverflowSlot(overflow.keys.readUInt32LE(i * 4)), ...totals });
+      }
+      return [...byId.values()];
+    },
+  };
+}

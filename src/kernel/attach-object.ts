@@ -1,0 +1,54 @@
+/**
+ * The life of one attached filter: load the object, open its counters, attach
+ * the program to a socket bound to an interface, and undo all of it in
+ * reverse order, on failure half-way as on close().
+ */
+import { loadObject, type LoadedObject } from './bpf-object.js';
+import type { AttachedFilter } from './filter.js';
+import type { Native } from './native.js';
+import { openFilteredSocket } from './packet-socket.js';
+
+export interface ObjectAttachment {
+  native: Native;
+  objectPath: string;
+  programName: string;
+  /** The interface to bind to; 0 for every interface. */
+  ifindex: number;
+  interfaceName: string;
+  openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'lastReadCost'>;
+  present(): boolean;
+}
+
+/**
+ * Load an object, open its counters, attach its program to a socket bound to
+ * the interface. On failure whatever was opened is closed again.
+ */
+export function attachObject(spec: ObjectAttachment): AttachedFilter {
+  // Open and load: the verifier checks the program, the JIT compiles it.
+  const object = loadObject(spec.objectPath, spec.programName, spec.native);
+  try {
+    const counters = spec.openCounters(object);
+    // Attach and bind: counting starts with the first frame after bind().
+    const socket = openFilteredSocket(spec.ifindex, spec.interfaceName, object.programFd, spec.native);
+    let closed = false;
+    return {
+      interface: spec.interfaceName,
+      programFd: object.programFd,
+      read: () => counters.read(),
+      get lastReadCost() {
+        return counters.lastReadCost;
+      },
+      present: spec.present,
+      close() {
+        if (closed) return;
+        closed = true;
+        // Reverse order of acquisition: the socket (detaches), then the object.
+        socket.close();
+        object.close();
+      },
+    };
+  } catch (err) {
+    object.close();
+    throw err;
+  }
+}

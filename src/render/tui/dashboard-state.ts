@@ -1,0 +1,134 @@
+/**
+ * Everything the dashboard remembers between redraws, and how each key
+ * changes it. Pure: no terminal, no clock; the blessed layer only feeds
+ * snapshots and keys in and draws what view-model.ts makes of the result.
+ */
+import { counterId } from '../../model/counters.js';
+import { DEFAULT_HISTORY_LENGTH, RateHistory } from '../../model/rate-history.js';
+import type { Snapshot } from '../../model/snapshot.js';
+import type { RunStatus } from '../renderer.js';
+import { UNIT_MODES, type UnitMode } from '../units.js';
+
+export type SortKey = 'bytes' | 'rate' | 'packets' | 'name';
+/** The order the `s` key cycles through; the first is the default. */
+export const SORT_KEYS: readonly SortKey[] = ['bytes', 'rate', 'packets', 'name'];
+
+/** One redraw's worth of data: a snapshot with the history and run status as they were then. */
+export interface Frame {
+  readonly snapshot: Snapshot;
+  readonly history: RateHistory;
+  readonly status: RunStatus;
+}
+
+/** The counts at the moment of a reset; the view subtracts them (the kernel keeps counting). */
+export interface Baseline {
+  /** Snapshot.elapsed when reset. */
+  readonly elapsed: number;
+  /** By counterId. */
+  readonly counts: ReadonlyMap<string, { readonly bytes: bigint; readonly packets: bigint }>;
+}
+
+export interface DashboardState {
+  /** The newest snapshot received. */
+  readonly latest: Frame | undefined;
+  /** The one the tables show: the newest, or the one on screen when paused. */
+  readonly shown: Frame | undefined;
+  readonly paused: boolean;
+  readonly sort: SortKey;
+  readonly units: UnitMode;
+  /** Every digit instead of 1.2 MiB. */
+  readonly exact: boolean;
+  /** The key list is open. */
+  readonly help: boolean;
+  readonly baseline: Baseline | undefined;
+  /** Samples of rate history kept for the sparklines. */
+  readonly historyLength: number;
+}
+
+export type Action = 'quit' | 'pause' | 'reset' | 'sort' | 'units' | 'exact' | 'help' | 'dismiss';
+
+export function initialState(historyLength = DEFAULT_HISTORY_LENGTH): DashboardState {
+  return {
+    latest: undefined,
+    shown: undefined,
+    paused: false,
+    sort: SORT_KEYS[0] ?? 'bytes',
+    units: UNIT_MODES[0] ?? { quantity: 'bytes', prefixes: 'iec' },
+    exact: false,
+    help: false,
+    baseline: undefined,
+    historyLength,
+  };
+}
+
+/** Take in a new snapshot: the history always grows (counting goes on), the tables move only when live. */
+export function withSnapshot(state: DashboardState, snapshot: Snapshot, status: RunStatus): DashboardState {
+  const previous = state.latest?.history ?? RateHistory.empty(state.historyLength);
+  const frame: Frame = {
+    snapshot,
+    history: previous.with(snapshot),
+    // main keeps updating its status object (the demo's ping): keep a copy as it was now.
+    status: { interval: status.interval, demo: status.demo ? { ...status.demo } : undefined },
+  };
+  return { ...state, latest: frame, shown: state.paused ? state.shown : frame };
+}
+
+/** The action a key stands for (names as blessed reports them), or undefined. */
+export function actionForKey(name: string | undefined, ctrl = false): Action | undefined {
+  if (ctrl) return name === 'c' ? 'quit' : undefined;
+  switch (name) {
+    case 'q':
+      return 'quit';
+    case 'p':
+      return 'pause';
+    case 'r':
+      return 'reset';
+    case 's':
+      return 'sort';
+    case 'u':
+      return 'units';
+    case 'e':
+      return 'exact';
+    case '?':
+    case 'h':
+      return 'help';
+    case 'escape':
+      return 'dismiss';
+    default:
+      return undefined;
+  }
+}
+
+/** The state after a key; 'quit' is the caller's business and changes nothing here. */
+export function applyAction(state: DashboardState, action: Action): DashboardState {
+  switch (action) {
+    case 'pause':
+      return state.paused ? { ...state, paused: false, shown: state.latest } : { ...state, paused: true };
+    case 'reset':
+      // What is on screen becomes zero: when paused that is the frozen frame.
+      return state.shown ? { ...state, baseline: baselineOf(state.shown.snapshot) } : state;
+    case 'sort':
+      return { ...state, sort: next(SORT_KEYS, state.sort) };
+    case 'units':
+      return { ...state, units: next(UNIT_MODES, state.units) };
+    case 'exact':
+      return { ...state, exact: !state.exact };
+    case 'help':
+      return { ...state, help: !state.help };
+    case 'dismiss':
+      return { ...state, help: false };
+    case 'quit':
+      return state;
+  }
+}
+
+export function baselineOf(snapshot: Snapshot): Baseline {
+  const counts = new Map<string, { bytes: bigint; packets: bigint }>();
+  for (const c of snapshot.counters) counts.set(counterId(c), { bytes: c.bytes, packets: c.packets });
+  return { elapsed: snapshot.elapsed, counts };
+}
+
+function next<T>(list: readonly T[], current: T): T {
+  const index = list.indexOf(current);
+  return list[(index + 1) % list.length] ?? current;
+}

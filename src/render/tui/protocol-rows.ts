@@ -1,0 +1,148 @@
+/**
+ * The tables' contents: counters grouped into protocol rows (tx and rx
+ * apart), less the reset baseline, with their rate history, sorted; one
+ * table per interface plus one for all of them. Pure data, no layout.
+ */
+import { ANY_INTERFACE, counterId } from '../../model/counters.js';
+import type { RateHistory } from '../../model/rate-history.js';
+import type { CounterSnapshot } from '../../model/snapshot.js';
+import type { Baseline, Frame, SortKey } from './dashboard-state.js';
+
+/** One direction of one protocol, as displayed (after the reset baseline). */
+export interface DirectionTotals {
+  readonly bytes: bigint;
+  readonly packets: bigint;
+  readonly bytesPerSecond: number;
+  readonly packetsPerSecond: number;
+  /** Bytes per second, oldest first. */
+  readonly history: readonly number[];
+}
+
+export interface ProtocolRow {
+  /** ip/<protocol number> (IPv4 and IPv6 together) or ether/<EtherType>. */
+  readonly key: string;
+  readonly name: string;
+  readonly tx: DirectionTotals;
+  readonly rx: DirectionTotals;
+}
+
+export interface Section {
+  /** An interface name, or "all interfaces". */
+  readonly title: string;
+  readonly rows: readonly ProtocolRow[];
+  readonly total: ProtocolRow;
+}
+
+/** The kernel sample's three protocols: always on screen, even at zero. */
+export const HEADLINE_ROWS: readonly { key: string; name: string }[] = [
+  { key: 'ip/6', name: 'TCP' },
+  { key: 'ip/17', name: 'UDP' },
+  { key: 'ip/1', name: 'ICMP' },
+];
+
+export const ALL_INTERFACES = 'all interfaces';
+
+/** TCP over IPv4 and over IPv6 are one row, as in the line output; non-IP frames go by EtherType. */
+export function rowKey(c: Pick<CounterSnapshot, 'family' | 'protocol'>): string {
+  return c.family === 'other' ? `ether/${c.protocol}` : `ip/${c.protocol}`;
+}
+
+interface MutableTotals {
+  bytes: bigint;
+  packets: bigint;
+  bytesPerSecond: number;
+  packetsPerSecond: number;
+  history: number[];
+}
+
+function emptyTotals(historyLength: number): MutableTotals {
+  return { bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: new Array<number>(historyLength).fill(0) };
+}
+
+function addInto(target: MutableTotals, bytes: bigint, packets: bigint, bps: number, pps: number, history: readonly number[]): void {
+  target.bytes += bytes;
+  target.packets += packets;
+  target.bytesPerSecond += bps;
+  target.packetsPerSecond += pps;
+  for (let i = 0; i < target.history.length; i++) target.history[i] = (target.history[i] ?? 0) + (history[i] ?? 0);
+}
+
+/** A counter's counts since the reset; a counter that went backwards (a new filter) counts from zero. */
+export function sinceBaseline(c: CounterSnapshot, baseline: Baseline | undefined): { bytes: bigint; packets: bigint } {
+  const base = baseline?.counts.get(counterId(c));
+  if (!base || c.bytes < base.bytes || c.packets < base.packets) return { bytes: c.bytes, packets: c.packets };
+  return { bytes: c.bytes - base.bytes, packets: c.packets - base.packets };
+}
+
+/** The rows of one table (headline protocols first, then every protocol seen), sorted, and their total. */
+export function protocolRows(
+  counters: readonly CounterSnapshot[],
+  history: RateHistory,
+  baseline: Baseline | undefined,
+  sort: SortKey,
+): { rows: ProtocolRow[]; total: ProtocolRow } {
+  const length = history.length;
+  const rows = new Map<string, { key: string; name: string; tx: MutableTotals; rx: MutableTotals }>();
+  const rowFor = (key: string, name: string) => {
+    let row = rows.get(key);
+    if (!row) {
+      row = { key, name, tx: emptyTotals(length), rx: emptyTotals(length) };
+      rows.set(key, row);
+    }
+    return row;
+  };
+  for (const h of HEADLINE_ROWS) rowFor(h.key, h.name);
+  const total = { key: 'total', name: 'Total', tx: emptyTotals(length), rx: emptyTotals(length) };
+  for (const c of counters) {
+    const { bytes, packets } = sinceBaseline(c, baseline);
+    const series = history.series(counterId(c));
+    addInto(rowFor(rowKey(c), c.name)[c.direction], bytes, packets, c.bytesPerSecond, c.packetsPerSecond, series);
+    addInto(total[c.direction], bytes, packets, c.bytesPerSecond, c.packetsPerSecond, series);
+  }
+  return { rows: [...rows.values()].sort(compareRows(sort)), total };
+}
+
+/** Largest first (both directions together); by name A-Z for "name" and for ties. */
+export function compareRows(sort: SortKey): (a: ProtocolRow, b: ProtocolRow) => number {
+  const byName = (a: ProtocolRow, b: ProtocolRow): number => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.key.localeCompare(b.key);
+  const measure = (row: ProtocolRow): number | bigint => {
+    switch (sort) {
+      case 'bytes':
+        return row.tx.bytes + row.rx.bytes;
+      case 'packets':
+        return row.tx.packets + row.rx.packets;
+      case 'rate':
+        return row.tx.bytesPerSecond + row.rx.bytesPerSecond;
+      case 'name':
+        return 0;
+    }
+  };
+  return (a, b) => {
+    const ma = measure(a);
+    const mb = measure(b);
+    if (ma !== mb) return ma > mb ? -1 : 1;
+    return byName(a, b);
+  };
+}
+
+/**
+ * One table per interface, plus one for all of them together when there are
+ * several. With -i any the interfaces are those the counters name, as they
+ * appear; the all-interfaces table is always there.
+ */
+export function sections(frame: Frame, baseline: Baseline | undefined, sort: SortKey): Section[] {
+  const { snapshot, history } = frame;
+  const any = snapshot.interfaces.includes(ANY_INTERFACE);
+  const names = any ? [...new Set(snapshot.counters.map((c) => c.interface))].sort() : snapshot.interfaces;
+  const result: Section[] = names.map((name) => ({
+    title: name,
+    ...protocolRows(
+      snapshot.counters.filter((c) => c.interface === name),
+      history,
+      baseline,
+      sort,
+    ),
+  }));
+  if (any || names.length > 1) result.push({ title: ALL_INTERFACES, ...protocolRows(snapshot.counters, history, baseline, sort) });
+  return result;
+}

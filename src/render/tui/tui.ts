@@ -1,0 +1,91 @@
+/**
+ * The live dashboard: a blessed screen that paints what view-model.ts
+ * computes and turns keys into state changes. Nothing here decides what is
+ * shown. blessed is imported only when a dashboard opens, so line and JSON
+ * runs never pay for loading it.
+ */
+import type { Snapshot } from '../../model/snapshot.js';
+import type { Renderer, RunStatus } from '../renderer.js';
+import { actionForKey, applyAction, initialState, withSnapshot, type DashboardState } from './dashboard-state.js';
+import { colourSupport, toTagged, unicodeSupport } from './tones.js';
+import { buildScreen } from './view-model.js';
+
+export interface DashboardOptions {
+  /** q or Ctrl-C was pressed (no error), or drawing failed: main stops, detaches and calls close(). */
+  onQuit(error?: unknown): void;
+  /** Decides colour and UTF-8 (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function openDashboard(options: DashboardOptions): Promise<Renderer> {
+  const blessed = (await import('blessed')).default;
+  const env = options.env ?? process.env;
+  const support = colourSupport(env);
+  const unicode = unicodeSupport(env);
+
+  const screen = blessed.screen({
+    smartCSR: true,
+    // Our text is single-width; telling blessed what the locale says keeps it from replacing bars with '?'.
+    forceUnicode: unicode,
+    fullUnicode: false,
+    warnings: false,
+    // No title: blessed cannot put the terminal's old one back.
+  });
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    // destroy() leaves the alternate screen, shows the cursor and turns raw mode off.
+    try {
+      screen.destroy();
+    } catch {
+      // The terminal is gone (SIGHUP): nothing left to restore.
+    }
+  };
+
+  let state: DashboardState = initialState();
+  let draw: () => void;
+  try {
+    const box = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%', tags: support !== 'none', wrap: false });
+    draw = (): void => {
+      if (closed) return;
+      const lines = buildScreen(state, { width: Number(screen.width), height: Number(screen.height), unicode });
+      box.setContent(lines.map((line) => toTagged(line, support)).join('\n'));
+      screen.render();
+    };
+    // Errors inside blessed's event handlers would escape main: hand them over so it stops and reports.
+    const guarded = (fn: () => void): void => {
+      try {
+        fn();
+      } catch (err) {
+        options.onQuit(err);
+      }
+    };
+    screen.on('resize', () => guarded(draw));
+    screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) =>
+      guarded(() => {
+        const name = key?.ctrl || key?.name === 'escape' ? key.name : (ch ?? key?.name);
+        const action = actionForKey(name?.toLowerCase(), key?.ctrl === true);
+        if (action === undefined) return;
+        if (action === 'quit') {
+          options.onQuit();
+          return;
+        }
+        state = applyAction(state, action);
+        draw();
+      }),
+    );
+    draw();
+  } catch (err) {
+    close();
+    throw err;
+  }
+
+  return {
+    render(snapshot: Snapshot, status: RunStatus) {
+      state = withSnapshot(state, snapshot, status);
+      draw();
+    },
+    close,
+  };
+}

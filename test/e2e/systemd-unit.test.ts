@@ -1,0 +1,67 @@
+/**
+ * examples/sockex.service, checked the way systemd would run it (no systemd
+ * needed): its ExecStart arguments, as user nobody, holding exactly the
+ * unit's AmbientCapabilities. The counts must be served and exact; with one
+ * capability less, sockex must refuse with the permission exit code.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ExitCode } from '../../src/errors.js';
+import { CLI, NetNs, RunningSockex, requireRoot, waitFor } from './harness.js';
+import { httpGet } from './http-get.js';
+
+const unit = readFileSync(fileURLToPath(new URL('../../../examples/sockex.service', import.meta.url)), 'utf8');
+
+function setting(name: string): string {
+  const match = new RegExp(`^${name}=(.*)$`, 'm').exec(unit);
+  assert.ok(match?.[1], `examples/sockex.service sets ${name}`);
+  return match[1].trim();
+}
+
+/** setpriv arguments: become nobody with exactly these capabilities (names like CAP_BPF). */
+function asNobodyWith(capabilities: string[]): string[] {
+  const caps = ['-all', ...capabilities.map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`)].join(',');
+  return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, `--bounding-set=${caps}`];
+}
+
+const [, ...unitArgs] = setting('ExecStart').split(/\s+/);
+const capabilities = setting('AmbientCapabilities').split(/\s+/);
+
+test('the unit runs sockex unprivileged with just its capabilities, and the counts are served', { timeout: 30_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  assert.deepEqual(capabilities, ['CAP_BPF', 'CAP_NET_RAW']);
+  assert.equal(setting('CapabilityBoundingSet'), capabilities.join(' '));
+  const metricsAt = unitArgs[unitArgs.indexOf('--metrics') + 1];
+  assert.equal(metricsAt, '127.0.0.1:9469', 'the unit serves on loopback unless changed');
+  assert.ok(unitArgs.includes('--quiet'));
+
+  const ns = NetNs.create(t, 'unit');
+  const [command = '', ...args] = asNobodyWith(capabilities);
+  const sockex = new RunningSockex(ns.spawn(command, [...args, process.execPath, CLI, ...unitArgs, '--interval', '0.2']));
+  t.after(() => void sockex.stop().catch(() => undefined));
+
+  const scrape = (): string => httpGet(ns, `http://${metricsAt}/metrics`) ?? '';
+  // Headless: the scrapes' own TCP on lo shows the filter is counting.
+  let text = '';
+  await waitFor(() => (text = scrape()).includes('device="lo"'), 15_000, () => `never counting: ${text} ${sockex.stderr}`);
+  ns.tool('udp', ['6', '40,60']);
+  const bytes = 2 * (14 + 40 + 8) + 40 + 60; // 224 each way
+  const want = `sockex_bytes_total{device="lo",direction="transmit",family="ipv6",protocol="udp"} ${bytes}`;
+  await waitFor(() => (text = scrape()).includes(want), 10_000, () => `no ${want} in: ${text}`);
+  assert.ok(text.includes(`sockex_bytes_total{device="lo",direction="receive",family="ipv6",protocol="udp"} ${bytes}`));
+  assert.equal(await sockex.stop(), 0);
+  assert.equal(sockex.stdout, '');
+});
+
+test('with a capability less than the unit gives, sockex refuses clearly', { timeout: 30_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'nocap');
+  for (const missing of capabilities) {
+    const [command = '', ...args] = asNobodyWith(capabilities.filter((c) => c !== missing));
+    const sockex = new RunningSockex(ns.spawn(command, [...args, process.execPath, CLI, ...unitArgs, '--count', '1']));
+    assert.equal(await sockex.exit(), ExitCode.permission, `without ${missing}: ${sockex.stderr}`);
+    assert.match(sockex.stderr, /^sockex: not allowed to .*CAP_BPF and CAP_NET_RAW.*\n$/);
+  }
+});

@@ -1,0 +1,24 @@
+/**
+ * The sample line with -i any: one line summing every interface, the same
+ * shape as for one interface.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CounterSnapshot, Snapshot } from '../../src/model/snapshot.js';
+import { renderLines } from '../../src/render/lines.js';
+
+function c(iface: string, direction: 'tx' | 'rx', protocol: number, bytes: bigint): CounterSnapshot {
+  return { interface: iface, direction, family: 'ipv4', protocol, name: '', bytes, packets: 1n, bytesPerSecond: 0, packetsPerSecond: 0 };
+}
+
+test('-i any: the line sums the transmitted bytes of every interface', () => {
+  const snapshot: Snapshot = {
+    time: 0,
+    elapsed: 1,
+    interval: 1,
+    sequence: 1,
+    interfaces: ['any'],
+    counters: [c('eth0', 'tx', 6, 1000n), c('lo', 'tx', 6, 60n), c('lo', 'rx', 6, 60n), c('lo', 'tx', 17, 726n), c('va', 'tx', 1, 294n), c('va', 'rx', 1, 294n)],
+  };
+  assert.equal(renderLines(snapshot), 'TCP 1060 UDP 726 ICMP 294 bytes\n');
+});

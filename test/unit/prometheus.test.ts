@@ -1,0 +1,120 @@
+/**
+ * The metrics renderer, fed made-up snapshots: metric names, label values and
+ * exact numbers in the exposition text.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CounterSnapshot, Snapshot } from '../../src/model/snapshot.js';
+import { createPrometheusRenderer, protocolLabel } from '../../src/render/prometheus.js';
+
+const status = { interval: 1, demo: undefined };
+
+function counter(c: Partial<CounterSnapshot> & Pick<CounterSnapshot, 'interface' | 'direction' | 'family' | 'protocol'>): CounterSnapshot {
+  return { name: 'n/a', bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, ...c };
+}
+
+function snapshot(counters: CounterSnapshot[], sequence = 1): Snapshot {
+  return { time: 0, elapsed: sequence, interval: 1, sequence, interfaces: ['lo'], counters };
+}
+
+/** The sample lines of one metric, without HELP/TYPE. */
+function samples(text: string, metric: string): string[] {
+  return text.split('\n').filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `));
+}
+
+test('bytes and packets carry device, direction, family and the IANA protocol keyword', async () => {
+  const metrics = createPrometheusRenderer({ version: '9.8.7', processMetrics: false });
+  metrics.render(
+    snapshot([
+      counter({ interface: 'lo', direction: 'tx', family: 'ipv4', protocol: 17, bytes: 1476n, packets: 3n }),
+      counter({ interface: 'lo', direction: 'rx', family: 'ipv4', protocol: 17, bytes: 1476n, packets: 3n }),
+      counter({ interface: 'lo', direction: 'tx', family: 'ipv4', protocol: 1, bytes: 588n, packets: 6n }),
+      counter({ interface: 'eth0', direction: 'rx', family: 'ipv6', protocol: 58, bytes: 86n, packets: 1n }),
+      counter({ interface: 'eth0', direction: 'rx', family: 'ipv6', protocol: 6, bytes: 74n, packets: 1n }),
+      counter({ interface: 'eth0', direction: 'tx', family: 'other', protocol: 0x0806, bytes: 42n, packets: 1n }),
+    ]),
+    status,
+  );
+  const text = await metrics.metrics();
+  assert.deepEqual(samples(text, 'sockex_bytes_total'), [
+    'sockex_bytes_total{device="lo",direction="transmit",family="ipv4",protocol="udp"} 1476',
+    'sockex_bytes_total{device="lo",direction="receive",family="ipv4",protocol="udp"} 1476',
+    'sockex_bytes_total{device="lo",direction="transmit",family="ipv4",protocol="icmp"} 588',
+    'sockex_bytes_total{device="eth0",direction="receive",family="ipv6",protocol="ipv6-icmp"} 86',
+    'sockex_bytes_total{device="eth0",direction="receive",family="ipv6",protocol="tcp"} 74',
+    'sockex_bytes_total{device="eth0",direction="transmit",family="other",protocol="arp"} 42',
+  ]);
+  assert.deepEqual(samples(text, 'sockex_packets_total'), [
+    'sockex_packets_total{device="lo",direction="transmit",family="ipv4",protocol="udp"} 3',
+    'sockex_packets_total{device="lo",direction="receive",family="ipv4",protocol="udp"} 3',
+    'sockex_packets_total{device="lo",direction="transmit",family="ipv4",protocol="icmp"} 6',
+    'sockex_packets_total{device="eth0",direction="receive",family="ipv6",protocol="ipv6-icmp"} 1',
+    'sockex_packets_total{device="eth0",direction="receive",family="ipv6",protocol="tcp"} 1',
+    'sockex_packets_total{device="eth0",direction="transmit",family="other",protocol="arp"} 1',
+  ]);
+  assert.match(text, /^# TYPE sockex_bytes_total counter$/m);
+  assert.match(text, /^# TYPE sockex_packets_total counter$/m);
+  assert.deepEqual(samples(text, 'sockex_build_info'), ['sockex_build_info{version="9.8.7"} 1']);
+  assert.match(text, /^# TYPE sockex_build_info gauge$/m);
+});
+
+test('values are those of the latest snapshot, not a sum of snapshots', async () => {
+  const metrics = createPrometheusRenderer({ version: '0', processMetrics: false });
+  const udp = { interface: 'lo', direction: 'tx', family: 'ipv4', protocol: 17 } as const;
+  const tcp = { interface: 'lo', direction: 'tx', family: 'ipv4', protocol: 6 } as const;
+  metrics.render(snapshot([counter({ ...udp, bytes: 100n, packets: 1n }), counter({ ...tcp, bytes: 66n, packets: 1n })], 1), status);
+  assert.equal((await metrics.metrics()).includes('protocol="tcp"} 66'), true);
+  metrics.render(snapshot([counter({ ...udp, bytes: 250n, packets: 2n })], 2), status);
+  const text = await metrics.metrics();
+  assert.deepEqual(samples(text, 'sockex_bytes_total'), ['sockex_bytes_total{device="lo",direction="transmit",family="ipv4",protocol="udp"} 250']);
+  // Scraping twice without a new snapshot must not change anything either.
+  assert.equal(await metrics.metrics(), text);
+});
+
+test('before the first snapshot only build info is exposed', async () => {
+  const metrics = createPrometheusRenderer({ version: '1.2.3', processMetrics: false });
+  const text = await metrics.metrics();
+  assert.deepEqual(samples(text, 'sockex_bytes_total'), []);
+  assert.deepEqual(samples(text, 'sockex_build_info'), ['sockex_build_info{version="1.2.3"} 1']);
+});
+
+test('unnamed protocols are numeric: IP protocols in decimal, EtherTypes in hex', async () => {
+  assert.equal(protocolLabel('ipv4', 253), '253');
+  assert.equal(protocolLabel('ipv6', 254), '254');
+  assert.equal(protocolLabel('other', 0x88b5), '0x88b5');
+  assert.equal(protocolLabel('other', 0x0806), 'arp');
+  assert.equal(protocolLabel('ipv6', 0), 'hopopt');
+  const metrics = createPrometheusRenderer({ version: '0', processMetrics: false });
+  metrics.render(snapshot([counter({ interface: 'va', direction: 'rx', family: 'other', protocol: 0x88b5, bytes: 400n, packets: 5n })]), status);
+  assert.deepEqual(samples(await metrics.metrics(), 'sockex_packets_total'), [
+    'sockex_packets_total{device="va",direction="receive",family="other",protocol="0x88b5"} 5',
+  ]);
+});
+
+test('counts past 2^53 become the nearest float64, as Prometheus stores them', async () => {
+  const metrics = createPrometheusRenderer({ version: '0', processMetrics: false });
+  const big = 2n ** 60n + 1n; // not a float64: rounds to 2^60
+  metrics.render(snapshot([counter({ interface: 'lo', direction: 'rx', family: 'ipv4', protocol: 6, bytes: big, packets: 2n ** 53n })]), status);
+  const text = await metrics.metrics();
+  assert.deepEqual(samples(text, 'sockex_bytes_total'), [
+    `sockex_bytes_total{device="lo",direction="receive",family="ipv4",protocol="tcp"} ${2 ** 60}`,
+  ]);
+  assert.deepEqual(samples(text, 'sockex_packets_total'), [
+    'sockex_packets_total{device="lo",direction="receive",family="ipv4",protocol="tcp"} 9007199254740992',
+  ]);
+});
+
+test('device names are escaped as label values', async () => {
+  const metrics = createPrometheusRenderer({ version: '0', processMetrics: false });
+  metrics.render(snapshot([counter({ interface: 'we"ird\\', direction: 'tx', family: 'ipv4', protocol: 17, bytes: 1n, packets: 1n })]), status);
+  assert.deepEqual(samples(await metrics.metrics(), 'sockex_bytes_total'), [
+    'sockex_bytes_total{device="we\\"ird\\\\",direction="transmit",family="ipv4",protocol="udp"} 1',
+  ]);
+});
+
+test('process metrics are there by default', async () => {
+  const metrics = createPrometheusRenderer({ version: '0' });
+  const text = await metrics.metrics();
+  assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);
+  assert.match(text, /^process_resident_memory_bytes \d+$/m);
+});
