@@ -58,6 +58,22 @@ const ownImportMetaUrl = {
   },
 };
 
+// What sockex loads with import() only when it is used (the dashboard and
+// blessed, the metrics server and prom-client) stays out of the bundle: the
+// bundle imports it from dist/src at run time, so a plain run never pays
+// for it. Bundled, it would be evaluated, and its packages imported, at
+// every start.
+const lazyModulesOutside = {
+  name: 'lazy-modules-outside',
+  setup(b) {
+    b.onResolve({ filter: /^\./ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const target = relative(dirname(resolve(OUTFILE)), resolve(args.resolveDir, args.path)).split('\\').join('/');
+      return { path: target.startsWith('.') ? target : `./${target}`, external: true };
+    });
+  },
+};
+
 await build({
   entryPoints: ['dist/src/main.js'],
   outfile: OUTFILE,
@@ -71,6 +87,6 @@ await build({
   // (CommonJS that requires Node's modules at run time); each is loaded only
   // where it is used, except koffi.
   external: ['koffi', 'blessed', 'prom-client'],
-  plugins: [lazyStringWidth, ownImportMetaUrl],
+  plugins: [lazyStringWidth, ownImportMetaUrl, lazyModulesOutside],
   logLevel: 'warning',
 });
