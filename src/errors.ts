@@ -100,6 +100,7 @@ const errnoNames: Record<number, string> = {
   5: 'EIO',
   7: 'E2BIG',
   9: 'EBADF',
+  11: 'EAGAIN',
   12: 'ENOMEM',
   13: 'EACCES',
   14: 'EFAULT',

@@ -7,6 +7,8 @@ import { PERMISSION_HINT, SockexError, VerifierError, errnoName, isPermissionErr
 import { captureLibbpfLog, takeLibbpfMessages } from './libbpf-log.js';
 import { loadNative, type Native } from './native.js';
 
+const EAGAIN = 11;
+
 /** Room for the verifier's log; the kernel writes it only when a load fails. */
 const VERIFIER_LOG_SIZE = 1 << 20;
 
@@ -57,6 +59,13 @@ export function loadObject(path: string, programName: string, native: Native = l
     // Load: create the maps, then hand the program to the verifier and the JIT.
     const err = libbpf.load(obj);
     if (err < 0) {
+      if (err === -EAGAIN) {
+        // The verifier stops at a pending signal; a profiler's timer keeps one pending.
+        throw new SockexError(
+          'verifier-rejected',
+          `loading ${programName} was interrupted by signals (EAGAIN): run sockex without a profiler or other signal source`,
+        );
+      }
       const log = (koffi.decode(logBuffer, 'char', -1) as string).trim();
       if (log !== '') throw new VerifierError(programName, err, log);
       if (isPermissionErrno(err)) {
