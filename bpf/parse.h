@@ -28,10 +28,21 @@ struct sockex_frame {
 	__u32 protocol;  /* IP protocol number (0..255), or the EtherType for _OTHER */
 };
 
-static __always_inline int sockex_is_ipv6_extension(__u8 nexthdr)
+/* Extension headers the filter steps over: hop-by-hop (0), routing (43),
+ * fragment (44), destination options (60), as bits of a 64-bit mask. */
+#define SOCKEX_IPV6_EXT_MASK ((1ULL << IPPROTO_HOPOPTS) | (1ULL << IPPROTO_ROUTING) | \
+			      (1ULL << IPPROTO_FRAGMENT) | (1ULL << IPPROTO_DSTOPTS))
+#define SOCKEX_IPV6_FRAG_MASK (1ULL << IPPROTO_FRAGMENT)
+
+/* 1 if nexthdr's bit is set in mask (every bit is below 64), else 0.
+ * Worked out arithmetically on purpose: a comparison would teach the verifier
+ * a narrower range for nexthdr on each branch, and the counter update must
+ * see the protocol as the same full 0..255 range on every path (see
+ * count_slot in sockex.bpf.c). */
+static __always_inline __u32 sockex_ipv6_bit(__u64 mask, __u32 nexthdr)
 {
-	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
-	       nexthdr == IPPROTO_FRAGMENT || nexthdr == IPPROTO_DSTOPTS;
+	__u32 below64 = ((nexthdr >> 6) + 3) >> 2 ^ 1; /* nexthdr < 256, so nexthdr >> 6 is 0..3 */
+	return (__u32)((mask >> (nexthdr & 63)) & 1) & below64;
 }
 
 static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_frame *f)
@@ -95,12 +106,14 @@ static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_fr
 		 * longer than the bound, or cut short by the end of the frame, is
 		 * counted under the extension header the filter stopped at. */
 		for (int i = 0; i < SOCKEX_IPV6_MAX_EXT; i++) {
-			if (!sockex_is_ipv6_extension(nexthdr))
+			if (!sockex_ipv6_bit(SOCKEX_IPV6_EXT_MASK, nexthdr))
 				break;
 			__u8 ext[2]; /* next header, header length in 8-byte units */
 			if (bpf_skb_load_bytes_relative(skb, off, ext, sizeof(ext), base))
 				break;
-			off += nexthdr == IPPROTO_FRAGMENT ? 8 : ((__u32)ext[1] + 1) * 8;
+			/* A fragment header is 8 bytes; the others say their length. */
+			__u32 frag = sockex_ipv6_bit(SOCKEX_IPV6_FRAG_MASK, nexthdr);
+			off += frag * 8 + (frag ^ 1) * (((__u32)ext[1] + 1) * 8);
 			nexthdr = ext[0];
 		}
 		f->family = SOCKEX_FAMILY_IPV6;

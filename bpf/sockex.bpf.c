@@ -19,9 +19,9 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SOCKEX_ARRAY_SLOTS);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct sockex_counter);
+	__type(value, struct sockex_ip_table);
 } ip_counters SEC(".maps");
 
 struct {
@@ -31,17 +31,48 @@ struct {
 	__type(value, struct sockex_counter);
 } other_counters SEC(".maps");
 
-static __always_inline void count_slot(__u32 slot, __u32 len)
+static __always_inline struct sockex_ip_table *ip_table(void)
 {
-	struct sockex_counter *c = bpf_map_lookup_elem(&ip_counters, &slot);
+	__u32 zero = 0;
 
-	if (c)
-		sockex_add(c, len);
+	return bpf_map_lookup_elem(&ip_counters, &zero);
 }
 
+/*
+ * The slot is reached in two steps on purpose. A loader with CAP_BPF but not
+ * CAP_PERFMON gets the verifier's Spectre masking of pointer arithmetic, which
+ * needs every path through one "pointer += register" to add a value with the
+ * same maximum. So direction and family move the pointer by constants (no
+ * masking needed), and only the protocol, 0..255 on every path, is added from
+ * a register.
+ */
 static __always_inline void count_ip(__u32 dir, __u32 family, __u32 protocol, __u32 len)
 {
-	count_slot((dir * SOCKEX_IP_FAMILIES + family) * SOCKEX_IP_PROTOCOLS + (protocol & 0xff), len);
+	struct sockex_ip_table *table = ip_table();
+
+	if (!table)
+		return;
+	struct sockex_counter *row = table->slot;
+	/* Written as immediate adds in asm: left to itself, clang turns these
+	 * branches into a register holding a per-path constant, which the
+	 * masking refuses just the same. */
+	if (dir == SOCKEX_DIR_RX)
+		asm volatile("%0 += %1" : "+r"(row) : "i"(SOCKEX_IP_FAMILIES * SOCKEX_IP_PROTOCOLS * sizeof(*row)));
+	if (family == SOCKEX_FAMILY_IPV6)
+		asm volatile("%0 += %1" : "+r"(row) : "i"(SOCKEX_IP_PROTOCOLS * sizeof(*row)));
+	sockex_add(&row[protocol & 0xff], len);
+}
+
+static __always_inline void count_overflow(__u32 dir, __u32 len)
+{
+	struct sockex_ip_table *table = ip_table();
+
+	if (!table)
+		return;
+	struct sockex_counter *c = &table->slot[SOCKEX_OVERFLOW_SLOT(SOCKEX_DIR_TX)];
+	if (dir == SOCKEX_DIR_RX)
+		asm volatile("%0 += %1" : "+r"(c) : "i"(sizeof(*c)));
+	sockex_add(c, len);
 }
 
 static __noinline void count_other(__u32 dir, __u32 ethertype, __u32 len)
@@ -64,7 +95,7 @@ static __noinline void count_other(__u32 dir, __u32 ethertype, __u32 len)
 		return;
 	}
 	/* The table is full: count the frame anyway, in the overflow slot. */
-	count_slot(SOCKEX_OVERFLOW_SLOT(dir), len);
+	count_overflow(dir, len);
 }
 
 SEC("socket")

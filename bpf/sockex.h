@@ -44,6 +44,14 @@ struct sockex_counter {
 	__u64 packets;
 };
 
+/* The single value of ip_counters: every slot of one CPU side by side, so
+ * user space reads all slots of all CPUs with one plain lookup instead of a
+ * batched lookup that pays a per-element cost 1026 times. 16,416 bytes, under
+ * the kernel's 32 KiB limit for a per-CPU value. */
+struct sockex_ip_table {
+	struct sockex_counter slot[SOCKEX_ARRAY_SLOTS];
+};
+
 /* Key of other_counters: frames that are not IPv4/IPv6, or whose IP header
  * could not be read (then the EtherType is 0x0800 or 0x86DD). */
 struct sockex_other_key {

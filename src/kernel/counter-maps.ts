@@ -1,10 +1,13 @@
 /**
- * Reads the filter's two per-CPU maps with one batched lookup each, into
- * buffers allocated once, and sums the CPUs.
+ * Reads the filter's two per-CPU maps into buffers allocated once and sums
+ * the CPUs: ip_counters (one element holding every slot) with one plain
+ * lookup, other_counters with one batched lookup.
  */
 import { SyscallError, errnoName } from '../errors.js';
 import {
   ARRAY_SLOTS,
+  CPU_MAJOR_TABLE,
+  TABLE_SIZE,
   COUNTER_SIZE,
   LAYOUT,
   OTHER_KEY_SIZE,
@@ -31,7 +34,9 @@ export interface CounterMaps {
 
 export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: number): CounterMaps {
   const reader = new BatchReader(native);
-  const ip = reader.buffers(ARRAY_SLOTS, 4);
+  // ip_counters is one element holding every slot: one plain lookup copies each CPU's table.
+  const table = Buffer.alloc(reader.cpus * TABLE_SIZE);
+  const zeroKey = Buffer.alloc(4);
   const other = reader.buffers(LAYOUT.SOCKEX_OTHER_MAX, OTHER_KEY_SIZE);
   return {
     get lastReadCost() {
@@ -40,10 +45,10 @@ export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: num
     read(): SlotReading[] {
       reader.startRead();
       const out: SlotReading[] = [];
-      const ipCount = reader.lookupAll(ipMapFd, ip, 'the IP counters');
-      for (let i = 0; i < ipCount; i++) {
-        const totals = sumPerCpu(ip.values, i, reader.cpus);
-        if (totals) out.push({ ...decodeSlot(ip.keys.readUInt32LE(i * 4)), ...totals });
+      reader.lookupOne(ipMapFd, zeroKey, table, 'the IP counters');
+      for (let slot = 0; slot < ARRAY_SLOTS; slot++) {
+        const totals = sumPerCpu(table, slot, reader.cpus, CPU_MAJOR_TABLE);
+        if (totals) out.push({ ...decodeSlot(slot), ...totals });
       }
       const otherCount = reader.lookupAll(otherMapFd, other, 'the non-IP counters');
       for (let i = 0; i < otherCount; i++) {
@@ -86,6 +91,14 @@ export class BatchReader {
   startRead(): void {
     this.cost.syscalls = 0;
     this.cost.bytes = 0;
+  }
+
+  /** Reads one element (every CPU's copy) into value. */
+  lookupOne(fd: number, key: Buffer, value: Buffer, what: string): void {
+    const err = this.native.libbpf.mapLookupElem(fd, key, value);
+    this.cost.syscalls += 1;
+    if (err < 0) throw new SyscallError('syscall', 'bpf_map_lookup_elem', -err, `cannot read ${what} (${errnoName(err)})`);
+    this.cost.bytes += key.length + value.length;
   }
 
   /** Reads every entry of the map into b; returns how many it holds. */

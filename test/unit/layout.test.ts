@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ARRAY_SLOTS, COUNTER_SIZE, IP_SLOTS, LAYOUT, decodeOtherKey, decodeSlot, sumPerCpu } from '../../src/kernel/layout.js';
+import { ARRAY_SLOTS, COUNTER_SIZE, CPU_MAJOR_TABLE, IP_SLOTS, LAYOUT, TABLE_SIZE, decodeOtherKey, decodeSlot, sumPerCpu } from '../../src/kernel/layout.js';
 import { OVERFLOW_PROTOCOL } from '../../src/model/counters.js';
 
 const header = readFileSync(new URL('../../../bpf/sockex.h', import.meta.url), 'utf8');
@@ -68,4 +68,22 @@ test('sumPerCpu stays exact past 2^32 and 2^53, and past 2^64 in the sum', () =>
   // Only the high half set: still not mistaken for zero.
   const high = perCpu([[[2n ** 32n, 0n]]]);
   assert.deepEqual(sumPerCpu(high, 0, 1), { bytes: 2n ** 32n, packets: 0n });
+});
+
+test('sumPerCpu reads the IP table layout: each CPU holds every slot, one CPU after another', () => {
+  const cpus = 3;
+  const table = Buffer.alloc(cpus * TABLE_SIZE);
+  const put = (cpu: number, slot: number, bytes: bigint, packets: bigint): void => {
+    table.writeBigUInt64LE(bytes, cpu * TABLE_SIZE + slot * COUNTER_SIZE);
+    table.writeBigUInt64LE(packets, cpu * TABLE_SIZE + slot * COUNTER_SIZE + 8);
+  };
+  put(0, 17, 100n, 1n);
+  put(2, 17, 2n ** 60n, 2n);
+  put(1, ARRAY_SLOTS - 1, 7n, 1n);
+  assert.deepEqual(sumPerCpu(table, 17, cpus, CPU_MAJOR_TABLE), { bytes: 2n ** 60n + 100n, packets: 3n });
+  assert.deepEqual(sumPerCpu(table, ARRAY_SLOTS - 1, cpus, CPU_MAJOR_TABLE), { bytes: 7n, packets: 1n });
+  assert.equal(sumPerCpu(table, 6, cpus, CPU_MAJOR_TABLE), undefined);
+  // Only the packet count set: still not mistaken for zero.
+  put(1, 6, 0n, 1n);
+  assert.deepEqual(sumPerCpu(table, 6, cpus, CPU_MAJOR_TABLE), { bytes: 0n, packets: 1n });
 });
