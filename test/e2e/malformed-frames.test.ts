@@ -14,9 +14,9 @@ import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/layout.js';
 import { loadNative, type Native } from '../../src/kernel/native.js';
 import { seededRandom } from '../unit/random-argv.js';
 import { ROOT, requireRoot } from './harness.js';
+import { ETH_HLEN, ether, ipv4 } from './frames.js';
 import { testRun } from './prog-test-run.js';
 
-const ETH_HLEN = 14;
 const EINVAL = 22;
 const IPPROTO = { HOPOPTS: 0, UDP: 17, ROUTING: 43, FRAGMENT: 44, ICMPV6: 58, DSTOPTS: 60 } as const;
 
@@ -65,23 +65,7 @@ function expectBucket(frame: Buffer, bucket: Bucket): void {
   assert.equal(got.bytes, BigInt(frame.length - ETH_HLEN), 'bytes = frame length without the Ethernet header');
 }
 
-/** Broadcast Ethernet header (the kernel marks it PACKET_BROADCAST: rx) + EtherType + payload. */
-function ether(ethertype: number, payload: Buffer | number[]): Buffer {
-  const head = Buffer.alloc(ETH_HLEN);
-  head.fill(0xff, 0, 6);
-  head.set([0x02, 0, 0, 0, 0, 0x01], 6);
-  head.writeUInt16BE(ethertype, 12);
-  return Buffer.concat([head, Buffer.from(payload)]);
-}
 
-function ipv4(protocol: number, { ihl = 5, version = 4, payload = 8 } = {}): Buffer {
-  const h = Buffer.alloc(20 + payload);
-  h[0] = (version << 4) | ihl;
-  h.writeUInt16BE(h.length, 2);
-  h[8] = 64;
-  h[9] = protocol;
-  return h;
-}
 
 function ipv6(nextHeader: number, rest: Buffer = Buffer.alloc(8)): Buffer {
   const h = Buffer.alloc(40);

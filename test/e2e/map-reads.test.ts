@@ -11,24 +11,11 @@ import { BatchReader } from '../../src/kernel/counter-maps.js';
 import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filter.js';
 import { ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, LAYOUT, OTHER_KEY_SIZE, OTHER_MAP, PROGRAM_NAME, TABLE_SIZE, sumPerCpu } from '../../src/kernel/layout.js';
 import { loadNative } from '../../src/kernel/native.js';
+import { ether, ipv4 } from './frames.js';
 import { requireRoot } from './harness.js';
 import { testRun } from './prog-test-run.js';
 
-function frame(ethertype: number, payload: Buffer): Buffer {
-  const eth = Buffer.alloc(14);
-  eth.fill(0xff, 0, 6);
-  eth.writeUInt16BE(ethertype, 12);
-  return Buffer.concat([eth, payload]);
-}
 
-function ipv4(protocol: number, size: number): Buffer {
-  const h = Buffer.alloc(size);
-  h[0] = 0x45;
-  h.writeUInt16BE(size, 2);
-  h[8] = 64;
-  h[9] = protocol;
-  return h;
-}
 
 /** Every non-zero entry of a map, as "key hex -> bytes/packets", read one way or the other. */
 function contents(reader: BatchReader, fd: number, capacity: number, keySize: number): Map<string, string> {
@@ -48,7 +35,7 @@ test('map reads: key by key equals batched, and the IP table holds each frame in
   const native = loadNative();
   const object = loadObject(DEFAULT_OBJECT_PATH, PROGRAM_NAME, native);
   t.after(() => object.close());
-  const frames = [frame(0x0800, ipv4(17, 28)), frame(0x0800, ipv4(17, 100)), frame(0x0800, ipv4(6, 40)), frame(0x0806, Buffer.alloc(28)), frame(0x88b5, Buffer.alloc(46))];
+  const frames = [ether(0x0800, ipv4(17, { payload: 8 })), ether(0x0800, ipv4(17, { payload: 80 })), ether(0x0800, ipv4(6, { payload: 20 })), ether(0x0806, Buffer.alloc(28)), ether(0x88b5, Buffer.alloc(46))];
   for (const f of frames) assert.deepEqual(testRun(native, object.programFd, f), { err: 0, retval: 0 });
 
   const batched = new BatchReader(native);
