@@ -66,7 +66,7 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
       describe: 'interface to count on; repeat for several, or "any" for all',
     })
     .option('interval', { alias: 'n', type: 'string', default: '1', requiresArg: true, describe: 'seconds between samples (fractions allowed)' })
-    .option('count', { alias: 'c', type: 'string', requiresArg: true, describe: 'stop after this many samples (default: until Ctrl-C)' })
+    .option('count', { alias: 'c', type: 'string', requiresArg: true, describe: 'stop after this many samples, the first taken at once (default: until Ctrl-C)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' })
     .option('plain', { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing: no dashboard, lines or status (with --metrics: run as a service)' })
