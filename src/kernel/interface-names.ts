@@ -3,35 +3,9 @@
  * go and get renamed. The listing of /sys/class/net is read on every lookup
  * round (one readdir); the ifindex files only when that listing changed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { sysfsInterfaces, type InterfaceSource } from './interfaces.js';
 
-/** Where interface names and indexes come from (sysfs; a fake in unit tests). */
-export interface InterfaceSource {
-  /** Names of the interfaces that exist now. */
-  list(): string[];
-  /** The ifindex of one of them, or undefined if it is already gone. */
-  ifindex(name: string): number | undefined;
-}
-
-const SYS_NET = '/sys/class/net';
-
-export const sysfsInterfaces: InterfaceSource = {
-  list() {
-    try {
-      return readdirSync(SYS_NET);
-    } catch {
-      return [];
-    }
-  },
-  ifindex(name) {
-    try {
-      const index = Number.parseInt(readFileSync(`${SYS_NET}/${name}/ifindex`, 'utf8'), 10);
-      return Number.isInteger(index) ? index : undefined;
-    } catch {
-      return undefined;
-    }
-  },
-};
+export type { InterfaceSource };
 
 export class InterfaceNames {
   private readonly source: InterfaceSource;

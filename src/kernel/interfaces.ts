@@ -12,12 +12,34 @@ const MAX_NAME_LENGTH = 15;
 /** The pseudo-interface that means "every interface" (an unbound AF_PACKET socket). */
 export { ANY_INTERFACE };
 
+/** Where interface names and indexes come from (sysfs; a fake in unit tests). */
+export interface InterfaceSource {
+  /** Names of the interfaces that exist now. */
+  list(): string[];
+  /** The ifindex of one of them, or undefined if it is already gone. */
+  ifindex(name: string): number | undefined;
+}
+
+export const sysfsInterfaces: InterfaceSource = {
+  list() {
+    try {
+      return readdirSync(SYS_NET);
+    } catch {
+      return [];
+    }
+  },
+  ifindex(name) {
+    try {
+      const index = Number.parseInt(readFileSync(`${SYS_NET}/${name}/ifindex`, 'utf8'), 10);
+      return Number.isInteger(index) ? index : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+};
+
 export function listInterfaces(): string[] {
-  try {
-    return readdirSync(SYS_NET).sort();
-  } catch {
-    return [];
-  }
+  return sysfsInterfaces.list().sort();
 }
 
 /** Why a name can never be an interface name, or undefined if it could be one. */
@@ -36,29 +58,14 @@ export function interfaceIndex(name: string): number {
   if (invalid) {
     throw new SockexError('usage', `"${printable(name)}" is not a valid interface name (${invalid}); interfaces here: ${listInterfaces().join(', ')}`);
   }
-  let text: string;
-  try {
-    text = readFileSync(`${SYS_NET}/${name}/ifindex`, 'utf8');
-  } catch {
+  const index = sysfsInterfaces.ifindex(name);
+  if (index === undefined) {
     throw new SockexError(
       'no-such-interface',
       `no interface named "${name}"; interfaces here: ${listInterfaces().join(', ')} (or "any" for all)`,
     );
   }
-  return Number.parseInt(text, 10);
-}
-
-/** Names of every interface by ifindex, for breaking "any" down per interface. */
-export function interfaceNamesByIndex(): Map<number, string> {
-  const names = new Map<number, string>();
-  for (const name of listInterfaces()) {
-    try {
-      names.set(Number.parseInt(readFileSync(`${SYS_NET}/${name}/ifindex`, 'utf8'), 10), name);
-    } catch {
-      // Gone between the listing and the read: it will not be in the map.
-    }
-  }
-  return names;
+  return index;
 }
 
 function printable(name: string): string {

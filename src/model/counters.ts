@@ -7,8 +7,6 @@ export type Direction = 'tx' | 'rx';
 /** ipv4/ipv6: protocol is the IP protocol number; other: protocol is the EtherType. */
 export type Family = 'ipv4' | 'ipv6' | 'other';
 
-export const DIRECTIONS: readonly Direction[] = ['tx', 'rx'];
-
 /**
  * The interface name that means "every interface" (-i any). Its counters
  * carry the real interface each frame was seen on; only frames the kernel
