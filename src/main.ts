@@ -70,7 +70,7 @@ async function run(options: Options): Promise<number> {
   }
 
   const sampler = new Sampler(options.interfaces);
-  const status: RunStatus = { interval: options.interval, demo: undefined };
+  let status: RunStatus = { interval: options.interval, demo: undefined };
   const dashboard = wantsDashboard(options);
   // q and Ctrl-C in the dashboard arrive as keys (raw mode), not as SIGINT.
   let requestStop = (_error?: unknown): void => undefined;
@@ -175,10 +175,14 @@ async function run(options: Options): Promise<number> {
     if (!stopped) ticker = startTicker(options.interval * 1000, tick);
 
     if (options.command === 'demo' && !stopped) {
-      startDemoPing(() => undefined).then(
+      // The status renderers see is a copy: ping's own object keeps changing.
+      const refreshDemo = (): void => {
+        if (demo) status = { ...status, demo: { ...demo.status } };
+      };
+      startDemoPing(refreshDemo).then(
         (ping) => {
           demo = ping;
-          status.demo = ping.status;
+          refreshDemo();
           // The dashboard stays up to be read after ping ends; q quits.
           if (!dashboard) void ping.done.then(() => stop(ExitCode.ok, true));
         },

@@ -285,10 +285,10 @@ test('the demo line says whether ping runs and how many replies came back', () =
   const demoStatus: RunStatus = { interval: 1, demo: { running: true, transmitted: 3, received: 3 } };
   let state = withSnapshot(initialState(), run.next([]), demoStatus);
   assert.match(screen(state)[1] ?? '', /^demo: ping localhost running, 3 of 3 replies back/);
-  // The status object main mutates later does not change a frame already taken.
-  demoStatus.demo = { running: false, transmitted: 5, received: 5 };
+  // A later status is a new object: the frame already taken keeps what it showed.
+  const finished: RunStatus = { interval: 1, demo: { running: false, transmitted: 5, received: 5 } };
   assert.match(screen(state)[1] ?? '', /3 of 3/);
-  state = withSnapshot(state, run.next([]), demoStatus);
+  state = withSnapshot(state, run.next([]), finished);
   assert.match(screen(state)[1] ?? '', /^demo: ping localhost finished, 5 of 5 replies back; q quits/);
 });
 

@@ -1,0 +1,19 @@
+/**
+ * What happened to a counted interface, as the kernel layer noticed it.
+ * AttachedFilter.poll() returns these; the session says each once on stderr
+ * and hands the current state to the renderers through RunStatus.
+ */
+export type InterfaceEvent =
+  /** The kernel unbound the socket (the interface was deleted or left the namespace) and no interface of that name is here: its counts stay at their last values. */
+  | { readonly kind: 'lost'; readonly interface: string }
+  /** An interface of that name is here (again): the socket is bound to it and counting goes on. */
+  | { readonly kind: 'rebound'; readonly interface: string; readonly ifindex: number }
+  /** Administratively down: it sees no frames until it is up. */
+  | { readonly kind: 'down'; readonly interface: string }
+  /** Up, but the link has no carrier. */
+  | { readonly kind: 'no-carrier'; readonly interface: string }
+  /** Up with a carrier again after down or no-carrier. */
+  | { readonly kind: 'up'; readonly interface: string };
+
+/** Why an interface is not counting right now, for the dashboard header; absent when it is. */
+export type InterfaceState = 'lost' | 'down' | 'no-carrier';
