@@ -73,12 +73,12 @@ export function openAnyCounterMaps(native: Native, countersFd: number, overflowF
         const totals = sumPerCpu(counters.values, i, cpus);
         if (!totals) continue;
         const { ifindex, ...key } = decodeAnyKey(counters.keys, i * ANY_KEY_SIZE);
-        add({ interface: names.name(ifindex), ...key, ...totals });
+        add({ interface: names.name(ifindex), ifindex, ...key, ...totals });
       }
       const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
       for (let i = 0; i < m; i++) {
         const totals = sumPerCpu(overflow.values, i, cpus);
-        if (totals) add({ interface: ANY_INTERFACE, ...decodeAnyOverflowSlot(overflow.keys.readUInt32LE(i * 4)), ...totals });
+        if (totals) add({ interface: ANY_INTERFACE, ifindex: 0, ...decodeAnyOverflowSlot(overflow.keys.readUInt32LE(i * 4)), ...totals });
       }
       return [...byId.values()];
     },

@@ -48,7 +48,7 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     openCounters(object) {
       const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
       return {
-        read: () => maps.read().map((slot) => ({ interface: interfaceName, ...slot })),
+        read: () => maps.read().map((slot) => ({ interface: interfaceName, ifindex, ...slot })),
         get lastReadCost() {
           return maps.lastReadCost;
         },

@@ -23,6 +23,13 @@ export const OVERFLOW_PROTOCOL = 0x10000;
 /** One cumulative counter as read from the kernel, before naming or rates. */
 export interface Reading {
   readonly interface: string;
+  /**
+   * The kernel's index of the interface the frames were seen on. Names can be
+   * reused (an interface deleted and created again, two interfaces that swap
+   * names); the index tells such counters apart. 0 for frames the kernel
+   * could not attribute to one interface (-i any with a full table).
+   */
+  readonly ifindex: number;
   readonly direction: Direction;
   readonly family: Family;
   readonly protocol: number;
@@ -30,16 +37,16 @@ export interface Reading {
   readonly packets: bigint;
 }
 
-export function counterId(c: Pick<Reading, 'interface' | 'direction' | 'family' | 'protocol'>): string {
-  return `${c.interface}\0${c.direction}\0${c.family}\0${c.protocol}`;
+export type CounterKey = Pick<Reading, 'interface' | 'ifindex' | 'direction' | 'family' | 'protocol'>;
+
+export function counterId(c: CounterKey): string {
+  return `${c.interface}\0${c.ifindex}\0${c.direction}\0${c.family}\0${c.protocol}`;
 }
 
-/** A stable order: interface, direction (tx first), family, protocol. */
-export function compareCounters(
-  a: Pick<Reading, 'interface' | 'direction' | 'family' | 'protocol'>,
-  b: Pick<Reading, 'interface' | 'direction' | 'family' | 'protocol'>,
-): number {
+/** A stable order: interface, ifindex, direction (tx first), family, protocol. */
+export function compareCounters(a: CounterKey, b: CounterKey): number {
   if (a.interface !== b.interface) return a.interface < b.interface ? -1 : 1;
+  if (a.ifindex !== b.ifindex) return a.ifindex - b.ifindex;
   if (a.direction !== b.direction) return a.direction === 'tx' ? -1 : 1;
   if (a.family !== b.family) return familyOrder[a.family] - familyOrder[b.family];
   return a.protocol - b.protocol;

@@ -6,6 +6,8 @@ import type { Direction, Family } from './counters.js';
 
 export interface CounterSnapshot {
   readonly interface: string;
+  /** The kernel's interface index (see Reading.ifindex). */
+  readonly ifindex: number;
   readonly direction: Direction;
   readonly family: Family;
   /** IP protocol number (ipv4, ipv6) or EtherType (other). */

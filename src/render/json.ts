@@ -8,7 +8,7 @@ import type { Snapshot } from '../model/snapshot.js';
 export function renderJson(snapshot: Snapshot): string {
   const counters = snapshot.counters.map(
     (c) =>
-      `{"interface":${JSON.stringify(c.interface)},"direction":"${c.direction}","family":"${c.family}",` +
+      `{"interface":${JSON.stringify(c.interface)},"ifindex":${c.ifindex},"direction":"${c.direction}","family":"${c.family}",` +
       `"protocol":${c.protocol},"name":${JSON.stringify(c.name)},"bytes":${c.bytes},"packets":${c.packets}}`,
   );
   const time = JSON.stringify(new Date(snapshot.time).toISOString());

@@ -76,6 +76,7 @@ export function run(command: string, args: string[], timeoutMs = 30_000): string
 
 export interface JsonCounter {
   interface: string;
+  ifindex: number;
   direction: 'tx' | 'rx';
   family: 'ipv4' | 'ipv6' | 'other';
   protocol: number;

@@ -33,7 +33,7 @@ function fakeRun(interfaces: string[], intervalSeconds = 1): { next(readings: Re
 }
 
 function reading(direction: 'tx' | 'rx', family: Reading['family'], protocol: number, bytes: number, packets: number, iface = 'lo'): Reading {
-  return { interface: iface, direction, family, protocol, bytes: BigInt(bytes), packets: BigInt(packets) };
+  return { interface: iface, ifindex: iface === 'lo' ? 1 : 2, direction, family, protocol, bytes: BigInt(bytes), packets: BigInt(packets) };
 }
 
 /** UDP and TCP seen on lo both ways (as every frame on lo is), plus ARP received only. */

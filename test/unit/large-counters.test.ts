@@ -54,6 +54,7 @@ function fakeClock(): Clock & { advance(ms: number): void } {
 
 const reading = (protocol: number, bytes: bigint, packets: bigint, family: Reading['family'] = 'ipv4'): Reading => ({
   interface: 'lo',
+  ifindex: 1,
   direction: 'tx',
   family,
   protocol,

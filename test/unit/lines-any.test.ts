@@ -8,7 +8,7 @@ import type { CounterSnapshot, Snapshot } from '../../src/model/snapshot.js';
 import { renderLines } from '../../src/render/lines.js';
 
 function c(iface: string, direction: 'tx' | 'rx', protocol: number, bytes: bigint): CounterSnapshot {
-  return { interface: iface, direction, family: 'ipv4', protocol, name: '', bytes, packets: 1n, bytesPerSecond: 0, packetsPerSecond: 0 };
+  return { interface: iface, ifindex: 1, direction, family: 'ipv4', protocol, name: '', bytes, packets: 1n, bytesPerSecond: 0, packetsPerSecond: 0 };
 }
 
 test('-i any: the line sums the transmitted bytes of every interface', () => {

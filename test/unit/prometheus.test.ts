@@ -10,7 +10,7 @@ import { createPrometheusRenderer, protocolLabel } from '../../src/render/promet
 const status = { interval: 1, demo: undefined };
 
 function counter(c: Partial<CounterSnapshot> & Pick<CounterSnapshot, 'interface' | 'direction' | 'family' | 'protocol'>): CounterSnapshot {
-  return { name: 'n/a', bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, ...c };
+  return { ifindex: 1, name: 'n/a', bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, ...c };
 }
 
 function snapshot(counters: CounterSnapshot[], sequence = 1): Snapshot {

@@ -5,7 +5,7 @@ import { RateHistory } from '../../src/model/rate-history.js';
 import type { CounterSnapshot, Snapshot } from '../../src/model/snapshot.js';
 
 function counter(protocol: number, bytesPerSecond: number): CounterSnapshot {
-  return { interface: 'lo', direction: 'tx', family: 'ipv4', protocol, name: `P${protocol}`, bytes: 1n, packets: 1n, bytesPerSecond, packetsPerSecond: 1 };
+  return { interface: 'lo', ifindex: 1, direction: 'tx', family: 'ipv4', protocol, name: `P${protocol}`, bytes: 1n, packets: 1n, bytesPerSecond, packetsPerSecond: 1 };
 }
 
 function snapshot(sequence: number, counters: CounterSnapshot[]): Snapshot {

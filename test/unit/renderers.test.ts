@@ -5,7 +5,7 @@ import { renderJson } from '../../src/render/json.js';
 import { renderLines } from '../../src/render/lines.js';
 
 function counter(partial: Partial<CounterSnapshot> & Pick<CounterSnapshot, 'family' | 'protocol'>): CounterSnapshot {
-  return { interface: 'lo', direction: 'tx', name: 'X', bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, ...partial };
+  return { interface: 'lo', ifindex: 1, direction: 'tx', name: 'X', bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, ...partial };
 }
 
 function snapshot(counters: CounterSnapshot[], interfaces = ['lo']): Snapshot {
@@ -52,7 +52,7 @@ test('JSON has the documented shape, one object per line', () => {
   assert.deepEqual(JSON.parse(out), {
     time: '2026-11-22T04:30:00.123Z',
     elapsed: 1.235,
-    counters: [{ interface: 'lo', direction: 'rx', family: 'ipv6', protocol: 58, name: 'IPv6-ICMP', bytes: 236, packets: 2 }],
+    counters: [{ interface: 'lo', ifindex: 1, direction: 'rx', family: 'ipv6', protocol: 58, name: 'IPv6-ICMP', bytes: 236, packets: 2 }],
   });
 });
 

@@ -18,6 +18,7 @@ function fakeClock(): Clock & { advance(ms: number): void } {
 
 const r = (protocol: number, bytes: bigint, packets: bigint, direction: 'tx' | 'rx' = 'tx', family: 'ipv4' | 'ipv6' | 'other' = 'ipv4'): Reading => ({
   interface: 'lo',
+  ifindex: 1,
   direction,
   family,
   protocol,
