@@ -13,25 +13,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../../src/model/counters.js';
-import { Sampler, type Clock } from '../../src/model/sampler.js';
+import { Sampler } from '../../src/model/sampler.js';
+import { fakeClock } from './fake-clock.js';
 import { renderJson } from '../../src/render/json.js';
 import { createPrometheusRenderer } from '../../src/render/prometheus.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../test/unit/golden/', import.meta.url));
 const P53 = 2n ** 53n;
 
-function fakeClock(): Clock & { advance(ms: number): void } {
-  let mono = 5000;
-  let wall = Date.UTC(2026, 11, 2, 4, 0, 0);
-  return {
-    monotonic: () => mono,
-    wall: () => wall,
-    advance(ms: number) {
-      mono += ms;
-      wall += ms;
-    },
-  };
-}
 
 /** The readings of sample number `round` (0, 1, 2): counts grow, new counters appear, order is shuffled. */
 function readings(round: number): Reading[] {
@@ -65,7 +54,7 @@ function readings(round: number): Reading[] {
 }
 
 async function outputs(): Promise<{ json: string; metrics: string[] }> {
-  const clock = fakeClock();
+  const clock = fakeClock(5000, Date.UTC(2026, 11, 2, 4, 0, 0));
   const sampler = new Sampler(['any'], clock);
   const prometheus = createPrometheusRenderer({ version: '1.2.3', processMetrics: false });
   let json = '';

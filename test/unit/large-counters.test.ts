@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COUNTER_SIZE, sumPerCpu } from '../../src/kernel/layout.js';
 import type { Reading } from '../../src/model/counters.js';
-import { Sampler, type Clock } from '../../src/model/sampler.js';
+import { Sampler } from '../../src/model/sampler.js';
+import { fakeClock } from './fake-clock.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderLines } from '../../src/render/lines.js';
 
@@ -47,10 +48,6 @@ test('sumPerCpu: a value whose low 32 bits are zero is not mistaken for zero', (
   assert.deepEqual(sumPerCpu(values, 1, 2), { bytes: 0n, packets: P32 * 7n });
 });
 
-function fakeClock(): Clock & { advance(ms: number): void } {
-  let now = 0;
-  return { monotonic: () => now, wall: () => 1_700_000_000_000 + now, advance: (ms) => (now += ms) };
-}
 
 const reading = (protocol: number, bytes: bigint, packets: bigint, family: Reading['family'] = 'ipv4'): Reading => ({
   interface: 'lo',
@@ -63,7 +60,7 @@ const reading = (protocol: number, bytes: bigint, packets: bigint, family: Readi
 });
 
 test('sampler: huge cumulative counts pass through exactly, rates come from exact deltas', () => {
-  const clock = fakeClock();
+  const clock = fakeClock(0, 1_700_000_000_000);
   const sampler = new Sampler(['lo'], clock);
   const base = 2n ** 60n + 12345n;
   sampler.sample([reading(6, base, P53 + 1n)]);
@@ -78,7 +75,7 @@ test('sampler: huge cumulative counts pass through exactly, rates come from exac
 });
 
 test('sample lines: TCP over IPv4 and IPv6 added past 2^64, digit for digit', () => {
-  const sampler = new Sampler(['lo'], fakeClock());
+  const sampler = new Sampler(['lo'], fakeClock(0, 1_700_000_000_000));
   const half = 2n ** 63n + 1n;
   const s = sampler.sample([reading(6, half, 1n), reading(6, half, 1n, 'ipv6'), reading(17, P53 + 1n, 1n), reading(1, P32 + 1n, 1n)]);
   assert.equal(renderLines(s), `TCP ${2n * half} UDP ${P53 + 1n} ICMP ${P32 + 1n} bytes\n`);
@@ -86,7 +83,7 @@ test('sample lines: TCP over IPv4 and IPv6 added past 2^64, digit for digit', ()
 });
 
 test('JSON: counts past 2^53 written as exact integers', () => {
-  const sampler = new Sampler(['lo'], fakeClock());
+  const sampler = new Sampler(['lo'], fakeClock(0, 1_700_000_000_000));
   const s = sampler.sample([reading(17, P53 + 1n, U64_MAX)]);
   const text = renderJson(s);
   assert.match(text, /"bytes":9007199254740993,"packets":18446744073709551615\}/);

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Reading } from '../../src/model/counters.js';
-import { Sampler, rate, type Clock } from '../../src/model/sampler.js';
+import { Sampler, rate } from '../../src/model/sampler.js';
+import { fakeClock } from './fake-clock.js';
 
-function fakeClock(): Clock & { advance(ms: number): void } {
-  let mono = 1000;
-  let wall = Date.UTC(2026, 10, 22, 12, 0, 0);
-  return {
-    monotonic: () => mono,
-    wall: () => wall,
-    advance(ms: number) {
-      mono += ms;
-      wall += ms;
-    },
-  };
-}
 
 const r = (protocol: number, bytes: bigint, packets: bigint, direction: 'tx' | 'rx' = 'tx', family: 'ipv4' | 'ipv6' | 'other' = 'ipv4'): Reading => ({
   interface: 'lo',
