@@ -5,9 +5,9 @@
  * interface's name.
  */
 import { fileURLToPath } from 'node:url';
-import { counterId, type Reading } from '../model/counters.js';
+import type { Reading } from '../model/counters.js';
 import { attachObject } from './attach-object.js';
-import { BatchReader } from './counter-maps.js';
+import { BatchReader, ReadingCache } from './counter-maps.js';
 import type { AttachedFilter, AttachOptions } from './filter.js';
 import { InterfaceNames } from './interface-names.js';
 import { ANY_INTERFACE } from './interfaces.js';
@@ -19,7 +19,7 @@ import {
   LAYOUT,
   decodeAnyKey,
   decodeAnyOverflowSlot,
-  sumPerCpu,
+  entryMajor,
 } from './layout.js';
 import { loadNative, type Native } from './native.js';
 
@@ -50,8 +50,11 @@ export interface AnyCounterMaps {
 export function openAnyCounterMaps(native: Native, countersFd: number, overflowFd: number, names: InterfaceNames = new InterfaceNames()): AnyCounterMaps {
   const reader = new BatchReader(native);
   const cpus = reader.cpus;
+  const layout = entryMajor(cpus);
   const counters = reader.buffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE);
   const overflow = reader.buffers(LAYOUT.SOCKEX_DIRECTIONS, 4);
+  const cache = new ReadingCache<Reading>();
+  const overflowCache = new ReadingCache<Reading>();
 
   return {
     get lastReadCost() {
@@ -60,27 +63,38 @@ export function openAnyCounterMaps(native: Native, countersFd: number, overflowF
     read(): Reading[] {
       reader.startRead();
       names.refresh();
-      // Two ifindexes can carry one name (an interface deleted and created
-      // again): their counts add up under that name, so no id repeats.
-      const byId = new Map<string, Reading>();
-      const add = (reading: Reading): void => {
-        const id = counterId(reading);
-        const before = byId.get(id);
-        byId.set(id, before ? { ...reading, bytes: before.bytes + reading.bytes, packets: before.packets + reading.packets } : reading);
-      };
+      const out: Reading[] = [];
       const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
       for (let i = 0; i < n; i++) {
-        const totals = sumPerCpu(counters.values, i, cpus);
-        if (!totals) continue;
-        const { ifindex, ...key } = decodeAnyKey(counters.keys, i * ANY_KEY_SIZE);
-        add({ interface: names.name(ifindex), ifindex, ...key, ...totals });
+        const offset = i * ANY_KEY_SIZE;
+        const entry = cache.update(anyKeyNumber(counters.keys, offset), counters.values, i, cpus, layout);
+        if (!entry) continue;
+        const ifindex = counters.keys.readUInt32LE(offset);
+        const name = names.name(ifindex);
+        // A renamed interface: same counts, new name.
+        if (entry.reading?.interface !== name) entry.reading = { interface: name, ...decodeAnyKey(counters.keys, offset), ...entry.totals };
+        out.push(entry.reading);
       }
       const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
       for (let i = 0; i < m; i++) {
-        const totals = sumPerCpu(overflow.values, i, cpus);
-        if (totals) add({ interface: ANY_INTERFACE, ifindex: 0, ...decodeAnyOverflowSlot(overflow.keys.readUInt32LE(i * 4)), ...totals });
+        const slot = overflow.keys.readUInt32LE(i * 4);
+        const entry = overflowCache.update(slot, overflow.values, i, cpus, layout);
+        if (!entry) continue;
+        entry.reading ??= { interface: ANY_INTERFACE, ifindex: 0, ...decodeAnyOverflowSlot(slot), ...entry.totals };
+        out.push(entry.reading);
       }
-      return [...byId.values()];
+      return out;
     },
   };
+}
+
+/**
+ * A number that tells any_counters keys apart, exact in a double: the
+ * ifindex above 19 bits of protocol (16), direction (1) and family (2).
+ */
+function anyKeyNumber(keys: Buffer, offset: number): number {
+  const protocol = keys.readUInt16LE(offset + 4);
+  const direction = keys.readUInt8(offset + 6) & 1;
+  const family = keys.readUInt8(offset + 7) & 3;
+  return keys.readUInt32LE(offset) * 0x8_0000 + ((protocol << 3) | (direction << 2) | family);
 }

@@ -13,7 +13,10 @@ import {
   OTHER_KEY_SIZE,
   decodeOtherKey,
   decodeSlot,
+  entryMajor,
   sumPerCpu,
+  sumPerCpuSmall,
+  type PerCpuLayout,
   type SlotKey,
   type Totals,
 } from './layout.js';
@@ -38,6 +41,8 @@ export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: num
   const table = Buffer.alloc(reader.cpus * TABLE_SIZE);
   const zeroKey = Buffer.alloc(4);
   const other = reader.buffers(LAYOUT.SOCKEX_OTHER_MAX, OTHER_KEY_SIZE);
+  const otherLayout = entryMajor(reader.cpus);
+  const cache = new ReadingCache<SlotReading>();
   return {
     get lastReadCost() {
       return reader.lastReadCost;
@@ -47,17 +52,70 @@ export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: num
       const out: SlotReading[] = [];
       reader.lookupOne(ipMapFd, zeroKey, table, 'the IP counters');
       for (let slot = 0; slot < ARRAY_SLOTS; slot++) {
-        const totals = sumPerCpu(table, slot, reader.cpus, CPU_MAJOR_TABLE);
-        if (totals) out.push({ ...decodeSlot(slot), ...totals });
+        const entry = cache.update(slot, table, slot, reader.cpus, CPU_MAJOR_TABLE);
+        if (!entry) continue;
+        entry.reading ??= { ...decodeSlot(slot), ...entry.totals };
+        out.push(entry.reading);
       }
       const otherCount = reader.lookupAll(otherMapFd, other, 'the non-IP counters');
       for (let i = 0; i < otherCount; i++) {
-        const totals = sumPerCpu(other.values, i, reader.cpus);
-        if (totals) out.push({ ...decodeOtherKey(other.keys, i * OTHER_KEY_SIZE), ...totals });
+        // Keyed after the IP slots by EtherType and direction (a key's first three bytes).
+        const key = ARRAY_SLOTS + (other.keys.readUInt32LE(i * OTHER_KEY_SIZE) & 0xff_ffff);
+        const entry = cache.update(key, other.values, i, reader.cpus, otherLayout);
+        if (!entry) continue;
+        entry.reading ??= { ...decodeOtherKey(other.keys, i * OTHER_KEY_SIZE), ...entry.totals };
+        out.push(entry.reading);
       }
       return out;
     },
   };
+}
+
+/** One map entry as last read: its totals, and what the caller made of them. */
+export interface CachedEntry<R> {
+  /** Exact totals; the same object until the counts change. */
+  totals: Totals;
+  /** The caller's reading of these totals; reset to undefined whenever they change. */
+  reading: R | undefined;
+  /** The totals as doubles while below 2^53, NaN past it. */
+  bytes: number;
+  packets: number;
+}
+
+/**
+ * The last totals of every map entry, keyed by a number the caller derives
+ * from the entry's key. Most counters do not move between two samples: for
+ * those the sum is done in doubles and compared, and the entry keeps the
+ * reading made the last time, so nothing is allocated for them (no BigInt,
+ * no object) and everything downstream can tell "unchanged" by identity.
+ * Map entries are never deleted (counts are cumulative), so the cache is
+ * bounded by the maps' sizes.
+ */
+export class ReadingCache<R> {
+  private readonly entries = new Map<number, CachedEntry<R>>();
+  private readonly sums = new Float64Array(2);
+
+  /** The entry after this read, or undefined if it is zero on every CPU. */
+  update(key: number, values: Buffer, entry: number, cpus: number, layout: PerCpuLayout): CachedEntry<R> | undefined {
+    const kind = sumPerCpuSmall(values, entry, cpus, layout, this.sums);
+    if (kind === 'zero') return undefined;
+    const cached = this.entries.get(key);
+    let totals: Totals;
+    let bytes = Number.NaN;
+    let packets = Number.NaN;
+    if (kind === 'exact') {
+      bytes = this.sums[0]!;
+      packets = this.sums[1]!;
+      if (cached && cached.bytes === bytes && cached.packets === packets) return cached;
+      totals = { bytes: BigInt(bytes), packets: BigInt(packets) };
+    } else {
+      totals = sumPerCpu(values, entry, cpus, layout)!;
+      if (cached && cached.totals.bytes === totals.bytes && cached.totals.packets === totals.packets) return cached;
+    }
+    const changed = { totals, reading: undefined, bytes, packets };
+    this.entries.set(key, changed);
+    return changed;
+  }
 }
 
 /**

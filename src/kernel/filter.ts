@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Reading } from '../model/counters.js';
 import { attachAnyFilter } from './any-filter.js';
 import { attachObject } from './attach-object.js';
-import { openCounterMaps, type CounterMaps } from './counter-maps.js';
+import { openCounterMaps, type CounterMaps, type SlotReading } from './counter-maps.js';
 import { ANY_INTERFACE, interfaceIndex } from './interfaces.js';
 import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from './layout.js';
 import { loadNative, type Native } from './native.js';
@@ -47,8 +47,15 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     interfaceName,
     openCounters(object) {
       const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
+      // An unchanged counter comes back as the same slot reading: hand on the same Reading too.
+      const named = new WeakMap<SlotReading, Reading>();
+      const name = (slot: SlotReading): Reading => {
+        let reading = named.get(slot);
+        if (!reading) named.set(slot, (reading = { interface: interfaceName, ifindex, ...slot }));
+        return reading;
+      };
       return {
-        read: () => maps.read().map((slot) => ({ interface: interfaceName, ifindex, ...slot })),
+        read: () => maps.read().map(name),
         get lastReadCost() {
           return maps.lastReadCost;
         },

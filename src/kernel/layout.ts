@@ -126,6 +126,46 @@ export function sumPerCpu(values: Buffer, entry: number, cpus: number, layout: P
   return { bytes, packets };
 }
 
+/** Two to the 32nd: the weight of a u64's high word. */
+const HIGH_WORD = 0x1_0000_0000;
+/** High-word bits that make a u64 of 2^53 or more, which a double cannot hold exactly. */
+const UNSAFE_HIGH_BITS = ~0x1f_ffff;
+
+/**
+ * sumPerCpu without BigInts, for the common case: writes the entry's bytes
+ * and packets into out[0] and out[1] and says 'exact' while every value and
+ * both sums stay below 2^53 (where doubles hold integers exactly), 'zero' for
+ * an entry that is zero on every CPU. 'large' asks for sumPerCpu, which is
+ * exact at any size.
+ */
+export function sumPerCpuSmall(
+  values: Buffer,
+  entry: number,
+  cpus: number,
+  layout: PerCpuLayout,
+  out: Float64Array,
+): 'zero' | 'exact' | 'large' {
+  const words = wordsOf(values);
+  if (!words) return sumPerCpu(values, entry, cpus, layout) ? 'large' : 'zero';
+  const start = (entry * layout.entryStride) >> 2;
+  const stride = layout.cpuStride >> 2;
+  let bytes = 0;
+  let packets = 0;
+  let high = 0;
+  for (let cpu = 0, w = start; cpu < cpus; cpu++, w += stride) {
+    const bytesHigh = words[w + 1]!;
+    const packetsHigh = words[w + 3]!;
+    high |= bytesHigh | packetsHigh;
+    bytes += bytesHigh * HIGH_WORD + words[w]!;
+    packets += packetsHigh * HIGH_WORD + words[w + 2]!;
+  }
+  if ((high & UNSAFE_HIGH_BITS) !== 0 || bytes > Number.MAX_SAFE_INTEGER || packets > Number.MAX_SAFE_INTEGER) return 'large';
+  if (bytes === 0 && packets === 0) return 'zero';
+  out[0] = bytes;
+  out[1] = packets;
+  return 'exact';
+}
+
 // The zero scan runs for every slot of every sample: through a 32-bit view
 // (made once per buffer) it is several times faster than readUInt32LE.
 const wordViews = new WeakMap<Buffer, Uint32Array | null>();

@@ -3,7 +3,7 @@
  * rates from the previous reading. Time comes from an injected clock, so the
  * arithmetic is tested without waiting.
  */
-import { compareCounters, counterId, type Reading } from './counters.js';
+import { compareCounters, type CounterKey, type Family, type Reading } from './counters.js';
 import { protocolName } from './protocols.js';
 import type { CounterSnapshot, Snapshot } from './snapshot.js';
 
@@ -19,49 +19,148 @@ export const systemClock: Clock = {
   wall: () => Date.now(),
 };
 
+/** What the sampler keeps of one counter between samples. */
+interface Tracked {
+  /** The last reading; the kernel layer hands on the same object while the counts stay put. */
+  reading: Reading;
+  /** What the last snapshot showed of it. */
+  snapshot: CounterSnapshot;
+  readonly name: string;
+  /** The sequence of the last sample that had it. */
+  seen: number;
+}
+
 export class Sampler {
   private readonly clock: Clock;
   private readonly interfaces: readonly string[];
   private readonly startedAt: number;
-  private previous: Map<string, Reading> = new Map();
+  /** Every counter seen so far, by interface name, then by the rest of its key as a number. */
+  private readonly tracked = new Map<string, Map<number, Tracked>>();
+  /** The same, by the identity of its last reading: an unchanged counter is found without building a key. */
+  private readonly byReading = new WeakMap<Reading, Tracked>();
+  /** Every counter seen so far in display order; sorted again only when one is added. */
+  private readonly ordered: Tracked[] = [];
+  private previousCounters: readonly CounterSnapshot[] = Object.freeze([]);
   private previousAt: number | undefined;
   private sequence = 0;
 
   /** Call right after the filters are attached: elapsed counts from here. */
   constructor(interfaces: readonly string[], clock: Clock = systemClock) {
     this.clock = clock;
-    this.interfaces = [...interfaces];
+    this.interfaces = Object.freeze([...interfaces]);
     this.startedAt = clock.monotonic();
   }
 
+  /**
+   * The snapshot of these readings (one per counter). Counters whose counts
+   * and rates did not change keep their CounterSnapshot object, and when none
+   * changed the counters array is the previous one: immutable either way,
+   * and cheap for renderers to compare.
+   */
   sample(readings: readonly Reading[]): Snapshot {
     const now = this.clock.monotonic();
     const interval = this.previousAt === undefined ? 0 : (now - this.previousAt) / 1000;
-    const current = new Map<string, Reading>();
-    const counters: CounterSnapshot[] = [];
-    for (const reading of [...readings].sort(compareCounters)) {
-      const id = counterId(reading);
-      current.set(id, reading);
-      const before = this.previous.get(id);
-      counters.push({
-        ...reading,
-        name: protocolName(reading.family, reading.protocol).name,
-        bytesPerSecond: rate(reading.bytes, before?.bytes, interval),
-        packetsPerSecond: rate(reading.packets, before?.packets, interval),
-      });
+    const sequence = ++this.sequence;
+    let added = false;
+    let changed = false;
+    let present = 0;
+    for (const reading of readings) {
+      let counter = this.byReading.get(reading);
+      if (counter === undefined) {
+        counter = this.find(reading);
+        if (counter === undefined) {
+          counter = this.track(reading);
+          added = true;
+        }
+      }
+      const next = nextSnapshot(counter, reading, interval, sequence);
+      if (next !== counter.snapshot) {
+        changed = true;
+        counter.snapshot = next;
+      }
+      if (counter.seen !== sequence) present += 1;
+      counter.seen = sequence;
+      if (reading !== counter.reading) {
+        counter.reading = reading;
+        this.byReading.set(reading, counter);
+      }
     }
-    this.previous = current;
+    if (added) this.ordered.sort((a, b) => compareCounters(a.reading, b.reading));
+    let counters = this.previousCounters;
+    if (changed || added || present !== counters.length) {
+      const shown = present === this.ordered.length ? this.ordered : this.ordered.filter((c) => c.seen === sequence);
+      counters = Object.freeze(shown.map((c) => c.snapshot));
+    }
+    this.previousCounters = counters;
     this.previousAt = now;
-    this.sequence += 1;
     return Object.freeze({
       time: this.clock.wall(),
       elapsed: (now - this.startedAt) / 1000,
       interval,
-      sequence: this.sequence,
+      sequence,
       interfaces: this.interfaces,
-      counters: Object.freeze(counters.map((c) => Object.freeze(c))),
+      counters,
     });
   }
+
+  private find(key: CounterKey): Tracked | undefined {
+    return this.tracked.get(key.interface)?.get(keyNumber(key));
+  }
+
+  private track(reading: Reading): Tracked {
+    const counter: Tracked = {
+      reading,
+      snapshot: counterSnapshot(reading, protocolName(reading.family, reading.protocol).name, 0, 0),
+      name: protocolName(reading.family, reading.protocol).name,
+      seen: 0,
+    };
+    let byKey = this.tracked.get(reading.interface);
+    if (!byKey) this.tracked.set(reading.interface, (byKey = new Map()));
+    byKey.set(keyNumber(reading), counter);
+    this.byReading.set(reading, counter);
+    this.ordered.push(counter);
+    return counter;
+  }
+}
+
+const familyCode: Record<Family, number> = { ipv4: 0, ipv6: 1, other: 2 };
+
+/** A counter's key but for the interface name, as one number exact in a double: ifindex above 20 bits of protocol, direction and family. */
+function keyNumber(key: CounterKey): number {
+  return key.ifindex * 0x10_0000 + key.protocol * 8 + (key.direction === 'tx' ? 4 : 0) + familyCode[key.family];
+}
+
+/** The counter's snapshot for this reading: the one it had if nothing it shows changed. */
+function nextSnapshot(counter: Tracked, reading: Reading, interval: number, sequence: number): CounterSnapshot {
+  const shown = counter.snapshot;
+  // Rates are over the last interval: a counter the last sample did not have counts from 0.
+  const inLastSample = counter.seen === sequence - 1 && sequence > 1;
+  if (reading === counter.reading && inLastSample) {
+    // Same counts as the last sample: no traffic, a rate of 0.
+    return shown.bytesPerSecond === 0 && shown.packetsPerSecond === 0 ? shown : counterSnapshot(reading, counter.name, 0, 0);
+  }
+  const before = inLastSample ? counter.reading : undefined;
+  const bytesPerSecond = rate(reading.bytes, before?.bytes, interval);
+  const packetsPerSecond = rate(reading.packets, before?.packets, interval);
+  if (shown.bytes === reading.bytes && shown.packets === reading.packets && shown.bytesPerSecond === bytesPerSecond && shown.packetsPerSecond === packetsPerSecond) {
+    return shown;
+  }
+  return counterSnapshot(reading, counter.name, bytesPerSecond, packetsPerSecond);
+}
+
+function counterSnapshot(reading: Reading, name: string, bytesPerSecond: number, packetsPerSecond: number): CounterSnapshot {
+  return Object.freeze({
+    interface: reading.interface,
+    ifindex: reading.ifindex,
+    direction: reading.direction,
+    family: reading.family,
+    protocol: reading.protocol,
+    name,
+    bytes: reading.bytes,
+    packets: reading.packets,
+    bytesPerSecond,
+    packetsPerSecond,
+  });
 }
 
 /** Per-second rate of a cumulative counter; a counter that went backwards (a new filter) counts from 0. */
