@@ -17,8 +17,12 @@ function snapshot(counters: CounterSnapshot[], sequence = 1): Snapshot {
   return { time: 0, elapsed: sequence, interval: 1, sequence, interfaces: ['lo'], counters };
 }
 
-/** The sample lines of one metric, without HELP/TYPE. */
+/** The sample lines of one metric, without HELP/TYPE and without the zero series (tested on their own). */
 function samples(text: string, metric: string): string[] {
+  return allSamples(text, metric).filter((line) => !line.endsWith('} 0'));
+}
+
+function allSamples(text: string, metric: string): string[] {
   return text.split('\n').filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `));
 }
 
@@ -110,6 +114,42 @@ test('device names are escaped as label values', async () => {
   assert.deepEqual(samples(await metrics.metrics(), 'sockex_bytes_total'), [
     'sockex_bytes_total{device="we\\"ird\\\\",direction="transmit",family="ipv4",protocol="udp"} 1',
   ]);
+});
+
+test('TCP, UDP and ICMP series exist at 0 for each counted interface and direction from the first scrape', async () => {
+  const metrics = createPrometheusRenderer({ version: '0', processMetrics: false });
+  const first: Snapshot = {
+    ...snapshot([
+      counter({ interface: 'eth0', direction: 'rx', family: 'ipv4', protocol: 6, bytes: 74n, packets: 1n }),
+      counter({ interface: 'eth0', direction: 'rx', family: 'ipv6', protocol: 58, bytes: 86n, packets: 1n }),
+      counter({ interface: 'any', ifindex: 0, direction: 'rx', family: 'other', protocol: 0x10000, bytes: 60n, packets: 1n }),
+    ]),
+    // wg0 is counted but has seen nothing yet.
+    interfaces: ['eth0', 'wg0', 'any'],
+  };
+  metrics.render(first, status);
+  const text = await metrics.metrics();
+  const series = (device: string, direction: string, family: string, protocol: string, value: number): string =>
+    `sockex_packets_total{device="${device}",direction="${direction}",family="${family}",protocol="${protocol}"} ${value}`;
+  assert.deepEqual(allSamples(text, 'sockex_packets_total'), [
+    series('eth0', 'transmit', 'ipv4', 'icmp', 0),
+    series('eth0', 'transmit', 'ipv4', 'tcp', 0),
+    series('eth0', 'transmit', 'ipv4', 'udp', 0),
+    series('eth0', 'receive', 'ipv4', 'icmp', 0),
+    series('eth0', 'receive', 'ipv4', 'tcp', 1),
+    series('eth0', 'receive', 'ipv4', 'udp', 0),
+    series('eth0', 'receive', 'ipv6', 'ipv6-icmp', 1),
+    // "any" (frames no interface could be charged with) gets no zero series.
+    series('any', 'receive', 'other', 'other-overflow', 1),
+    series('wg0', 'transmit', 'ipv4', 'icmp', 0),
+    series('wg0', 'transmit', 'ipv4', 'tcp', 0),
+    series('wg0', 'transmit', 'ipv4', 'udp', 0),
+    series('wg0', 'receive', 'ipv4', 'icmp', 0),
+    series('wg0', 'receive', 'ipv4', 'tcp', 0),
+    series('wg0', 'receive', 'ipv4', 'udp', 0),
+  ]);
+  assert.equal(allSamples(text, 'sockex_bytes_total').length, 14);
+  assert.match(text, /^sockex_bytes_total\{device="wg0",direction="receive",family="ipv4",protocol="udp"\} 0$/m);
 });
 
 test('process metrics are there by default', async () => {
