@@ -53,6 +53,8 @@ export function openAnyCounterMaps(native: Native, countersFd: number, overflowF
   const layout = entryMajor(cpus);
   const counters = reader.buffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE);
   const overflow = reader.buffers(LAYOUT.SOCKEX_DIRECTIONS, 4);
+  // struct sockex_any_key as two host-order words: ifindex, then protocol | direction << 16 | family << 24.
+  const keyWords = new Uint32Array(counters.keys.buffer, counters.keys.byteOffset, counters.keys.length / 4);
   const cache = new ReadingCache<Reading>();
   const overflowCache = new ReadingCache<Reading>();
 
@@ -66,13 +68,12 @@ export function openAnyCounterMaps(native: Native, countersFd: number, overflowF
       const out: Reading[] = [];
       const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
       for (let i = 0; i < n; i++) {
-        const offset = i * ANY_KEY_SIZE;
-        const entry = cache.update(anyKeyNumber(counters.keys, offset), counters.values, i, cpus, layout);
+        const ifindex = keyWords[2 * i]!;
+        const entry = cache.update(anyKeyNumber(ifindex, keyWords[2 * i + 1]!), counters.values, i, cpus, layout);
         if (!entry) continue;
-        const ifindex = counters.keys.readUInt32LE(offset);
         const name = names.name(ifindex);
         // A renamed interface: same counts, new name.
-        if (entry.reading?.interface !== name) entry.reading = { interface: name, ...decodeAnyKey(counters.keys, offset), ...entry.totals };
+        if (entry.reading?.interface !== name) entry.reading = { interface: name, ...decodeAnyKey(counters.keys, i * ANY_KEY_SIZE), ...entry.totals };
         out.push(entry.reading);
       }
       const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
@@ -92,9 +93,9 @@ export function openAnyCounterMaps(native: Native, countersFd: number, overflowF
  * A number that tells any_counters keys apart, exact in a double: the
  * ifindex above 19 bits of protocol (16), direction (1) and family (2).
  */
-function anyKeyNumber(keys: Buffer, offset: number): number {
-  const protocol = keys.readUInt16LE(offset + 4);
-  const direction = keys.readUInt8(offset + 6) & 1;
-  const family = keys.readUInt8(offset + 7) & 3;
-  return keys.readUInt32LE(offset) * 0x8_0000 + ((protocol << 3) | (direction << 2) | family);
+function anyKeyNumber(ifindex: number, rest: number): number {
+  const protocol = rest & 0xffff;
+  const direction = (rest >>> 16) & 1;
+  const family = (rest >>> 24) & 3;
+  return ifindex * 0x8_0000 + ((protocol << 3) | (direction << 2) | family);
 }
