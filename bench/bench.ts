@@ -97,9 +97,15 @@ async function main(): Promise<void> {
   if (args.cli !== unbundled) clis.push({ label: 'sockex (dist/src/main.js, not bundled)', path: unbundled });
   await section([4], () => startup({ clis, runs: q ? 10 : 15 }));
   await section([5], () => exactness({ cli: args.cli, datagrams: q ? 500_000 : 2_000_000 }));
-  await section([6], () => growth({ samples: q ? 20 : 100 }));
+  await section([6], () =>
+    growth({
+      samples: q ? 20 : 100,
+      cli: args.cli,
+      timing: q ? { warmupSeconds: 3, windowSeconds: 2, windows: 2, scrapes: 1 } : { warmupSeconds: 12, windowSeconds: 5, windows: 5, scrapes: 3 },
+    }),
+  );
 
-  const summary = ['### Goals (issue 6)', '', goalsTable(goals)].join('\n');
+  const summary = ['### Goals (issues 6 and 11)', '', goalsTable(goals)].join('\n');
   process.stdout.write(`\n${summary}\n`);
   // The verdicts first in the file, the tables they come from after.
   parts.splice(4, 0, '', summary);

@@ -16,6 +16,7 @@ import {
   entryMajor,
   sumPerCpu,
   sumPerCpuSmall,
+  wordView,
   type PerCpuLayout,
   type SlotKey,
   type Totals,
@@ -73,13 +74,14 @@ export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: num
 
 /** One map entry as last read: its totals, and what the caller made of them. */
 export interface CachedEntry<R> {
+  readonly key: number;
   /** Exact totals; the same object until the counts change. */
-  totals: Totals;
+  readonly totals: Totals;
   /** The caller's reading of these totals; reset to undefined whenever they change. */
   reading: R | undefined;
   /** The totals as doubles while below 2^53, NaN past it. */
-  bytes: number;
-  packets: number;
+  readonly bytes: number;
+  readonly packets: number;
 }
 
 /**
@@ -88,33 +90,46 @@ export interface CachedEntry<R> {
  * those the sum is done in doubles and compared, and the entry keeps the
  * reading made the last time, so nothing is allocated for them (no BigInt,
  * no object) and everything downstream can tell "unchanged" by identity.
- * Map entries are never deleted (counts are cumulative), so the cache is
- * bounded by the maps' sizes.
+ * A map returns its entries in the same order from one read to the next
+ * while none is added, so an entry is first looked for where it was the last
+ * time (a comparison, not a hash lookup). Map entries are never deleted
+ * (counts are cumulative), so the cache is bounded by the maps' sizes.
  */
 export class ReadingCache<R> {
   private readonly entries = new Map<number, CachedEntry<R>>();
+  private readonly byPosition: (CachedEntry<R> | undefined)[] = [];
   private readonly sums = new Float64Array(2);
+  private values: Buffer | undefined;
+  private words: Uint32Array | null = null;
 
-  /** The entry after this read, or undefined if it is zero on every CPU. */
-  update(key: number, values: Buffer, entry: number, cpus: number, layout: PerCpuLayout): CachedEntry<R> | undefined {
-    const kind = sumPerCpuSmall(values, entry, cpus, layout, this.sums);
+  /** The entry at this position of values after this read, or undefined if it is zero on every CPU. */
+  update(key: number, values: Buffer, position: number, cpus: number, layout: PerCpuLayout): CachedEntry<R> | undefined {
+    if (values !== this.values) {
+      this.values = values;
+      this.words = wordView(values);
+    }
+    const kind = this.words ? sumPerCpuSmall(this.words, position, cpus, layout, this.sums) : 'large';
     if (kind === 'zero') return undefined;
-    const cached = this.entries.get(key);
+    let cached = this.byPosition[position];
+    if (cached?.key !== key) cached = this.entries.get(key);
     let totals: Totals;
     let bytes = Number.NaN;
     let packets = Number.NaN;
     if (kind === 'exact') {
       bytes = this.sums[0]!;
       packets = this.sums[1]!;
-      if (cached && cached.bytes === bytes && cached.packets === packets) return cached;
-      totals = { bytes: BigInt(bytes), packets: BigInt(packets) };
+      totals = cached && cached.bytes === bytes && cached.packets === packets ? cached.totals : { bytes: BigInt(bytes), packets: BigInt(packets) };
     } else {
-      totals = sumPerCpu(values, entry, cpus, layout)!;
-      if (cached && cached.totals.bytes === totals.bytes && cached.totals.packets === totals.packets) return cached;
+      const exact = sumPerCpu(values, position, cpus, layout);
+      if (!exact) return undefined;
+      totals = cached && cached.totals.bytes === exact.bytes && cached.totals.packets === exact.packets ? cached.totals : exact;
     }
-    const changed = { totals, reading: undefined, bytes, packets };
-    this.entries.set(key, changed);
-    return changed;
+    if (!cached || totals !== cached.totals) {
+      cached = { key, totals, reading: undefined, bytes, packets };
+      this.entries.set(key, cached);
+    }
+    this.byPosition[position] = cached;
+    return cached;
   }
 }
 

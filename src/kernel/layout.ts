@@ -107,7 +107,7 @@ export const CPU_MAJOR_TABLE: PerCpuLayout = { entryStride: COUNTER_SIZE, cpuStr
  */
 export function sumPerCpu(values: Buffer, entry: number, cpus: number, layout: PerCpuLayout = entryMajor(cpus)): Totals | undefined {
   const start = entry * layout.entryStride;
-  const words = wordsOf(values);
+  const words = wordView(values);
   let nonZero = false;
   for (let cpu = 0; cpu < cpus && !nonZero; cpu++) {
     const off = start + cpu * layout.cpuStride;
@@ -132,21 +132,20 @@ const HIGH_WORD = 0x1_0000_0000;
 const UNSAFE_HIGH_BITS = ~0x1f_ffff;
 
 /**
- * sumPerCpu without BigInts, for the common case: writes the entry's bytes
+ * sumPerCpu without BigInts, for the common case, through the buffer's
+ * wordView (made once per buffer, not per entry): writes the entry's bytes
  * and packets into out[0] and out[1] and says 'exact' while every value and
  * both sums stay below 2^53 (where doubles hold integers exactly), 'zero' for
  * an entry that is zero on every CPU. 'large' asks for sumPerCpu, which is
  * exact at any size.
  */
 export function sumPerCpuSmall(
-  values: Buffer,
+  words: Uint32Array,
   entry: number,
   cpus: number,
   layout: PerCpuLayout,
   out: Float64Array,
 ): 'zero' | 'exact' | 'large' {
-  const words = wordsOf(values);
-  if (!words) return sumPerCpu(values, entry, cpus, layout) ? 'large' : 'zero';
   const start = (entry * layout.entryStride) >> 2;
   const stride = layout.cpuStride >> 2;
   let bytes = 0;
@@ -170,7 +169,8 @@ export function sumPerCpuSmall(
 // (made once per buffer) it is several times faster than readUInt32LE.
 const wordViews = new WeakMap<Buffer, Uint32Array | null>();
 
-function wordsOf(values: Buffer): Uint32Array | null {
+/** The buffer as host-order 32-bit words, or null where they would not read the counters right. */
+export function wordView(values: Buffer): Uint32Array | null {
   let words = wordViews.get(values);
   if (words === undefined) {
     // Counters are little-endian u64s; a host-order view reads them right only on a little-endian host.

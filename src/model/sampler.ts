@@ -38,6 +38,13 @@ export class Sampler {
   private readonly tracked = new Map<string, Map<number, Tracked>>();
   /** The same, by the identity of its last reading: an unchanged counter is found without building a key. */
   private readonly byReading = new WeakMap<Reading, Tracked>();
+  /**
+   * The last sample's readings and their counters, by position: the kernel
+   * layer hands on unchanged readings in the same order, so most are found
+   * with one comparison.
+   */
+  private readonly lastReadings: Reading[] = [];
+  private readonly lastTracked: Tracked[] = [];
   /** Every counter seen so far in display order; sorted again only when one is added. */
   private readonly ordered: Tracked[] = [];
   private previousCounters: readonly CounterSnapshot[] = Object.freeze([]);
@@ -64,8 +71,9 @@ export class Sampler {
     let added = false;
     let changed = false;
     let present = 0;
-    for (const reading of readings) {
-      let counter = this.byReading.get(reading);
+    for (let i = 0; i < readings.length; i++) {
+      const reading = readings[i]!;
+      let counter = this.lastReadings[i] === reading ? this.lastTracked[i] : this.byReading.get(reading);
       if (counter === undefined) {
         counter = this.find(reading);
         if (counter === undefined) {
@@ -84,7 +92,11 @@ export class Sampler {
         counter.reading = reading;
         this.byReading.set(reading, counter);
       }
+      this.lastReadings[i] = reading;
+      this.lastTracked[i] = counter;
     }
+    this.lastReadings.length = readings.length;
+    this.lastTracked.length = readings.length;
     if (added) this.ordered.sort((a, b) => compareCounters(a.reading, b.reading));
     let counters = this.previousCounters;
     if (changed || added || present !== counters.length) {
