@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COUNTER_SIZE, sumPerCpu } from '../../src/kernel/layout.js';
+import { ReadingCache } from '../../src/kernel/counter-maps.js';
+import { COUNTER_SIZE, entryMajor, sumPerCpu, sumPerCpuSmall, wordView } from '../../src/kernel/layout.js';
 import type { Reading } from '../../src/model/counters.js';
 import { Sampler } from '../../src/model/sampler.js';
 import { fakeClock } from './fake-clock.js';
@@ -89,4 +90,54 @@ test('JSON: counts past 2^53 written as exact integers', () => {
   assert.match(text, /"bytes":9007199254740993,"packets":18446744073709551615\}/);
   // Still valid JSON (a reader with big-number support gets the digits back).
   assert.doesNotThrow(() => JSON.parse(text));
+});
+
+test('sumPerCpuSmall: doubles below 2^53, "large" from there (also for a high word with its top bit set), "zero" for nothing', () => {
+  const values = mapValues([
+    [[0n, 0n], [0n, 0n]],
+    [[P32 * 3n + 7n, 2n], [5n, P32]],
+    [[P53 - 2n, 1n], [1n, 1n]],
+    [[P53 - 2n, 1n], [2n, 1n]],
+    [[2n ** 63n, 1n], [0n, 0n]],
+    [[1n, P53], [0n, 0n]],
+  ]);
+  const words = wordView(values)!;
+  const out = new Float64Array(2);
+  const sum = (entry: number): string => sumPerCpuSmall(words, entry, 2, entryMajor(2), out);
+  assert.equal(sum(0), 'zero');
+  assert.equal(sum(1), 'exact');
+  assert.deepEqual([...out], [Number(P32 * 3n + 12n), Number(P32 + 2n)]);
+  assert.equal(sum(2), 'exact', '2^53 - 1 is still exact');
+  assert.equal(out[0], Number.MAX_SAFE_INTEGER);
+  assert.equal(sum(3), 'large', 'a sum of 2^53');
+  assert.equal(sum(4), 'large', '2^63: the high word is negative as an int32');
+  assert.equal(sum(5), 'large', 'packets alone past the limit');
+});
+
+test('ReadingCache: an unchanged entry keeps its totals and reading; a change, or a key met elsewhere, is seen', () => {
+  const cache = new ReadingCache<string>();
+  const layout = entryMajor(2);
+  const first = mapValues([[[100n, 1n], [50n, 1n]], [[P53, 1n], [P53, 1n]]]);
+  const a = cache.update(7, first, 0, 2, layout)!;
+  assert.deepEqual(a.totals, { bytes: 150n, packets: 2n });
+  a.reading = 'made once';
+  const big = cache.update(8, first, 1, 2, layout)!;
+  assert.deepEqual(big.totals, { bytes: 2n * P53, packets: 2n });
+  big.reading = 'big';
+
+  // The same counts again, in a new buffer: same entry, same reading, no new BigInt.
+  const again = mapValues([[[100n, 1n], [50n, 1n]], [[P53, 1n], [P53, 1n]]]);
+  assert.equal(cache.update(7, again, 0, 2, layout), a);
+  assert.equal(cache.update(8, again, 1, 2, layout)?.reading, 'big', 'exact past 2^53 too');
+
+  // The map returned the entries in another order: found by key.
+  const swapped = mapValues([[[P53, 1n], [P53, 1n]], [[100n, 1n], [50n, 1n]]]);
+  assert.equal(cache.update(8, swapped, 0, 2, layout)?.reading, 'big');
+  assert.equal(cache.update(7, swapped, 1, 2, layout)?.reading, 'made once');
+
+  // New counts: new totals, and the reading must be made again.
+  const moved = cache.update(7, mapValues([[[100n, 1n], [60n, 2n]]]), 0, 2, layout)!;
+  assert.deepEqual(moved.totals, { bytes: 160n, packets: 3n });
+  assert.equal(moved.reading, undefined);
+  assert.equal(cache.update(9, mapValues([[[0n, 0n], [0n, 0n]]]), 0, 2, layout), undefined, 'zero on every CPU');
 });

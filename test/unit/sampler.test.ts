@@ -74,3 +74,48 @@ test('rate(): zero interval is 0, a counter that went backwards counts from zero
   assert.equal(rate(10n, 20n, 2), 5);
   assert.equal(rate(10n, undefined, 2), 5);
 });
+
+test('an unchanged counter keeps its CounterSnapshot; with nothing changed the counters array is the same', () => {
+  const clock = fakeClock();
+  const sampler = new Sampler(['lo'], clock);
+  const udp = r(17, 100n, 1n);
+  const tcp = r(6, 60n, 1n);
+  const first = sampler.sample([udp, tcp]);
+  clock.advance(1000);
+  // The kernel layer hands on the same Reading while a counter stays put.
+  const udpMoved = r(17, 300n, 3n);
+  const second = sampler.sample([udpMoved, tcp]);
+  assert.notEqual(second.counters, first.counters);
+  assert.equal(second.counters[0], first.counters[0], 'tcp (sorted first) did not move');
+  assert.equal(second.counters[1]?.bytesPerSecond, 200);
+  clock.advance(1000);
+  // udp stopped: its rate drops to 0 (a new snapshot of it), tcp stays the same object.
+  const third = sampler.sample([udpMoved, tcp]);
+  assert.equal(third.counters[1]?.bytesPerSecond, 0);
+  assert.equal(third.counters[1]?.bytes, 300n);
+  assert.equal(third.counters[0], first.counters[0]);
+  clock.advance(1000);
+  const fourth = sampler.sample([udpMoved, tcp]);
+  assert.equal(fourth.counters, third.counters, 'nothing changed: the same frozen array');
+  assert.equal(fourth.sequence, 4);
+  assert.equal(fourth.interval, 1);
+});
+
+test('equal counts in a new Reading object are still "unchanged"; a new counter is sorted in; one that skipped a sample counts from 0', () => {
+  const clock = fakeClock();
+  const sampler = new Sampler(['lo'], clock);
+  sampler.sample([r(17, 100n, 1n, 'rx'), r(6, 100n, 1n, 'rx')]);
+  clock.advance(1000);
+  const s2 = sampler.sample([r(17, 100n, 1n, 'rx'), r(1, 84n, 1n, 'tx')]);
+  assert.deepEqual(
+    s2.counters.map((c) => `${c.direction}/${c.protocol}/${c.bytesPerSecond}`),
+    ['tx/1/84', 'rx/17/0'],
+  );
+  clock.advance(2000);
+  // tcp was missing from the last sample: its rate is over what it has, not over the sample before.
+  const s3 = sampler.sample([r(6, 300n, 3n, 'rx'), r(17, 100n, 1n, 'rx'), r(1, 84n, 1n, 'tx')]);
+  assert.deepEqual(
+    s3.counters.map((c) => `${c.direction}/${c.protocol}/${c.bytesPerSecond}`),
+    ['tx/1/0', 'rx/6/150', 'rx/17/0'],
+  );
+});
