@@ -4,7 +4,8 @@
  * prints {"ms": time to the last byte, "bytes": N, "series": sockex series,
  * "counters": sockex_packets_total series above 0}.
  *
- *   scrape.js URL [WAIT_MS]
+ *   scrape.js URL [WAIT_MS] [--body]
+ * --body: the exposition text follows the summary line.
  */
 import { get } from 'node:http';
 
@@ -13,6 +14,7 @@ interface Scrape {
   bytes: number;
   series: number;
   counters: number;
+  body: string;
 }
 
 function scrape(url: string): Promise<Scrape> {
@@ -28,7 +30,7 @@ function scrape(url: string): Promise<Scrape> {
         const lines = body.split('\n');
         const series = lines.filter((line) => line.startsWith('sockex_bytes_total{') || line.startsWith('sockex_packets_total{')).length;
         const counters = lines.filter((line) => line.startsWith('sockex_packets_total{') && !line.endsWith('} 0')).length;
-        resolve({ ms, bytes: body.length, series, counters });
+        resolve({ ms, bytes: body.length, series, counters, body });
       });
     });
     request.on('timeout', () => request.destroy(new Error('timed out')));
@@ -36,11 +38,12 @@ function scrape(url: string): Promise<Scrape> {
   });
 }
 
-const [url = 'http://127.0.0.1:9469/metrics', waitText = '0'] = process.argv.slice(2);
+const [url = 'http://127.0.0.1:9469/metrics', waitText = '0', withBody] = process.argv.slice(2);
 const deadline = Date.now() + Number(waitText);
 for (;;) {
   try {
-    process.stdout.write(`${JSON.stringify(await scrape(url))}\n`);
+    const { body, ...summary } = await scrape(url);
+    process.stdout.write(`${JSON.stringify(summary)}\n${withBody === '--body' ? body : ''}`);
     break;
   } catch (err) {
     if (Date.now() > deadline) {

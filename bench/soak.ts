@@ -5,16 +5,24 @@
  * every sample arrived (no gap in the 1 s grid) and that the final tx count
  * equals exactly what the flood sent.
  *
- * Usage (root): node dist/bench/soak.js [--seconds 600] [--rate 5000] [--payload 64]
- * Prints one JSON summary; exits 1 if a check failed.
+ * Then (runAnySoak) the service as it runs on a node with many interfaces,
+ * `-i any --quiet --metrics`, over veth pairs in a namespace, with frames
+ * on a rotating part of them every second and a scrape every few seconds:
+ * resident memory at the start and end, and exact packet counts at the end.
+ *
+ * Usage (root): node dist/bench/soak.js [--seconds 600] [--rate 5000] [--payload 64] [--pairs 1000]
+ * Prints two JSON summaries; exits 1 if a check failed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { NetNs, findDescendant } from './env.js';
+import { UDP, addVethPairs, sendVethFrames } from './veth.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${ROOT}dist/src/main.js`;
 const FLOOD = `${ROOT}dist/bench/udp-flood.js`;
+const SCRAPE = `${ROOT}dist/bench/scrape.js`;
 /** Ethernet + IPv4 + UDP headers of a datagram on lo. */
 const UDP4_OVERHEAD = 14 + 20 + 8;
 
@@ -194,14 +202,113 @@ function argValue(name: string, fallback: number): number {
   return value;
 }
 
+export interface AnySoakOptions {
+  seconds: number;
+  /** veth pairs: twice as many interfaces. */
+  pairs: number;
+  /** Pairs that get a frame each second (in turn), so counters keep changing. */
+  busyPairs: number;
+  log?: (line: string) => void;
+}
+
+export interface AnySoakResult {
+  seconds: number;
+  pairs: number;
+  /** sockex_packets_total series above 0 at the end. */
+  counters: number;
+  framesSent: number;
+  /** UDP packets sent by the veth interfaces in the last scrape: every frame once. */
+  udpTxPackets: number;
+  /** Received: at most every frame (a burst can overflow the receive backlog, which drops before the tap). */
+  udpRxPackets: number;
+  scrapes: number;
+  rssStartKiB: number;
+  rssEndKiB: number;
+  rssPeakKiB: number;
+  exitCode: number | null;
+  problems: string[];
+}
+
+interface AnyScrape {
+  counters: number;
+  body: string;
+}
+
+/** The service with -i any over many interfaces: flat memory while counters change and scrapes come. */
+export async function runAnySoak(options: AnySoakOptions): Promise<AnySoakResult> {
+  const log = options.log ?? (() => undefined);
+  const ns = new NetNs('soak-any');
+  let sockex: ChildProcess | undefined;
+  try {
+    addVethPairs(ns, options.pairs);
+    sockex = ns.spawn(process.execPath, [CLI, '-i', 'any', '--quiet', '--metrics', '127.0.0.1:9469', '--interval', '1']);
+    let stderr = '';
+    sockex.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const sockexExit = exited(sockex);
+    const scrape = (waitMs = 0): AnyScrape => {
+      const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, SCRAPE, 'http://127.0.0.1:9469/metrics', String(waitMs), '--body'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (r.status !== 0) throw new Error(`scrape failed: ${r.stderr.trim()}; sockex: ${stderr.trim()}`);
+      const [summary = '{}', ...body] = r.stdout.split('\n');
+      return { counters: (JSON.parse(summary) as { counters: number }).counters, body: body.join('\n') };
+    };
+    scrape(15_000);
+    const pid = findDescendant(sockex.pid!, 'node');
+    if (pid === undefined) throw new Error('cannot find the sockex process');
+    let framesSent = sendVethFrames(ns, 0, options.pairs, [UDP]);
+    // Let the runtime settle (JIT, the first samples with every counter) before the baseline.
+    await sleep(3000);
+    const rssStartKiB = rssKiB(pid);
+    let rssPeakKiB = rssStartKiB;
+    log(`soak -i any: ${options.pairs * 2} interfaces, sockex pid ${pid}, RSS ${rssStartKiB} KiB`);
+    let scrapes = 0;
+    for (let second = 0; second < options.seconds; second++) {
+      const first = (second * options.busyPairs) % options.pairs;
+      framesSent += sendVethFrames(ns, first, Math.min(options.busyPairs, options.pairs - first), [UDP]);
+      if (second % 3 === 0) {
+        scrape();
+        scrapes += 1;
+      }
+      await sleep(1000);
+      rssPeakKiB = Math.max(rssPeakKiB, rssKiB(pid));
+    }
+    // One more sample after the last frame, then the final scrape.
+    await sleep(1500);
+    const last = scrape();
+    scrapes += 1;
+    const rssEndKiB = rssKiB(pid);
+    rssPeakKiB = Math.max(rssPeakKiB, rssEndKiB);
+    sockex.kill('SIGTERM');
+    const exitCode = await sockexExit;
+    const udpPackets = (direction: string): number =>
+      last.body
+        .split('\n')
+        .filter((line) => line.startsWith('sockex_packets_total{device="v') && line.includes(`direction="${direction}",family="ipv4",protocol="udp"}`))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    const udpTxPackets = udpPackets('transmit');
+    const udpRxPackets = udpPackets('receive');
+    const problems: string[] = [];
+    if (exitCode !== 0) problems.push(`sockex exited ${exitCode}: ${stderr.trim()}`);
+    if (udpTxPackets !== framesSent) problems.push(`UDP packets sent on the veths ${udpTxPackets} != ${framesSent} frames sent`);
+    if (udpRxPackets > framesSent) problems.push(`UDP packets received on the veths ${udpRxPackets} > ${framesSent} frames sent`);
+    if (last.counters < options.pairs * 4) problems.push(`${last.counters} counters, expected at least ${options.pairs * 4}`);
+    return { seconds: options.seconds, pairs: options.pairs, counters: last.counters, framesSent, udpTxPackets, udpRxPackets, scrapes, rssStartKiB, rssEndKiB, rssPeakKiB, exitCode, problems };
+  } finally {
+    if (sockex && sockex.exitCode === null && sockex.signalCode === null) sockex.kill('SIGKILL');
+    ns.delete();
+  }
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const seconds = argValue('seconds', 600);
   const result = await runSoak({
-    seconds: argValue('seconds', 600),
+    seconds,
     rate: argValue('rate', 5000),
     payload: argValue('payload', 64),
     interval: argValue('interval', 1),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  process.exitCode = result.ok ? 0 : 1;
+  const any = await runAnySoak({ seconds, pairs: argValue('pairs', 1000), busyPairs: 50, log: (line) => process.stderr.write(`${line}\n`) });
+  process.stdout.write(`${JSON.stringify(any, null, 2)}\n`);
+  process.exitCode = result.ok && any.problems.length === 0 ? 0 : 1;
 }
