@@ -94,87 +94,105 @@ function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-/**
- * The label text of every series, kept from one scrape to the next: under
- * traffic the series are summed again at each scrape, their labels are not
- * escaped again.
- */
-class LabelTexts {
-  private current = new Map<string, Map<number, string>>();
-  private previous = new Map<string, Map<number, string>>();
-
-  of(device: string, direction: Direction, family: Family, protocol: number, order: number): string {
-    let texts = this.current.get(device);
-    if (!texts) this.current.set(device, (texts = new Map()));
-    let text = texts.get(order);
-    if (text === undefined) {
-      text = this.previous.get(device)?.get(order);
-      text ??=
-        `{device="${escapeLabelValue(device)}",direction="${directionLabels[direction]}",` +
-        `family="${family}",protocol="${escapeLabelValue(protocolLabel(family, protocol))}"}`;
-      texts.set(order, text);
-    }
-    return text;
-  }
-
-  /** Forget the texts the last pass did not use (interfaces that came and went). */
-  endPass(): void {
-    this.previous = this.current;
-    this.current = new Map();
-  }
+function row(device: string, direction: Direction, family: Family, protocol: number): Row {
+  const labels =
+    `{device="${escapeLabelValue(device)}",direction="${directionLabels[direction]}",` +
+    `family="${family}",protocol="${escapeLabelValue(protocolLabel(family, protocol))}"}`;
+  return { order: seriesOrder(direction, family, protocol), labels, bytes: 0, packets: 0 };
 }
 
 /**
- * The series of a snapshot: one per device, direction, family and protocol
- * (counters of two interfaces that had the same name add up), with the zero
- * series merged in; devices in the snapshot's order, then the interfaces
- * sockex was asked to count that have no counter yet, each device's series
- * in the counters' order.
+ * One device's series: a row per direction, family and protocol (counters
+ * of two interfaces that had the same name add up), in the counters' order,
+ * with the zero series merged in ("any", which holds only what no interface
+ * could be charged with, has none).
  */
-function seriesRows(snapshot: Snapshot, labels: LabelTexts): Row[] {
-  const devices = new Map<string, Map<number, Row>>();
-  for (const c of snapshot.counters) {
-    let rows = devices.get(c.interface);
-    if (!rows) devices.set(c.interface, (rows = new Map()));
+function deviceRows(device: string, counters: readonly CounterSnapshot[]): Row[] {
+  const rows = new Map<number, Row>();
+  for (const c of counters) {
     const order = seriesOrder(c.direction, c.family, c.protocol);
-    let row = rows.get(order);
-    if (!row) rows.set(order, (row = { order, labels: labels.of(c.interface, c.direction, c.family, c.protocol, order), bytes: 0, packets: 0 }));
-    row.bytes += Number(c.bytes);
-    row.packets += Number(c.packets);
+    let r = rows.get(order);
+    if (!r) rows.set(order, (r = row(device, c.direction, c.family, c.protocol)));
+    r.bytes += Number(c.bytes);
+    r.packets += Number(c.packets);
   }
-  for (const name of snapshot.interfaces) if (!devices.has(name)) devices.set(name, new Map());
-  const out: Row[] = [];
-  for (const [device, rows] of devices) {
-    // "any" holds only what no interface could be charged with: no protocol to expect there.
-    if (device === ANY_INTERFACE) out.push(...rows.values());
-    else mergeZeroSeries(device, rows, labels, out);
-  }
-  labels.endPass();
-  return out;
-}
-
-/** The device's rows with its missing zero series merged in, in series order, appended to out. */
-function mergeZeroSeries(device: string, rows: Map<number, Row>, labels: LabelTexts, out: Row[]): void {
+  if (device === ANY_INTERFACE) return [...rows.values()];
   const zeros: Row[] = [];
   for (const direction of ['tx', 'rx'] as const) {
     for (const { family, protocol } of ZERO_SERIES) {
-      const order = seriesOrder(direction, family, protocol);
-      if (!rows.has(order)) zeros.push({ order, labels: labels.of(device, direction, family, protocol, order), bytes: 0, packets: 0 });
+      if (!rows.has(seriesOrder(direction, family, protocol))) zeros.push(row(device, direction, family, protocol));
     }
   }
+  const out: Row[] = [];
   let next = 0;
-  for (const row of rows.values()) {
-    while (next < zeros.length && zeros[next]!.order < row.order) out.push(zeros[next++]!);
-    out.push(row);
+  for (const r of rows.values()) {
+    while (next < zeros.length && zeros[next]!.order < r.order) out.push(zeros[next++]!);
+    out.push(r);
   }
-  out.push(...zeros.slice(next));
+  return out.concat(zeros.slice(next));
+}
+
+/** One device's sample lines of both metrics, and the counters they were made from. */
+interface DeviceText {
+  readonly counters: readonly CounterSnapshot[];
+  readonly bytes: string;
+  readonly packets: string;
+}
+
+function deviceText(device: string, counters: readonly CounterSnapshot[]): DeviceText {
+  const rows = deviceRows(device, counters);
+  return {
+    counters,
+    bytes: rows.map((r) => `${BYTES_METRIC}${r.labels} ${r.bytes}`).join('\n'),
+    packets: rows.map((r) => `${PACKETS_METRIC}${r.labels} ${r.packets}`).join('\n'),
+  };
+}
+
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The sample lines of both metrics, device by device: devices in the
+ * snapshot's order, then the interfaces sockex was asked to count that have
+ * no counter yet. A device whose counters are the same objects as at the
+ * last scrape (the sampler keeps those that did not change) keeps its text,
+ * so a scrape remakes only the devices that saw traffic.
+ */
+class SeriesText {
+  private devices = new Map<string, DeviceText>();
+
+  of(snapshot: Snapshot): { bytes: string; packets: string } {
+    const groups = new Map<string, CounterSnapshot[]>();
+    for (const c of snapshot.counters) {
+      const group = groups.get(c.interface);
+      if (group) group.push(c);
+      else groups.set(c.interface, [c]);
+    }
+    for (const name of snapshot.interfaces) if (!groups.has(name)) groups.set(name, []);
+    // Only the devices of this snapshot are kept: interfaces that came and went are forgotten.
+    const devices = new Map<string, DeviceText>();
+    const bytes: string[] = [];
+    const packets: string[] = [];
+    for (const [device, counters] of groups) {
+      let text = this.devices.get(device);
+      if (!text || !sameObjects(text.counters, counters)) text = deviceText(device, counters);
+      devices.set(device, text);
+      if (text.bytes === '') continue;
+      bytes.push(text.bytes);
+      packets.push(text.packets);
+    }
+    this.devices = devices;
+    return { bytes: bytes.join('\n'), packets: packets.join('\n') };
+  }
 }
 
 /** One metric family in the text format, as prom-client writes it (no trailing newline). */
-function family(name: typeof BYTES_METRIC | typeof PACKETS_METRIC, rows: readonly Row[], field: 'bytes' | 'packets'): string {
-  const lines = [`# HELP ${name} ${HELP[name]}`, `# TYPE ${name} counter`];
-  for (const row of rows) lines.push(`${name}${row.labels} ${row[field]}`);
-  return lines.join('\n');
+function family(name: typeof BYTES_METRIC | typeof PACKETS_METRIC, lines: string): string {
+  const head = `# HELP ${name} ${HELP[name]}\n# TYPE ${name} counter`;
+  return lines === '' ? head : `${head}\n${lines}`;
 }
 
 /**
@@ -186,15 +204,15 @@ function family(name: typeof BYTES_METRIC | typeof PACKETS_METRIC, rows: readonl
 export function createPrometheusRenderer(options: PrometheusOptions): PrometheusRenderer {
   const registry = new Registry();
   let latest: Snapshot | undefined;
-  const labels = new LabelTexts();
+  const series = new SeriesText();
   // The text is made again only when a scrape finds a new counters array (the sampler keeps it while nothing changed).
   let textOf: readonly CounterSnapshot[] | undefined;
   let text = '';
   const counterText = (): string => {
     const counters = latest?.counters ?? [];
     if (counters !== textOf) {
-      const rows = latest ? seriesRows(latest, labels) : [];
-      text = `${family(BYTES_METRIC, rows, 'bytes')}\n\n${family(PACKETS_METRIC, rows, 'packets')}`;
+      const lines = latest ? series.of(latest) : { bytes: '', packets: '' };
+      text = `${family(BYTES_METRIC, lines.bytes)}\n\n${family(PACKETS_METRIC, lines.packets)}`;
       textOf = counters;
     }
     return text;

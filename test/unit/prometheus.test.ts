@@ -4,8 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Reading } from '../../src/model/counters.js';
+import { Sampler } from '../../src/model/sampler.js';
 import type { CounterSnapshot, Snapshot } from '../../src/model/snapshot.js';
 import { createPrometheusRenderer, protocolLabel } from '../../src/render/prometheus.js';
+import { fakeClock } from './fake-clock.js';
 
 const status = { interval: 1, demo: undefined };
 
@@ -157,4 +160,33 @@ test('process metrics are there by default', async () => {
   const text = await metrics.metrics();
   assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);
   assert.match(text, /^process_resident_memory_bytes \d+$/m);
+});
+
+test('a scrape after traffic on one device shows its new counts beside the unchanged devices', async () => {
+  const clock = fakeClock();
+  const sampler = new Sampler(['any'], clock);
+  const metrics = createPrometheusRenderer({ version: '0', processMetrics: false });
+  const reading = (iface: string, ifindex: number, packets: bigint): Reading => ({
+    interface: iface,
+    ifindex,
+    direction: 'rx',
+    family: 'ipv4',
+    protocol: 17,
+    bytes: packets * 100n,
+    packets,
+  });
+  const quiet = reading('va', 2, 5n);
+  metrics.render(sampler.sample([quiet, reading('vb', 3, 1n)]), status);
+  const before = samples(await metrics.metrics(), 'sockex_packets_total');
+  clock.advance(1000);
+  metrics.render(sampler.sample([quiet, reading('vb', 3, 4n)]), status);
+  const after = samples(await metrics.metrics(), 'sockex_packets_total');
+  assert.deepEqual(before, [
+    'sockex_packets_total{device="va",direction="receive",family="ipv4",protocol="udp"} 5',
+    'sockex_packets_total{device="vb",direction="receive",family="ipv4",protocol="udp"} 1',
+  ]);
+  assert.deepEqual(after, [
+    'sockex_packets_total{device="va",direction="receive",family="ipv4",protocol="udp"} 5',
+    'sockex_packets_total{device="vb",direction="receive",family="ipv4",protocol="udp"} 4',
+  ]);
 });
