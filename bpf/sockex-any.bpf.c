@@ -11,11 +11,24 @@
  * for this socket only; the stack is untouched). The filter lives as long as
  * the socket. Needs Linux 5.6+ (batched map reads).
  *
- * Cost per frame: the parse of sockex.bpf.c plus one per-CPU hash lookup (an
- * insert the first time a counter is seen); no atomic operation. One
- * interface is cheaper with sockex.bpf.c, which indexes a per-CPU array.
+ * Cost per frame: one hash lookup for the interface's link-header length, the
+ * parse of sockex.bpf.c, and one per-CPU hash lookup (an insert the first
+ * time a counter is seen); no atomic operation. One interface is cheaper with
+ * sockex.bpf.c, which knows its link header at load time and indexes a
+ * per-CPU array.
  */
 #include "parse.h"
+
+/* ifindex -> link-header length (parse.h), written by user space for every
+ * interface of the namespace (src/kernel/any-filter.ts) and kept current. An
+ * interface not (yet) in it is read with the fallback. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SOCKEX_LINKS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, __u32);
+} link_hlen SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -33,7 +46,8 @@ struct {
 	__type(value, struct sockex_counter);
 } any_overflow SEC(".maps");
 
-static __noinline void count_any(__u32 ifindex, __u32 dir, __u32 family, __u32 protocol, __u32 len)
+/* Inlined like everything else: legacy packet loads rule out bpf-to-bpf calls. */
+static __always_inline void count_any(__u32 ifindex, __u32 dir, __u32 family, __u32 protocol, __u32 len)
 {
 	struct sockex_any_key key = {
 		.ifindex = ifindex,
@@ -67,9 +81,11 @@ SEC("socket")
 int sockex_count_any(struct __sk_buff *skb)
 {
 	struct sockex_frame f;
+	__u32 ifindex = skb->ifindex;
+	__u32 *hlen = bpf_map_lookup_elem(&link_hlen, &ifindex);
 
-	sockex_parse(skb, &f);
-	count_any(skb->ifindex, f.direction, f.family, f.protocol, f.len);
+	sockex_parse(skb, &f, hlen ? *hlen : SOCKEX_LINK_UNKNOWN);
+	count_any(ifindex, f.direction, f.family, f.protocol, f.len);
 	return 0;
 }
 

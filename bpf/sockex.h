@@ -38,6 +38,15 @@
 /* VLAN tags still inside the frame (not offloaded) that the filter steps over. */
 #define SOCKEX_MAX_VLAN_TAGS 2
 
+/* The link-header length user space gives for a link type it does not know
+ * (src/kernel/link-header.ts): the filter then reads relative to the network
+ * header, in the skb's linear data only (see parse.h). */
+#define SOCKEX_LINK_UNKNOWN 255
+
+/* How many interfaces the every-interface filter knows the link-header
+ * length of (link_hlen, keyed by ifindex); the others use the fallback. */
+#define SOCKEX_LINKS_MAX 65536
+
 /* One counter, per CPU in the kernel; user space sums the CPUs. */
 struct sockex_counter {
 	__u64 bytes;

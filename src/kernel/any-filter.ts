@@ -11,12 +11,15 @@ import { BatchReader } from './counter-maps.js';
 import type { AttachedFilter, AttachOptions } from './filter.js';
 import { InterfaceNames } from './interface-names.js';
 import { ANY_INTERFACE } from './interfaces.js';
+import { LinkHeaderMap } from './link-header-map.js';
+import type { Link } from './link-header.js';
 import {
   ANY_KEY_SIZE,
   ANY_MAP,
   ANY_OVERFLOW_MAP,
   ANY_PROGRAM_NAME,
   LAYOUT,
+  LINK_MAP,
   decodeAnyKey,
   decodeAnyOverflowSlot,
   sumPerCpu,
@@ -26,18 +29,69 @@ import { loadNative, type Native } from './native.js';
 /** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
 export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex-any.bpf.o', import.meta.url));
 
-export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNames = new InterfaceNames()): AttachedFilter {
+export interface AnyFilter extends AttachedFilter {
+  /**
+   * Tell the filter every interface present now and its ARPHRD type, so it
+   * reads each one's frames at the right offsets; interfaces not listed are
+   * forgotten. Each read() does this itself from if_nameindex() unless
+   * followLinks(false) was called (for a caller that follows link events).
+   */
+  updateLinkTypes(links: readonly Link[]): void;
+  followLinks(atEachRead: boolean): void;
+}
+
+export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNames = new InterfaceNames()): AnyFilter {
   const native = options.native ?? loadNative();
-  return attachObject({
+  let links: LinkHeaderMap | undefined;
+  let atEachRead = true;
+  const filter = attachObject({
     native,
     objectPath: options.objectPath ?? DEFAULT_ANY_OBJECT_PATH,
     programName: ANY_PROGRAM_NAME,
     // Bound to no interface: every interface, from the first frame.
     ifindex: 0,
     interfaceName: ANY_INTERFACE,
-    openCounters: (object) => openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names),
+    openCounters(object) {
+      links = openLinkHeaderMap(native, object.mapFd(LINK_MAP));
+      // Before attach, so the first frames are read at the right offsets.
+      links.refresh(native);
+      const counters = openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names);
+      return {
+        read() {
+          if (atEachRead) links?.refresh(native);
+          return counters.read();
+        },
+        get lastReadCost() {
+          return counters.lastReadCost;
+        },
+      };
+    },
     // Bound to no interface: there is nothing that can disappear.
     present: () => true,
+  });
+  return Object.assign(filter, {
+    updateLinkTypes: (list: readonly Link[]) => links?.update(list),
+    followLinks: (on: boolean) => {
+      atEachRead = on;
+    },
+  });
+}
+
+/** The filter's ifindex -> link-header length map, written through its fd. */
+export function openLinkHeaderMap(native: Native, fd: number): LinkHeaderMap {
+  const key = Buffer.alloc(4);
+  const value = Buffer.alloc(4);
+  return new LinkHeaderMap({
+    set(ifindex, length) {
+      key.writeUInt32LE(ifindex);
+      value.writeUInt32LE(length);
+      // Full (SOCKEX_LINKS_MAX interfaces): that interface takes the fallback.
+      native.libbpf.mapUpdateElem(fd, key, value, 0);
+    },
+    delete(ifindex) {
+      key.writeUInt32LE(ifindex);
+      native.libbpf.mapDeleteElem(fd, key);
+    },
   });
 }
 

@@ -12,6 +12,8 @@ export interface ObjectAttachment {
   native: Native;
   objectPath: string;
   programName: string;
+  /** The object's .rodata as the program must see it (see loadObject), if it has settings. */
+  readOnlyData?: Buffer;
   /** The interface to bind to; 0 for every interface. */
   ifindex: number;
   interfaceName: string;
@@ -25,7 +27,7 @@ export interface ObjectAttachment {
  */
 export function attachObject(spec: ObjectAttachment): AttachedFilter {
   // Open and load: the verifier checks the program, the JIT compiles it.
-  const object = loadObject(spec.objectPath, spec.programName, spec.native);
+  const object = loadObject(spec.objectPath, spec.programName, spec.native, spec.readOnlyData);
   try {
     const counters = spec.openCounters(object);
     // Attach and bind: counting starts with the first frame after bind().

@@ -19,7 +19,12 @@ export interface LoadedObject {
   close(): void;
 }
 
-export function loadObject(path: string, programName: string, native: Native = loadNative()): LoadedObject {
+/**
+ * Open and load an object. readOnlyData, when given, replaces the initial
+ * value of its .rodata (const volatile globals) before load, so the verifier
+ * sees those values as constants.
+ */
+export function loadObject(path: string, programName: string, native: Native = loadNative(), readOnlyData?: Buffer): LoadedObject {
   const { koffi, libbpf } = native;
   if (!existsSync(path)) {
     throw new SockexError(
@@ -53,6 +58,7 @@ export function loadObject(path: string, programName: string, native: Native = l
     if (!prog) {
       throw new SockexError('object-invalid', `${path} has no program named ${programName}: rebuild it with "npm run build"`);
     }
+    if (readOnlyData) setReadOnlyData(native, obj, path, readOnlyData);
     logBuffer = koffi.alloc('char', VERIFIER_LOG_SIZE);
     libbpf.setLogBuf(prog, logBuffer, VERIFIER_LOG_SIZE);
 
@@ -92,6 +98,18 @@ export function loadObject(path: string, programName: string, native: Native = l
   } catch (err) {
     close();
     throw err;
+  }
+}
+
+function setReadOnlyData(native: Native, obj: unknown, path: string, data: Buffer): void {
+  // libbpf finds its internal maps by their section name.
+  const map = native.libbpf.findMap(obj, '.rodata');
+  const err = map ? native.libbpf.setInitialValue(map, data, data.length) : -1;
+  if (err < 0) {
+    throw new SockexError(
+      'object-invalid',
+      `${path} has no ${data.length}-byte read-only data section (${map ? errnoName(err) : 'none found'}): rebuild it with "npm run build"`,
+    );
   }
 }
 

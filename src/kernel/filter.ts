@@ -9,7 +9,8 @@ import { attachAnyFilter } from './any-filter.js';
 import { attachObject } from './attach-object.js';
 import { openCounterMaps, type CounterMaps } from './counter-maps.js';
 import { ANY_INTERFACE, interfaceIndex } from './interfaces.js';
-import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from './layout.js';
+import { IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData } from './layout.js';
+import { LINK_UNKNOWN, linkHeaderLength, linkType } from './link-header.js';
 import { loadNative, type Native } from './native.js';
 
 /** Where the build puts the filter, in a clone and in the installed package alike. */
@@ -43,6 +44,8 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     native,
     objectPath: options.objectPath ?? DEFAULT_OBJECT_PATH,
     programName: PROGRAM_NAME,
+    // The link-header length, so the filter reads packet bytes at fixed offsets from skb->data.
+    readOnlyData: filterReadOnlyData(interfaceLinkHeaderLength(native, interfaceName)),
     ifindex,
     interfaceName,
     openCounters(object) {
@@ -57,4 +60,10 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     // SIOCGIFINDEX in our own network namespace; sysfs may show another one.
     present: () => native.libc.ifNameToIndex(interfaceName) === ifindex,
   });
+}
+
+/** From the interface's ARPHRD type in our own namespace; the fallback when it cannot be known. */
+function interfaceLinkHeaderLength(native: Native, interfaceName: string): number {
+  const type = linkType(native, interfaceName);
+  return type === undefined ? LINK_UNKNOWN : linkHeaderLength(type);
 }

@@ -22,6 +22,8 @@ export interface Libbpf {
   programFd(prog: unknown): number;
   setLogBuf(prog: unknown, buf: unknown, size: number): number;
   mapFdByName(obj: unknown, name: string): number;
+  findMap(obj: unknown, name: string): unknown;
+  setInitialValue(map: unknown, data: Buffer, size: number): number;
   numPossibleCpus(): number;
   mapLookupBatch(
     fd: number,
@@ -34,6 +36,8 @@ export interface Libbpf {
   ): number;
   mapLookupElem(fd: number, key: Buffer, value: Buffer): number;
   mapGetNextKey(fd: number, key: Buffer | null, next: Buffer): number;
+  mapUpdateElem(fd: number, key: Buffer, value: Buffer, flags: number): number;
+  mapDeleteElem(fd: number, key: Buffer): number;
   progTestRun(fd: number, opts: Buffer): number;
 }
 
@@ -43,6 +47,10 @@ export interface Libc {
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   close(fd: number): number;
   ifNameToIndex(name: string): number;
+  /** A C array of struct if_nameindex, ended by index 0; free with ifFreeNameIndex. */
+  ifNameIndex(): unknown;
+  ifFreeNameIndex(list: unknown): void;
+  ioctl(fd: number, request: number, arg: Buffer): number;
   vsnprintf(buf: Buffer, size: number, fmt: unknown, args: unknown): number;
   setresuid(r: number, e: number, s: number): number;
   setresgid(r: number, e: number, s: number): number;
@@ -110,12 +118,16 @@ export function loadNative(): Native {
     programFd: f('int bpf_program__fd(const void *prog)'),
     setLogBuf: f('int bpf_program__set_log_buf(void *prog, void *buf, size_t size)'),
     mapFdByName: f('int bpf_object__find_map_fd_by_name(const void *obj, const char *name)'),
+    findMap: f('void *bpf_object__find_map_by_name(const void *obj, const char *name)'),
+    setInitialValue: f('int bpf_map__set_initial_value(void *map, const void *data, size_t size)'),
     numPossibleCpus: f('int libbpf_num_possible_cpus(void)'),
     mapLookupBatch: f(
       'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, uint32_t *count, const void *opts)',
     ),
     mapLookupElem: f('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
     mapGetNextKey: f('int bpf_map_get_next_key(int fd, const void *key, void *next_key)'),
+    mapUpdateElem: f('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)'),
+    mapDeleteElem: f('int bpf_map_delete_elem(int fd, const void *key)'),
     progTestRun: f('int bpf_prog_test_run_opts(int prog_fd, void *opts)'),
   };
   const libc: Libc = {
@@ -124,6 +136,9 @@ export function loadNative(): Native {
     setsockopt: c.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
     close: c.func('int close(int fd)'),
     ifNameToIndex: c.func('uint32_t if_nametoindex(const char *name)'),
+    ifNameIndex: c.func('void *if_nameindex(void)'),
+    ifFreeNameIndex: c.func('void if_freenameindex(void *list)'),
+    ioctl: c.func('int ioctl(int fd, unsigned long request, void *arg)'),
     vsnprintf: c.func('int vsnprintf(void *buf, size_t size, const char *fmt, void *args)'),
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
     setresgid: c.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
