@@ -85,34 +85,87 @@ static __always_inline __u32 sockex_ipv6_bit(__u64 mask, __u32 nexthdr)
 	return (__u32)((mask >> (nexthdr & 63)) & 1) & below64;
 }
 
-/* IPv4 at off from skb->data. Returns 0 when the header is malformed (shorter
- * than up to its protocol field, not version 4, IHL below 5). */
-static __always_inline int sockex_ipv4_at(struct __sk_buff *skb, struct sockex_frame *f, __u32 off)
+/* The start header of bpf_skb_load_bytes_relative for the fallback's `from`. */
+static __always_inline __u32 sockex_base(__u32 from)
 {
-	if (f->len < off + 10)
-		return 0;
-	__u32 vihl = load_byte(skb, off);
-	if ((vihl >> 4) != 4 || (vihl & 0x0f) < 5)
-		return 0;
+	return from == SOCKEX_FROM_MAC ? BPF_HDR_START_MAC : BPF_HDR_START_NET;
+}
+
+/* Whether n bytes at off are there to read. Legacy loads must never run past
+ * the end of the frame (that ends the program: the frame would go uncounted);
+ * the fallback's helper fails softly instead, and its offsets do not count
+ * from skb->data, so it is checked at the read. */
+static __always_inline int sockex_has(const struct sockex_frame *f, __u32 from, __u32 off, __u32 n)
+{
+	return from != SOCKEX_FROM_DATA || f->len >= off + n;
+}
+
+/* The big-endian half word at off, counted as `from` says (a constant at
+ * every call); -1 when the fallback cannot read it. */
+static __always_inline long sockex_load_half(struct __sk_buff *skb, __u32 from, __u32 off)
+{
+	if (from == SOCKEX_FROM_DATA)
+		return load_half(skb, off);
+	__u8 b[2];
+	if (bpf_skb_load_bytes_relative(skb, off, b, sizeof(b), sockex_base(from)))
+		return -1;
+	return (b[0] << 8) | b[1];
+}
+
+/* IPv4 at off. Returns 0 when the header is malformed: shorter than up to
+ * its protocol field (10 bytes), not version 4, or an IHL below 5. */
+static __always_inline int sockex_ipv4_at(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 off)
+{
+	__u32 vihl, protocol, frag;
+
+	if (from == SOCKEX_FROM_DATA) {
+		/* Two legacy loads; the third only if someone reads first_fragment. */
+		if (f->len < off + 10)
+			return 0;
+		vihl = load_byte(skb, off);
+		if ((vihl >> 4) != 4 || (vihl & 0x0f) < 5)
+			return 0;
+		protocol = load_byte(skb, off + 9);
+		frag = load_half(skb, off + 6);
+	} else {
+		__u8 h[10]; /* version/IHL .. protocol, in one helper call */
+		if (bpf_skb_load_bytes_relative(skb, off, h, sizeof(h), sockex_base(from)))
+			return 0;
+		vihl = h[0];
+		if ((vihl >> 4) != 4 || (vihl & 0x0f) < 5)
+			return 0;
+		protocol = h[9];
+		frag = (h[6] << 8) | h[7];
+	}
 	f->family = SOCKEX_FAMILY_IPV4;
-	f->protocol = load_byte(skb, off + 9);
-	f->from = SOCKEX_FROM_DATA;
+	f->protocol = protocol;
+	f->from = from;
 	f->ip_off = off;
 	f->l4_off = off + (vihl & 0x0f) * 4;
-	/* Fragment offset 0 (bytes 6-7 are within the 10 checked above). */
-	f->first_fragment = (load_half(skb, off + 6) & 0x1fff) == 0;
+	f->first_fragment = (frag & 0x1fff) == 0;
 	return 1;
 }
 
-/* IPv6 at off from skb->data, its extension chain followed. Returns 0 when
- * the header is malformed (shorter than up to next header, not version 6). */
-static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_frame *f, __u32 off)
+/* IPv6 at off, its extension chain followed. Returns 0 when the header is
+ * malformed: shorter than up to its next-header field, or not version 6. */
+static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 off)
 {
-	if (f->len < off + 8)
+	__u32 version, nexthdr;
+
+	if (from == SOCKEX_FROM_DATA) {
+		if (f->len < off + 8)
+			return 0;
+		version = load_byte(skb, off) >> 4;
+		nexthdr = load_byte(skb, off + 6);
+	} else {
+		__u8 h[8]; /* version .. next header, hop limit */
+		if (bpf_skb_load_bytes_relative(skb, off, h, sizeof(h), sockex_base(from)))
+			return 0;
+		version = h[0] >> 4;
+		nexthdr = h[6];
+	}
+	if (version != 6)
 		return 0;
-	if ((load_byte(skb, off) >> 4) != 6)
-		return 0;
-	__u32 nexthdr = load_byte(skb, off + 6);
 	__u32 first = 1;
 	f->ip_off = off;
 	off += 40;
@@ -120,62 +173,71 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 	 * longer than the bound, or cut short by the end of the frame, is
 	 * counted under the extension header the filter stopped at. */
 	for (int i = 0; i < SOCKEX_IPV6_MAX_EXT; i++) {
-		if (!sockex_ipv6_bit(SOCKEX_IPV6_EXT_MASK, nexthdr))
+		if (!sockex_ipv6_bit(SOCKEX_IPV6_EXT_MASK, nexthdr) || !sockex_has(f, from, off, 2))
 			break;
-		if (f->len < off + 2)
+		long ext = sockex_load_half(skb, from, off); /* next header, length in 8-byte units */
+		if (ext < 0)
 			break;
-		__u32 ext = load_half(skb, off); /* next header, header length in 8-byte units */
 		/* A fragment header is 8 bytes; the others say their length. */
 		__u32 frag = sockex_ipv6_bit(SOCKEX_IPV6_FRAG_MASK, nexthdr);
-		if (frag && f->len >= off + 4)
-			first &= (load_half(skb, off + 2) & 0xfff8) == 0;
+		if (frag && sockex_has(f, from, off, 4))
+			first &= (sockex_load_half(skb, from, off + 2) & 0xfff8) == 0;
 		off += frag * 8 + (frag ^ 1) * (((ext & 0xff) + 1) * 8);
-		nexthdr = ext >> 8;
+		nexthdr = (ext >> 8) & 0xff;
 	}
 	f->family = SOCKEX_FAMILY_IPV6;
 	f->protocol = nexthdr;
-	f->from = SOCKEX_FROM_DATA;
+	f->from = from;
 	f->l4_off = off;
 	f->first_fragment = first;
 	return 1;
 }
 
-/* The frame read with legacy loads; link_hlen is a constant at every call. */
-static __always_inline void sockex_parse_data(struct __sk_buff *skb, struct sockex_frame *f, __u32 link_hlen, __u32 ethertype)
+/* The frame whose network header is at net_off, counted as `from` says. */
+static __always_inline void sockex_parse_from(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 net_off, __u32 ethertype)
 {
-	/* The common case first, at immediate offsets. */
+	/* The common case first: from skb->data, at immediate offsets. */
 	if (ethertype == ETH_P_IP) {
-		if (!sockex_ipv4_at(skb, f, link_hlen))
+		if (!sockex_ipv4_at(skb, f, from, net_off))
 			goto other;
 		return;
 	}
 	if (ethertype == ETH_P_IPV6) {
-		if (!sockex_ipv6_at(skb, f, link_hlen))
+		if (!sockex_ipv6_at(skb, f, from, net_off))
 			goto other;
 		return;
 	}
 	/* A VLAN tag still inside the frame (a QinQ inner tag, a device that
-	 * does not offload tags) only exists behind an Ethernet header: walk
-	 * the tags from it, TPID at 12, then TCI, then the inner EtherType. */
-	if ((ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_) || link_hlen != ETH_HLEN)
+	 * does not offload tags) only exists behind an Ethernet header, and the
+	 * network header may point before or after it depending on the path
+	 * (after it on transmit, at it on receive), so walk the tags from the
+	 * link header: TPID at 12, then TCI, then the inner EtherType. */
+	if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
 		goto other;
+	if (from == SOCKEX_FROM_DATA && net_off != ETH_HLEN)
+		goto other; /* a link without an Ethernet header has no tags to walk */
+	if (from == SOCKEX_FROM_NET)
+		from = SOCKEX_FROM_MAC;
 	__u32 off = ETH_HLEN;
 #pragma unroll
 	for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
 		if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
 			break;
-		if (f->len < off + 4)
+		if (!sockex_has(f, from, off, 4))
 			goto other;
-		ethertype = load_half(skb, off + 2);
+		long inner = sockex_load_half(skb, from, off + 2);
+		if (inner < 0)
+			goto other;
+		ethertype = inner;
 		off += 4;
 	}
 	if (ethertype == ETH_P_IP) {
-		if (!sockex_ipv4_at(skb, f, off))
+		if (!sockex_ipv4_at(skb, f, from, off))
 			goto other;
 		return;
 	}
 	if (ethertype == ETH_P_IPV6) {
-		if (!sockex_ipv6_at(skb, f, off))
+		if (!sockex_ipv6_at(skb, f, from, off))
 			goto other;
 		return;
 	}
@@ -184,85 +246,9 @@ other:
 	f->protocol = ethertype;
 }
 
-/* The fallback for links of unknown header length: reads relative to the
- * network header (or the link header for VLAN tags), linear data only. A
- * header in paged data is counted as malformed. */
-static __always_inline void sockex_parse_linear(struct __sk_buff *skb, struct sockex_frame *f, __u32 ethertype)
-{
-	/* Where the IP header starts, relative to base. */
-	__u32 base = BPF_HDR_START_NET;
-	__u32 off = 0;
-
-	/* The network header may point before or after a tag depending on the
-	 * path (after it on transmit, at it on receive), so tags are walked
-	 * from the link header. */
-	if (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD_) {
-		base = BPF_HDR_START_MAC;
-		off = ETH_HLEN;
-#pragma unroll
-		for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
-			if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
-				break;
-			__be16 inner;
-			if (bpf_skb_load_bytes_relative(skb, off + 2, &inner, sizeof(inner), BPF_HDR_START_MAC))
-				goto other;
-			ethertype = bpf_ntohs(inner);
-			off += 4;
-		}
-	}
-
-	if (ethertype == ETH_P_IP) {
-		__u8 hdr[10]; /* version/IHL .. protocol */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
-			goto other;
-		if ((hdr[0] >> 4) != 4 || (hdr[0] & 0x0f) < 5)
-			goto other;
-		f->family = SOCKEX_FAMILY_IPV4;
-		f->protocol = hdr[9];
-		f->from = base == BPF_HDR_START_MAC ? SOCKEX_FROM_MAC : SOCKEX_FROM_NET;
-		f->ip_off = off;
-		f->l4_off = off + (hdr[0] & 0x0f) * 4;
-		f->first_fragment = (((hdr[6] << 8) | hdr[7]) & 0x1fff) == 0;
-		return;
-	}
-
-	if (ethertype == ETH_P_IPV6) {
-		__u8 hdr[8]; /* version .. next header */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
-			goto other;
-		if ((hdr[0] >> 4) != 6)
-			goto other;
-		__u8 nexthdr = hdr[6];
-		__u32 first = 1;
-		f->ip_off = off;
-		off += 40;
-		for (int i = 0; i < SOCKEX_IPV6_MAX_EXT; i++) {
-			if (!sockex_ipv6_bit(SOCKEX_IPV6_EXT_MASK, nexthdr))
-				break;
-			__u8 ext[4]; /* next header, header length in 8-byte units, fragment offset */
-			if (bpf_skb_load_bytes_relative(skb, off, ext, 2, base))
-				break;
-			__u32 frag = sockex_ipv6_bit(SOCKEX_IPV6_FRAG_MASK, nexthdr);
-			if (frag && !bpf_skb_load_bytes_relative(skb, off, ext, sizeof(ext), base))
-				first &= (((ext[2] << 8) | ext[3]) & 0xfff8) == 0;
-			off += frag * 8 + (frag ^ 1) * (((__u32)ext[1] + 1) * 8);
-			nexthdr = ext[0];
-		}
-		f->family = SOCKEX_FAMILY_IPV6;
-		f->protocol = nexthdr;
-		f->from = base == BPF_HDR_START_MAC ? SOCKEX_FROM_MAC : SOCKEX_FROM_NET;
-		f->l4_off = off;
-		f->first_fragment = first;
-		return;
-	}
-
-other:
-	f->family = SOCKEX_FAMILY_OTHER;
-	f->protocol = ethertype;
-}
-
-/* Classify one frame whose link header is link_hlen bytes long (ETH_HLEN, 0,
- * or SOCKEX_LINK_UNKNOWN for the fallback). */
+/* Classify one frame whose link header is link_hlen bytes long: ETH_HLEN or
+ * 0, read from skb->data, or SOCKEX_LINK_UNKNOWN, read from the network
+ * header (the fallback, linear data only). */
 static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_frame *f, __u32 link_hlen)
 {
 	f->len = skb->len;
@@ -270,12 +256,13 @@ static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_fr
 	 * EtherType after any VLAN tag the device offloaded. */
 	__u32 ethertype = bpf_ntohs(skb->protocol);
 
+	/* One call per length, so each is compiled with constant offsets. */
 	if (link_hlen == ETH_HLEN)
-		sockex_parse_data(skb, f, ETH_HLEN, ethertype);
+		sockex_parse_from(skb, f, SOCKEX_FROM_DATA, ETH_HLEN, ethertype);
 	else if (link_hlen == 0)
-		sockex_parse_data(skb, f, 0, ethertype);
+		sockex_parse_from(skb, f, SOCKEX_FROM_DATA, 0, ethertype);
 	else
-		sockex_parse_linear(skb, f, ethertype);
+		sockex_parse_from(skb, f, SOCKEX_FROM_NET, 0, ethertype);
 	/* Read after the packet loads, which need the context in r6: one
 	 * value fewer to keep across them. Worked out without a branch (a
 	 * branch that flips between tx and rx is mispredicted often): pkt_type
