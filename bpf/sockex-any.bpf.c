@@ -11,7 +11,7 @@
  * for this socket only; the stack is untouched). The filter lives as long as
  * the socket. Needs Linux 5.6+ (batched map reads).
  *
- * Cost per frame: one hash lookup for the interface's link-header length, the
+ * Cost per frame: one array lookup for the interface's link-header length, the
  * parse of sockex.bpf.c, and one per-CPU hash lookup (an insert the first
  * time a counter is seen); no atomic operation. One interface is cheaper with
  * sockex.bpf.c, which knows its link header at load time and indexes a
@@ -20,8 +20,17 @@
 #include "parse.h"
 
 /* ifindex -> link-header length (parse.h), written by user space for every
- * interface of the namespace (src/kernel/any-filter.ts) and kept current. An
- * interface not (yet) in it is read with the fallback. */
+ * interface of the namespace (src/kernel/any-filter.ts) and kept current.
+ * Small ifindexes, the common case, index an array whose lookup the verifier
+ * inlines; it holds the length + 1, so its zeroed start means "not known". */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SOCKEX_LINKS_DIRECT);
+	__type(key, __u32);
+	__type(value, __u32);
+} link_hlen_direct SEC(".maps");
+
+/* The rest (ifindexes grow on hosts that create many interfaces), as they are. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SOCKEX_LINKS_MAX);
@@ -29,6 +38,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } link_hlen SEC(".maps");
+
+/* The link-header length of an interface; SOCKEX_LINK_UNKNOWN (the fallback)
+ * for one user space has not written (yet). */
+static __always_inline __u32 link_hlen_of(__u32 ifindex)
+{
+	__u32 *hlen;
+
+	if (ifindex < SOCKEX_LINKS_DIRECT) {
+		hlen = bpf_map_lookup_elem(&link_hlen_direct, &ifindex);
+		return hlen && *hlen ? *hlen - 1 : SOCKEX_LINK_UNKNOWN;
+	}
+	hlen = bpf_map_lookup_elem(&link_hlen, &ifindex);
+	return hlen ? *hlen : SOCKEX_LINK_UNKNOWN;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -82,9 +105,8 @@ int sockex_count_any(struct __sk_buff *skb)
 {
 	struct sockex_frame f;
 	__u32 ifindex = skb->ifindex;
-	__u32 *hlen = bpf_map_lookup_elem(&link_hlen, &ifindex);
 
-	sockex_parse(skb, &f, hlen ? *hlen : SOCKEX_LINK_UNKNOWN);
+	sockex_parse(skb, &f, link_hlen_of(ifindex));
 	count_any(ifindex, f.direction, f.family, f.protocol, f.len);
 	return 0;
 }

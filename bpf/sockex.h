@@ -43,8 +43,11 @@
  * header, in the skb's linear data only (see parse.h). */
 #define SOCKEX_LINK_UNKNOWN 255
 
-/* How many interfaces the every-interface filter knows the link-header
- * length of (link_hlen, keyed by ifindex); the others use the fallback. */
+/* The every-interface filter's link-header lengths: interfaces with an
+ * ifindex below SOCKEX_LINKS_DIRECT in an array (an inlined lookup), the
+ * others in a hash of up to SOCKEX_LINKS_MAX; an interface in neither uses
+ * the fallback. */
+#define SOCKEX_LINKS_DIRECT 4096
 #define SOCKEX_LINKS_MAX 65536
 
 /* One counter, per CPU in the kernel; user space sums the CPUs. */

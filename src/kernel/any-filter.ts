@@ -19,6 +19,7 @@ import {
   ANY_OVERFLOW_MAP,
   ANY_PROGRAM_NAME,
   LAYOUT,
+  LINK_DIRECT_MAP,
   LINK_MAP,
   decodeAnyKey,
   decodeAnyOverflowSlot,
@@ -52,7 +53,7 @@ export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNam
     ifindex: 0,
     interfaceName: ANY_INTERFACE,
     openCounters(object) {
-      links = openLinkHeaderMap(native, object.mapFd(LINK_MAP));
+      links = openLinkHeaderMap(native, object.mapFd(LINK_DIRECT_MAP), object.mapFd(LINK_MAP));
       // Before attach, so the first frames are read at the right offsets.
       links.refresh(native);
       const counters = openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names);
@@ -77,20 +78,26 @@ export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNam
   });
 }
 
-/** The filter's ifindex -> link-header length map, written through its fd. */
-export function openLinkHeaderMap(native: Native, fd: number): LinkHeaderMap {
+/** The filter's ifindex -> link-header length maps (see bpf/sockex-any.bpf.c), written through their fds. */
+export function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): LinkHeaderMap {
   const key = Buffer.alloc(4);
   const value = Buffer.alloc(4);
+  const direct = (ifindex: number): boolean => ifindex < LAYOUT.SOCKEX_LINKS_DIRECT;
   return new LinkHeaderMap({
     set(ifindex, length) {
       key.writeUInt32LE(ifindex);
-      value.writeUInt32LE(length);
-      // Full (SOCKEX_LINKS_MAX interfaces): that interface takes the fallback.
-      native.libbpf.mapUpdateElem(fd, key, value, 0);
+      value.writeUInt32LE(direct(ifindex) ? length + 1 : length);
+      // The hash full (SOCKEX_LINKS_MAX interfaces): that interface takes the fallback.
+      native.libbpf.mapUpdateElem(direct(ifindex) ? directFd : hashFd, key, value, 0);
     },
     delete(ifindex) {
       key.writeUInt32LE(ifindex);
-      native.libbpf.mapDeleteElem(fd, key);
+      if (direct(ifindex)) {
+        value.writeUInt32LE(0); // not known: the fallback
+        native.libbpf.mapUpdateElem(directFd, key, value, 0);
+      } else {
+        native.libbpf.mapDeleteElem(hashFd, key);
+      }
     },
   });
 }

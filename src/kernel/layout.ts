@@ -12,7 +12,8 @@ export const OTHER_MAP = 'other_counters';
 export const ANY_PROGRAM_NAME = 'sockex_count_any';
 export const ANY_MAP = 'any_counters';
 export const ANY_OVERFLOW_MAP = 'any_overflow';
-/** ifindex -> link-header length, for the every-interface filter. */
+/** ifindex -> link-header length, for the every-interface filter: below SOCKEX_LINKS_DIRECT (as length + 1), and the rest. */
+export const LINK_DIRECT_MAP = 'link_hlen_direct';
 export const LINK_MAP = 'link_hlen';
 
 export const LAYOUT = {
@@ -27,6 +28,7 @@ export const LAYOUT = {
   SOCKEX_OTHER_MAX: 1024,
   SOCKEX_ANY_MAX: 8192,
   SOCKEX_LINK_UNKNOWN: 255,
+  SOCKEX_LINKS_DIRECT: 4096,
   SOCKEX_LINKS_MAX: 65536,
 } as const;
 
