@@ -3,7 +3,7 @@
  * watches, beside the floor and the alternatives, and prints Markdown tables.
  * Needs root (it loads BPF programs and creates network namespaces).
  *
- *   node dist/bench/bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE]
+ *   node dist/bench/bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE] [--before DIR]
  *
  * --quick   fewer and shorter runs (about a minute), for a look, not for figures
  * --only    run only these sections (1-2 filter cost and throughput, 3 user
@@ -11,8 +11,9 @@
  * --cli     benchmark another build's CLI (default: the package's bin, the
  *           bundled dist/src/bin/sockex.js; start-up also times dist/src/main.js)
  * --write   also write the results to FILE (a full run writes bench/RESULTS.md)
- * --before  another build of bpf/build/sockex.bpf.o (e.g. from before a change)
- *           to measure beside the others in section 1
+ * --before  another checkout's bpf/build folder (e.g. from before a change): its
+ *           sockex.bpf.o and sockex-any.bpf.o are measured beside the others in
+ *           section 1
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -43,7 +44,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--write') args.write = argv[++i];
     else if (arg === '--before') args.before = argv[++i];
     else {
-      process.stderr.write(`bench: unknown argument ${arg}; usage: bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE]\n`);
+      process.stderr.write(`bench: unknown argument ${arg}; usage: bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE] [--before BPF_BUILD_DIR]\n`);
       process.exit(2);
     }
   }

@@ -10,16 +10,17 @@ import { NetNs, PAYLOAD, attachInNs, flood, programStats, type FilterName, type 
 import { count, fixed, median, percent, table, type Goal } from './stats.js';
 
 const STATS_SYSCTL = '/proc/sys/kernel/bpf_stats_enabled';
-const LABELS: Record<FilterName | 'none' | 'before', string> = {
+const LABELS: Record<FilterName | 'none' | 'before' | 'beforeAny', string> = {
   none: 'nothing attached',
   floor: 'floor (return 0)',
   sample: "kernel sample's design",
   sockex: 'sockex_count',
   any: 'sockex_count_any (-i any)',
-  before: 'sockex_count, the build given with --before',
+  before: 'sockex_count from --before',
+  beforeAny: 'sockex_count_any from --before',
 };
 /** The filters of section 1; the pps section leaves out -i any (one interface is the comparison). */
-type CostName = FilterName | 'before';
+type CostName = FilterName | 'before' | 'beforeAny';
 type PpsName = 'floor' | 'sample' | 'sockex';
 
 export interface FilterCostOptions {
@@ -27,7 +28,7 @@ export interface FilterCostOptions {
   seconds: number;
   /** The CPU the flood is pinned to. */
   cpu: number;
-  /** Another build of sockex.bpf.o (e.g. before a change), measured beside the others as it is. */
+  /** Another build's bpf/build folder (e.g. from before a change): its two filters are measured beside the others, as they are. */
   before?: string;
 }
 
@@ -45,10 +46,14 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 
 export async function filterCost(options: FilterCostOptions): Promise<FilterCostResult> {
   const ns = new NetNs('cost');
-  const filters: CostName[] = ['floor', 'sample', 'sockex', 'any', ...(options.before ? (['before'] as const) : [])];
-  const spec = (name: CostName): FilterSpec => (name === 'before' ? { path: options.before!, program: 'sockex_count' } : name);
-  const runs: Record<CostName, number[]> = { floor: [], sample: [], sockex: [], any: [], before: [] };
-  const ppsWithStats: Record<CostName, number[]> = { floor: [], sample: [], sockex: [], any: [], before: [] };
+  const filters: CostName[] = ['floor', 'sample', 'sockex', 'any', ...(options.before ? (['before', 'beforeAny'] as const) : [])];
+  const spec = (name: CostName): FilterSpec => {
+    if (name === 'before') return { path: `${options.before}/sockex.bpf.o`, program: 'sockex_count' };
+    if (name === 'beforeAny') return { path: `${options.before}/sockex-any.bpf.o`, program: 'sockex_count_any' };
+    return name;
+  };
+  const runs: Record<CostName, number[]> = { floor: [], sample: [], sockex: [], any: [], before: [], beforeAny: [] };
+  const ppsWithStats: Record<CostName, number[]> = { floor: [], sample: [], sockex: [], any: [], before: [], beforeAny: [] };
   const pps: Record<PpsName | 'none', number[]> = { none: [], floor: [], sample: [], sockex: [] };
   const statsBefore = readFileSync(STATS_SYSCTL, 'utf8').trim();
   try {

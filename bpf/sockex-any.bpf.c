@@ -9,7 +9,8 @@
  * Attached with SO_ATTACH_BPF to an unbound-interface raw AF_PACKET socket.
  * Returns 0 for every frame, so the socket queues nothing (0 drops the frame
  * for this socket only; the stack is untouched). The filter lives as long as
- * the socket. Needs Linux 5.6+ (batched map reads).
+ * the socket. Needs Linux 5.3+ (bounded loops); from 5.6 user space reads
+ * the counters in batches.
  *
  * Cost per frame: one array lookup for the interface's link-header length, the
  * parse of sockex.bpf.c, and one per-CPU hash lookup (an insert the first
