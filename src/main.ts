@@ -146,10 +146,15 @@ async function run(options: Options): Promise<number> {
     const lost = new Set<string>();
     const interfacesLeft = (): boolean => {
       const events = filters.flatMap((filter) => filter.poll());
+      if (events.length === 0) return lost.size < filters.length;
+      const states = new Map(status.interfaceStates);
       for (const event of events) {
         if (event.kind === 'lost') lost.add(event.interface);
         else if (event.kind === 'rebound') lost.delete(event.interface);
+        if (event.kind === 'rebound' || event.kind === 'up') states.delete(event.interface);
+        else states.set(event.interface, event.kind);
       }
+      status = { ...status, interfaceStates: states };
       const left = lost.size < filters.length;
       for (const event of events) {
         // With none left, the error stop() reports says it.

@@ -39,6 +39,7 @@ const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
 const MSG_DONTWAIT = 0x40;
 const EAGAIN = 11;
 const EINTR = 4;
@@ -141,7 +142,7 @@ export interface LinkSource {
 
 /** Enough for any dump batch the kernel builds (it caps them at 32 KiB). */
 const RECEIVE_BUFFER = 64 * 1024;
-/** Room for bursts of notifications (thousands of interfaces changing at once); the kernel caps it at rmem_max. */
+/** Room for bursts of notifications (thousands of interfaces changing at once). */
 const SOCKET_BUFFER = 4 * 1024 * 1024;
 
 /**
@@ -167,8 +168,9 @@ export class RouteSocket implements LinkSource {
       if (follow) {
         const size = Buffer.alloc(4);
         size.writeInt32LE(SOCKET_BUFFER);
-        // A smaller buffer only means an earlier overflow, which is handled: no error.
-        libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVBUF, size, 4);
+        // Past rmem_max with CAP_NET_ADMIN, else up to it. A smaller buffer only
+        // means an earlier overflow, which is handled: no error either way.
+        if (libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVBUFFORCE, size, 4) < 0) libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVBUF, size, 4);
       }
       const address = Buffer.alloc(12); // sockaddr_nl: family, pad, port id (0: the kernel picks), groups
       address.writeUInt16LE(AF_NETLINK, 0);
