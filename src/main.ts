@@ -156,9 +156,10 @@ async function run(options: Options): Promise<number> {
       }
       status = { ...status, interfaceStates: states };
       const left = lost.size < filters.length;
+      // The dashboard has the states in its header (stderr would draw over it);
+      // with none left, the error stop() reports says it.
       for (const event of events) {
-        // With none left, the error stop() reports says it.
-        if (event.kind !== 'lost' || left) process.stderr.write(`sockex: ${describeInterfaceEvent(event)}\n`);
+        if (!dashboard && (event.kind !== 'lost' || left)) process.stderr.write(`sockex: ${describeInterfaceEvent(event)}\n`);
       }
       return left;
     };
