@@ -53,10 +53,13 @@ export interface AnyCounterMaps {
 }
 
 /**
- * Called at every read with the links that appeared, changed or went since
- * the last one (all of them at the first), before the counters are read:
- * where the per-ifindex link types the filter needs (link-header length) are
- * to be kept current. Nothing to feed yet.
+ * Where the filter's per-ifindex link types (its link-header lengths) are to
+ * be kept current: called once when the counters are opened (before attach,
+ * with every link) and then at every read with what appeared, changed or went
+ * since. Nothing is fed yet: the link-type map is being written on another
+ * branch (kpaged: AnyFilter.updateLinkTypes(list), which takes the whole
+ * list; wire it as `(u) => { if (u.changed.length + u.gone.length > 0) updateLinkTypes(names.links()) }`
+ * and turn its own per-read listing off with followLinks(false)).
  */
 export type LinkTypesHook = (updates: LinkUpdates) => void;
 const noLinkTypeMapYet: LinkTypesHook = () => undefined;
@@ -77,6 +80,8 @@ export function openAnyCounterMaps(
   const counters = reader.buffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE);
   const overflow = reader.buffers(LAYOUT.SOCKEX_DIRECTIONS, 4);
 
+  // Every link known before the first frame (openCounters runs before attach).
+  onLinks(names.refresh());
   return {
     get lastReadCost() {
       return reader.lastReadCost;
