@@ -4,7 +4,6 @@
  * object, so its counts are its own.
  */
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import type { Reading } from '../model/counters.js';
 import type { InterfaceEvent } from '../model/interface-events.js';
 import { attachAnyFilter } from './any-filter.js';
