@@ -9,35 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { assertNoStackTrace, killOnEnd, runCli } from './cli-run.js';
-import { CLI, NetNs, ROOT, RunningSockex, counter, requireRoot, type JsonSample } from './harness.js';
-
-/** EtherTypes no protocol table names: each is a counter of its own, in each direction. */
-const FIRST_ETHERTYPE = 0x9000;
-const FRAME_SIZE = 60;
-
-/** One frame of each EtherType from FIRST_ETHERTYPE on, on lo (seen tx and rx). */
-function sendEtherTypes(ns: NetNs, how: number): void {
-  const last = FIRST_ETHERTYPE + how - 1;
-  ns.tool('raw-frames', ['lo', `${FIRST_ETHERTYPE}-${last}`, '1', String(FRAME_SIZE)]);
-}
-
-function assertEachEtherTypeOnce(sample: JsonSample, how: number): void {
-  for (let ethertype = FIRST_ETHERTYPE; ethertype < FIRST_ETHERTYPE + how; ethertype++) {
-    for (const direction of ['tx', 'rx'] as const) {
-      const seen = counter(sample, { interface: 'lo', direction, family: 'other', protocol: ethertype });
-      assert.deepEqual(seen, { bytes: FRAME_SIZE, packets: 1 }, `${direction} 0x${ethertype.toString(16)}`);
-    }
-  }
-}
-
-/** sockex in the namespace with a reader that does not read yet: its output queues up in sockex. */
-function startWithStalledReader(ns: NetNs, args: string[]): RunningSockex {
-  const sockex = new RunningSockex(ns.spawn(process.execPath, [CLI, ...args]));
-  sockex.child.stdout?.pause();
-  return sockex;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { CLI, NetNs, ROOT, requireRoot, type JsonSample } from './harness.js';
+import { assertEachEtherTypeOnce, sendEtherTypes, sleep, startWithStalledReader } from './slow-reader.js';
 
 test('a reader starting 3 s late gets all 200 samples of --count 200 --interval 0.01, each line whole', async (t) => {
   if (!requireRoot(t)) return;
