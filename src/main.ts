@@ -36,6 +36,8 @@ export async function main(argv: string[]): Promise<SessionEnd> {
 }
 
 async function run(options: Options): Promise<SessionEnd> {
+  // A reader gone is the session's business (it listens as well); a failed write must never become an uncaught exception.
+  for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
   const native = loadNative();
   if (options.verbose) libbpfLog(native).echoTo((m) => process.stderr.write(`${m.text.replace(/^/gm, 'libbpf: ')}\n`));
 
