@@ -18,7 +18,7 @@ import { renderJson } from './render/json.js';
 import { renderLines } from './render/lines.js';
 import type { Renderer } from './render/renderer.js';
 import { flushed, streamRenderer } from './render/stream.js';
-import { eventsFromPresence } from './session/counter-source.js';
+import { asCounterSource } from './session/counter-source.js';
 import { stdoutReaderGone } from './session/reader-gone.js';
 import { Releases } from './session/releases.js';
 import { startSession, type Session, type SessionEnd, type Subscribe } from './session/session.js';
@@ -65,7 +65,7 @@ async function run(options: Options): Promise<SessionEnd> {
     if (!options.quiet) sayCounting(options, dashboard, metrics?.url);
 
     session = startSession({
-      sources: filters.map(eventsFromPresence),
+      sources: filters.map(asCounterSource),
       sampler: new Sampler(options.interfaces),
       renderers,
       releases,

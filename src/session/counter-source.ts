@@ -23,11 +23,12 @@ export interface PresenceFilter {
 }
 
 /**
- * Events from a filter that only answers present(): its interface is lost
- * the first time it is not there, and the filter never rebinds. (Filters
- * with poll() are used as they are.)
+ * A filter as a counter source: one with poll() as it is; one that only
+ * answers present() loses its interface the first time it is not there, and
+ * never rebinds.
  */
-export function eventsFromPresence(filter: PresenceFilter): CounterSource {
+export function asCounterSource(filter: CounterSource | PresenceFilter): CounterSource {
+  if ('poll' in filter) return filter;
   let lost = false;
   return {
     interface: filter.interface,

@@ -9,8 +9,7 @@ import type { Reading } from '../../src/model/counters.js';
 import type { InterfaceEvent } from '../../src/model/interface-events.js';
 import { Sampler } from '../../src/model/sampler.js';
 import type { DemoStatus, Renderer, RunStatus } from '../../src/render/renderer.js';
-import type { CounterSource } from '../../src/session/counter-source.js';
-import { eventsFromPresence } from '../../src/session/counter-source.js';
+import { asCounterSource, type CounterSource } from '../../src/session/counter-source.js';
 import { Releases } from '../../src/session/releases.js';
 import { startSession, type Demo, type SessionEnd, type SessionInputs, type Subscribe } from '../../src/session/session.js';
 import { fakeTimers } from './fake-timers.js';
@@ -319,11 +318,13 @@ test('releases: every close runs even when one throws, last acquired first; the 
   assert.equal(releases.releaseAll(), undefined, 'nothing is released twice');
 });
 
-test('a filter that only answers present() becomes a lost event, once', () => {
+test('a filter that only answers present() becomes a lost event, once; one with poll() is used as it is', () => {
   let present = true;
-  const source = eventsFromPresence({ interface: 'a', read: () => [], present: () => present, close() {} });
+  const source = asCounterSource({ interface: 'a', read: () => [], present: () => present, close() {} });
   assert.deepEqual(source.poll(), []);
   present = false;
   assert.deepEqual(source.poll(), [{ kind: 'lost', interface: 'a' }]);
   assert.deepEqual(source.poll(), []);
+  const polling: CounterSource = { interface: 'b', read: () => [], poll: () => [{ kind: 'down', interface: 'b' }], close() {} };
+  assert.equal(asCounterSource(polling), polling);
 });
