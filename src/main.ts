@@ -16,6 +16,7 @@ import { Sampler } from './model/sampler.js';
 import { systemTimers } from './model/ticker.js';
 import { renderJson } from './render/json.js';
 import { renderLines } from './render/lines.js';
+import type { MetricsServer } from './render/metrics-server.js';
 import type { Renderer } from './render/renderer.js';
 import { flushed, streamRenderer } from './render/stream.js';
 import { asCounterSource } from './session/counter-source.js';
@@ -36,7 +37,8 @@ export async function main(argv: string[]): Promise<SessionEnd> {
 }
 
 async function run(options: Options): Promise<SessionEnd> {
-  // A reader gone is the session's business (it listens as well); a failed write must never become an uncaught exception.
+  // A reader gone is the session's business (it listens as well); a failed
+  // write must never become an uncaught exception.
   for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
   const native = loadNative();
   if (options.verbose) libbpfLog(native).echoTo((m) => process.stderr.write(`${m.text.replace(/^/gm, 'libbpf: ')}\n`));
@@ -96,7 +98,7 @@ function sayCounting(options: Options, dashboard: boolean, metricsUrl: string | 
   process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}${stopHint}\n`);
 }
 
-async function serveMetrics(address: NonNullable<Options['metrics']>) {
+async function serveMetrics(address: NonNullable<Options['metrics']>): Promise<MetricsServer> {
   // Loaded only here: prom-client and node:http cost start-up time other runs should not pay.
   const [{ serveMetrics: serve }, { createPrometheusRenderer }] = await Promise.all([
     import('./render/metrics-server.js'),

@@ -93,7 +93,11 @@ interface Ending {
 
 export function startSession(inputs: SessionInputs): Session {
   const { sources, renderers } = inputs;
-  let status: RunStatus = { interval: inputs.intervalSeconds, demo: undefined, metricsUrl: inputs.metricsUrl, interfaceStates: new Map() };
+  // What renderers see: frozen, and a new object whenever something changes.
+  let status: RunStatus = Object.freeze({ interval: inputs.intervalSeconds, demo: undefined, metricsUrl: inputs.metricsUrl, interfaceStates: new Map() });
+  const updateStatus = (change: Partial<RunStatus>): void => {
+    status = Object.freeze({ ...status, ...change });
+  };
   const states = new Map<string, InterfaceState>();
   const heldNotices: string[] = [];
   const notice = (line: string): void => {
@@ -160,7 +164,7 @@ export function startSession(inputs: SessionInputs): Session {
     if (before === after) return;
     if (after === undefined) states.delete(event.interface);
     else states.set(event.interface, after);
-    status = { ...status, interfaceStates: new Map(states) };
+    updateStatus({ interfaceStates: new Map(states) });
     const lostCount = sources.filter((source) => states.get(source.interface) === 'lost').length;
     // The last one lost is said by the error that ends the run.
     if (event.kind === 'lost' && lostCount === sources.length) return;
@@ -191,7 +195,7 @@ export function startSession(inputs: SessionInputs): Session {
   if (!stopping) ticker = startTicker(inputs.intervalSeconds * 1000, tick, inputs.timers);
   if (inputs.startDemo && !stopping) {
     inputs
-      .startDemo((demoStatus) => (status = { ...status, demo: demoStatus }))
+      .startDemo((demoStatus) => updateStatus({ demo: demoStatus }))
       .then((started) => {
         demo = started;
         if (stopping) {

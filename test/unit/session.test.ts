@@ -219,6 +219,7 @@ test('the status renderers see is a new object whenever it changes, with the met
   assert.notEqual(second, third);
   assert.equal(second?.interfaceStates?.size, 0, 'the earlier status did not change');
   assert.equal(third?.metricsUrl, 'http://127.0.0.1:9469/metrics');
+  assert.ok(run.statuses.every((status) => Object.isFrozen(status)), 'frozen');
 });
 
 test('a failed read: no final sample, the error reported after release, its exit code', async () => {
