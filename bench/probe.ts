@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { loadObject } from '../src/kernel/bpf-object.js';
 import { attachFilter, type AttachedFilter } from '../src/kernel/filter.js';
-import { ANY_INTERFACE, interfaceIndex } from '../src/kernel/interfaces.js';
+import { ANY_INTERFACE } from '../src/kernel/interfaces.js';
 import { ANY_PROGRAM_NAME, PROGRAM_NAME } from '../src/kernel/layout.js';
 import { loadNative } from '../src/kernel/native.js';
 import { openFilteredSocket } from '../src/kernel/packet-socket.js';
@@ -35,7 +35,7 @@ function attachAny(objectPath: string, program: string, iface: string, asIs: boo
   if (!asIs && program === PROGRAM_NAME) return attachFilter(iface, { native, objectPath });
   if (!asIs && program === ANY_PROGRAM_NAME) return attachFilter(ANY_INTERFACE, { native, objectPath });
   const object = loadObject(objectPath, program, native);
-  const socket = openFilteredSocket(interfaceIndex(iface), iface, object.programFd, native);
+  const socket = openFilteredSocket(native.libc.ifNameToIndex(iface), iface, object.programFd, native);
   return {
     programFd: object.programFd,
     close() {

@@ -5,8 +5,7 @@
  * from the map, or of a link type sockex does not know, is read with the
  * filter's fallback.
  */
-import { LINK_UNKNOWN, linkHeaderLength, linkTypes, presentInterfaces, type Link } from './link-header.js';
-import type { Native } from './native.js';
+import { LINK_UNKNOWN, linkHeaderLength, type Link } from './link-header.js';
 
 /** Writes to the kernel map (a fake in unit tests). */
 export interface LinkMapWriter {
@@ -46,25 +45,5 @@ export class LinkHeaderMap {
   /** The type already known for an ifindex, if any. */
   knownType(ifindex: number): number | undefined {
     return this.known.get(ifindex)?.type;
-  }
-
-  /**
-   * Every interface of our namespace, from if_nameindex(); the type (an
-   * ioctl) is asked only for an ifindex not seen before.
-   */
-  refresh(native: Native): void {
-    const interfaces = presentInterfaces(native);
-    const unknown = interfaces.filter((i) => this.knownType(i.ifindex) === undefined);
-    const types = linkTypes(native, unknown.map((i) => i.name));
-    const asked = new Map<number, number | undefined>(unknown.map((i, k) => [i.ifindex, types[k]]));
-    const links: Link[] = [];
-    for (const { ifindex, name } of interfaces) {
-      const type = asked.has(ifindex) ? asked.get(ifindex) : this.knownType(ifindex);
-      // Renamed or gone between the listing and the ioctl: left for the next round.
-      if (type === undefined) continue;
-      if (asked.has(ifindex) && native.libc.ifNameToIndex(name) !== ifindex) continue;
-      links.push({ ifindex, type });
-    }
-    this.update(links);
   }
 }

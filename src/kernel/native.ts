@@ -46,15 +46,16 @@ export interface Libc {
   bind(fd: number, addr: Buffer, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   close(fd: number): number;
+  send(fd: number, data: Buffer, len: number, flags: number): number;
+  recv(fd: number, into: Buffer, len: number, flags: number): number;
+  getsockname(fd: number, addr: Buffer, len: Buffer): number;
   ifNameToIndex(name: string): number;
-  /** A C array of struct if_nameindex, ended by index 0; free with ifFreeNameIndex. */
-  ifNameIndex(): unknown;
-  ifFreeNameIndex(list: unknown): void;
-  ioctl(fd: number, request: number, arg: Buffer): number;
   vsnprintf(buf: Buffer, size: number, fmt: unknown, args: unknown): number;
   setresuid(r: number, e: number, s: number): number;
   setresgid(r: number, e: number, s: number): number;
   setgroups(size: number, list: Buffer | null): number;
+  /** fds: struct pollfd entries (int fd; short events; short revents). */
+  poll(fds: Buffer, count: number, timeoutMs: number): number;
 }
 
 export interface Native {
@@ -135,14 +136,15 @@ export function loadNative(): Native {
     bind: c.func('int bind(int fd, const void *addr, uint32_t len)'),
     setsockopt: c.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
     close: c.func('int close(int fd)'),
+    send: c.func('intptr_t send(int fd, const void *data, size_t len, int flags)'),
+    recv: c.func('intptr_t recv(int fd, void *into, size_t len, int flags)'),
+    getsockname: c.func('int getsockname(int fd, void *addr, void *len)'),
     ifNameToIndex: c.func('uint32_t if_nametoindex(const char *name)'),
-    ifNameIndex: c.func('void *if_nameindex(void)'),
-    ifFreeNameIndex: c.func('void if_freenameindex(void *list)'),
-    ioctl: c.func('int ioctl(int fd, unsigned long request, void *arg)'),
     vsnprintf: c.func('int vsnprintf(void *buf, size_t size, const char *fmt, void *args)'),
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
     setresgid: c.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
     setgroups: c.func('int setgroups(size_t size, const void *list)'),
+    poll: c.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   };
 
   native = { koffi, libbpf, libc, errno: () => koffi.errno() };
