@@ -4,7 +4,9 @@
  * the rest from the ring's pages) and packet-socket sendto() frames above a
  * page, on lo and on a veth pair, and IP packets on a tun device (no link
  * header at all). Each is counted under its protocol, exact in bytes and
- * packets, by `-i NAME` and by `-i any` running side by side.
+ * packets, by `-i NAME` and by `-i any` running side by side. Malformed IP on
+ * the tun checks the length guards of the loads at offset 0: a load past the
+ * end would end the filter and leave the packet uncounted.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -20,7 +22,7 @@ type Family = 'ipv4' | 'ipv6';
 interface Expected {
   interface: string;
   direction: 'tx' | 'rx';
-  family: Family;
+  family: Family | 'other';
   protocol: number;
   bytes: number;
   packets: number;
@@ -135,5 +137,28 @@ test('a tun device (no link header): IPv4 UDP, IPv6 UDP and ICMP received, bytes
   assert.equal(written.written, 3 + 4 + 5);
   const tally = new Tally();
   for (const p of packets) tally.add({ interface: 'sxt', direction: 'rx', family: p.family, protocol: p.protocol }, p.count * p.packet.length, p.count);
+  await assertCounted(both, tally.expected);
+});
+
+test('a tun device: malformed IP read without a link header lands in the documented buckets', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = quietNs(t, 'paged-tun-odd');
+  ns.exec('ip', ['tuntap', 'add', 'mode', 'tun', 'name', 'sxt']);
+  ns.exec('ip', ['link', 'set', 'sxt', 'up']);
+  const both = await startBoth(t, ns, ['sxt']);
+  const hopByHopTo = (next: number): Buffer => Buffer.from([next, 0, 0, 0, 0, 0, 0, 0]);
+  const cases: { what: string; packet: Buffer; family: Family | 'other'; protocol: number }[] = [
+    { what: 'IPv4 cut before the protocol field', packet: ipv4(UDP).subarray(0, 9), family: 'other', protocol: 0x0800 },
+    { what: 'IPv4 cut after the protocol field', packet: ipv4(UDP).subarray(0, 10), family: 'ipv4', protocol: UDP },
+    { what: 'IPv4 with IHL 4', packet: ipv4(UDP, { ihl: 4 }), family: 'other', protocol: 0x0800 },
+    { what: 'IPv6 cut before the next header', packet: ipv6(UDP).subarray(0, 7), family: 'other', protocol: 0x86dd },
+    // Hop-by-hop announcing destination options (60), then the packet ends.
+    { what: 'IPv6 extension chain cut short', packet: ipv6(0, hopByHopTo(60)), family: 'ipv6', protocol: 60 },
+    { what: 'IPv6 hop-by-hop then UDP', packet: ipv6(0, Buffer.concat([hopByHopTo(UDP), Buffer.alloc(8)])), family: 'ipv6', protocol: UDP },
+  ];
+  const written = JSON.parse(ns.tool('tun-write', ['sxt', ...cases.flatMap((c) => [c.packet.toString('hex'), '2'])])) as { written: number };
+  assert.equal(written.written, 2 * cases.length);
+  const tally = new Tally();
+  for (const c of cases) tally.add({ interface: 'sxt', direction: 'rx', family: c.family, protocol: c.protocol }, 2 * c.packet.length, 2);
   await assertCounted(both, tally.expected);
 });
