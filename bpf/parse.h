@@ -11,10 +11,10 @@
  * that have none, so the caller says how long the link header is:
  *   - ETH_HLEN (Ethernet, loopback, tap, veth) or 0 (tun, WireGuard, PPP,
  *     IP tunnels): legacy loads at fixed offsets (LD_ABS; LD_IND where the
- *     offset depends on the frame). The kernel inlines them as direct reads
- *     of linear data and copies from paged data, so frames whose headers sit
- *     in paged fragments (PACKET_TX_RING, packet-socket frames above a page)
- *     are read like any other. A legacy load past the end of the frame ends
+ *     offset depends on the frame). The kernel turns each into a call of a
+ *     small function that reads linear data directly and copies from paged
+ *     data, so frames whose headers sit in paged fragments (PACKET_TX_RING,
+ *     packet-socket frames above a page) are read like any other. A legacy load past the end of the frame ends
  *     the program and the frame would go uncounted, so every load is guarded
  *     by skb->len first.
  *   - anything else (SOCKEX_LINK_UNKNOWN): reads relative to the network
