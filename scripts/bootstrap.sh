@@ -29,8 +29,8 @@ if [ -n "$missing" ]; then
 fi
 
 # Node packages: install when missing or when the lock file changed since.
+# npm ci builds nothing (the package has no install-time scripts), so build after.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
-else
-  npm run --silent build
 fi
+npm run --silent build

@@ -71,6 +71,18 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
           options.onQuit();
           return;
         }
+        if (action === 'suspend') {
+          // As every full-screen tool: give the shell a normal terminal (blessed
+          // leaves the alternate screen and raw mode, stops writing), stop; on
+          // fg (SIGCONT) take the terminal back and repaint all of it.
+          screen.program.sigtstp(() =>
+            guarded(() => {
+              screen.realloc();
+              draw();
+            }),
+          );
+          return;
+        }
         state = applyAction(state, action);
         draw();
       }),
