@@ -443,3 +443,16 @@ test('at 200 columns the history sits beside the numbers, at most a minute wide'
   assert.equal(udp.search(/[▁-█]/), heading.indexOf('HISTORY'), udp);
   assert.ok(heading.indexOf('HISTORY') < 80, heading);
 });
+
+test('-i any before any traffic: the all-interfaces table is the only one and folds like an interface table', () => {
+  const state = feed(initialState(), fakeRun(['any']).next([]));
+  const lines = screen(state, 40, 8);
+  assert.ok(lines.some((l) => l.startsWith('━━ all interfaces (top 1 of 3) ━')), lines.join('\n'));
+  assert.equal(lines.filter((l) => l.startsWith('Total ')).length, 1);
+  // -i any with two interfaces seen: their tables first, the all-interfaces table folds away first.
+  const run = fakeRun(['any']);
+  const seen = feed(initialState(), run.next([reading('tx', 'ipv4', 17, 100, 1, 'veth0'), reading('rx', 'ipv4', 6, 300, 3, 'eth1')]));
+  const small = screen(seen, 80, 24);
+  for (const title of ['eth1', 'veth0']) assert.ok(small.some((l) => l.startsWith(`━━ ${title} ━`)), small.join('\n'));
+  assert.equal(small.filter((l) => /^(TCP|UDP|ICMP) /.test(l)).length, 6, 'every protocol of both interfaces');
+});

@@ -58,10 +58,14 @@ function sectionTitle(title: string, notes: readonly string[], size: ScreenSize)
   return [{ text: label + rule.repeat(Math.max(0, size.width - label.length)), tone: 'section' }];
 }
 
-function compose(tables: readonly BuiltTable[], layout: ColumnLayout, fold: Fold, size: ScreenSize, narrowNote: string | undefined): Line[] {
+/** The tables of single interfaces, and the all-interfaces one that folds first (when there are others to show). */
+interface Tables {
+  readonly interfaces: readonly BuiltTable[];
+  readonly all: BuiltTable | undefined;
+}
+
+function compose({ interfaces: interfaceTables, all: allTable }: Tables, layout: ColumnLayout, fold: Fold, size: ScreenSize, narrowNote: string | undefined): Line[] {
   const lines: Line[] = [];
-  const interfaceTables = tables.filter((t) => t.section.title !== ALL_INTERFACES);
-  const allTable = tables.find((t) => t.section.title === ALL_INTERFACES);
   const shownTables = interfaceTables.slice(0, fold.tables);
   const hiddenTables = interfaceTables.length - shownTables.length;
   if (hiddenTables > 0) {
@@ -91,8 +95,7 @@ function compose(tables: readonly BuiltTable[], layout: ColumnLayout, fold: Fold
 }
 
 export function tableBody(state: DashboardState, frame: Frame, size: ScreenSize, room: number): Line[] {
-  const all = sections(frame, state.baseline, state.sort);
-  const tables: BuiltTable[] = all.map((section) => {
+  const tables: BuiltTable[] = sections(frame, state.baseline, state.sort).map((section) => {
     const rows = section.rows.map((row) => tableLines(row, state, false));
     const totals = tableLines(section.total, state, true);
     return { section, rows, totals, peak: peakOf([...rows.flat(), ...totals].map((l) => l.history)) };
@@ -106,17 +109,20 @@ export function tableBody(state: DashboardState, frame: Frame, size: ScreenSize,
   const hidden = layout.hidden.join(', ');
   const narrow = hidden === '' ? undefined : firstThatFits([`narrow: ${hidden} hidden; widen the terminal`, `${hidden} hidden`, 'columns hidden: widen'], size.width);
 
-  const interfaceTables = tables.filter((t) => t.section.title !== ALL_INTERFACES);
-  const mostRows = Math.max(0, ...interfaceTables.map((t) => t.rows.length));
-  const attempts = folds(interfaceTables.length < tables.length, mostRows, interfaceTables.length);
+  const single = tables.filter((t) => t.section.title !== ALL_INTERFACES);
+  const all = tables.find((t) => t.section.title === ALL_INTERFACES);
+  // -i any before any interface has counters: the all-interfaces table is the only one, and folds as one.
+  const parts: Tables = single.length > 0 ? { interfaces: single, all } : { interfaces: all ? [all] : [], all: undefined };
+  const mostRows = Math.max(0, ...parts.interfaces.map((t) => t.rows.length));
+  const attempts = folds(parts.all !== undefined, mostRows, parts.interfaces.length);
   // The narrow note is the first thing to give up, at every fold.
   for (const fold of attempts) {
     for (const note of narrow ? [narrow, undefined] : [undefined]) {
-      const lines = compose(tables, layout, fold, size, note);
+      const lines = compose(parts, layout, fold, size, note);
       if (lines.length <= room) return lines;
     }
   }
   // Not even one interface's totals fit: what fits of the smallest fold.
   const smallest = attempts[attempts.length - 1];
-  return smallest ? compose(tables, layout, smallest, size, undefined) : [];
+  return smallest ? compose(parts, layout, smallest, size, undefined) : [];
 }
