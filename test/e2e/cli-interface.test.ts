@@ -4,28 +4,15 @@
  * interface; mistyped words get one usage line naming the closest one.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { assertOneLineError, runCli } from './cli-run.js';
 import { ETH_HLEN } from './frames.js';
-import { NetNs, counter, requireRoot, startSockex } from './harness.js';
-
-/** Two namespaces joined by a veth pair, 192.0.2.1 (veth-a, in `a`) and 192.0.2.2, IPv4 only. */
-function vethPair(t: TestContext): { a: NetNs; b: NetNs } {
-  const a = NetNs.create(t, 'routea');
-  const b = NetNs.create(t, 'routeb');
-  for (const ns of [a, b]) ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-  a.exec('ip', ['link', 'add', 'veth-a', 'type', 'veth', 'peer', 'name', 'veth-b', 'netns', b.name]);
-  a.exec('ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'veth-a']);
-  b.exec('ip', ['addr', 'add', '192.0.2.2/24', 'dev', 'veth-b']);
-  a.exec('ip', ['link', 'set', 'veth-a', 'up']);
-  b.exec('ip', ['link', 'set', 'veth-b', 'up']);
-  return { a, b };
-}
+import { NetNs, counter, requireRoot, startSockex, vethPair } from './harness.js';
 
 test('no -i: sockex counts on the interface of the default route, and says which', async (t) => {
   if (!requireRoot(t)) return;
-  const { a } = vethPair(t);
+  const { a } = vethPair(t, 'route');
   a.exec('ip', ['route', 'add', 'default', 'via', '192.0.2.2', 'dev', 'veth-a']);
   const sockex = await startSockex(a, ['--json', '--interval', '0.2']);
   assert.match(sockex.stderr, /^sockex: counting on veth-a\n/);
@@ -41,7 +28,7 @@ test('no -i: sockex counts on the interface of the default route, and says which
 
 test('no -i and no default route: lo; a bare name is the interface', async (t) => {
   if (!requireRoot(t)) return;
-  const { a } = vethPair(t);
+  const { a } = vethPair(t, 'route');
   const fallback = runCli(['--count', '1'], { ns: a });
   assert.equal(fallback.status, 0, fallback.stderr);
   assert.match(fallback.stderr, /^sockex: counting on lo;/);
