@@ -199,7 +199,7 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
   for (const name of interfaces) {
     if (name === ANY_INTERFACE) continue;
     const invalid = invalidInterfaceName(name);
-    if (invalid) throw usageError(`--interface "${printable(name)}" is not a valid interface name: ${invalid}`);
+    if (invalid) throw usageError(`"${printable(name)}" is not a valid interface name: ${invalid}`);
   }
   if (interfaces.includes(ANY_INTERFACE) && interfaces.length > 1) {
     throw usageError('--interface any already counts every interface: give it alone');
