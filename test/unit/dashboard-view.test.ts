@@ -12,6 +12,7 @@ import {
   type Action,
   type DashboardState,
 } from '../../src/render/tui/dashboard-state.js';
+import { wrapWords } from '../../src/render/tui/fit-text.js';
 import { peakOf, sparkline } from '../../src/render/tui/sparkline.js';
 import { colourSupport, escapeTags, toTagged, unicodeSupport } from '../../src/render/tui/tones.js';
 import { sections, type ProtocolRow, type Section } from '../../src/render/tui/protocol-rows.js';
@@ -455,4 +456,15 @@ test('-i any before any traffic: the all-interfaces table is the only one and fo
   const small = screen(seen, 80, 24);
   for (const title of ['eth1', 'veth0']) assert.ok(small.some((l) => l.startsWith(`━━ ${title} ━`)), small.join('\n'));
   assert.equal(small.filter((l) => /^(TCP|UDP|ICMP) /.test(l)).length, 6, 'every protocol of both interfaces');
+});
+
+test('the key list wraps at words: at 40 columns no line ends inside a word', () => {
+  const state = press(feed(initialState(), fakeRun(['lo']).next([])), 'help');
+  const wide = screen(state, 100, 24);
+  assert.ok(wide.some((l) => l.trimEnd() === '  r         reset the displayed counters and history to zero (the kernel keeps counting)'), wide.join('\n'));
+  const narrow = screen(state, 40, 30);
+  assert.ok(narrow.some((l) => l.trimEnd() === '  r         reset the displayed counters'), narrow.join('\n'));
+  assert.ok(narrow.some((l) => l.trimEnd() === '            and history to zero (the'), narrow.join('\n'));
+  assert.deepEqual(wrapWords('one two three', 7), ['one two', 'three']);
+  assert.deepEqual(wrapWords('abcdefghij', 4), ['abcd', 'efgh', 'ij']);
 });

@@ -1,6 +1,7 @@
 /**
  * The key list the dashboard shows on ? (and the man page's KEYS section).
  */
+import { wrapWords } from './fit-text.js';
 import type { Line } from './screen-lines.js';
 
 /** [keys, what they do], in the order shown. */
@@ -15,17 +16,24 @@ export const DASHBOARD_KEYS: readonly (readonly [string, string])[] = [
   ['?, h', 'show or hide this help (Esc hides it too)'],
 ];
 
-export function helpLines(): Line[] {
+const KEY_COLUMN = 12;
+
+/** The key list, wrapped at words to `width` columns. */
+export function helpLines(width: number): Line[] {
+  const textWidth = Math.max(1, width - KEY_COLUMN);
+  const paragraph = (text: string): Line[] => wrapWords(text, width).map((line): Line => [{ text: line, tone: 'plain' }]);
   return [
     [],
     [{ text: 'Keys', tone: 'heading' }],
-    ...DASHBOARD_KEYS.map(([key, text]): Line => [
-      { text: `  ${key.padEnd(10)}`, tone: 'key' },
-      { text, tone: 'plain' },
-    ]),
+    ...DASHBOARD_KEYS.flatMap(([key, text]) =>
+      wrapWords(text, textWidth).map((line, i): Line => [
+        { text: i === 0 ? `  ${key.padEnd(KEY_COLUMN - 2)}` : ' '.repeat(KEY_COLUMN), tone: 'key' },
+        { text: line, tone: 'plain' },
+      ]),
+    ),
     [],
-    [{ text: 'tx: frames the interface sent; rx: all others it saw. On lo each frame is both.', tone: 'plain' }],
-    [{ text: 'TOTAL counts bytes (frame length) and packets since start or reset.', tone: 'plain' }],
-    [{ text: "HISTORY: bytes per second, one scale per table (its busiest row's peak).", tone: 'plain' }],
+    ...paragraph('tx: frames the interface sent; rx: all others it saw. On lo each frame is both.'),
+    ...paragraph('TOTAL counts bytes (frame length) and packets since start or reset.'),
+    ...paragraph("HISTORY: bytes per second, one scale per table (its busiest line's peak)."),
   ];
 }

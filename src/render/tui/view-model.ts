@@ -27,7 +27,7 @@ export function buildScreen(state: DashboardState, size: ScreenSize): Line[] {
   const footer = footerLine(state, width);
   const room = height - header.length - 1;
   const waiting: Line[] = [[], [{ text: 'waiting for the first sample...', tone: 'note' }]];
-  const body = state.help ? helpLines() : state.shown ? tableBody(state, state.shown, size, room) : waiting;
+  const body = state.help ? helpLines(width) : state.shown ? tableBody(state, state.shown, size, room) : waiting;
 
   const lines = [...header, ...body.slice(0, room)];
   while (lines.length < height - 1) lines.push([]);
