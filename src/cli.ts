@@ -63,7 +63,7 @@ export const MAX_INTERVAL = 86400;
 export const MIN_INTERVAL = 0.01;
 
 /** Where sockex counts when no interface is named and no default route exists; and the demo's only interface. */
-export const FALLBACK_INTERFACE = 'lo';
+const FALLBACK_INTERFACE = 'lo';
 
 // The package's own version, from the one place it is written.
 export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;

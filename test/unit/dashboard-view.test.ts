@@ -336,6 +336,9 @@ test('the demo line says whether ping runs and how many replies came back', () =
   assert.match(screen(state)[1] ?? '', /3 of 3/);
   state = withSnapshot(state, run.next([]), finished);
   assert.match(screen(state)[1] ?? '', /^demo: ping localhost finished, 5 of 5 replies back; q quits/);
+  // Narrow: whole pieces go, the replies last but for what ping is doing.
+  assert.equal(screen(state, 50, 24)[1], 'demo: ping localhost finished, 5 of 5 replies back');
+  assert.equal(screen(state, 40, 24)[1], 'ping localhost finished'.padEnd(40));
 });
 
 test('help replaces the tables until ? or Esc', () => {

@@ -60,10 +60,10 @@ export function headerLines(state: DashboardState, width: number): Line[] {
     lines.push(
       packPieces(
         [
-          { segments: [{ text: 'demo: ', tone: 'title' }], priority: 1 },
+          { segments: [{ text: 'demo: ', tone: 'title' }], priority: 2 },
           { segments: [{ text: demo.running ? 'ping localhost running' : 'ping localhost finished', tone: 'plain' }], priority: 0 },
-          { segments: [{ text: `, ${replies}`, tone: 'plain' }], priority: 0 },
-          { segments: [{ text: demo.running ? '' : '; q quits', tone: 'plain' }], priority: 2 },
+          { segments: [{ text: `, ${replies}`, tone: 'plain' }], priority: 1 },
+          { segments: [{ text: demo.running ? '' : '; q quits', tone: 'plain' }], priority: 3 },
         ],
         width,
       ),

@@ -39,7 +39,7 @@ const MIN_HISTORY = 5;
  * A minute at the default interval: on a wide terminal the history stays
  * beside its numbers instead of stretching to the far right.
  */
-export const MAX_HISTORY = 60;
+const MAX_HISTORY = 60;
 
 /** One line of a table (a protocol's tx or rx), as text cells and its rate history. */
 export interface TableLine {

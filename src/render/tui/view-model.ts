@@ -12,7 +12,7 @@ import { helpLines } from './help-view.js';
 import { fitLine, type Line, type ScreenSize } from './screen-lines.js';
 import { tableBody } from './table-body.js';
 
-export { lineText, type Line, type ScreenSize, type Segment, type Tone } from './screen-lines.js';
+export { lineText } from './screen-lines.js';
 
 /** Below this the dashboard would garble; it says so instead. */
 export const MIN_WIDTH = 40;
