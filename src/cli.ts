@@ -18,8 +18,8 @@ export interface Options {
   command: 'count' | 'demo';
   /** Interface names, in the order given, without repeats. */
   interfaces: string[];
-  /** How the interfaces were chosen: named on the command line, the default route's, or lo for want of one. */
-  interfacesFrom: 'command line' | 'default route' | 'no default route';
+  /** How the interfaces were chosen: named on the command line, the default route's, lo for want of one, or the demo's lo. */
+  interfacesFrom: 'command line' | 'default route' | 'no default route' | 'demo';
   /** Seconds between samples. */
   interval: number;
   /** Stop after this many samples; undefined: until interrupted. */
@@ -68,7 +68,7 @@ const FALLBACK_INTERFACE = 'lo';
 // The package's own version, from the one place it is written.
 export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** Options a value may be given for once only: repeated, sockex refuses (see SINGLE_VALUE below). */
+/** Options that take one value: given twice, sockex refuses rather than pick one silently. */
 const SINGLE_VALUE = ['interval', 'count', 'metrics', 'object'] as const;
 
 /**
@@ -166,21 +166,24 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     return undefined;
   }
   if (args.version === true || args['get-yargs-completions'] !== undefined) return undefined;
+  const words = args._.map(String);
+  const demo = words[0] === 'demo';
+  // Bare words are interface names, those after "--" too (yargs leaves those in `_`).
+  const bare = [...((args.interfaces as unknown[] | undefined) ?? []), ...(demo ? [] : words)].map(String);
   // yargs printed the completion script; its default command also took the word for an interface.
-  const bare = ((args.interfaces as string[] | undefined) ?? []).map(String);
-  if (args._[0] === 'completion' || bare[0] === 'completion') return undefined;
-  const [command, ...rest] = args._.map(String);
-  if (command !== undefined && command !== 'demo') throw usageError(`unknown command "${command}"`);
-  if (rest.length > 0) throw usageError(`${command} takes no other words, got "${printable(rest.join(' '))}"`);
+  if (bare[0] === 'completion') return undefined;
+  if (demo && words.length > 1) throw usageError(`demo takes no other words, got "${printable(words.slice(1).join(' '))}"`);
 
   for (const name of SINGLE_VALUE) {
     const value: unknown = args[name];
     if (Array.isArray(value)) throw usageError(`--${name} was given ${value.length} times (${value.map((v) => printable(String(v))).join(', ')}): give it once`);
   }
-  const named = [...bare, ...((args.interface as string[] | undefined) ?? []).map(String)];
-  if (args.interface !== undefined && (args.interface as string[]).length === 0) {
+  const given = (args.interface as unknown[] | undefined) ?? [];
+  // "-i" alone gives no name, "--no-interface" gives false: neither names an interface.
+  if (args.interface !== undefined && (given.length === 0 || given.some((name) => typeof name !== 'string'))) {
     throw usageError('--interface needs a name, e.g. --interface eth0');
   }
+  const named = [...bare, ...given.map(String)];
   for (const word of bare) {
     const meant = closest(word, COMMAND_WORDS);
     if (meant !== undefined && !system.interfaceNames().includes(word)) {
@@ -188,13 +191,12 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     }
   }
 
-  const demo = command === 'demo';
   let interfacesFrom: Options['interfacesFrom'] = 'command line';
   let interfaces = [...new Set(named)];
   if (interfaces.length === 0) {
     const routed = demo ? undefined : system.defaultRouteInterface();
-    interfacesFrom = demo || routed !== undefined ? (demo ? 'command line' : 'default route') : 'no default route';
     interfaces = [routed ?? FALLBACK_INTERFACE];
+    interfacesFrom = demo ? 'demo' : routed !== undefined ? 'default route' : 'no default route';
   }
   for (const name of interfaces) {
     if (name === ANY_INTERFACE) continue;

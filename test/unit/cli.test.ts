@@ -37,6 +37,9 @@ test('a bare name is the interface, as with nload; with -i they add up, without 
   const o = await parseCli(['wlan0', '-i', 'eth0', 'wlan0', '--count', '2'], isolated);
   assert.deepEqual([o?.interfaces, o?.interfacesFrom, o?.count], [['wlan0', 'eth0'], 'command line', 2]);
   assert.deepEqual((await parseCli(['any'], isolated))?.interfaces, ['any']);
+  assert.deepEqual((await parseCli(['-c', '1', '--', 'eth1'], isolated))?.interfaces, ['eth1'], 'after --');
+  assert.equal(await usageMessage(['--no-interface']), '--interface needs a name, e.g. --interface eth0 (see sockex --help)');
+  assert.equal(await usageMessage(['-i']), '--interface needs a name, e.g. --interface eth0 (see sockex --help)');
 });
 
 test('demo is a command and runs on lo only, whatever the default route; -i names an interface called demo', async () => {
