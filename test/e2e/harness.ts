@@ -72,6 +72,22 @@ export class NetNs {
   }
 }
 
+/**
+ * Two namespaces joined by a veth pair, IPv4 only (no IPv6 chatter to count):
+ * veth-a 192.0.2.1/24 in `a`, veth-b 192.0.2.2/24 in `b`, both up.
+ */
+export function vethPair(t: TestContext, label: string): { a: NetNs; b: NetNs } {
+  const a = NetNs.create(t, `${label}a`);
+  const b = NetNs.create(t, `${label}b`);
+  for (const ns of [a, b]) ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  a.exec('ip', ['link', 'add', 'veth-a', 'type', 'veth', 'peer', 'name', 'veth-b', 'netns', b.name]);
+  a.exec('ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'veth-a']);
+  b.exec('ip', ['addr', 'add', '192.0.2.2/24', 'dev', 'veth-b']);
+  a.exec('ip', ['link', 'set', 'veth-a', 'up']);
+  b.exec('ip', ['link', 'set', 'veth-b', 'up']);
+  return { a, b };
+}
+
 export function run(command: string, args: string[], timeoutMs = 30_000): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs });
   if (result.error) throw result.error;
