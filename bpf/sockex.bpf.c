@@ -8,14 +8,20 @@
  * it (for this socket only; the frame goes on through the stack untouched),
  * >= len keeps it whole, anything between trims it. This filter always
  * returns 0, so the socket's queue stays empty and the only output is the
- * counters. The filter lives as long as the socket does. Needs Linux 5.6+
- * (batched map reads); bounded loops need 5.3+.
+ * counters. The filter lives as long as the socket does. Needs Linux 5.3+
+ * (bounded loops); from 5.6 user space reads the EtherType hash in batches.
  *
- * Cost per frame: two context reads (protocol, pkt_type), at most one packet
- * load for IPv4, one per header for IPv6, and one inlined per-CPU array
+ * Cost per IP frame: three context reads (len, protocol, pkt_type), two
+ * legacy byte loads at constant offsets (one more per IPv6 extension header;
+ * each a call of a small kernel function), and one inlined per-CPU array
  * update: no atomic operation and no shared cache line.
  */
 #include "parse.h"
+
+/* The interface's link-header length (parse.h), set by user space before
+ * load from the interface's ARPHRD type. Read-only data the verifier sees as
+ * a constant, so it keeps only the code for this length. */
+const volatile __u32 sockex_link_hlen = SOCKEX_LINK_UNKNOWN;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -39,12 +45,10 @@ static __always_inline struct sockex_ip_table *ip_table(void)
 }
 
 /*
- * The slot is reached in two steps on purpose. A loader with CAP_BPF but not
- * CAP_PERFMON gets the verifier's Spectre masking of pointer arithmetic, which
- * needs every path through one "pointer += register" to add a value with the
- * same maximum. So direction and family move the pointer by constants (no
- * masking needed), and only the protocol, 0..255 on every path, is added from
- * a register.
+ * The slot is worked out in one register, without a branch, and masked: a
+ * loader with CAP_BPF but not CAP_PERFMON gets the verifier's Spectre masking
+ * of pointer arithmetic, which needs every path through the one
+ * "pointer += register" to add an unknown value with the same bounds.
  */
 static __always_inline void count_ip(__u32 dir, __u32 family, __u32 protocol, __u32 len)
 {
@@ -52,15 +56,8 @@ static __always_inline void count_ip(__u32 dir, __u32 family, __u32 protocol, __
 
 	if (!table)
 		return;
-	struct sockex_counter *row = table->slot;
-	/* Written as immediate adds in asm: left to itself, clang turns these
-	 * branches into a register holding a per-path constant, which the
-	 * masking refuses just the same. */
-	if (dir == SOCKEX_DIR_RX)
-		asm volatile("%0 += %1" : "+r"(row) : "i"(SOCKEX_IP_FAMILIES * SOCKEX_IP_PROTOCOLS * sizeof(*row)));
-	if (family == SOCKEX_FAMILY_IPV6)
-		asm volatile("%0 += %1" : "+r"(row) : "i"(SOCKEX_IP_PROTOCOLS * sizeof(*row)));
-	sockex_add(&row[protocol & 0xff], len);
+	__u32 slot = ((dir * SOCKEX_IP_FAMILIES + family) * SOCKEX_IP_PROTOCOLS + (protocol & 0xff)) & (SOCKEX_IP_SLOTS - 1);
+	sockex_add(&table->slot[slot], len);
 }
 
 static __always_inline void count_overflow(__u32 dir, __u32 len)
@@ -75,7 +72,8 @@ static __always_inline void count_overflow(__u32 dir, __u32 len)
 	sockex_add(c, len);
 }
 
-static __noinline void count_other(__u32 dir, __u32 ethertype, __u32 len)
+/* Inlined like everything else: legacy packet loads rule out bpf-to-bpf calls. */
+static __always_inline void count_other(__u32 dir, __u32 ethertype, __u32 len)
 {
 	struct sockex_other_key key = { .ethertype = ethertype, .direction = dir };
 	struct sockex_counter *c = bpf_map_lookup_elem(&other_counters, &key);
@@ -103,11 +101,14 @@ int sockex_count(struct __sk_buff *skb)
 {
 	struct sockex_frame f;
 
-	sockex_parse(skb, &f);
-	if (f.family == SOCKEX_FAMILY_OTHER)
-		count_other(f.direction, f.protocol, f.len);
+	sockex_parse(skb, &f, sockex_link_hlen);
+	/* One call per family, so each knows its family as a constant. */
+	if (f.family == SOCKEX_FAMILY_IPV4)
+		count_ip(f.direction, SOCKEX_FAMILY_IPV4, f.protocol, f.len);
+	else if (f.family == SOCKEX_FAMILY_IPV6)
+		count_ip(f.direction, SOCKEX_FAMILY_IPV6, f.protocol, f.len);
 	else
-		count_ip(f.direction, f.family, f.protocol, f.len);
+		count_other(f.direction, f.protocol, f.len);
 	return 0;
 }
 

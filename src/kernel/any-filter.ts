@@ -2,32 +2,40 @@
  * `-i any`: one filter on an AF_PACKET socket bound to no interface, so it
  * sees every interface of the network namespace, with its counters keyed by
  * ifindex as well (bpf/sockex-any.bpf.c). Reading turns each ifindex into the
- * interface's name.
+ * interface's name, kept current from the kernel's link notifications
+ * (interface-names.ts), so a re-created or renamed interface carries its
+ * right name at the next sample.
  */
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../model/counters.js';
 import { attachObject } from './attach-object.js';
 import { BatchReader, ReadingCache } from './counter-maps.js';
 import type { AttachedFilter, AttachOptions } from './filter.js';
-import { InterfaceNames } from './interface-names.js';
+import { LinkTable, type LinkUpdates } from './interface-names.js';
 import { ANY_INTERFACE } from './interfaces.js';
+import { LinkHeaderMap } from './link-header-map.js';
 import {
   ANY_KEY_SIZE,
   ANY_MAP,
   ANY_OVERFLOW_MAP,
   ANY_PROGRAM_NAME,
   LAYOUT,
+  LINK_DIRECT_MAP,
+  LINK_MAP,
   decodeAnyKey,
   decodeAnyOverflowSlot,
   entryMajor,
 } from './layout.js';
 import { loadNative, type Native } from './native.js';
+import { RouteSocket } from './rtnetlink.js';
 
 /** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
 export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex-any.bpf.o', import.meta.url));
 
-export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNames = new InterfaceNames()): AttachedFilter {
+export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const native = options.native ?? loadNative();
+  // Following link notifications from before the first listing: no change after it is missed.
+  const names = new LinkTable(new RouteSocket(native, true));
   return attachObject({
     native,
     objectPath: options.objectPath ?? DEFAULT_ANY_OBJECT_PATH,
@@ -35,9 +43,41 @@ export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNam
     // Bound to no interface: every interface, from the first frame.
     ifindex: 0,
     interfaceName: ANY_INTERFACE,
-    openCounters: (object) => openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names),
-    // Bound to no interface: there is nothing that can disappear.
-    present: () => true,
+    openCounters(object) {
+      // The link-header length of every interface, kept current with the names.
+      const linkHeaders = openLinkHeaderMap(native, object.mapFd(LINK_DIRECT_MAP), object.mapFd(LINK_MAP));
+      const onLinks: LinkTypesHook = (updates) => {
+        if (updates.changed.length + updates.gone.length > 0) linkHeaders.update(names.links());
+      };
+      return openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names, onLinks);
+    },
+    // Bound to no interface: there is nothing the kernel can unbind.
+    poll: () => [],
+    release: () => names.close(),
+  });
+}
+
+/** The filter's ifindex -> link-header length maps (see bpf/sockex-any.bpf.c), written through their fds. */
+export function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): LinkHeaderMap {
+  const key = Buffer.alloc(4);
+  const value = Buffer.alloc(4);
+  const direct = (ifindex: number): boolean => ifindex < LAYOUT.SOCKEX_LINKS_DIRECT;
+  return new LinkHeaderMap({
+    set(ifindex, length) {
+      key.writeUInt32LE(ifindex);
+      value.writeUInt32LE(direct(ifindex) ? length + 1 : length);
+      // The hash full (SOCKEX_LINKS_MAX interfaces): that interface takes the fallback.
+      native.libbpf.mapUpdateElem(direct(ifindex) ? directFd : hashFd, key, value, 0);
+    },
+    delete(ifindex) {
+      key.writeUInt32LE(ifindex);
+      if (direct(ifindex)) {
+        value.writeUInt32LE(0); // not known: the fallback
+        native.libbpf.mapUpdateElem(directFd, key, value, 0);
+      } else {
+        native.libbpf.mapDeleteElem(hashFd, key);
+      }
+    },
   });
 }
 
@@ -46,8 +86,26 @@ export interface AnyCounterMaps {
   readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
+/**
+ * Where the filter's per-ifindex link types (its link-header lengths) are
+ * kept current: called once when the counters are opened (before attach,
+ * with every link) and then at every read with what appeared, changed or went
+ * since.
+ */
+export type LinkTypesHook = (updates: LinkUpdates) => void;
+const noLinkTypes: LinkTypesHook = () => undefined;
+
+/** The names of ifindexes, kept current at every refresh (a LinkTable; a fake in tests). */
+export type IfindexNames = Pick<LinkTable, 'refresh' | 'name'>;
+
 /** Reads with one batched lookup for the per-interface counters, one for the overflow slots. */
-export function openAnyCounterMaps(native: Native, countersFd: number, overflowFd: number, names: InterfaceNames = new InterfaceNames()): AnyCounterMaps {
+export function openAnyCounterMaps(
+  native: Native,
+  countersFd: number,
+  overflowFd: number,
+  names: IfindexNames,
+  onLinks: LinkTypesHook = noLinkTypes,
+): AnyCounterMaps {
   const reader = new BatchReader(native);
   const cpus = reader.cpus;
   const layout = entryMajor(cpus);
@@ -58,14 +116,19 @@ export function openAnyCounterMaps(native: Native, countersFd: number, overflowF
   const cache = new ReadingCache<Reading>();
   const overflowCache = new ReadingCache<Reading>();
 
+  // Every link known before the first frame (openCounters runs before attach).
+  onLinks(names.refresh());
   return {
     get lastReadCost() {
       return reader.lastReadCost;
     },
     read(): Reading[] {
       reader.startRead();
-      names.refresh();
-      const out: Reading[] = [];
+      onLinks(names.refresh());
+      // Each ifindex is its own counter (counterId holds it), so an interface
+      // deleted and created again under one name, or two that swapped names,
+      // never share one and none goes backwards.
+      const readings: Reading[] = [];
       const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
       for (let i = 0; i < n; i++) {
         const ifindex = keyWords[2 * i]!;
@@ -74,7 +137,7 @@ export function openAnyCounterMaps(native: Native, countersFd: number, overflowF
         const name = names.name(ifindex);
         // A renamed interface: same counts, new name.
         if (entry.reading?.interface !== name) entry.reading = { interface: name, ...decodeAnyKey(counters.keys, i * ANY_KEY_SIZE), ...entry.totals };
-        out.push(entry.reading);
+        readings.push(entry.reading);
       }
       const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
       for (let i = 0; i < m; i++) {
@@ -82,9 +145,9 @@ export function openAnyCounterMaps(native: Native, countersFd: number, overflowF
         const entry = overflowCache.update(slot, overflow.values, i, cpus, layout);
         if (!entry) continue;
         entry.reading ??= { interface: ANY_INTERFACE, ifindex: 0, ...decodeAnyOverflowSlot(slot), ...entry.totals };
-        out.push(entry.reading);
+        readings.push(entry.reading);
       }
-      return out;
+      return readings;
     },
   };
 }

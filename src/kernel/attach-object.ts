@@ -1,22 +1,29 @@
 /**
  * The life of one attached filter: load the object, open its counters, attach
  * the program to a socket bound to an interface, and undo all of it in
- * reverse order, on failure half-way as on close().
+ * reverse order, on failure half-way as on close(). What the caller opened
+ * for it (spec.release) is released with it, on failure too.
  */
 import { loadObject, type LoadedObject } from './bpf-object.js';
+import type { InterfaceEvent } from '../model/interface-events.js';
 import type { AttachedFilter } from './filter.js';
 import type { Native } from './native.js';
-import { openFilteredSocket } from './packet-socket.js';
+import { openFilteredSocket, type PacketSocket } from './packet-socket.js';
 
 export interface ObjectAttachment {
   native: Native;
   objectPath: string;
   programName: string;
+  /** The object's .rodata as the program must see it (see loadObject), if it has settings. */
+  readOnlyData?: Buffer;
   /** The interface to bind to; 0 for every interface. */
   ifindex: number;
   interfaceName: string;
   openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'lastReadCost'>;
-  present(): boolean;
+  /** AttachedFilter.poll(), given the socket. */
+  poll(socket: PacketSocket): InterfaceEvent[];
+  /** What the caller acquired for poll() and read(), released last on close(). */
+  release(): void;
 }
 
 /**
@@ -25,7 +32,13 @@ export interface ObjectAttachment {
  */
 export function attachObject(spec: ObjectAttachment): AttachedFilter {
   // Open and load: the verifier checks the program, the JIT compiles it.
-  const object = loadObject(spec.objectPath, spec.programName, spec.native);
+  let object: LoadedObject;
+  try {
+    object = loadObject(spec.objectPath, spec.programName, spec.native, spec.readOnlyData);
+  } catch (err) {
+    spec.release();
+    throw err;
+  }
   try {
     const counters = spec.openCounters(object);
     // Attach and bind: counting starts with the first frame after bind().
@@ -38,17 +51,19 @@ export function attachObject(spec: ObjectAttachment): AttachedFilter {
       get lastReadCost() {
         return counters.lastReadCost;
       },
-      present: spec.present,
+      poll: () => spec.poll(socket),
       close() {
         if (closed) return;
         closed = true;
-        // Reverse order of acquisition: the socket (detaches), then the object.
+        // Reverse order of acquisition: the socket (detaches), the object, then what the caller opened before.
         socket.close();
         object.close();
+        spec.release();
       },
     };
   } catch (err) {
     object.close();
+    spec.release();
     throw err;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { PERMISSION_HINT, SockexError, VerifierError, errnoName, isPermissionErrno } from '../errors.js';
-import { captureLibbpfLog, takeLibbpfMessages } from './libbpf-log.js';
+import { libbpfLog, type LibbpfMessage } from './libbpf-log.js';
 import { loadNative, type Native } from './native.js';
 
 const EAGAIN = 11;
@@ -19,7 +19,12 @@ export interface LoadedObject {
   close(): void;
 }
 
-export function loadObject(path: string, programName: string, native: Native = loadNative()): LoadedObject {
+/**
+ * Open and load an object. readOnlyData, when given, replaces the initial
+ * value of its .rodata (const volatile globals) before load, so the verifier
+ * sees those values as constants.
+ */
+export function loadObject(path: string, programName: string, native: Native = loadNative(), readOnlyData?: Buffer): LoadedObject {
   const { koffi, libbpf } = native;
   if (!existsSync(path)) {
     throw new SockexError(
@@ -27,8 +32,9 @@ export function loadObject(path: string, programName: string, native: Native = l
       `compiled filter ${path} not found: build it with "npm run build" (needs clang), or reinstall the sockex package`,
     );
   }
-  captureLibbpfLog(native);
-  takeLibbpfMessages();
+  const messages = libbpfLog(native);
+  const logStart = messages.mark();
+  const lastWarning = (): string => lastWarningOf(messages.since(logStart));
 
   // Open: parse the ELF and its BTF, nothing reaches the kernel yet.
   const obj = libbpf.openFile(path, null);
@@ -53,6 +59,7 @@ export function loadObject(path: string, programName: string, native: Native = l
     if (!prog) {
       throw new SockexError('object-invalid', `${path} has no program named ${programName}: rebuild it with "npm run build"`);
     }
+    if (readOnlyData) setReadOnlyData(native, obj, path, readOnlyData);
     logBuffer = koffi.alloc('char', VERIFIER_LOG_SIZE);
     libbpf.setLogBuf(prog, logBuffer, VERIFIER_LOG_SIZE);
 
@@ -73,10 +80,8 @@ export function loadObject(path: string, programName: string, native: Native = l
       }
       throw new SockexError(
         'object-invalid',
+        // --verbose has echoed libbpf's log as it came: no detail to repeat it.
         `libbpf could not load ${path} (${errnoName(err)}${lastWarning()}); run with --verbose for libbpf's log`,
-        takeLibbpfMessages()
-          .map((m) => m.text)
-          .join('\n'),
       );
     }
     const programFd = libbpf.programFd(prog);
@@ -95,8 +100,20 @@ export function loadObject(path: string, programName: string, native: Native = l
   }
 }
 
-function lastWarning(): string {
-  const warnings = takeLibbpfMessages().filter((m) => m.level === 'warn');
+function setReadOnlyData(native: Native, obj: unknown, path: string, data: Buffer): void {
+  // libbpf finds its internal maps by their section name.
+  const map = native.libbpf.findMap(obj, '.rodata');
+  const err = map ? native.libbpf.setInitialValue(map, data, data.length) : -1;
+  if (err < 0) {
+    throw new SockexError(
+      'object-invalid',
+      `${path} has no ${data.length}-byte read-only data section (${map ? errnoName(err) : 'none found'}): rebuild it with "npm run build"`,
+    );
+  }
+}
+
+function lastWarningOf(messages: LibbpfMessage[]): string {
+  const warnings = messages.filter((m) => m.level === 'warn');
   const last = warnings[warnings.length - 1];
-  return last ? `; libbpf: ${last.text.replace(/^libbpf:\s*/, '')}` : '';
+  return last ? `; libbpf: ${last.text}` : '';
 }

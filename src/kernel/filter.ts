@@ -5,12 +5,17 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../model/counters.js';
+import type { InterfaceEvent } from '../model/interface-events.js';
 import { attachAnyFilter } from './any-filter.js';
 import { attachObject } from './attach-object.js';
+import { BoundInterface } from './bound-interface.js';
 import { openCounterMaps, type CounterMaps, type SlotReading } from './counter-maps.js';
-import { ANY_INTERFACE, interfaceIndex } from './interfaces.js';
-import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from './layout.js';
+import { LinkTable } from './interface-names.js';
+import { ANY_INTERFACE, findInterface } from './interfaces.js';
+import { IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData } from './layout.js';
+import { linkHeaderLength } from './link-header.js';
 import { loadNative, type Native } from './native.js';
+import { RouteSocket } from './rtnetlink.js';
 
 /** Where the build puts the filter, in a clone and in the installed package alike. */
 export const DEFAULT_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex.bpf.o', import.meta.url));
@@ -21,10 +26,12 @@ export interface AttachedFilter {
   read(): Reading[];
   readonly lastReadCost: CounterMaps['lastReadCost'];
   /**
-   * The interface is still there (same name, same ifindex). When it is
-   * deleted the kernel unbinds the socket, and the maps keep their last counts.
+   * What happened to the interface since the last call, oldest first ([] when
+   * nothing did; the first call reports a start on an interface that is down
+   * or has no carrier). Cheap enough for every sample: no listing, a couple
+   * of syscalls. -i any reports nothing: it has no binding to lose.
    */
-  present(): boolean;
+  poll(): InterfaceEvent[];
   /** Detach (close the socket) and unload. Safe to call twice. */
   close(): void;
 }
@@ -38,11 +45,24 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
   // Every interface needs counters keyed by interface too: its own filter.
   if (interfaceName === ANY_INTERFACE) return attachAnyFilter(options);
   const native = options.native ?? loadNative();
-  const ifindex = interfaceIndex(interfaceName);
+  // Following link notifications from before the listing: no change after it is missed.
+  const links = new LinkTable(new RouteSocket(native, true));
+  let ifindex: number;
+  let linkType: number;
+  try {
+    links.refresh();
+    ({ ifindex, type: linkType } = findInterface(interfaceName, links.links()));
+  } catch (err) {
+    links.close();
+    throw err;
+  }
+  const bound = new BoundInterface(interfaceName, ifindex, links, () => performance.now());
   return attachObject({
     native,
     objectPath: options.objectPath ?? DEFAULT_OBJECT_PATH,
     programName: PROGRAM_NAME,
+    // The link-header length, so the filter reads packet bytes at fixed offsets from skb->data.
+    readOnlyData: filterReadOnlyData(linkHeaderLength(linkType)),
     ifindex,
     interfaceName,
     openCounters(object) {
@@ -55,13 +75,15 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
         return reading;
       };
       return {
+        // The ifindex it had at the start, also after a rebind to a new one: the maps
+        // go on counting, so the counters must stay the same series.
         read: () => maps.read().map(name),
         get lastReadCost() {
           return maps.lastReadCost;
         },
       };
     },
-    // SIOCGIFINDEX in our own network namespace; sysfs may show another one.
-    present: () => native.libc.ifNameToIndex(interfaceName) === ifindex,
+    poll: (socket) => bound.poll(socket),
+    release: () => links.close(),
   });
 }

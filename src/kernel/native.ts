@@ -22,6 +22,8 @@ export interface Libbpf {
   programFd(prog: unknown): number;
   setLogBuf(prog: unknown, buf: unknown, size: number): number;
   mapFdByName(obj: unknown, name: string): number;
+  findMap(obj: unknown, name: string): unknown;
+  setInitialValue(map: unknown, data: Buffer, size: number): number;
   numPossibleCpus(): number;
   mapLookupBatch(
     fd: number,
@@ -34,6 +36,8 @@ export interface Libbpf {
   ): number;
   mapLookupElem(fd: number, key: Buffer, value: Buffer): number;
   mapGetNextKey(fd: number, key: Buffer | null, next: Buffer): number;
+  mapUpdateElem(fd: number, key: Buffer, value: Buffer, flags: number): number;
+  mapDeleteElem(fd: number, key: Buffer): number;
   progTestRun(fd: number, opts: Buffer): number;
 }
 
@@ -42,11 +46,16 @@ export interface Libc {
   bind(fd: number, addr: Buffer, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   close(fd: number): number;
+  send(fd: number, data: Buffer, len: number, flags: number): number;
+  recv(fd: number, into: Buffer, len: number, flags: number): number;
+  getsockname(fd: number, addr: Buffer, len: Buffer): number;
   ifNameToIndex(name: string): number;
   vsnprintf(buf: Buffer, size: number, fmt: unknown, args: unknown): number;
   setresuid(r: number, e: number, s: number): number;
   setresgid(r: number, e: number, s: number): number;
   setgroups(size: number, list: Buffer | null): number;
+  /** fds: struct pollfd entries (int fd; short events; short revents). */
+  poll(fds: Buffer, count: number, timeoutMs: number): number;
 }
 
 export interface Native {
@@ -110,12 +119,16 @@ export function loadNative(): Native {
     programFd: f('int bpf_program__fd(const void *prog)'),
     setLogBuf: f('int bpf_program__set_log_buf(void *prog, void *buf, size_t size)'),
     mapFdByName: f('int bpf_object__find_map_fd_by_name(const void *obj, const char *name)'),
+    findMap: f('void *bpf_object__find_map_by_name(const void *obj, const char *name)'),
+    setInitialValue: f('int bpf_map__set_initial_value(void *map, const void *data, size_t size)'),
     numPossibleCpus: f('int libbpf_num_possible_cpus(void)'),
     mapLookupBatch: f(
       'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, uint32_t *count, const void *opts)',
     ),
     mapLookupElem: f('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
     mapGetNextKey: f('int bpf_map_get_next_key(int fd, const void *key, void *next_key)'),
+    mapUpdateElem: f('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)'),
+    mapDeleteElem: f('int bpf_map_delete_elem(int fd, const void *key)'),
     progTestRun: f('int bpf_prog_test_run_opts(int prog_fd, void *opts)'),
   };
   const libc: Libc = {
@@ -123,11 +136,15 @@ export function loadNative(): Native {
     bind: c.func('int bind(int fd, const void *addr, uint32_t len)'),
     setsockopt: c.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
     close: c.func('int close(int fd)'),
+    send: c.func('intptr_t send(int fd, const void *data, size_t len, int flags)'),
+    recv: c.func('intptr_t recv(int fd, void *into, size_t len, int flags)'),
+    getsockname: c.func('int getsockname(int fd, void *addr, void *len)'),
     ifNameToIndex: c.func('uint32_t if_nametoindex(const char *name)'),
     vsnprintf: c.func('int vsnprintf(void *buf, size_t size, const char *fmt, void *args)'),
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
     setresgid: c.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
     setgroups: c.func('int setgroups(size_t size, const void *list)'),
+    poll: c.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   };
 
   native = { koffi, libbpf, libc, errno: () => koffi.errno() };

@@ -48,9 +48,16 @@ export class NetNs {
     return run('ip', ['netns', 'exec', this.name, command, ...args], timeoutMs);
   }
 
-  /** Start a command in the namespace in the background. */
-  spawn(command: string, args: string[]): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Start a command in the namespace in the background. `ip netns exec` mounts
+   * a /sys of the namespace for it; with keepHostSys it enters with nsenter
+   * instead, so /sys still shows the host's interfaces (as in a container
+   * that did not remount it).
+   */
+  spawn(command: string, args: string[], keepHostSys = false): ChildProcess {
+    const enter = keepHostSys ? ['nsenter', `--net=/run/netns/${this.name}`] : ['ip', 'netns', 'exec', this.name];
+    const [file = '', ...rest] = [...enter, command, ...args];
+    return spawn(file, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Run one of the compiled traffic tools (dist/test/e2e/tools/NAME.js) in the namespace. */
@@ -63,6 +70,22 @@ export class NetNs {
     this.deleted = true;
     spawnSync('ip', ['netns', 'delete', this.name]);
   }
+}
+
+/**
+ * Two namespaces joined by a veth pair, IPv4 only (no IPv6 chatter to count):
+ * veth-a 192.0.2.1/24 in `a`, veth-b 192.0.2.2/24 in `b`, both up.
+ */
+export function vethPair(t: TestContext, label: string): { a: NetNs; b: NetNs } {
+  const a = NetNs.create(t, `${label}a`);
+  const b = NetNs.create(t, `${label}b`);
+  for (const ns of [a, b]) ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  a.exec('ip', ['link', 'add', 'veth-a', 'type', 'veth', 'peer', 'name', 'veth-b', 'netns', b.name]);
+  a.exec('ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'veth-a']);
+  b.exec('ip', ['addr', 'add', '192.0.2.2/24', 'dev', 'veth-b']);
+  a.exec('ip', ['link', 'set', 'veth-a', 'up']);
+  b.exec('ip', ['link', 'set', 'veth-b', 'up']);
+  return { a, b };
 }
 
 export function run(command: string, args: string[], timeoutMs = 30_000): string {
@@ -140,9 +163,9 @@ export class RunningSockex {
   }
 }
 
-/** Start the real CLI inside the namespace (JSON output unless args say otherwise). */
-export async function startSockex(ns: NetNs, args: string[] = ['--json', '--interval', '0.2']): Promise<RunningSockex> {
-  const sockex = new RunningSockex(ns.spawn(process.execPath, [CLI, ...args]));
+/** Start the real CLI inside the namespace (JSON output unless args say otherwise); keepHostSys: see NetNs.spawn. */
+export async function startSockex(ns: NetNs, args: string[] = ['--json', '--interval', '0.2'], keepHostSys = false): Promise<RunningSockex> {
+  const sockex = new RunningSockex(ns.spawn(process.execPath, [CLI, ...args], keepHostSys));
   await sockex.attached();
   return sockex;
 }

@@ -45,7 +45,7 @@ export interface DashboardState {
   readonly historyLength: number;
 }
 
-export type Action = 'quit' | 'pause' | 'reset' | 'sort' | 'units' | 'exact' | 'help' | 'dismiss';
+export type Action = 'quit' | 'suspend' | 'pause' | 'reset' | 'sort' | 'units' | 'exact' | 'help' | 'dismiss';
 
 export function initialState(historyLength = DEFAULT_HISTORY_LENGTH): DashboardState {
   return {
@@ -67,15 +67,15 @@ export function withSnapshot(state: DashboardState, snapshot: Snapshot, status: 
   const frame: Frame = {
     snapshot,
     history: previous.with(snapshot),
-    // main keeps updating its status object (the demo's ping): keep a copy as it was now.
-    status: { interval: status.interval, demo: status.demo ? { ...status.demo } : undefined },
+    // RunStatus is immutable: a new object whenever something changes.
+    status,
   };
   return { ...state, latest: frame, shown: state.paused ? state.shown : frame };
 }
 
 /** The action a key stands for (names as blessed reports them), or undefined. */
 export function actionForKey(name: string | undefined, ctrl = false): Action | undefined {
-  if (ctrl) return name === 'c' ? 'quit' : undefined;
+  if (ctrl) return name === 'c' ? 'quit' : name === 'z' ? 'suspend' : undefined;
   switch (name) {
     case 'q':
       return 'quit';
@@ -99,14 +99,14 @@ export function actionForKey(name: string | undefined, ctrl = false): Action | u
   }
 }
 
-/** The state after a key; 'quit' is the caller's business and changes nothing here. */
+/** The state after a key; 'quit' and 'suspend' are the terminal's business and change nothing here. */
 export function applyAction(state: DashboardState, action: Action): DashboardState {
   switch (action) {
     case 'pause':
       return state.paused ? { ...state, paused: false, shown: state.latest } : { ...state, paused: true };
     case 'reset':
-      // What is on screen becomes zero: when paused that is the frozen frame.
-      return state.shown ? { ...state, baseline: baselineOf(state.shown.snapshot) } : state;
+      // What is on screen becomes zero (when paused, the frozen frame), and the history starts afresh.
+      return state.shown ? { ...state, baseline: baselineOf(state.shown.snapshot), latest: withoutHistory(state.latest), shown: withoutHistory(state.shown) } : state;
     case 'sort':
       return { ...state, sort: next(SORT_KEYS, state.sort) };
     case 'units':
@@ -118,8 +118,13 @@ export function applyAction(state: DashboardState, action: Action): DashboardSta
     case 'dismiss':
       return { ...state, help: false };
     case 'quit':
+    case 'suspend':
       return state;
   }
+}
+
+function withoutHistory(frame: Frame | undefined): Frame | undefined {
+  return frame && { ...frame, history: frame.history.emptied() };
 }
 
 export function baselineOf(snapshot: Snapshot): Baseline {
