@@ -76,7 +76,8 @@ async function run(options: Options): Promise<SessionEnd> {
       interactive: dashboard,
       metricsUrl: metrics?.url,
       onSignal: processSignals,
-      onReaderGone: stdoutReaderGone(native),
+      // Only lines and JSON have a reader to lose; a terminal that hangs up sends SIGHUP.
+      onReaderGone: view && !dashboard ? stdoutReaderGone(native) : noReaderToLose,
       notice: (line) => process.stderr.write(`${line}\n`),
       report: (error) => reportError(error, options.verbose),
       flush: flushOutput,
@@ -89,7 +90,6 @@ async function run(options: Options): Promise<SessionEnd> {
   return session.ended;
 }
 
-/** The status line a script can wait for; the dashboard's header says it instead. */
 /** Why this interface, when nobody named it. */
 const chosenBecause: Record<Options['interfacesFrom'], string> = {
   'command line': '',
@@ -98,6 +98,7 @@ const chosenBecause: Record<Options['interfacesFrom'], string> = {
   'no default route': ' (no default route here; name another with -i)',
 };
 
+/** The status line a script can wait for; the dashboard's header says it instead. */
 function sayCounting(options: Options, dashboard: boolean, metricsUrl: string | undefined): void {
   if (dashboard) return;
   if (metricsUrl) process.stderr.write(`sockex: serving metrics on ${metricsUrl}\n`);
@@ -133,6 +134,8 @@ async function createView(options: Options, dashboard: boolean, onQuit: (error?:
   if (options.quiet && !options.plain) return undefined;
   return streamRenderer(renderLines, process.stdout);
 }
+
+const noReaderToLose: Subscribe = () => () => undefined;
 
 const processSignals: Subscribe = (handler) => {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

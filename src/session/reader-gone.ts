@@ -13,8 +13,8 @@ import type { Subscribe } from './session.js';
 const POLLERR = 0x8;
 const POLLHUP = 0x10;
 const POLLNVAL = 0x20;
-/** How often to look: well under a second, and a system call costs microseconds. */
-const PERIOD_MS = 100;
+/** How often to look: well under a second, and rarely enough that an idle run stays idle. */
+const PERIOD_MS = 250;
 
 export function stdoutReaderGone(native: Native, stdout: NodeJS.WritableStream = process.stdout, fd = 1): Subscribe {
   return (handler) => {
