@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../model/counters.js';
 import { attachObject } from './attach-object.js';
-import { BatchReader, ReadingCache } from './counter-maps.js';
+import { BatchReader, LastRead, ReadingCache } from './counter-maps.js';
 import type { AttachedFilter, AttachOptions } from './filter.js';
 import { LinkTable, type LinkUpdates } from './interface-names.js';
 import { ANY_INTERFACE } from './interfaces.js';
@@ -25,6 +25,8 @@ import {
   decodeAnyKey,
   decodeAnyOverflowSlot,
   entryMajor,
+  type SlotKey,
+  type Totals,
 } from './layout.js';
 import { loadNative, type Native } from './native.js';
 import { RouteSocket } from './rtnetlink.js';
@@ -82,7 +84,8 @@ export function openLinkHeaderMap(native: Native, directFd: number, hashFd: numb
 }
 
 export interface AnyCounterMaps {
-  read(): Reading[];
+  /** Every counter that is not zero; the same array as the last time while no count and no name changed. */
+  read(): readonly Reading[];
   readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
@@ -111,10 +114,13 @@ export function openAnyCounterMaps(
   const layout = entryMajor(cpus);
   const counters = reader.buffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE);
   const overflow = reader.buffers(LAYOUT.SOCKEX_DIRECTIONS, 4);
+  const lastCounters = new LastRead(counters);
+  const lastOverflow = new LastRead(overflow);
   // struct sockex_any_key as two host-order words: ifindex, then protocol | direction << 16 | family << 24.
   const keyWords = new Uint32Array(counters.keys.buffer, counters.keys.byteOffset, counters.keys.length / 4);
   const cache = new ReadingCache<Reading>();
   const overflowCache = new ReadingCache<Reading>();
+  let readings: readonly Reading[] = [];
 
   // Every link known before the first frame (openCounters runs before attach).
   onLinks(names.refresh());
@@ -122,34 +128,47 @@ export function openAnyCounterMaps(
     get lastReadCost() {
       return reader.lastReadCost;
     },
-    read(): Reading[] {
+    read(): readonly Reading[] {
       reader.startRead();
-      onLinks(names.refresh());
+      const links = names.refresh();
+      const linksChanged = links.changed.length + links.gone.length > 0;
+      if (linksChanged) onLinks(links);
+      const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
+      const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
+      // Both compared (and remembered) whatever the other says.
+      const sameCounters = lastCounters.same(counters, n, cpus);
+      const sameOverflow = lastOverflow.same(overflow, m, cpus);
+      // Nothing counted and no name changed since the last read: the same readings, without a walk over every entry.
+      if (sameCounters && sameOverflow && !linksChanged) return readings;
       // Each ifindex is its own counter (counterId holds it), so an interface
       // deleted and created again under one name, or two that swapped names,
       // never share one and none goes backwards.
-      const readings: Reading[] = [];
-      const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
+      const next: Reading[] = [];
       for (let i = 0; i < n; i++) {
         const ifindex = keyWords[2 * i]!;
         const entry = cache.update(anyKeyNumber(ifindex, keyWords[2 * i + 1]!), counters.values, i, cpus, layout);
         if (!entry) continue;
         const name = names.name(ifindex);
         // A renamed interface: same counts, new name.
-        if (entry.reading?.interface !== name) entry.reading = { interface: name, ...decodeAnyKey(counters.keys, i * ANY_KEY_SIZE), ...entry.totals };
-        readings.push(entry.reading);
+        if (entry.reading?.interface !== name) entry.reading = anyReading(name, decodeAnyKey(counters.keys, i * ANY_KEY_SIZE), entry.totals);
+        next.push(entry.reading);
       }
-      const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
       for (let i = 0; i < m; i++) {
         const slot = overflow.keys.readUInt32LE(i * 4);
         const entry = overflowCache.update(slot, overflow.values, i, cpus, layout);
         if (!entry) continue;
-        entry.reading ??= { interface: ANY_INTERFACE, ifindex: 0, ...decodeAnyOverflowSlot(slot), ...entry.totals };
-        readings.push(entry.reading);
+        entry.reading ??= anyReading(ANY_INTERFACE, { ifindex: 0, ...decodeAnyOverflowSlot(slot) }, entry.totals);
+        next.push(entry.reading);
       }
+      readings = next;
       return readings;
     },
   };
+}
+
+/** A reading built field by field: one object of one shape, not a spread of two. */
+function anyReading(name: string, key: SlotKey & { ifindex: number }, totals: Totals): Reading {
+  return { interface: name, ifindex: key.ifindex, direction: key.direction, family: key.family, protocol: key.protocol, bytes: totals.bytes, packets: totals.packets };
 }
 
 /**

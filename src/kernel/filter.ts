@@ -23,7 +23,7 @@ export const DEFAULT_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/soc
 export interface AttachedFilter {
   readonly interface: string;
   readonly programFd: number;
-  read(): Reading[];
+  read(): readonly Reading[];
   readonly lastReadCost: CounterMaps['lastReadCost'];
   /**
    * What happened to the interface since the last call, oldest first ([] when

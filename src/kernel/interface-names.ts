@@ -14,6 +14,8 @@ export interface LinkUpdates {
   readonly gone: readonly number[];
 }
 
+const NO_UPDATES: LinkUpdates = Object.freeze({ changed: Object.freeze([]), gone: Object.freeze([]) });
+
 export class LinkTable {
   private readonly source: LinkSource;
   /** The links there are now, by ifindex. */
@@ -34,27 +36,27 @@ export class LinkTable {
 
   /** Take in what changed since the last refresh (everything, the first time). */
   refresh(): LinkUpdates {
+    // Nothing listed yet: a full listing, as after the kernel dropped notifications.
+    let changes = this.listed ? this.source.changes() : 'overflow';
+    // The common case, once a second with thousands of interfaces: nothing changed, nothing allocated.
+    if (changes !== 'overflow' && changes.length === 0) return NO_UPDATES;
     const changed = new Map<number, Link>();
     const gone = new Set<number>();
-    if (!this.listed) this.relist(changed, gone);
-    for (;;) {
-      const changes = this.source.changes();
-      if (changes === 'overflow') {
-        this.relist(changed, gone);
-        continue;
-      }
-      for (const change of changes) {
-        if (change.kind === 'link') {
-          this.put(change.link);
-          changed.set(change.link.ifindex, change.link);
-          gone.delete(change.link.ifindex);
-        } else if (this.remove(change.ifindex)) {
-          changed.delete(change.ifindex);
-          gone.add(change.ifindex);
-        }
-      }
-      return { changed: [...changed.values()], gone: [...gone] };
+    while (changes === 'overflow') {
+      this.relist(changed, gone);
+      changes = this.source.changes();
     }
+    for (const change of changes) {
+      if (change.kind === 'link') {
+        this.put(change.link);
+        changed.set(change.link.ifindex, change.link);
+        gone.delete(change.link.ifindex);
+      } else if (this.remove(change.ifindex)) {
+        changed.delete(change.ifindex);
+        gone.add(change.ifindex);
+      }
+    }
+    return { changed: [...changed.values()], gone: [...gone] };
   }
 
   /** The link with this ifindex, if it is here now. */

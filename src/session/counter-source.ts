@@ -7,7 +7,7 @@ import type { InterfaceEvent } from '../model/interface-events.js';
 
 export interface CounterSource {
   readonly interface: string;
-  read(): Reading[];
+  read(): readonly Reading[];
   /** What happened to the interface since the last call (nothing: an empty list). */
   poll(): InterfaceEvent[];
   /** Detach and unload. Safe to call twice. */

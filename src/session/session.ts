@@ -125,7 +125,9 @@ export function startSession(inputs: SessionInputs): Session {
   };
 
   const show = (): void => {
-    const snapshot = inputs.sampler.sample(sources.flatMap((source) => source.read()));
+    // One source (-i any, or one interface) hands its readings on as they are: the same array while nothing changed.
+    const readings = sources.length === 1 ? sources[0]!.read() : sources.flatMap((source) => source.read());
+    const snapshot = inputs.sampler.sample(readings);
     for (const renderer of renderers) renderer.render(snapshot, status);
   };
 

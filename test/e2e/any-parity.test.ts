@@ -51,7 +51,7 @@ function run(programFd: number, frame: Buffer): number {
   return err;
 }
 
-function totals(readings: { interface?: string; direction: string; family: string; protocol: number; bytes: bigint; packets: bigint }[]): Totals {
+function totals(readings: readonly { interface?: string; direction: string; family: string; protocol: number; bytes: bigint; packets: bigint }[]): Totals {
   const out: Totals = new Map();
   for (const r of readings) out.set(`${r.direction}/${r.family}/${r.protocol}`, { bytes: r.bytes, packets: r.packets, interfaces: r.interface ?? '' });
   return out;
