@@ -48,6 +48,16 @@ export class Sampler {
   /** Every counter seen so far in display order; sorted again only when one is added. */
   private readonly ordered: Tracked[] = [];
   private previousCounters: readonly CounterSnapshot[] = Object.freeze([]);
+  /** The readings array of the last sample, and whether that sample showed every counter at a rate of 0. */
+  private lastArray: readonly Reading[] | undefined;
+  private quiet = false;
+  /**
+   * The last sample that walked the readings, and the last one that had the
+   * same readings after it: a counter seen in that walk was in every sample
+   * up to presentThrough.
+   */
+  private lastWalk = 0;
+  private presentThrough = 0;
   private previousAt: number | undefined;
   private sequence = 0;
 
@@ -62,13 +72,21 @@ export class Sampler {
    * The snapshot of these readings (one per counter). Counters whose counts
    * and rates did not change keep their CounterSnapshot object, and when none
    * changed the counters array is the previous one: immutable either way,
-   * and cheap for renderers to compare.
+   * and cheap for renderers to compare. The array is taken as immutable:
+   * handed in again, it is the same readings.
    */
   sample(readings: readonly Reading[]): Snapshot {
     const now = this.clock.monotonic();
     const interval = this.previousAt === undefined ? 0 : (now - this.previousAt) / 1000;
     const sequence = ++this.sequence;
+    if (readings === this.lastArray && this.quiet) {
+      // The same readings (the kernel layer hands on its array while nothing
+      // moved) and no rate to bring down to 0: the same counters, no walk.
+      this.presentThrough = sequence;
+      return this.snapshot(now, interval, sequence, this.previousCounters);
+    }
     let added = false;
+    let quiet = true;
     let changed = false;
     let present = 0;
     for (let i = 0; i < readings.length; i++) {
@@ -81,7 +99,10 @@ export class Sampler {
           added = true;
         }
       }
-      const next = nextSnapshot(counter, reading, interval, sequence);
+      // Rates are over the last interval: a counter the last sample did not have counts from 0.
+      const inLastSample = sequence > 1 && (counter.seen === this.lastWalk ? this.presentThrough : counter.seen) === sequence - 1;
+      const next = nextSnapshot(counter, reading, interval, inLastSample);
+      quiet &&= next.bytesPerSecond === 0 && next.packetsPerSecond === 0;
       if (next !== counter.snapshot) {
         changed = true;
         counter.snapshot = next;
@@ -103,6 +124,14 @@ export class Sampler {
       const shown = present === this.ordered.length ? this.ordered : this.ordered.filter((c) => c.seen === sequence);
       counters = Object.freeze(shown.map((c) => c.snapshot));
     }
+    this.lastArray = readings;
+    this.quiet = quiet;
+    this.lastWalk = sequence;
+    this.presentThrough = sequence;
+    return this.snapshot(now, interval, sequence, counters);
+  }
+
+  private snapshot(now: number, interval: number, sequence: number, counters: readonly CounterSnapshot[]): Snapshot {
     this.previousCounters = counters;
     this.previousAt = now;
     return Object.freeze({
@@ -143,10 +172,8 @@ function keyNumber(key: CounterKey): number {
 }
 
 /** The counter's snapshot for this reading: the one it had if nothing it shows changed. */
-function nextSnapshot(counter: Tracked, reading: Reading, interval: number, sequence: number): CounterSnapshot {
+function nextSnapshot(counter: Tracked, reading: Reading, interval: number, inLastSample: boolean): CounterSnapshot {
   const shown = counter.snapshot;
-  // Rates are over the last interval: a counter the last sample did not have counts from 0.
-  const inLastSample = counter.seen === sequence - 1 && sequence > 1;
   if (reading === counter.reading && inLastSample) {
     // Same counts as the last sample: no traffic, a rate of 0.
     return shown.bytesPerSecond === 0 && shown.packetsPerSecond === 0 ? shown : counterSnapshot(reading, counter.name, 0, 0);

@@ -119,3 +119,46 @@ test('equal counts in a new Reading object are still "unchanged"; a new counter 
     ['tx/1/0', 'rx/6/150', 'rx/17/0'],
   );
 });
+
+test('the same readings array handed in again: the same counters while every rate is 0; rates after it are over the last interval only', () => {
+  const clock = fakeClock();
+  const sampler = new Sampler(['lo'], clock);
+  const udp = r(17, 100n, 2n);
+  const tcp = r(6, 10n, 1n);
+  sampler.sample([udp]);
+  clock.advance(1000);
+  // UDP moved: a rate. TCP is new.
+  const moved = [r(17, 300n, 4n), tcp];
+  const first = sampler.sample(moved);
+  assert.equal(first.counters.find((c) => c.protocol === 17)?.bytesPerSecond, 200);
+  clock.advance(1000);
+  // The same array: UDP's rate comes down to 0, so this one is walked and the counters change.
+  const second = sampler.sample(moved);
+  assert.notEqual(second.counters, first.counters);
+  assert.deepEqual(second.counters.map((c) => c.bytesPerSecond), [0, 0]);
+  const quiet: (typeof second.counters)[] = [];
+  for (let i = 0; i < 3; i++) {
+    clock.advance(1000);
+    const s = sampler.sample(moved);
+    assert.equal(s.sequence, 3 + i + 1);
+    assert.equal(s.interval, 1);
+    quiet.push(s.counters);
+  }
+  assert.ok(quiet.every((counters) => counters === second.counters));
+  // After the repeats, both counters were in the last sample: their rates are deltas over one second, not from 0.
+  clock.advance(1000);
+  const after = sampler.sample([r(17, 350n, 5n), r(6, 30n, 2n)]);
+  assert.deepEqual(
+    after.counters.map((c) => [c.protocol, c.bytesPerSecond, c.packetsPerSecond]),
+    [
+      [6, 20, 1],
+      [17, 50, 1],
+    ],
+  );
+  // A counter missing from one sample after repeats counts from 0 again.
+  clock.advance(1000);
+  sampler.sample([r(17, 350n, 5n)]);
+  clock.advance(1000);
+  const back = sampler.sample([r(17, 350n, 5n), r(6, 40n, 3n)]);
+  assert.equal(back.counters.find((c) => c.protocol === 6)?.bytesPerSecond, 40);
+});
