@@ -71,12 +71,38 @@ async function answer(req: IncomingMessage, res: ServerResponse, exposition: Pro
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: metrics are on ${METRICS_PATH}\n`);
     return;
   }
+  let pieces: string[];
   try {
-    const body = await exposition.metrics();
-    res.writeHead(200, { 'Content-Type': exposition.contentType }).end(req.method === 'HEAD' ? undefined : body);
+    pieces = await exposition.exposition();
   } catch (err) {
     res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`cannot render metrics: ${(err as Error).message}\n`);
+    return;
   }
+  res.writeHead(200, { 'Content-Type': exposition.contentType });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  // Piece by piece, each once the last has gone: megabytes of text never sit in memory twice.
+  for (const piece of pieces) {
+    if (!res.write(piece)) await drained(res);
+    // The scraper hung up: nothing more to write.
+    if (res.destroyed) return;
+  }
+  res.end();
+}
+
+/** Resolves once res can take more, or is closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function listenError(err: NodeJS.ErrnoException, authority: string, port: number): SockexError {

@@ -31,7 +31,14 @@ export interface PrometheusOptions {
 }
 
 export interface PrometheusRenderer extends Renderer {
-  /** The exposition text of the latest snapshot. */
+  /**
+   * The exposition text of the latest snapshot as pieces of about
+   * PIECE_LENGTH characters, to be written one after another: with thousands
+   * of interfaces the text is megabytes, and one string of it (then a Buffer
+   * of it) would be made at every scrape.
+   */
+  exposition(): Promise<string[]>;
+  /** The same text in one string. */
   metrics(): Promise<string>;
   /** The Content-Type to serve metrics() with. */
   readonly contentType: string;
@@ -163,8 +170,11 @@ function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
  */
 class SeriesText {
   private devices = new Map<string, DeviceText>();
+  /** The last answer, and the counters array it was made from (the sampler keeps it while nothing changed). */
+  private last: { counters: readonly CounterSnapshot[]; bytes: string[]; packets: string[] } | undefined;
 
-  of(snapshot: Snapshot): { bytes: string; packets: string } {
+  of(snapshot: Snapshot): { bytes: readonly string[]; packets: readonly string[] } {
+    if (this.last?.counters === snapshot.counters) return this.last;
     const groups = new Map<string, CounterSnapshot[]>();
     for (const c of snapshot.counters) {
       const group = groups.get(c.interface);
@@ -185,14 +195,41 @@ class SeriesText {
       packets.push(text.packets);
     }
     this.devices = devices;
-    return { bytes: bytes.join('\n'), packets: packets.join('\n') };
+    this.last = { counters: snapshot.counters, bytes, packets };
+    return this.last;
   }
 }
 
-/** One metric family in the text format, as prom-client writes it (no trailing newline). */
-function family(name: typeof BYTES_METRIC | typeof PACKETS_METRIC, lines: string): string {
-  const head = `# HELP ${name} ${HELP[name]}\n# TYPE ${name} counter`;
-  return lines === '' ? head : `${head}\n${lines}`;
+/** Characters per piece of the exposition: large enough for few writes, small enough to stay out of the way. */
+export const PIECE_LENGTH = 64 * 1024;
+
+/** Strings gathered into pieces of about PIECE_LENGTH characters. */
+class Pieces {
+  readonly done: string[] = [];
+  private current = '';
+
+  add(text: string): void {
+    this.current += text;
+    if (this.current.length >= PIECE_LENGTH) {
+      this.done.push(this.current);
+      this.current = '';
+    }
+  }
+
+  end(): string[] {
+    if (this.current !== '') this.done.push(this.current);
+    this.current = '';
+    return this.done;
+  }
+}
+
+/** One metric family in the text format, as prom-client writes it (no trailing newline): its device texts one per line group. */
+function addFamily(out: Pieces, name: typeof BYTES_METRIC | typeof PACKETS_METRIC, devices: readonly string[]): void {
+  out.add(`# HELP ${name} ${HELP[name]}\n# TYPE ${name} counter`);
+  for (const text of devices) {
+    out.add('\n');
+    out.add(text);
+  }
 }
 
 /**
@@ -204,18 +241,17 @@ function family(name: typeof BYTES_METRIC | typeof PACKETS_METRIC, lines: string
 export function createPrometheusRenderer(options: PrometheusOptions): PrometheusRenderer {
   const registry = new Registry();
   let latest: Snapshot | undefined;
-  const series = new SeriesText();
-  // The text is made again only when a scrape finds a new counters array (the sampler keeps it while nothing changed).
-  let textOf: readonly CounterSnapshot[] | undefined;
-  let text = '';
-  const counterText = (): string => {
-    const counters = latest?.counters ?? [];
-    if (counters !== textOf) {
-      const lines = latest ? series.of(latest) : { bytes: '', packets: '' };
-      text = `${family(BYTES_METRIC, lines.bytes)}\n\n${family(PACKETS_METRIC, lines.packets)}`;
-      textOf = counters;
-    }
-    return text;
+  let series = new SeriesText();
+  // The registry's text joins families with a blank line and ends with a newline.
+  const exposition = async (): Promise<string[]> => {
+    const lines = latest ? series.of(latest) : { bytes: [], packets: [] };
+    const out = new Pieces();
+    addFamily(out, BYTES_METRIC, lines.bytes);
+    out.add('\n\n');
+    addFamily(out, PACKETS_METRIC, lines.packets);
+    out.add('\n\n');
+    out.add(await registry.metrics());
+    return out.end();
   };
   const buildInfo = new Gauge<'version'>({
     name: BUILD_INFO_METRIC,
@@ -232,13 +268,12 @@ export function createPrometheusRenderer(options: PrometheusOptions): Prometheus
     render(snapshot) {
       latest = snapshot;
     },
-    // The registry's text joins families with a blank line and ends with a newline.
-    metrics: async () => `${counterText()}\n\n${await registry.metrics()}`,
+    exposition,
+    metrics: async () => (await exposition()).join(''),
     contentType: registry.contentType,
     close() {
       latest = undefined;
-      textOf = undefined;
-      text = '';
+      series = new SeriesText();
     },
   };
 }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { Reading } from '../../src/model/counters.js';
 import { Sampler } from '../../src/model/sampler.js';
 import type { CounterSnapshot, Snapshot } from '../../src/model/snapshot.js';
-import { createPrometheusRenderer, protocolLabel } from '../../src/render/prometheus.js';
+import { PIECE_LENGTH, createPrometheusRenderer, protocolLabel } from '../../src/render/prometheus.js';
 import { fakeClock } from './fake-clock.js';
 
 const status = { interval: 1, demo: undefined };
@@ -189,4 +189,22 @@ test('a scrape after traffic on one device shows its new counts beside the uncha
     'sockex_packets_total{device="va",direction="receive",family="ipv4",protocol="udp"} 5',
     'sockex_packets_total{device="vb",direction="receive",family="ipv4",protocol="udp"} 4',
   ]);
+});
+
+test('exposition(): the text in pieces of about PIECE_LENGTH characters that join to metrics()', async () => {
+  const metrics = createPrometheusRenderer({ version: '9.8.7', processMetrics: false });
+  const counters: CounterSnapshot[] = [];
+  for (let i = 0; i < 2000; i++) {
+    counters.push(counter({ interface: `veth${i}`, ifindex: 10 + i, direction: 'tx', family: 'ipv4', protocol: 17, bytes: BigInt(42 * i), packets: BigInt(i) }));
+  }
+  metrics.render({ ...snapshot(counters), interfaces: ['any'] }, status);
+  const pieces = await metrics.exposition();
+  const text = await metrics.metrics();
+  assert.equal(pieces.join(''), text);
+  assert.ok(text.length > 4 * PIECE_LENGTH, `${text.length} characters: enough for several pieces`);
+  assert.ok(pieces.length > 4);
+  for (const piece of pieces.slice(0, -1)) {
+    assert.ok(piece.length >= PIECE_LENGTH && piece.length < PIECE_LENGTH + 2000, `a piece of ${piece.length}`);
+  }
+  assert.equal(allSamples(text, 'sockex_packets_total').length, 2000 * 6);
 });
