@@ -36,12 +36,11 @@ export class Sampler {
   private readonly startedAt: number;
   /** Every counter seen so far, by interface name, then by the rest of its key as a number. */
   private readonly tracked = new Map<string, Map<number, Tracked>>();
-  /** The same, by the identity of its last reading: an unchanged counter is found without building a key. */
-  private readonly byReading = new WeakMap<Reading, Tracked>();
   /**
    * The last sample's readings and their counters, by position: the kernel
-   * layer hands on unchanged readings in the same order, so most are found
-   * with one comparison.
+   * layer hands on readings in the same order from one sample to the next,
+   * so most counters are found with one comparison (the same reading) or a
+   * few (a new reading of the same key), without a lookup.
    */
   private readonly lastReadings: Reading[] = [];
   private readonly lastTracked: Tracked[] = [];
@@ -91,7 +90,8 @@ export class Sampler {
     let present = 0;
     for (let i = 0; i < readings.length; i++) {
       const reading = readings[i]!;
-      let counter = this.lastReadings[i] === reading ? this.lastTracked[i] : this.byReading.get(reading);
+      const last = this.lastReadings[i];
+      let counter = last !== undefined && (last === reading || sameKey(last, reading)) ? this.lastTracked[i] : undefined;
       if (counter === undefined) {
         counter = this.find(reading);
         if (counter === undefined) {
@@ -109,10 +109,7 @@ export class Sampler {
       }
       if (counter.seen !== sequence) present += 1;
       counter.seen = sequence;
-      if (reading !== counter.reading) {
-        counter.reading = reading;
-        this.byReading.set(reading, counter);
-      }
+      counter.reading = reading;
       this.lastReadings[i] = reading;
       this.lastTracked[i] = counter;
     }
@@ -158,10 +155,13 @@ export class Sampler {
     let byKey = this.tracked.get(reading.interface);
     if (!byKey) this.tracked.set(reading.interface, (byKey = new Map()));
     byKey.set(keyNumber(reading), counter);
-    this.byReading.set(reading, counter);
     this.ordered.push(counter);
     return counter;
   }
+}
+
+function sameKey(a: CounterKey, b: CounterKey): boolean {
+  return a.ifindex === b.ifindex && a.protocol === b.protocol && a.direction === b.direction && a.family === b.family && a.interface === b.interface;
 }
 
 const familyCode: Record<Family, number> = { ipv4: 0, ipv6: 1, other: 2 };
