@@ -26,6 +26,14 @@ struct sockex_frame {
 	__u32 direction; /* SOCKEX_DIR_TX or SOCKEX_DIR_RX */
 	__u32 family;    /* SOCKEX_FAMILY_IPV4, _IPV6 or _OTHER */
 	__u32 protocol;  /* IP protocol number (0..255), or the EtherType for _OTHER */
+	/* Where an IP frame's headers are, for the breakdown filter
+	 * (sockex-by.bpf.c); the protocol filter never reads them, so the
+	 * compiler drops them there. Offsets are relative to base. */
+	__u32 base;         /* BPF_HDR_START_NET, or _MAC past VLAN tags left in the frame */
+	__u32 ip_off;       /* the IP header */
+	__u32 l4_off;       /* the transport header */
+	__u32 l4_missing;   /* 1: an IPv4 fragment after the first, which has no transport header */
+	__u32 ipv6_frag_off; /* the last IPv6 fragment header, or 0 for none */
 };
 
 /* Extension headers the filter steps over: hop-by-hop (0), routing (43),
@@ -91,6 +99,11 @@ static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_fr
 			goto other;
 		f->family = SOCKEX_FAMILY_IPV4;
 		f->protocol = hdr[9];
+		f->base = base;
+		f->ip_off = off;
+		f->l4_off = off + (hdr[0] & 0x0f) * 4;
+		f->l4_missing = ((hdr[6] & 0x1f) | hdr[7]) != 0; /* fragment offset */
+		f->ipv6_frag_off = 0;
 		return;
 	}
 
@@ -101,6 +114,9 @@ static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_fr
 		if ((hdr[0] >> 4) != 6)
 			goto other;
 		__u8 nexthdr = hdr[6];
+		f->base = base;
+		f->ip_off = off;
+		f->ipv6_frag_off = 0;
 		off += 40;
 		/* Follow the extension chain to the upper-layer protocol. A chain
 		 * longer than the bound, or cut short by the end of the frame, is
@@ -113,11 +129,15 @@ static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_fr
 				break;
 			/* A fragment header is 8 bytes; the others say their length. */
 			__u32 frag = sockex_ipv6_bit(SOCKEX_IPV6_FRAG_MASK, nexthdr);
+			/* Without a branch, so the loop stays as the protocol filter had it. */
+			f->ipv6_frag_off = frag * off + (frag ^ 1) * f->ipv6_frag_off;
 			off += frag * 8 + (frag ^ 1) * (((__u32)ext[1] + 1) * 8);
 			nexthdr = ext[0];
 		}
 		f->family = SOCKEX_FAMILY_IPV6;
 		f->protocol = nexthdr;
+		f->l4_off = off;
+		f->l4_missing = 0; /* a fragment's offset is in its header: see ipv6_frag_off */
 		return;
 	}
 

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
 import yargs from 'yargs';
 import { SockexError } from './errors.js';
+import { BREAKDOWN_KINDS, DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, type BreakdownBy } from './model/breakdown.js';
 import { ANY_INTERFACE, invalidInterfaceName } from './kernel/interfaces.js';
 
 export interface Options {
@@ -28,6 +29,10 @@ export interface Options {
   keepPrivileges: boolean;
   /** Where to serve Prometheus metrics (--metrics [host:]port); undefined: nowhere. */
   metrics: MetricsAddress | undefined;
+  /** Split IP counters by port and/or host (--by); empty: by protocol only, today's filter. */
+  by: BreakdownBy[];
+  /** The kernel's breakdown table size (--max-entries). */
+  maxEntries: number;
 }
 
 export interface MetricsAddress {
@@ -72,6 +77,19 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing: no dashboard, lines or status (with --metrics: run as a service)' })
     .option('tui', { type: 'boolean', default: true, hidden: true, describe: '--no-tui is the same as --quiet' })
     .option('metrics', { type: 'string', requiresArg: true, describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)' })
+    .option('by', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      defaultDescription: 'protocol',
+      describe: 'split IP counters by port (TCP, UDP, UDP-Lite, SCTP service port) or host (the other end); "port,host" or both flags: the conversation view',
+    })
+    .option('max-entries', {
+      type: 'string',
+      requiresArg: true,
+      defaultDescription: String(DEFAULT_MAX_ENTRIES),
+      describe: 'keys the kernel keeps for --by; frames of new keys past it are counted as "other"',
+    })
     .option('keep-privileges', { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' })
     .option('object', { type: 'string', requiresArg: true, describe: 'load this compiled filter instead of the bundled one' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: "show libbpf's log and full errors" })
@@ -107,6 +125,13 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
   if (command === 'demo' && (interfaces.length !== 1 || interfaces[0] !== 'lo')) {
     throw new SockexError('usage', 'the demo pings localhost, so it runs on lo only: drop --interface');
   }
+  const by = parseBy(args.by);
+  if (by.length > 0 && interfaces.includes(ANY_INTERFACE)) {
+    throw new SockexError('usage', '--by needs named interfaces: --interface any is not split by port or host; name the interfaces, e.g. -i eth0');
+  }
+  if (args['max-entries'] !== undefined && by.length === 0) {
+    throw new SockexError('usage', '--max-entries sizes the --by table: add --by port or --by host');
+  }
   return {
     command: command === 'demo' ? 'demo' : 'count',
     interfaces,
@@ -119,7 +144,33 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
     objectPath: args.object,
     keepPrivileges: args['keep-privileges'],
     metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics),
+    by,
+    maxEntries: args['max-entries'] === undefined ? DEFAULT_MAX_ENTRIES : parseMaxEntries(args['max-entries']),
   };
+}
+
+/** "--by port --by host", "--by port,host", "--by protocol" -> what to split by, in a fixed order (protocol is always counted). */
+export function parseBy(values: readonly (string | number)[] | undefined): BreakdownBy[] {
+  const asked = new Set<string>();
+  for (const value of values ?? []) {
+    for (const word of String(value).split(',')) {
+      const name = word.trim().toLowerCase();
+      if (name !== 'protocol' && !BREAKDOWN_KINDS.includes(name as BreakdownBy)) {
+        throw new SockexError('usage', `--by takes protocol, port or host (or port,host), not "${word.replace(/[^\x20-\x7e]/g, '?')}"`);
+      }
+      asked.add(name);
+    }
+  }
+  return BREAKDOWN_KINDS.filter((kind) => asked.has(kind));
+}
+
+export function parseMaxEntries(text: string | number): number {
+  const raw = String(text).trim();
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1 || value > MAX_MAX_ENTRIES) {
+    throw new SockexError('usage', `--max-entries must be a whole number from 1 to ${MAX_MAX_ENTRIES}, e.g. --max-entries 16384 (got "${raw.replace(/[^\x20-\x7e]/g, '?')}")`);
+  }
+  return value;
 }
 
 export function parseInterval(text: string | number | undefined): number {

@@ -11,6 +11,7 @@ import { attachFilter, type AttachedFilter } from './kernel/filter.js';
 import { captureLibbpfLog } from './kernel/libbpf-log.js';
 import { loadNative } from './kernel/native.js';
 import { dropPrivileges } from './kernel/privileges.js';
+import { BreakdownSampler, withBreakdown } from './model/breakdown-sampler.js';
 import { Sampler } from './model/sampler.js';
 import type { Snapshot } from './model/snapshot.js';
 import { startTicker, type Ticker } from './model/ticker.js';
@@ -53,7 +54,7 @@ async function run(options: Options): Promise<number> {
     for (const filter of filters.splice(0).reverse()) filter.close();
   };
   try {
-    for (const name of options.interfaces) filters.push(attachFilter(name, { objectPath: options.objectPath, native }));
+    for (const name of options.interfaces) filters.push(attachFilter(name, { objectPath: options.objectPath, native, by: options.by, maxEntries: options.maxEntries }));
   } catch (err) {
     closeFilters();
     metrics?.close();
@@ -82,7 +83,13 @@ async function run(options: Options): Promise<number> {
     metrics?.close();
     throw err;
   }
-  const readAll = (): Snapshot => sampler.sample(filters.flatMap((f) => f.read()));
+  const breakdown = options.by.length > 0 ? new BreakdownSampler(options.by) : undefined;
+  const readAll = (): Snapshot => {
+    const snapshot = sampler.sample(filters.flatMap((f) => f.read()));
+    if (!breakdown) return snapshot;
+    // Read right after the protocol counters: under traffic the two differ by the frames in between.
+    return withBreakdown(snapshot, breakdown.sample(filters.flatMap((f) => f.readBreakdown?.() ?? []), snapshot.interval));
+  };
   const show = (snapshot: Snapshot): void => {
     renderer.render(snapshot, status);
     metrics?.render(snapshot, status);

@@ -3,7 +3,7 @@
  * the program to a socket bound to an interface, and undo all of it in
  * reverse order, on failure half-way as on close().
  */
-import { loadObject, type LoadedObject } from './bpf-object.js';
+import { loadObject, type LoadedObject, type MapSizes } from './bpf-object.js';
 import type { AttachedFilter } from './filter.js';
 import type { Native } from './native.js';
 import { openFilteredSocket } from './packet-socket.js';
@@ -12,10 +12,12 @@ export interface ObjectAttachment {
   native: Native;
   objectPath: string;
   programName: string;
+  /** Map sizes to set before load (the object's own otherwise). */
+  mapSizes?: MapSizes;
   /** The interface to bind to; 0 for every interface. */
   ifindex: number;
   interfaceName: string;
-  openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'lastReadCost'>;
+  openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'lastReadCost' | 'readBreakdown'>;
   present(): boolean;
 }
 
@@ -25,7 +27,7 @@ export interface ObjectAttachment {
  */
 export function attachObject(spec: ObjectAttachment): AttachedFilter {
   // Open and load: the verifier checks the program, the JIT compiles it.
-  const object = loadObject(spec.objectPath, spec.programName, spec.native);
+  const object = loadObject(spec.objectPath, spec.programName, spec.native, spec.mapSizes);
   try {
     const counters = spec.openCounters(object);
     // Attach and bind: counting starts with the first frame after bind().
@@ -35,6 +37,7 @@ export function attachObject(spec: ObjectAttachment): AttachedFilter {
       interface: spec.interfaceName,
       programFd: object.programFd,
       read: () => counters.read(),
+      ...(counters.readBreakdown ? { readBreakdown: counters.readBreakdown } : {}),
       get lastReadCost() {
         return counters.lastReadCost;
       },

@@ -19,7 +19,10 @@ export interface LoadedObject {
   close(): void;
 }
 
-export function loadObject(path: string, programName: string, native: Native = loadNative()): LoadedObject {
+/** Map sizes to set before load, by map name (the object's own sizes otherwise). */
+export type MapSizes = Readonly<Record<string, number>>;
+
+export function loadObject(path: string, programName: string, native: Native = loadNative(), mapSizes: MapSizes = {}): LoadedObject {
   const { koffi, libbpf } = native;
   if (!existsSync(path)) {
     throw new SockexError(
@@ -52,6 +55,12 @@ export function loadObject(path: string, programName: string, native: Native = l
     const prog = libbpf.findProgram(obj, programName);
     if (!prog) {
       throw new SockexError('object-invalid', `${path} has no program named ${programName}: rebuild it with "npm run build"`);
+    }
+    for (const [name, size] of Object.entries(mapSizes)) {
+      const map = libbpf.findMap(obj, name);
+      if (!map) throw new SockexError('object-invalid', `${path} has no map named ${name}: rebuild it with "npm run build"`);
+      const err = libbpf.mapSetMaxEntries(map, size);
+      if (err < 0) throw new SockexError('object-invalid', `cannot size map ${name} of ${path} to ${size} entries (${errnoName(err)})`);
     }
     logBuffer = koffi.alloc('char', VERIFIER_LOG_SIZE);
     libbpf.setLogBuf(prog, logBuffer, VERIFIER_LOG_SIZE);

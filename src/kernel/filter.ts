@@ -4,9 +4,11 @@
  * object, so its counts are its own.
  */
 import { fileURLToPath } from 'node:url';
+import type { BreakdownBy, BreakdownReading } from '../model/breakdown.js';
 import type { Reading } from '../model/counters.js';
 import { attachAnyFilter } from './any-filter.js';
 import { attachObject } from './attach-object.js';
+import { attachBreakdownFilter } from './breakdown-filter.js';
 import { openCounterMaps, type CounterMaps } from './counter-maps.js';
 import { ANY_INTERFACE, interfaceIndex } from './interfaces.js';
 import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from './layout.js';
@@ -19,6 +21,8 @@ export interface AttachedFilter {
   readonly interface: string;
   readonly programFd: number;
   read(): Reading[];
+  /** With a breakdown (--by): its counters, cumulative like read()'s. */
+  readBreakdown?(): BreakdownReading[];
   readonly lastReadCost: CounterMaps['lastReadCost'];
   /**
    * The interface is still there (same name, same ifindex). When it is
@@ -32,11 +36,16 @@ export interface AttachedFilter {
 export interface AttachOptions {
   objectPath?: string;
   native?: Native;
+  /** Split IP counters by port and/or host (loads the breakdown filter); empty or absent: protocols only. */
+  by?: readonly BreakdownBy[];
+  /** The breakdown table's size (default SOCKEX_BY_DEFAULT_MAX). */
+  maxEntries?: number;
 }
 
 export function attachFilter(interfaceName: string, options: AttachOptions = {}): AttachedFilter {
   // Every interface needs counters keyed by interface too: its own filter.
   if (interfaceName === ANY_INTERFACE) return attachAnyFilter(options);
+  if (options.by && options.by.length > 0) return attachBreakdownFilter(interfaceName, { ...options, by: options.by });
   const native = options.native ?? loadNative();
   const ifindex = interfaceIndex(interfaceName);
   return attachObject({

@@ -22,6 +22,9 @@ export interface Libbpf {
   programFd(prog: unknown): number;
   setLogBuf(prog: unknown, buf: unknown, size: number): number;
   mapFdByName(obj: unknown, name: string): number;
+  findMap(obj: unknown, name: string): unknown;
+  /** Before load only: the map's size. */
+  mapSetMaxEntries(map: unknown, maxEntries: number): number;
   numPossibleCpus(): number;
   mapLookupBatch(
     fd: number,
@@ -110,6 +113,8 @@ export function loadNative(): Native {
     programFd: f('int bpf_program__fd(const void *prog)'),
     setLogBuf: f('int bpf_program__set_log_buf(void *prog, void *buf, size_t size)'),
     mapFdByName: f('int bpf_object__find_map_fd_by_name(const void *obj, const char *name)'),
+    findMap: f('void *bpf_object__find_map_by_name(const void *obj, const char *name)'),
+    mapSetMaxEntries: f('int bpf_map__set_max_entries(void *map, uint32_t max_entries)'),
     numPossibleCpus: f('int libbpf_num_possible_cpus(void)'),
     mapLookupBatch: f(
       'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, uint32_t *count, const void *opts)',

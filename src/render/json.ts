@@ -3,6 +3,7 @@
  * integers even past 2^53: JSON has no size limit, and JSON.stringify cannot
  * write a BigInt, so numbers are spliced in as digits.
  */
+import type { Breakdown } from '../model/breakdown.js';
 import type { Snapshot } from '../model/snapshot.js';
 
 export function renderJson(snapshot: Snapshot): string {
@@ -12,7 +13,25 @@ export function renderJson(snapshot: Snapshot): string {
       `"protocol":${c.protocol},"name":${JSON.stringify(c.name)},"bytes":${c.bytes},"packets":${c.packets}}`,
   );
   const time = JSON.stringify(new Date(snapshot.time).toISOString());
-  return `{"time":${time},"elapsed":${round(snapshot.elapsed)},"counters":[${counters.join(',')}]}\n`;
+  const breakdown = snapshot.breakdown ? `,"breakdown":${renderBreakdown(snapshot.breakdown)}` : '';
+  return `{"time":${time},"elapsed":${round(snapshot.elapsed)},"counters":[${counters.join(',')}]${breakdown}}\n`;
+}
+
+/**
+ * {"by":["port"],"counters":[...]}: each counter keyed like a protocol
+ * counter plus "port" (a number, "none" or "other"; "service" beside a
+ * named one) and/or "host" (an address, "none" or "other").
+ */
+function renderBreakdown(breakdown: Breakdown): string {
+  const counters = breakdown.counters.map((c) => {
+    const port = c.port === undefined ? '' : `,"port":${JSON.stringify(c.port)}${c.service === undefined ? '' : `,"service":${JSON.stringify(c.service)}`}`;
+    const host = c.host === undefined ? '' : `,"host":${JSON.stringify(c.host)}`;
+    return (
+      `{"interface":${JSON.stringify(c.interface)},"ifindex":${c.ifindex},"direction":"${c.direction}","family":"${c.family}",` +
+      `"protocol":${c.protocol},"name":${JSON.stringify(c.name)}${port}${host},"bytes":${c.bytes},"packets":${c.packets}}`
+    );
+  });
+  return `{"by":${JSON.stringify(breakdown.by)},"counters":[${counters.join(',')}]}`;
 }
 
 function round(seconds: number): number {

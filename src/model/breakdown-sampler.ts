@@ -1,0 +1,46 @@
+/**
+ * Turns the breakdown filter's cumulative readings into a snapshot's
+ * breakdown: protocol and service names, rates over the interval.
+ */
+import { breakdownId, breakdownOrder, type Breakdown, type BreakdownBy, type BreakdownCounter, type BreakdownReading } from './breakdown.js';
+import { protocolName } from './protocols.js';
+import { rate } from './sampler.js';
+import { ServiceNames } from './services.js';
+import type { Snapshot } from './snapshot.js';
+
+/** Turns cumulative breakdown readings into the snapshot's breakdown, with rates over the interval. */
+export class BreakdownSampler {
+  private readonly by: readonly BreakdownBy[];
+  private readonly services: ServiceNames;
+  private previous = new Map<string, BreakdownReading>();
+
+  constructor(by: readonly BreakdownBy[], services: ServiceNames = new ServiceNames()) {
+    this.by = [...by];
+    this.services = services;
+  }
+
+  /** interval: seconds since the previous sample (0 for the first), as the protocol snapshot has it. */
+  sample(readings: readonly BreakdownReading[], interval: number): Breakdown {
+    const current = new Map<string, BreakdownReading>();
+    const counters = [...readings].sort(breakdownOrder).map((reading): BreakdownCounter => {
+      const id = breakdownId(reading);
+      current.set(id, reading);
+      const before = this.previous.get(id);
+      const service = typeof reading.port === 'number' ? this.services.name(reading.protocol, reading.port) : undefined;
+      return Object.freeze({
+        ...reading,
+        name: protocolName(reading.family, reading.protocol).name,
+        ...(service === undefined ? {} : { service }),
+        bytesPerSecond: rate(reading.bytes, before?.bytes, interval),
+        packetsPerSecond: rate(reading.packets, before?.packets, interval),
+      });
+    });
+    this.previous = current;
+    return Object.freeze({ by: this.by, counters: Object.freeze(counters) });
+  }
+}
+
+/** The snapshot with its breakdown beside the protocol counters (frozen like the rest). */
+export function withBreakdown(snapshot: Snapshot, breakdown: Breakdown): Snapshot {
+  return Object.freeze({ ...snapshot, breakdown });
+}

@@ -1,0 +1,106 @@
+/**
+ * The breakdown (--by port, --by host): IP counters split by service port
+ * and/or by the other end's address: what a counter is keyed by, and the
+ * order and folding every output shares.
+ *
+ * Exactness: the kernel never drops a frame from the breakdown. A frame whose
+ * key found the table full is counted as port or host "other" of its
+ * protocol; a frame whose port or address could not be read (a non-first
+ * fragment, a header cut short) as "none". So, per interface, direction,
+ * family and protocol, the breakdown adds up to the protocol counter.
+ */
+import { compareAddresses } from './addresses.js';
+import { compareCounters, type Direction } from './counters.js';
+
+export type BreakdownBy = 'port' | 'host';
+
+/** Every way of splitting, in the order --by lists them. */
+export const BREAKDOWN_KINDS: readonly BreakdownBy[] = ['port', 'host'];
+
+/** How many keys the kernel's breakdown table holds unless --max-entries says otherwise (SOCKEX_BY_DEFAULT_MAX). */
+export const DEFAULT_MAX_ENTRIES = 4096;
+/** The largest --max-entries: 1 Mi keys, about 64 MiB of per-CPU counters on 2 CPUs (the kernel preallocates them). */
+export const MAX_MAX_ENTRIES = 1 << 20;
+
+/** IP protocols split by port: TCP, UDP, SCTP, UDP-Lite (the four whose header starts with both ports). */
+export const PORT_PROTOCOLS: ReadonlySet<number> = new Set([6, 17, 132, 136]);
+
+/** Frames whose port or address the filter could not read. */
+export const NONE = 'none';
+/** Frames that found the kernel's table full, or rows folded together for display. */
+export const OTHER = 'other';
+
+export type PortValue = number | typeof NONE | typeof OTHER;
+/** An address in its usual text form, or none / other. */
+export type HostValue = string;
+
+export interface BreakdownKey {
+  readonly interface: string;
+  readonly ifindex: number;
+  readonly direction: Direction;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly protocol: number;
+  /** Present when split by port (--by port, and a protocol with ports). */
+  readonly port?: PortValue;
+  /** Present when split by host (--by host). */
+  readonly host?: HostValue;
+}
+
+export interface BreakdownReading extends BreakdownKey {
+  readonly bytes: bigint;
+  readonly packets: bigint;
+}
+
+export interface BreakdownCounter extends BreakdownReading {
+  /** The protocol's display name (TCP, UDP, ...). */
+  readonly name: string;
+  /** The port's service name from /etc/services, where it has one. */
+  readonly service?: string;
+  readonly bytesPerSecond: number;
+  readonly packetsPerSecond: number;
+}
+
+export interface Breakdown {
+  /** What the counters are split by. */
+  readonly by: readonly BreakdownBy[];
+  /** Every non-zero counter, in a stable order (breakdownOrder). */
+  readonly counters: readonly BreakdownCounter[];
+}
+
+export function breakdownId(k: BreakdownKey): string {
+  return `${k.interface}\0${k.ifindex}\0${k.direction}\0${k.family}\0${k.protocol}\0${k.port ?? ''}\0${k.host ?? ''}`;
+}
+
+/** Numbers first, then none, then other. */
+function comparePorts(a: PortValue | undefined, b: PortValue | undefined): number {
+  const rank = (p: PortValue | undefined): number => (p === undefined ? -1 : typeof p === 'number' ? p : p === NONE ? 70000 : 70001);
+  return rank(a) - rank(b);
+}
+
+function compareHosts(a: HostValue | undefined, b: HostValue | undefined): number {
+  if (a === b) return 0;
+  const special = (h: HostValue | undefined): number => (h === undefined ? -1 : h === NONE ? 1 : h === OTHER ? 2 : 0);
+  const sa = special(a);
+  const sb = special(b);
+  if (sa !== sb || sa !== 0) return sa - sb;
+  return compareAddresses(a ?? '', b ?? '');
+}
+
+/** Interface, direction, family, protocol (as the protocol counters), then port, then host. */
+export function breakdownOrder(a: BreakdownKey, b: BreakdownKey): number {
+  return compareCounters(a, b) || comparePorts(a.port, b.port) || compareHosts(a.host, b.host);
+}
+
+/**
+ * The largest `keep` items by `measure`, and the rest added together with
+ * `add` into one (undefined when nothing is left over). Ties keep the
+ * original order, so the result is stable.
+ */
+export function foldTop<T>(items: readonly T[], keep: number, measure: (item: T) => bigint | number, add: (a: T | undefined, b: T) => T): { top: T[]; rest: T | undefined } {
+  const ranked = items.map((item, index) => ({ item, index, size: measure(item) }));
+  ranked.sort((a, b) => (a.size === b.size ? a.index - b.index : a.size > b.size ? -1 : 1));
+  const top = ranked.slice(0, Math.max(0, keep)).map((r) => r.item);
+  let rest: T | undefined;
+  for (const r of ranked.slice(Math.max(0, keep))) rest = add(rest, r.item);
+  return { top, rest };
+}
