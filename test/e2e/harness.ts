@@ -85,10 +85,18 @@ export interface JsonCounter {
   packets: number;
 }
 
+/** A breakdown counter (--by): the protocol key plus port and/or host. */
+export interface JsonBreakdownCounter extends JsonCounter {
+  port?: number | 'none' | 'other';
+  service?: string;
+  host?: string;
+}
+
 export interface JsonSample {
   time: string;
   elapsed: number;
   counters: JsonCounter[];
+  breakdown?: { by: string[]; counters: JsonBreakdownCounter[] };
 }
 
 /** A running sockex process and what it printed. */
@@ -165,6 +173,19 @@ export async function waitFor(
     }
     if (Date.now() > deadline) throw new Error(message());
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Two namespaces joined by a veth pair (a's end "veth-a", b's "veth-b"), up,
+ * with the addresses given (IPv6 without duplicate address detection, so it
+ * is usable at once).
+ */
+export function vethPair(a: NetNs, b: NetNs, addresses: { a: string[]; b: string[] }): void {
+  a.exec('ip', ['link', 'add', 'veth-a', 'type', 'veth', 'peer', 'name', 'veth-b', 'netns', b.name]);
+  for (const [ns, dev, list] of [[a, 'veth-a', addresses.a], [b, 'veth-b', addresses.b]] as const) {
+    for (const address of list) ns.exec('ip', ['addr', 'add', address, 'dev', dev, ...(address.includes(':') ? ['nodad'] : [])]);
+    ns.exec('ip', ['link', 'set', dev, 'up']);
   }
 }
 
