@@ -45,7 +45,7 @@ async function run(options: Options): Promise<number> {
       import('./render/metrics-server.js'),
       import('./render/prometheus.js'),
     ]);
-    metrics = await serveMetrics(options.metrics, createPrometheusRenderer({ version: VERSION }));
+    metrics = await serveMetrics(options.metrics, createPrometheusRenderer({ version: VERSION, by: options.by }));
   }
 
   // Attach one filter per interface; if one fails, detach the ones before it.

@@ -18,6 +18,7 @@ import {
   type JsonBreakdownCounter,
   type JsonSample,
 } from './harness.js';
+import { httpGet } from './http-get.js';
 
 const ETH = 14;
 const IPV4 = 20;
@@ -207,4 +208,55 @@ test('a table filled past --max-entries: new keys go to port "other", totals sti
     assert.ok(other.packets > 0, `${direction}: frames past the table are counted as other`);
   }
   assertAddsUp(sample, byPort);
+});
+
+/** The samples of one metric in an exposition text: labels and value. */
+function exposition(text: string, metric: string): { labels: Record<string, string>; value: number }[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${metric}{`))
+    .map((line) => {
+      const m = /^[^{]+\{(.*)\} (\S+)$/.exec(line);
+      assert.ok(m, line);
+      const labels = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      return { labels, value: Number(m[2]) };
+    });
+}
+
+test('--by port --metrics: a port label only on the breakdown metrics, at most 20 port series per device, the rest as other', { timeout: 60_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'byprom');
+  const port = 9471;
+  const sockex = await startSockex(ns, ['--json', '--interval', '0.2', '--by', 'port', '--metrics', `127.0.0.1:${port}`]);
+  t.after(() => void sockex.stop().catch(() => undefined));
+  // 15 flows, tx and rx on lo: 30 port keys for 20 series.
+  const flows = Array.from({ length: 15 }, (_, i) => ({ server: 6200 + i, client: 46100 + i, size: 20 + i }));
+  for (const flow of flows) ns.tool('udp', ['4', String(flow.size), String(flow.server), String(flow.client)]);
+  const total = sum(flows.map((f) => ETH + IPV4 + UDP + f.size));
+  let text = '';
+  const udpSeries = (direction: string) => exposition(text, 'sockex_breakdown_bytes_total').filter((s) => s.labels.direction === direction && s.labels.protocol === 'udp');
+  await waitFor(
+    () => {
+      text = httpGet(ns, `http://127.0.0.1:${port}/metrics`) ?? '';
+      return ['transmit', 'receive'].every((d) => sum(udpSeries(d).map((s) => s.value)) === total);
+    },
+    20_000,
+    () => `the breakdown metrics never added up to ${total}: ${text}`,
+  );
+  const all = exposition(text, 'sockex_breakdown_bytes_total');
+  const own = all.filter((s) => s.labels.port !== 'other');
+  assert.equal(own.length, 20, 'twenty series of their own');
+  assert.ok(own.every((s) => s.labels.device === 'lo' && s.labels.host === undefined));
+  for (const s of own) {
+    const flow = flows.find((f) => String(f.server) === s.labels.port);
+    assert.ok(flow, `port ${s.labels.port} is one of ours`);
+    assert.equal(s.value, ETH + IPV4 + UDP + flow.size, `port ${s.labels.port} ${s.labels.direction}`);
+  }
+  for (const direction of ['transmit', 'receive']) {
+    assert.equal(udpSeries(direction).filter((s) => s.labels.port === 'other').length, 1, `${direction}: one other series`);
+    const protocol = exposition(text, 'sockex_bytes_total').find((s) => s.labels.direction === direction && s.labels.protocol === 'udp');
+    assert.equal(protocol?.value, total, `${direction}: the protocol total`);
+  }
+  assert.ok(exposition(text, 'sockex_bytes_total').every((s) => s.labels.port === undefined), 'the protocol metrics carry no port label');
+  assert.equal(await sockex.stop(), 0);
 });
