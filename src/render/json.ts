@@ -3,15 +3,11 @@
  * integers even past 2^53: JSON has no size limit, and JSON.stringify cannot
  * write a BigInt, so numbers are spliced in as digits.
  */
-import type { Breakdown } from '../model/breakdown.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { Breakdown, BreakdownCounter } from '../model/breakdown.js';
+import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
 
 export function renderJson(snapshot: Snapshot): string {
-  const counters = snapshot.counters.map(
-    (c) =>
-      `{"interface":${JSON.stringify(c.interface)},"ifindex":${c.ifindex},"direction":"${c.direction}","family":"${c.family}",` +
-      `"protocol":${c.protocol},"name":${JSON.stringify(c.name)},"bytes":${c.bytes},"packets":${c.packets}}`,
-  );
+  const counters = snapshot.counters.map((c) => `{${keyFields(c)},${countFields(c)}}`);
   const time = JSON.stringify(new Date(snapshot.time).toISOString());
   const breakdown = snapshot.breakdown ? `,"breakdown":${renderBreakdown(snapshot.breakdown)}` : '';
   return `{"time":${time},"elapsed":${round(snapshot.elapsed)},"counters":[${counters.join(',')}]${breakdown}}\n`;
@@ -26,12 +22,21 @@ function renderBreakdown(breakdown: Breakdown): string {
   const counters = breakdown.counters.map((c) => {
     const port = c.port === undefined ? '' : `,"port":${JSON.stringify(c.port)}${c.service === undefined ? '' : `,"service":${JSON.stringify(c.service)}`}`;
     const host = c.host === undefined ? '' : `,"host":${JSON.stringify(c.host)}`;
-    return (
-      `{"interface":${JSON.stringify(c.interface)},"ifindex":${c.ifindex},"direction":"${c.direction}","family":"${c.family}",` +
-      `"protocol":${c.protocol},"name":${JSON.stringify(c.name)}${port}${host},"bytes":${c.bytes},"packets":${c.packets}}`
-    );
+    return `{${keyFields(c)}${port}${host},${countFields(c)}}`;
   });
   return `{"by":${JSON.stringify(breakdown.by)},"counters":[${counters.join(',')}]}`;
+}
+
+/** What a counter is keyed by, as every counter (protocol or breakdown) starts. */
+function keyFields(c: CounterSnapshot | BreakdownCounter): string {
+  return (
+    `"interface":${JSON.stringify(c.interface)},"ifindex":${c.ifindex},"direction":"${c.direction}","family":"${c.family}",` +
+    `"protocol":${c.protocol},"name":${JSON.stringify(c.name)}`
+  );
+}
+
+function countFields(c: { bytes: bigint; packets: bigint }): string {
+  return `"bytes":${c.bytes},"packets":${c.packets}`;
 }
 
 function round(seconds: number): number {
