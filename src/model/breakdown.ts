@@ -90,17 +90,3 @@ function compareHosts(a: HostValue | undefined, b: HostValue | undefined): numbe
 export function breakdownOrder(a: BreakdownKey, b: BreakdownKey): number {
   return compareCounters(a, b) || comparePorts(a.port, b.port) || compareHosts(a.host, b.host);
 }
-
-/**
- * The largest `keep` items by `measure`, and the rest added together with
- * `add` into one (undefined when nothing is left over). Ties keep the
- * original order, so the result is stable.
- */
-export function foldTop<T>(items: readonly T[], keep: number, measure: (item: T) => bigint | number, add: (a: T | undefined, b: T) => T): { top: T[]; rest: T | undefined } {
-  const ranked = items.map((item, index) => ({ item, index, size: measure(item) }));
-  ranked.sort((a, b) => (a.size === b.size ? a.index - b.index : a.size > b.size ? -1 : 1));
-  const top = ranked.slice(0, Math.max(0, keep)).map((r) => r.item);
-  let rest: T | undefined;
-  for (const r of ranked.slice(Math.max(0, keep))) rest = add(rest, r.item);
-  return { top, rest };
-}

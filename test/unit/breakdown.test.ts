@@ -11,11 +11,14 @@ import { BY_KEY_SIZE, BY_LAYOUT, byObjectName, decodeByKey, decodeByOverflowSlot
 import { IP_SLOTS } from '../../src/kernel/layout.js';
 import { addressText, compareAddresses } from '../../src/model/addresses.js';
 import { BreakdownSampler, withBreakdown } from '../../src/model/breakdown-sampler.js';
-import { foldTop, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
+import type { BreakdownCounter, BreakdownReading } from '../../src/model/breakdown.js';
 import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { SeriesBound } from '../../src/render/breakdown-series.js';
 import { renderJson } from '../../src/render/json.js';
+import { breakdownSection } from '../../src/render/tui/breakdown-rows.js';
+import { actionForKey, applyAction, initialState, viewsFor, withSnapshot, type DashboardState } from '../../src/render/tui/dashboard-state.js';
+import { buildScreen, lineText } from '../../src/render/tui/view-model.js';
 
 const header = readFileSync(new URL('../../../bpf/sockex.h', import.meta.url), 'utf8');
 
@@ -132,15 +135,6 @@ test('overflow slots decode to port and/or host other; the non-IP slots are not 
   ]);
 });
 
-test('foldTop keeps the largest, sums the rest, and keeps ties in order', () => {
-  const add = (a: number | undefined, b: number): number => (a ?? 0) + b;
-  assert.deepEqual(foldTop([5, 1, 9, 3, 9], 2, (x) => x, add), { top: [9, 9], rest: 9 });
-  assert.deepEqual(foldTop([5, 1], 5, (x) => x, add), { top: [5, 1], rest: undefined });
-  assert.deepEqual(foldTop([5, 1], 0, (x) => x, add), { top: [], rest: 6 });
-  const ties = foldTop(['b', 'a', 'c'], 2, () => 1, (a, b) => (a ?? '') + b);
-  assert.deepEqual(ties, { top: ['b', 'a'], rest: 'c' });
-});
-
 const reading = (r: Partial<BreakdownReading> & Pick<BreakdownReading, 'bytes' | 'packets'>): BreakdownReading => ({
   interface: 'lo',
   ifindex: 1,
@@ -226,4 +220,45 @@ test('--by and --max-entries: parsed, combined, and refused where they make no s
   await assert.rejects(parseCli(['--max-entries', '10']), /add --by port or --by host/);
   await assert.rejects(parseCli(['--by', 'port', '-i', 'any']), /--by needs named interfaces/);
   await assert.rejects(parseCli(['--by']), SockexError);
+});
+
+function dashboardWith(counters: BreakdownCounter[], by: ('port' | 'host')[] = ['port']): DashboardState {
+  const base: Snapshot = { time: 0, elapsed: 1, interval: 1, sequence: 2, interfaces: ['lo'], counters: [] };
+  return withSnapshot(initialState(), withBreakdown(base, { by, counters }), { interval: 1, demo: undefined });
+}
+
+test('the view key cycles protocols and the views --by collected, and nothing without --by', () => {
+  assert.deepEqual(viewsFor(['port', 'host']), ['protocols', 'ports', 'hosts', 'conversations']);
+  assert.deepEqual(viewsFor(['host']), ['protocols', 'hosts']);
+  assert.equal(actionForKey('b'), 'view');
+  const state = dashboardWith([], ['port']);
+  assert.equal(applyAction(state, 'view').view, 'ports');
+  assert.equal(applyAction(applyAction(state, 'view'), 'view').view, 'protocols');
+  assert.equal(applyAction(initialState(), 'view').view, 'protocols');
+});
+
+test('a breakdown table: the top rows that fit, then other (rows left over plus the kernel\'s other), adding up to the total', () => {
+  const ports = [53, 80, 443, 8080, 5353].map((port, i) => bc({ port, bytes: BigInt(100 * (i + 1)), ...(port === 53 ? { service: 'domain' } : {}) }));
+  const state = dashboardWith([...ports, bc({ port: 'other', bytes: 7n }), bc({ port: 'none', bytes: 3n }), bc({ protocol: 1, bytes: 1000n })]);
+  const frame = state.shown;
+  assert.ok(frame);
+  const section = breakdownSection(frame, 'ports', undefined, 'bytes', 4);
+  assert.deepEqual(section.rows.map((r) => [r.name, r.tx.bytes]), [['UDP 5353', 500n], ['UDP 8080', 400n], ['UDP 443', 300n], ['other', 200n + 100n + 3n + 7n]]);
+  assert.equal(section.total.tx.bytes, 1500n + 10n, 'ICMP has no port: not in the ports view');
+  assert.equal(section.rows.reduce((sum, r) => sum + r.tx.bytes, 0n), section.total.tx.bytes);
+  const all = breakdownSection(frame, 'ports', undefined, 'name', 20);
+  assert.deepEqual(all.rows.map((r) => r.name), ['UDP 53 domain', 'UDP 80', 'UDP 443', 'UDP 5353', 'UDP 8080', 'UDP none', 'other']);
+  // Reset: what was counted until then is subtracted, the kernel keeps counting.
+  const reset = applyAction(state, 'reset');
+  assert.equal(breakdownSection(frame, 'ports', reset.baseline, 'bytes', 20).total.tx.bytes, 0n);
+});
+
+test('the dashboard draws the breakdown view at 80x24 with its own column title and no history', () => {
+  const state = applyAction(dashboardWith([bc({ port: 53, service: 'domain', bytes: 142n, packets: 1n }), bc({ port: 53, direction: 'rx', bytes: 142n, packets: 1n })]), 'view');
+  const screen = buildScreen(state, { width: 80, height: 24, unicode: false }).map(lineText);
+  assert.equal(screen.length, 24);
+  assert.ok(screen.every((line) => line.length === 80));
+  assert.match(screen.find((l) => l.startsWith('PORT')) ?? '', /^PORT\s+DIR\s+TOTAL\s+PACKETS\s+RATE\s+PKT\/S\s*$/);
+  assert.match(screen.find((l) => l.startsWith('UDP 53 domain')) ?? '', /^UDP 53 domain\s+tx\s+142 B\s+1\s/);
+  assert.match(screen[23] ?? '', /b view/);
 });

@@ -14,6 +14,7 @@ import {
   formatRate,
   unitModeLabel,
 } from '../units.js';
+import { VIEW_TITLES, breakdownSection } from './breakdown-rows.js';
 import type { DashboardState, Frame } from './dashboard-state.js';
 import { ALL_INTERFACES, sections, type ProtocolRow } from './protocol-rows.js';
 import { sparkline } from './sparkline.js';
@@ -180,6 +181,7 @@ function footerLine(state: DashboardState, width: number): Line {
     ['s', 'sort', `:${state.sort}`],
     ['u', 'units', `:${unitModeLabel(state.units)}`],
     ['e', 'exact', `:${state.exact ? 'on' : 'off'}`],
+    ...(state.latest?.snapshot.breakdown ? [['b', 'view', `:${state.view}`] as [string, string, string]] : []),
     ['?', state.help ? 'close help' : 'help', ''],
   ];
   const build = (long: boolean): Segment[] =>
@@ -199,6 +201,7 @@ export function helpLines(): Line[] {
     ['s', 'sort by bytes, rate, packets or name'],
     ['u', 'units: bytes or bits, IEC (KiB) or SI (kB)'],
     ['e', 'exact values: every digit instead of 1.2 MiB'],
+    ['b', 'with --by: protocols, ports, hosts or conversations'],
     ['?, h', 'show or hide this help (Esc hides it too)'],
   ];
   return [
@@ -221,7 +224,11 @@ export function helpLines(): Line[] {
  * note saying how much is hidden.
  */
 function tableBody(state: DashboardState, frame: Frame, size: ScreenSize, room: number): Line[] {
-  const all = sections(frame, state.baseline, state.sort);
+  // A breakdown view is one table of the rows that fit (two lines each) beside
+  // the column header, spacing, title, a note and the two total lines; no history.
+  const breakdownView = state.view !== 'protocols' && frame.snapshot.breakdown !== undefined;
+  const all = breakdownView ? [breakdownSection(frame, state.view, state.baseline, state.sort, Math.floor((room - 6) / 2))] : sections(frame, state.baseline, state.sort);
+  const title = (column: Column): string => (column.id === 'name' ? VIEW_TITLES[breakdownView ? state.view : 'protocols'] : column.title);
   const several = all.length > 1;
   const built = all.map((section) => ({
     section,
@@ -235,14 +242,15 @@ function tableBody(state: DashboardState, frame: Frame, size: ScreenSize, room: 
   for (const column of COLUMNS) {
     if (column.id === 'history') continue;
     const id = column.id;
-    widths.set(id, Math.max(column.title.length, column.min, ...everyLine.map((l) => l.cells[id].length)));
+    widths.set(id, Math.max(title(column).length, column.min, ...everyLine.map((l) => l.cells[id].length)));
   }
-  const shown = new Set<ColumnId>(COLUMNS.map((c) => c.id));
+  const shown = new Set<ColumnId>(COLUMNS.map((c) => c.id).filter((id) => !breakdownView || id !== 'history'));
   const fixedWidth = (): number =>
     COLUMNS.filter((c) => c.id !== 'history' && shown.has(c.id)).reduce((sum, c) => sum + (widths.get(c.id) ?? 0), 0) +
     GAP.length * ([...shown].filter((id) => id !== 'history').length - 1);
   let historyWidth = 0;
   for (const id of DROP_ORDER) {
+    if (id === 'history' && breakdownView) continue;
     if (id === 'history') {
       historyWidth = Math.min(frame.history.capacity, size.width - fixedWidth() - GAP.length);
       if (historyWidth >= MIN_HISTORY) break;
@@ -253,7 +261,7 @@ function tableBody(state: DashboardState, frame: Frame, size: ScreenSize, room: 
     shown.delete(id);
   }
   const columns = COLUMNS.filter((c) => shown.has(c.id));
-  const hidden = COLUMNS.filter((c) => !shown.has(c.id)).map((c) => c.title);
+  const hidden = COLUMNS.filter((c) => !shown.has(c.id) && !(breakdownView && c.id === 'history')).map(title);
 
   const cell = (column: Column, text: string): string => {
     const w = column.id === 'history' ? historyWidth : (widths.get(column.id) ?? 0);
@@ -271,7 +279,7 @@ function tableBody(state: DashboardState, frame: Frame, size: ScreenSize, room: 
     });
     return segments;
   };
-  const columnHeader: Line = [{ text: columns.map((c, i) => (i === 0 ? '' : GAP) + cell(c, c.title)).join(''), tone: 'heading' }];
+  const columnHeader: Line = [{ text: columns.map((c, i) => (i === 0 ? '' : GAP) + cell(c, title(c))).join(''), tone: 'heading' }];
   // Not '─': blessed draws that with the line-drawing charset, which tmux's capture shows as 'q'.
   const rule = size.unicode ? '━' : '-';
   const sectionTitle = (title: string, note: string): Line => {
