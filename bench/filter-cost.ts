@@ -15,6 +15,9 @@ const LABELS: Record<FilterName | 'none', string> = {
   floor: 'floor (return 0)',
   sample: "kernel sample's design",
   sockex: 'sockex_count',
+  byPort: 'sockex_count_by, --by port',
+  byHost: 'sockex_count_by, --by host',
+  byHostPort: 'sockex_count_by, --by port,host',
 };
 
 export interface FilterCostOptions {
@@ -24,9 +27,12 @@ export interface FilterCostOptions {
   cpu: number;
 }
 
+/** The configurations whose flood throughput is measured. */
+type Throughput = 'none' | 'floor' | 'sample' | 'sockex';
+
 export interface FilterCostResult {
   nsPerRun: Record<FilterName, number>;
-  pps: Record<FilterName | 'none', number>;
+  pps: Record<Throughput, number>;
   text: string;
   goals: Goal[];
 }
@@ -38,10 +44,12 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 
 export async function filterCost(options: FilterCostOptions): Promise<FilterCostResult> {
   const ns = new NetNs('cost');
-  const filters: FilterName[] = ['floor', 'sample', 'sockex'];
-  const runs: Record<FilterName, number[]> = { floor: [], sample: [], sockex: [] };
-  const ppsWithStats: Record<FilterName, number[]> = { floor: [], sample: [], sockex: [] };
-  const pps: Record<FilterName | 'none', number[]> = { none: [], floor: [], sample: [], sockex: [] };
+  // ns/run for every filter, the breakdown filters included; throughput for the protocol filter and its yardsticks.
+  const filters: FilterName[] = ['floor', 'sample', 'sockex', 'byPort', 'byHost', 'byHostPort'];
+  const perFilter = (): Record<FilterName, number[]> => ({ floor: [], sample: [], sockex: [], byPort: [], byHost: [], byHostPort: [] });
+  const runs = perFilter();
+  const ppsWithStats = perFilter();
+  const pps: Record<Throughput, number[]> = { none: [], floor: [], sample: [], sockex: [] };
   const statsBefore = readFileSync(STATS_SYSCTL, 'utf8').trim();
   try {
     // Warm up the path (ARP-free on lo, but caches and the JIT'd code).
@@ -66,7 +74,7 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
     writeFileSync(STATS_SYSCTL, statsBefore);
 
     // 2. Packets per second with the accounting off, as users run it.
-    const configs: (FilterName | 'none')[] = ['none', 'floor', 'sample', 'sockex'];
+    const configs = ['none', 'floor', 'sample', 'sockex'] as const;
     for (let round = 0; round < options.rounds; round++) {
       for (const name of rotate(configs, round)) {
         const attached = name === 'none' ? undefined : await attachInNs(ns, name);
@@ -82,10 +90,10 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
     ns.delete();
   }
 
-  const nsPerRun = { floor: median(runs.floor), sample: median(runs.sample), sockex: median(runs.sockex) };
+  const nsPerRun = Object.fromEntries(filters.map((name) => [name, median(runs[name])])) as Record<FilterName, number>;
   const ppsMedian = { none: median(pps.none), floor: median(pps.floor), sample: median(pps.sample), sockex: median(pps.sockex) };
   // Paired within each round (the same minute of the machine's life), the ratio drifts less than the medians do.
-  const pairedRatio = (name: FilterName | 'none', base: FilterName | 'none'): number =>
+  const pairedRatio = (name: Throughput, base: Throughput): number =>
     median(pps[name].map((value, round) => value / pps[base][round]!));
   const sockexVsFloor = pairedRatio('sockex', 'floor');
   const range = (values: number[], d: number): string => `${fixed(Math.min(...values), d)}-${fixed(Math.max(...values), d)}`;
