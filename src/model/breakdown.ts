@@ -19,7 +19,7 @@ export const BREAKDOWN_KINDS: readonly BreakdownBy[] = ['port', 'host'];
 
 /** How many keys the kernel's breakdown table holds unless --max-entries says otherwise (SOCKEX_BY_DEFAULT_MAX). */
 export const DEFAULT_MAX_ENTRIES = 4096;
-/** The largest --max-entries: 1 Mi keys, about 64 MiB of per-CPU counters on 2 CPUs (the kernel preallocates them). */
+/** The largest --max-entries: 1 Mi keys, about 110 MiB on 2 CPUs, 200 MiB on 8 (the kernel preallocates the table). */
 export const MAX_MAX_ENTRIES = 1 << 20;
 
 /** IP protocols split by port: TCP, UDP, SCTP, UDP-Lite (the four whose header starts with both ports). */

@@ -140,7 +140,7 @@ function breakdownMetrics(registry: Registry, by: readonly BreakdownBy[], bound:
   };
   new Counter<BreakdownLabel>({
     name: BREAKDOWN_BYTES_METRIC,
-    help: `Bytes of IP frames by ${by.join(' and ')} (port: the lower of the two; host: the other end), at most a bounded number of series per device, the rest as "other".`,
+    help: `Bytes of IP frames by ${by.map((b) => (b === 'port' ? 'service port (the lower of the two)' : 'host (the other end)')).join(' and ')}; a bounded number of series per device, the rest as "other".`,
     labelNames,
     registers: [registry],
     collect() {
