@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  CLI,
   NetNs,
   counter,
   requireRoot,
@@ -121,7 +122,15 @@ async function echoPair(t: Parameters<typeof requireRoot>[0], label: string) {
   const call = (address: string, port: number, clientPort: number, sizes: number[]): void => {
     a.tool('udp-echo', ['call', address, String(port), String(clientPort), sizes.join(',')]);
   };
-  return { a, b, serve, call };
+  /** One TCP connection from a to b's address and port, carrying bytes. */
+  const tcp = async (address: string, port: number, bytes: number): Promise<void> => {
+    const server = new RunningSockex(b.spawn(process.execPath, [`${TOOLS}tcp-peer.js`, 'serve', address, String(port)]));
+    servers.push(server);
+    await waitFor(() => server.stdout.includes('listening'), 10_000, () => `TCP server did not start: ${server.stderr}`);
+    a.tool('tcp-peer', ['call', address, String(port), String(bytes)]);
+    await server.exit();
+  };
+  return { a, b, serve, call, tcp };
 }
 
 test('--by host on a veth pair: the other end of each frame, IPv4 and IPv6, exact each way', async (t) => {
@@ -156,7 +165,7 @@ test('--by host on a veth pair: the other end of each frame, IPv4 and IPv6, exac
 
 test('--by port,host (conversations): fragments without a port count as port none, still adding up', async (t) => {
   if (!requireRoot(t)) return;
-  const { a, serve, call } = await echoPair(t, 'byconv');
+  const { a, serve, call, tcp } = await echoPair(t, 'byconv');
   const sockex = await startSockex(a, ['--json', '--interval', '0.2', '-i', 'veth-a', '--by', 'port', '--by', 'host']);
   // 3000 bytes do not fit the veth's 1500-byte MTU: each way, three fragments, and only the first has the UDP header.
   const sizes = [100, 3000];
@@ -164,9 +173,19 @@ test('--by port,host (conversations): fragments without a port count as port non
   await serve('fd00::2', 7000, sizes.length);
   call('192.0.2.2', 7000, 40000, sizes);
   call('fd00::2', 7000, 40001, sizes);
+  // TCP both ways over the link: every frame of a connection is on the server's port and peer.
+  await tcp('192.0.2.2', 8443, 200_000);
+  await tcp('fd00::2', 8443, 100_000);
   assert.equal(await sockex.stop(), 0);
   const sample = sockex.lastSample();
   assert.deepEqual(sample.breakdown?.by, ['port', 'host']);
+  for (const direction of ['tx', 'rx'] as const) {
+    for (const [family, host] of [['ipv4', '192.0.2.2'], ['ipv6', 'fd00::2']] as const) {
+      const total = counter(sample, { direction, family, protocol: 6 });
+      assert.ok(total.packets >= 5, `TCP ${family} ${direction} was counted`);
+      assert.deepEqual(byCounter(sample, { direction, family, protocol: 6, host, port: 8443 }), total, `TCP ${family} ${direction} on ${host} port 8443`);
+    }
+  }
   // IPv4: 3008 bytes of UDP in fragments of 1480, 1480 and 48.
   const v4First = ETH + IPV4 + 1480;
   const v4Rest = [ETH + IPV4 + 1480, ETH + IPV4 + 48];
@@ -259,4 +278,19 @@ test('--by port --metrics: a port label only on the breakdown metrics, at most 2
   }
   assert.ok(exposition(text, 'sockex_bytes_total').every((s) => s.labels.port === undefined), 'the protocol metrics carry no port label');
   assert.equal(await sockex.stop(), 0);
+});
+
+test('the breakdown filters load and count with CAP_BPF and CAP_NET_RAW alone (the verifier\'s stricter checks)', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'bycaps');
+  const caps = '-all,+bpf,+net_raw';
+  for (const by of ['port', 'host', 'port,host']) {
+    const args = ['--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, process.execPath, CLI, '--json', '--interval', '0.2', '--by', by];
+    const sockex = new RunningSockex(ns.spawn('setpriv', args));
+    await sockex.attached();
+    ns.tool('udp', ['4', '50', '5400', '45400']);
+    assert.equal(await sockex.stop(), 0, sockex.stderr);
+    const want = { direction: 'tx' as const, family: 'ipv4' as const, protocol: 17, ...(by.includes('port') ? { port: 5400 } : {}), ...(by.includes('host') ? { host: '127.0.0.1' } : {}) };
+    assert.deepEqual(byCounter(sockex.lastSample(), want), { bytes: ETH + IPV4 + UDP + 50, packets: 1 }, `--by ${by}`);
+  }
 });
