@@ -13,7 +13,6 @@
 import { readFileSync } from 'node:fs';
 import { loadObject } from '../src/kernel/bpf-object.js';
 import { attachFilter, type AttachedFilter } from '../src/kernel/filter.js';
-import { interfaceIndex } from '../src/kernel/interfaces.js';
 import { loadNative } from '../src/kernel/native.js';
 import { openFilteredSocket } from '../src/kernel/packet-socket.js';
 import { Sampler } from '../src/model/sampler.js';
@@ -29,7 +28,7 @@ function programId(fd: number): number {
 function attach(objectPath: string, program: string, iface: string): void {
   const native = loadNative();
   const object = loadObject(objectPath, program, native);
-  const socket = openFilteredSocket(interfaceIndex(iface), iface, object.programFd, native);
+  const socket = openFilteredSocket(native.libc.ifNameToIndex(iface), iface, object.programFd, native);
   const detach = (): void => {
     socket.close();
     object.close();

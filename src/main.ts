@@ -12,6 +12,7 @@ import { captureLibbpfLog } from './kernel/libbpf-log.js';
 import { loadNative } from './kernel/native.js';
 import { dropPrivileges } from './kernel/privileges.js';
 import { BreakdownSampler, withBreakdown } from './model/breakdown-sampler.js';
+import type { InterfaceEvent } from './model/interface-events.js';
 import { Sampler } from './model/sampler.js';
 import type { Snapshot } from './model/snapshot.js';
 import { startTicker, type Ticker } from './model/ticker.js';
@@ -148,17 +149,26 @@ async function run(options: Options): Promise<number> {
       process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}\n`);
     }
 
-    // An interface deleted while running: say so once; with none left, stop.
+    // What became of the interfaces: say each event once; with every one lost, stop.
     const lost = new Set<string>();
     const interfacesLeft = (): boolean => {
-      for (const filter of filters) {
-        if (lost.has(filter.interface) || filter.present()) continue;
-        lost.add(filter.interface);
-        if (lost.size < filters.length) {
-          process.stderr.write(`sockex: interface ${filter.interface} disappeared; its counts stay at their last values, counting goes on\n`);
-        }
+      const events = filters.flatMap((filter) => filter.poll());
+      if (events.length === 0) return lost.size < filters.length;
+      const states = new Map(status.interfaceStates);
+      for (const event of events) {
+        if (event.kind === 'lost') lost.add(event.interface);
+        else if (event.kind === 'rebound') lost.delete(event.interface);
+        if (event.kind === 'rebound' || event.kind === 'up') states.delete(event.interface);
+        else states.set(event.interface, event.kind);
       }
-      return lost.size < filters.length;
+      status = { ...status, interfaceStates: states };
+      const left = lost.size < filters.length;
+      // The dashboard has the states in its header (stderr would draw over it);
+      // with none left, the error stop() reports says it.
+      for (const event of events) {
+        if (!dashboard && (event.kind !== 'lost' || left)) process.stderr.write(`sockex: ${describeInterfaceEvent(event)}\n`);
+      }
+      return left;
     };
 
     const tick = (): void => {
@@ -197,6 +207,22 @@ async function run(options: Options): Promise<number> {
       );
     }
   });
+}
+
+function describeInterfaceEvent(event: InterfaceEvent): string {
+  const name = event.interface;
+  switch (event.kind) {
+    case 'lost':
+      return `interface ${name} disappeared; its counts stay at their last values, counting goes on`;
+    case 'rebound':
+      return `interface ${name} was gone for up to ${(event.goneForMs / 1000).toFixed(1)} s; counting on it again (ifindex ${event.ifindex})`;
+    case 'down':
+      return `interface ${name} is down: it sees no frames until it is up`;
+    case 'no-carrier':
+      return `interface ${name} has no carrier: it sees no frames until its link is up`;
+    case 'up':
+      return `interface ${name} is up`;
+  }
 }
 
 /**

@@ -2,14 +2,16 @@
  * `-i any`: one filter on an AF_PACKET socket bound to no interface, so it
  * sees every interface of the network namespace, with its counters keyed by
  * ifindex as well (bpf/sockex-any.bpf.c). Reading turns each ifindex into the
- * interface's name.
+ * interface's name, kept current from the kernel's link notifications
+ * (interface-names.ts), so a re-created or renamed interface carries its
+ * right name at the next sample.
  */
 import { fileURLToPath } from 'node:url';
-import { counterId, type Reading } from '../model/counters.js';
+import type { Reading } from '../model/counters.js';
 import { attachObject } from './attach-object.js';
 import { BatchReader } from './counter-maps.js';
 import type { AttachedFilter, AttachOptions } from './filter.js';
-import { InterfaceNames } from './interface-names.js';
+import { LinkTable, type LinkUpdates } from './interface-names.js';
 import { ANY_INTERFACE } from './interfaces.js';
 import {
   ANY_KEY_SIZE,
@@ -22,12 +24,15 @@ import {
   sumPerCpu,
 } from './layout.js';
 import { loadNative, type Native } from './native.js';
+import { RouteSocket } from './rtnetlink.js';
 
 /** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
 export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex-any.bpf.o', import.meta.url));
 
-export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNames = new InterfaceNames()): AttachedFilter {
+export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const native = options.native ?? loadNative();
+  // Following link notifications from before the first listing: no change after it is missed.
+  const names = new LinkTable(new RouteSocket(native, true));
   return attachObject({
     native,
     objectPath: options.objectPath ?? DEFAULT_ANY_OBJECT_PATH,
@@ -35,9 +40,10 @@ export function attachAnyFilter(options: AttachOptions = {}, names: InterfaceNam
     // Bound to no interface: every interface, from the first frame.
     ifindex: 0,
     interfaceName: ANY_INTERFACE,
-    openCounters: (object) => openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names),
-    // Bound to no interface: there is nothing that can disappear.
-    present: () => true,
+    openCounters: (object) => openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names, noLinkTypeMapYet),
+    // Bound to no interface: there is nothing the kernel can unbind.
+    poll: () => [],
+    release: () => names.close(),
   });
 }
 
@@ -46,41 +52,60 @@ export interface AnyCounterMaps {
   readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
+/**
+ * Where the filter's per-ifindex link types (its link-header lengths) are to
+ * be kept current: called once when the counters are opened (before attach,
+ * with every link) and then at every read with what appeared, changed or went
+ * since. Nothing is fed yet: the link-type map is being written on another
+ * branch (kpaged: AnyFilter.updateLinkTypes(list), which takes the whole
+ * list; wire it as `(u) => { if (u.changed.length + u.gone.length > 0) updateLinkTypes(names.links()) }`
+ * and turn its own per-read listing off with followLinks(false)).
+ */
+export type LinkTypesHook = (updates: LinkUpdates) => void;
+const noLinkTypeMapYet: LinkTypesHook = () => undefined;
+
+/** The names of ifindexes, kept current at every refresh (a LinkTable; a fake in tests). */
+export type IfindexNames = Pick<LinkTable, 'refresh' | 'name'>;
+
 /** Reads with one batched lookup for the per-interface counters, one for the overflow slots. */
-export function openAnyCounterMaps(native: Native, countersFd: number, overflowFd: number, names: InterfaceNames = new InterfaceNames()): AnyCounterMaps {
+export function openAnyCounterMaps(
+  native: Native,
+  countersFd: number,
+  overflowFd: number,
+  names: IfindexNames,
+  onLinks: LinkTypesHook = noLinkTypeMapYet,
+): AnyCounterMaps {
   const reader = new BatchReader(native);
   const cpus = reader.cpus;
   const counters = reader.buffers(LAYOUT.SOCKEX_ANY_MAX, ANY_KEY_SIZE);
   const overflow = reader.buffers(LAYOUT.SOCKEX_DIRECTIONS, 4);
 
+  // Every link known before the first frame (openCounters runs before attach).
+  onLinks(names.refresh());
   return {
     get lastReadCost() {
       return reader.lastReadCost;
     },
     read(): Reading[] {
       reader.startRead();
-      names.refresh();
-      // Two ifindexes can carry one name (an interface deleted and created
-      // again): their counts add up under that name, so no id repeats.
-      const byId = new Map<string, Reading>();
-      const add = (reading: Reading): void => {
-        const id = counterId(reading);
-        const before = byId.get(id);
-        byId.set(id, before ? { ...reading, bytes: before.bytes + reading.bytes, packets: before.packets + reading.packets } : reading);
-      };
+      onLinks(names.refresh());
+      // Each ifindex is its own counter (counterId holds it), so an interface
+      // deleted and created again under one name, or two that swapped names,
+      // never share one and none goes backwards.
+      const readings: Reading[] = [];
       const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
       for (let i = 0; i < n; i++) {
         const totals = sumPerCpu(counters.values, i, cpus);
         if (!totals) continue;
         const { ifindex, ...key } = decodeAnyKey(counters.keys, i * ANY_KEY_SIZE);
-        add({ interface: names.name(ifindex), ifindex, ...key, ...totals });
+        readings.push({ interface: names.name(ifindex), ifindex, ...key, ...totals });
       }
       const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
       for (let i = 0; i < m; i++) {
         const totals = sumPerCpu(overflow.values, i, cpus);
-        if (totals) add({ interface: ANY_INTERFACE, ifindex: 0, ...decodeAnyOverflowSlot(overflow.keys.readUInt32LE(i * 4)), ...totals });
+        if (totals) readings.push({ interface: ANY_INTERFACE, ifindex: 0, ...decodeAnyOverflowSlot(overflow.keys.readUInt32LE(i * 4)), ...totals });
       }
-      return [...byId.values()];
+      return readings;
     },
   };
 }

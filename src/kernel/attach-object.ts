@@ -1,12 +1,14 @@
 /**
  * The life of one attached filter: load the object, open its counters, attach
  * the program to a socket bound to an interface, and undo all of it in
- * reverse order, on failure half-way as on close().
+ * reverse order, on failure half-way as on close(). What the caller opened
+ * for it (spec.release) is released with it, on failure too.
  */
 import { loadObject, type LoadedObject, type MapSizes } from './bpf-object.js';
+import type { InterfaceEvent } from '../model/interface-events.js';
 import type { AttachedFilter } from './filter.js';
 import type { Native } from './native.js';
-import { openFilteredSocket } from './packet-socket.js';
+import { openFilteredSocket, type PacketSocket } from './packet-socket.js';
 
 export interface ObjectAttachment {
   native: Native;
@@ -18,8 +20,14 @@ export interface ObjectAttachment {
   ifindex: number;
   interfaceName: string;
   openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'lastReadCost' | 'readBreakdown'>;
-  present(): boolean;
+  /** AttachedFilter.poll(), given the socket. */
+  poll(socket: PacketSocket): InterfaceEvent[];
+  /** What the caller acquired for poll() and read(), released last on close(). */
+  release(): void;
 }
+
+/** What differs between filters: the object, its program, its map sizes and how its counters are read. */
+export type CounterSpec = Pick<ObjectAttachment, 'objectPath' | 'programName' | 'mapSizes' | 'openCounters'>;
 
 /**
  * Load an object, open its counters, attach its program to a socket bound to
@@ -27,7 +35,13 @@ export interface ObjectAttachment {
  */
 export function attachObject(spec: ObjectAttachment): AttachedFilter {
   // Open and load: the verifier checks the program, the JIT compiles it.
-  const object = loadObject(spec.objectPath, spec.programName, spec.native, spec.mapSizes);
+  let object: LoadedObject;
+  try {
+    object = loadObject(spec.objectPath, spec.programName, spec.native, spec.mapSizes);
+  } catch (err) {
+    spec.release();
+    throw err;
+  }
   try {
     const counters = spec.openCounters(object);
     // Attach and bind: counting starts with the first frame after bind().
@@ -41,17 +55,19 @@ export function attachObject(spec: ObjectAttachment): AttachedFilter {
       get lastReadCost() {
         return counters.lastReadCost;
       },
-      present: spec.present,
+      poll: () => spec.poll(socket),
       close() {
         if (closed) return;
         closed = true;
-        // Reverse order of acquisition: the socket (detaches), then the object.
+        // Reverse order of acquisition: the socket (detaches), the object, then what the caller opened before.
         socket.close();
         object.close();
+        spec.release();
       },
     };
   } catch (err) {
     object.close();
+    spec.release();
     throw err;
   }
 }

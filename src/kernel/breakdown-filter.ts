@@ -1,42 +1,42 @@
 /**
- * --by port / --by host on one interface: the breakdown filter
- * (bpf/sockex-by.bpf.c) counts the protocol totals exactly as the protocol
- * filter does, in the same maps, plus the breakdown table, sized at load.
+ * --by port / --by host: the breakdown filter (bpf/sockex-by.bpf.c) counts
+ * the protocol totals exactly as the protocol filter does, in the same maps,
+ * plus the breakdown table, sized at load. attachFilter binds it like the
+ * protocol filter; this says what to load and how to read it.
  */
 import { fileURLToPath } from 'node:url';
 import type { BreakdownBy, BreakdownReading } from '../model/breakdown.js';
-import { attachObject } from './attach-object.js';
+import type { CounterSpec } from './attach-object.js';
 import { BY_KEY_SIZE, BY_LAYOUT, BY_MAP, BY_OVERFLOW_MAP, BY_PROGRAM_NAME, byObjectName, decodeByKey, decodeByOverflowSlot } from './breakdown-layout.js';
 import { BatchReader, openCounterMaps } from './counter-maps.js';
-import type { AttachedFilter, AttachOptions } from './filter.js';
-import { interfaceIndex } from './interfaces.js';
+import type { CounterPlace } from './filter.js';
 import { ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, OTHER_MAP, TABLE_SIZE, sumPerCpu } from './layout.js';
-import { loadNative, type Native } from './native.js';
+import type { Native } from './native.js';
 
 /** Where the build puts the breakdown filters, in a clone and in the installed package alike. */
 const OBJECT_DIRECTORY = fileURLToPath(new URL('../../../bpf/build/', import.meta.url));
 
-export interface BreakdownAttachOptions extends AttachOptions {
+export interface BreakdownOptions {
   by: readonly BreakdownBy[];
+  /** The table's size (default SOCKEX_BY_DEFAULT_MAX). */
+  maxEntries?: number | undefined;
+  /** Another build to load (--object). */
+  objectPath?: string | undefined;
 }
 
-export function attachBreakdownFilter(interfaceName: string, options: BreakdownAttachOptions): AttachedFilter {
-  const native = options.native ?? loadNative();
-  const ifindex = interfaceIndex(interfaceName);
+/** The breakdown filter's object, sizes and counters, for attachObject. */
+export function breakdownCounters(native: Native, place: CounterPlace, options: BreakdownOptions): CounterSpec {
   const maxEntries = options.maxEntries ?? BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX;
-  return attachObject({
-    native,
+  return {
     objectPath: options.objectPath ?? `${OBJECT_DIRECTORY}${byObjectName(options.by)}`,
     programName: BY_PROGRAM_NAME,
     mapSizes: { [BY_MAP]: maxEntries },
-    ifindex,
-    interfaceName,
     openCounters(object) {
       const protocols = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
       const breakdown = openBreakdownMaps(native, object.mapFd(BY_MAP), object.mapFd(BY_OVERFLOW_MAP), options.by, maxEntries);
       return {
-        read: () => protocols.read().map((slot) => ({ interface: interfaceName, ifindex, ...slot })),
-        readBreakdown: () => breakdown.read().map((key) => ({ interface: interfaceName, ifindex, ...key })),
+        read: () => protocols.read().map((slot) => ({ ...place, ...slot })),
+        readBreakdown: () => breakdown.read().map((key) => ({ ...place, ...key })),
         get lastReadCost() {
           const a = protocols.lastReadCost;
           const b = breakdown.lastReadCost;
@@ -44,8 +44,7 @@ export function attachBreakdownFilter(interfaceName: string, options: BreakdownA
         },
       };
     },
-    present: () => native.libc.ifNameToIndex(interfaceName) === ifindex,
-  });
+  };
 }
 
 type Unplaced = Omit<BreakdownReading, 'interface' | 'ifindex'>;

@@ -6,13 +6,17 @@
 import { fileURLToPath } from 'node:url';
 import type { BreakdownBy, BreakdownReading } from '../model/breakdown.js';
 import type { Reading } from '../model/counters.js';
+import type { InterfaceEvent } from '../model/interface-events.js';
 import { attachAnyFilter } from './any-filter.js';
-import { attachObject } from './attach-object.js';
-import { attachBreakdownFilter } from './breakdown-filter.js';
+import { attachObject, type CounterSpec } from './attach-object.js';
+import { BoundInterface } from './bound-interface.js';
+import { breakdownCounters } from './breakdown-filter.js';
 import { openCounterMaps, type CounterMaps } from './counter-maps.js';
-import { ANY_INTERFACE, interfaceIndex } from './interfaces.js';
+import { LinkTable } from './interface-names.js';
+import { ANY_INTERFACE, findInterface } from './interfaces.js';
 import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from './layout.js';
 import { loadNative, type Native } from './native.js';
+import { RouteSocket } from './rtnetlink.js';
 
 /** Where the build puts the filter, in a clone and in the installed package alike. */
 export const DEFAULT_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex.bpf.o', import.meta.url));
@@ -25,10 +29,12 @@ export interface AttachedFilter {
   readBreakdown?(): BreakdownReading[];
   readonly lastReadCost: CounterMaps['lastReadCost'];
   /**
-   * The interface is still there (same name, same ifindex). When it is
-   * deleted the kernel unbinds the socket, and the maps keep their last counts.
+   * What happened to the interface since the last call, oldest first ([] when
+   * nothing did; the first call reports a start on an interface that is down
+   * or has no carrier). Cheap enough for every sample: no listing, a couple
+   * of syscalls. -i any reports nothing: it has no binding to lose.
    */
-  present(): boolean;
+  poll(): InterfaceEvent[];
   /** Detach (close the socket) and unload. Safe to call twice. */
   close(): void;
 }
@@ -45,25 +51,54 @@ export interface AttachOptions {
 export function attachFilter(interfaceName: string, options: AttachOptions = {}): AttachedFilter {
   // Every interface needs counters keyed by interface too: its own filter.
   if (interfaceName === ANY_INTERFACE) return attachAnyFilter(options);
-  if (options.by && options.by.length > 0) return attachBreakdownFilter(interfaceName, { ...options, by: options.by });
   const native = options.native ?? loadNative();
-  const ifindex = interfaceIndex(interfaceName);
+  // Following link notifications from before the listing: no change after it is missed.
+  const links = new LinkTable(new RouteSocket(native, true));
+  let ifindex: number;
+  try {
+    links.refresh();
+    ifindex = findInterface(interfaceName, links.links()).ifindex;
+  } catch (err) {
+    links.close();
+    throw err;
+  }
+  const bound = new BoundInterface(interfaceName, ifindex, links, () => performance.now());
+  // The ifindex it had at the start, also after a rebind to a new one: the maps
+  // go on counting, so the counters must stay the same series.
+  const place = { interface: interfaceName, ifindex };
+  const counters =
+    options.by && options.by.length > 0
+      ? breakdownCounters(native, place, { by: options.by, maxEntries: options.maxEntries, objectPath: options.objectPath })
+      : protocolCounters(native, place, options.objectPath);
   return attachObject({
     native,
-    objectPath: options.objectPath ?? DEFAULT_OBJECT_PATH,
-    programName: PROGRAM_NAME,
+    ...counters,
     ifindex,
     interfaceName,
+    poll: (socket) => bound.poll(socket),
+    release: () => links.close(),
+  });
+}
+
+/** Which interface a filter's counters belong to. */
+export interface CounterPlace {
+  readonly interface: string;
+  readonly ifindex: number;
+}
+
+/** The protocol filter (sockex.bpf.c): what a run without --by loads. */
+function protocolCounters(native: Native, place: CounterPlace, objectPath: string | undefined): CounterSpec {
+  return {
+    objectPath: objectPath ?? DEFAULT_OBJECT_PATH,
+    programName: PROGRAM_NAME,
     openCounters(object) {
       const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
       return {
-        read: () => maps.read().map((slot) => ({ interface: interfaceName, ifindex, ...slot })),
+        read: () => maps.read().map((slot) => ({ ...place, ...slot })),
         get lastReadCost() {
           return maps.lastReadCost;
         },
       };
     },
-    // SIOCGIFINDEX in our own network namespace; sysfs may show another one.
-    present: () => native.libc.ifNameToIndex(interfaceName) === ifindex,
-  });
+  };
 }

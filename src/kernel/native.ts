@@ -45,6 +45,9 @@ export interface Libc {
   bind(fd: number, addr: Buffer, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   close(fd: number): number;
+  send(fd: number, data: Buffer, len: number, flags: number): number;
+  recv(fd: number, into: Buffer, len: number, flags: number): number;
+  getsockname(fd: number, addr: Buffer, len: Buffer): number;
   ifNameToIndex(name: string): number;
   vsnprintf(buf: Buffer, size: number, fmt: unknown, args: unknown): number;
   setresuid(r: number, e: number, s: number): number;
@@ -128,6 +131,9 @@ export function loadNative(): Native {
     bind: c.func('int bind(int fd, const void *addr, uint32_t len)'),
     setsockopt: c.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
     close: c.func('int close(int fd)'),
+    send: c.func('intptr_t send(int fd, const void *data, size_t len, int flags)'),
+    recv: c.func('intptr_t recv(int fd, void *into, size_t len, int flags)'),
+    getsockname: c.func('int getsockname(int fd, void *addr, void *len)'),
     ifNameToIndex: c.func('uint32_t if_nametoindex(const char *name)'),
     vsnprintf: c.func('int vsnprintf(void *buf, size_t size, const char *fmt, void *args)'),
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),

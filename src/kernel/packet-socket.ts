@@ -18,6 +18,14 @@ const ENODEV = 19;
 
 export interface PacketSocket {
   readonly fd: number;
+  /**
+   * The ifindex the socket is bound to now, as the kernel says (getsockname):
+   * -1 once the kernel unbound it because the interface was deleted or left
+   * the network namespace (it does not bind again when the interface comes back).
+   */
+  boundIfindex(): number;
+  /** Bind to another ifindex; the attached filter and its counts stay. 0, or the errno. */
+  bind(ifindex: number): number;
   /** Closing the socket detaches the filter. Safe to call twice. */
   close(): void;
 }
@@ -51,20 +59,34 @@ export function openFilteredSocket(ifindex: number, interfaceName: string, progr
       throw new SyscallError('syscall', 'setsockopt', errno, `cannot attach the filter with SO_ATTACH_BPF (${errnoName(errno)})`);
     }
     // Bind: choose the interface and start seeing every protocol on it.
-    const addr = Buffer.alloc(SOCKADDR_LL_SIZE);
-    addr.writeUInt16LE(AF_PACKET, 0);
-    addr.writeUInt16BE(ETH_P_ALL, 2);
-    addr.writeInt32LE(ifindex, 4);
-    if (libc.bind(fd, addr, SOCKADDR_LL_SIZE) < 0) {
-      const errno = native.errno();
+    const bind = (to: number): number => (libc.bind(fd, linkAddress(to), SOCKADDR_LL_SIZE) < 0 ? native.errno() : 0);
+    const errno = bind(ifindex);
+    if (errno !== 0) {
       if (errno === ENODEV) {
         throw new SyscallError('interface-lost', 'bind', errno, `interface ${interfaceName} disappeared before sockex could bind to it`);
       }
       throw new SyscallError('syscall', 'bind', errno, `cannot bind the socket to ${interfaceName} (${errnoName(errno)})`);
     }
-    return { fd, close };
+    const address = Buffer.alloc(SOCKADDR_LL_SIZE);
+    const length = Buffer.alloc(4);
+    const boundIfindex = (): number => {
+      length.writeUInt32LE(SOCKADDR_LL_SIZE);
+      // Cannot fail on an open socket; if it did, "not bound" is the safe answer.
+      if (libc.getsockname(fd, address, length) < 0) return -1;
+      return address.readInt32LE(4);
+    };
+    return { fd, close, boundIfindex, bind };
   } catch (err) {
     close();
     throw err;
   }
+}
+
+/** sockaddr_ll for bind(): every protocol, on that ifindex (0: every interface). */
+function linkAddress(ifindex: number): Buffer {
+  const address = Buffer.alloc(SOCKADDR_LL_SIZE);
+  address.writeUInt16LE(AF_PACKET, 0);
+  address.writeUInt16BE(ETH_P_ALL, 2);
+  address.writeInt32LE(ifindex, 4);
+  return address;
 }

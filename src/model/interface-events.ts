@@ -7,7 +7,13 @@ export type InterfaceEvent =
   /** The kernel unbound the socket (the interface was deleted or left the namespace) and no interface of that name is here: its counts stay at their last values. */
   | { readonly kind: 'lost'; readonly interface: string }
   /** An interface of that name is here (again): the socket is bound to it and counting goes on. */
-  | { readonly kind: 'rebound'; readonly interface: string; readonly ifindex: number }
+  | {
+      readonly kind: 'rebound';
+      readonly interface: string;
+      readonly ifindex: number;
+      /** At most this long nothing was counted: from the last poll that saw it bound to the one that bound it again. */
+      readonly goneForMs: number;
+    }
   /** Administratively down: it sees no frames until it is up. */
   | { readonly kind: 'down'; readonly interface: string }
   /** Up, but the link has no carrier. */

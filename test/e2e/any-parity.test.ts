@@ -12,7 +12,9 @@ import { loadObject, type LoadedObject } from '../../src/kernel/bpf-object.js';
 import { openCounterMaps, type CounterMaps } from '../../src/kernel/counter-maps.js';
 import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filter.js';
 import { ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/layout.js';
+import { LinkTable } from '../../src/kernel/interface-names.js';
 import { loadNative, type Native } from '../../src/kernel/native.js';
+import { RouteSocket } from '../../src/kernel/rtnetlink.js';
 import { ether, ipv4 } from './frames.js';
 import { requireRoot } from './harness.js';
 import { testRun } from './prog-test-run.js';
@@ -21,6 +23,7 @@ let native: Native;
 const objects: LoadedObject[] = [];
 let one: { fd: number; maps: CounterMaps };
 let any: { fd: number; maps: AnyCounterMaps };
+let links: LinkTable | undefined;
 
 before(() => {
   if (process.getuid?.() !== 0) return;
@@ -30,9 +33,11 @@ before(() => {
   const every = loadObject(DEFAULT_ANY_OBJECT_PATH, ANY_PROGRAM_NAME, native);
   objects.push(every);
   one = { fd: single.programFd, maps: openCounterMaps(native, single.mapFd(IP_MAP), single.mapFd(OTHER_MAP)) };
-  any = { fd: every.programFd, maps: openAnyCounterMaps(native, every.mapFd(ANY_MAP), every.mapFd(ANY_OVERFLOW_MAP)) };
+  links = new LinkTable(new RouteSocket(native, true));
+  any = { fd: every.programFd, maps: openAnyCounterMaps(native, every.mapFd(ANY_MAP), every.mapFd(ANY_OVERFLOW_MAP), links) };
 });
 after(() => {
+  links?.close();
   for (const object of objects.splice(0).reverse()) object.close();
 });
 

@@ -48,9 +48,16 @@ export class NetNs {
     return run('ip', ['netns', 'exec', this.name, command, ...args], timeoutMs);
   }
 
-  /** Start a command in the namespace in the background. */
-  spawn(command: string, args: string[]): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Start a command in the namespace in the background. `ip netns exec` mounts
+   * a /sys of the namespace for it; with keepHostSys it enters with nsenter
+   * instead, so /sys still shows the host's interfaces (as in a container
+   * that did not remount it).
+   */
+  spawn(command: string, args: string[], keepHostSys = false): ChildProcess {
+    const enter = keepHostSys ? ['nsenter', `--net=/run/netns/${this.name}`] : ['ip', 'netns', 'exec', this.name];
+    const [file = '', ...rest] = [...enter, command, ...args];
+    return spawn(file, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Run one of the compiled traffic tools (dist/test/e2e/tools/NAME.js) in the namespace. */
@@ -148,9 +155,9 @@ export class RunningSockex {
   }
 }
 
-/** Start the real CLI inside the namespace (JSON output unless args say otherwise). */
-export async function startSockex(ns: NetNs, args: string[] = ['--json', '--interval', '0.2']): Promise<RunningSockex> {
-  const sockex = new RunningSockex(ns.spawn(process.execPath, [CLI, ...args]));
+/** Start the real CLI inside the namespace (JSON output unless args say otherwise); keepHostSys: see NetNs.spawn. */
+export async function startSockex(ns: NetNs, args: string[] = ['--json', '--interval', '0.2'], keepHostSys = false): Promise<RunningSockex> {
+  const sockex = new RunningSockex(ns.spawn(process.execPath, [CLI, ...args], keepHostSys));
   await sockex.attached();
   return sockex;
 }

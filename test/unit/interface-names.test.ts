@@ -1,59 +1,83 @@
 /**
- * ifindex -> name for -i any, with a fake interface list: names follow
- * interfaces that come, go and are renamed.
+ * The link table behind -i any's names, fed by a fake kernel: names follow
+ * interfaces that come, go, are re-created and swap names, from
+ * notifications alone; a full listing only at the start and after an overflow.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InterfaceNames, type InterfaceSource } from '../../src/kernel/interface-names.js';
+import { LinkTable } from '../../src/kernel/interface-names.js';
+import { FakeLinks } from './fake-links.js';
 
-function fakeSource(initial: Record<string, number>): InterfaceSource & { set(now: Record<string, number>): void; reads: number } {
-  let current = { ...initial };
-  const source = {
-    reads: 0,
-    set(now: Record<string, number>) {
-      current = { ...now };
-    },
-    list: () => Object.keys(current),
-    ifindex(name: string) {
-      source.reads += 1;
-      return current[name];
-    },
-  };
-  return source;
-}
-
-test('names by ifindex, read again only when the listing changes', () => {
-  const source = fakeSource({ lo: 1, eth0: 2 });
-  const names = new InterfaceNames(source);
-  names.refresh();
-  assert.equal(names.name(1), 'lo');
-  assert.equal(names.name(2), 'eth0');
-  const reads = source.reads;
-  names.refresh();
-  assert.equal(source.reads, reads, 'an unchanged listing costs no ifindex reads');
+test('the first refresh lists every link; quiet refreshes list nothing', () => {
+  const source = new FakeLinks({ lo: 1, eth0: 2 });
+  const links = new LinkTable(source);
+  const first = links.refresh();
+  assert.deepEqual(first.changed.map((l) => l.name).sort(), ['eth0', 'lo']);
+  assert.deepEqual([links.name(1), links.name(2)], ['lo', 'eth0']);
+  assert.deepEqual(links.refresh(), { changed: [], gone: [] });
+  assert.deepEqual(links.refresh(), { changed: [], gone: [] });
+  assert.equal(source.lists, 1, 'one listing, then notifications only');
 });
 
-test('a new interface gets its name; a vanished one keeps its last name', () => {
-  const source = fakeSource({ lo: 1, eth0: 2 });
-  const names = new InterfaceNames(source);
-  names.refresh();
-  source.set({ lo: 1, veth7: 9 });
-  names.refresh();
-  assert.equal(names.name(9), 'veth7');
-  assert.equal(names.name(2), 'eth0');
+test('deleted and created again under one name between two refreshes: both indexes carry the name, the old one is gone', () => {
+  const source = new FakeLinks({ lo: 1, va: 5 });
+  const links = new LinkTable(source);
+  links.refresh();
+  source.delete(5);
+  source.set('va', 6);
+  const updates = links.refresh();
+  assert.deepEqual(updates.gone, [5]);
+  assert.deepEqual(updates.changed.map((l) => [l.name, l.ifindex]), [['va', 6]]);
+  assert.equal(links.name(6), 'va');
+  assert.equal(links.name(5), 'va', 'a gone link keeps its last name');
+  assert.equal(links.named('va')?.ifindex, 6);
+  assert.equal(links.link(5), undefined);
 });
 
-test('a renamed interface takes its new name', () => {
-  const source = fakeSource({ lo: 1, eth0: 2 });
-  const names = new InterfaceNames(source);
-  names.refresh();
-  source.set({ lo: 1, wan: 2 });
-  names.refresh();
-  assert.equal(names.name(2), 'wan');
+test('two links that swap names (through a third name) are told apart by ifindex', () => {
+  const source = new FakeLinks({ va: 5, vb: 6 });
+  const links = new LinkTable(source);
+  links.refresh();
+  source.set('tmp', 5);
+  source.set('va', 6);
+  source.set('vb', 5);
+  links.refresh();
+  assert.deepEqual([links.name(5), links.name(6)], ['vb', 'va']);
+  assert.deepEqual([links.named('va')?.ifindex, links.named('vb')?.ifindex, links.named('tmp')], [6, 5, undefined]);
 });
 
-test('an ifindex never seen in the listing is named ifN', () => {
-  const names = new InterfaceNames(fakeSource({ lo: 1 }));
-  names.refresh();
-  assert.equal(names.name(42), 'if42');
+test('a link created and deleted between two refreshes is named, and gone', () => {
+  const source = new FakeLinks({ lo: 1 });
+  const links = new LinkTable(source);
+  links.refresh();
+  source.set('brief', 9);
+  source.delete(9);
+  const updates = links.refresh();
+  assert.deepEqual(updates, { changed: [], gone: [9] });
+  assert.equal(links.name(9), 'brief');
+});
+
+test('after an overflow the table is listed again: what the listing lacks is gone', () => {
+  const source = new FakeLinks({ lo: 1, va: 5, vb: 6 });
+  const links = new LinkTable(source);
+  links.refresh();
+  source.delete(5);
+  source.set('vb2', 6);
+  source.set('vc', 7);
+  source.overflow(); // the three notifications above are lost
+  const updates = links.refresh();
+  assert.equal(source.lists, 2);
+  assert.deepEqual(updates.gone, [5]);
+  assert.deepEqual(updates.changed.map((l) => l.name).sort(), ['lo', 'vb2', 'vc']);
+  assert.deepEqual([links.name(6), links.name(7)], ['vb2', 'vc']);
+  assert.deepEqual(links.links().map((l) => l.ifindex).sort(), [1, 6, 7]);
+});
+
+test('an ifindex never seen is named ifN; close() closes the source', () => {
+  const source = new FakeLinks({ lo: 1 });
+  const links = new LinkTable(source);
+  links.refresh();
+  assert.equal(links.name(42), 'if42');
+  links.close();
+  assert.ok(source.closed);
 });
