@@ -5,7 +5,7 @@
  * protocol filter; this says what to load and how to read it.
  */
 import { fileURLToPath } from 'node:url';
-import type { BreakdownBy, BreakdownReading } from '../model/breakdown.js';
+import type { BreakdownBy, BreakdownKey, BreakdownReading } from '../model/breakdown.js';
 import type { CounterSpec } from './attach-object.js';
 import { BY_KEY_SIZE, BY_LAYOUT, BY_MAP, BY_OVERFLOW_MAP, BY_PROGRAM_NAME, byObjectName, decodeByKey, decodeByOverflowSlot } from './breakdown-layout.js';
 import { BatchReader, openCounterMaps } from './counter-maps.js';
@@ -33,10 +33,10 @@ export function breakdownCounters(native: Native, place: CounterPlace, options: 
     mapSizes: { [BY_MAP]: maxEntries },
     openCounters(object) {
       const protocols = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
-      const breakdown = openBreakdownMaps(native, object.mapFd(BY_MAP), object.mapFd(BY_OVERFLOW_MAP), options.by, maxEntries);
+      const breakdown = openBreakdownMaps(native, object.mapFd(BY_MAP), object.mapFd(BY_OVERFLOW_MAP), { place, by: options.by, maxEntries });
       return {
         read: () => protocols.read().map((slot) => ({ ...place, ...slot })),
-        readBreakdown: () => breakdown.read().map((key) => ({ ...place, ...key })),
+        readBreakdown: () => breakdown.read(),
         get lastReadCost() {
           const a = protocols.lastReadCost;
           const b = breakdown.lastReadCost;
@@ -47,36 +47,58 @@ export function breakdownCounters(native: Native, place: CounterPlace, options: 
   };
 }
 
-type Unplaced = Omit<BreakdownReading, 'interface' | 'ifindex'>;
-
 export interface BreakdownMaps {
   /** Every non-zero breakdown counter, the overflow ("other") ones included. */
-  read(): Unplaced[];
+  read(): BreakdownReading[];
   readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
-/** One batched lookup for the table, one plain lookup for the overflow slots. */
-export function openBreakdownMaps(native: Native, countersFd: number, overflowFd: number, by: readonly BreakdownBy[], maxEntries: number): BreakdownMaps {
+/**
+ * One batched lookup for the table, one plain lookup for the overflow slots.
+ * Keys are decoded once: the kernel never deletes one, so the cache holds at
+ * most the table's size.
+ */
+export function openBreakdownMaps(
+  native: Native,
+  countersFd: number,
+  overflowFd: number,
+  { place, by, maxEntries }: { place: CounterPlace; by: readonly BreakdownBy[]; maxEntries: number },
+): BreakdownMaps {
   const reader = new BatchReader(native);
   const counters = reader.buffers(maxEntries, BY_KEY_SIZE);
   const overflow = Buffer.alloc(reader.cpus * TABLE_SIZE);
   const zeroKey = Buffer.alloc(4);
+  const decoded = new Map<string, BreakdownKey>();
+  const keyAt = (offset: number): BreakdownKey => {
+    const raw = counters.keys.toString('latin1', offset, offset + BY_KEY_SIZE);
+    let key = decoded.get(raw);
+    if (!key) decoded.set(raw, (key = { ...place, ...decodeByKey(counters.keys, offset, by) }));
+    return key;
+  };
+  const overflowKeys = new Map<number, BreakdownKey | undefined>();
+  const overflowKeyOf = (slot: number): BreakdownKey | undefined => {
+    if (!overflowKeys.has(slot)) {
+      const key = decodeByOverflowSlot(slot, by);
+      overflowKeys.set(slot, key && { ...place, ...key });
+    }
+    return overflowKeys.get(slot);
+  };
   return {
     get lastReadCost() {
       return reader.lastReadCost;
     },
-    read(): Unplaced[] {
+    read(): BreakdownReading[] {
       reader.startRead();
-      const out: Unplaced[] = [];
+      const out: BreakdownReading[] = [];
       const n = reader.lookupAll(countersFd, counters, 'the breakdown counters');
       for (let i = 0; i < n; i++) {
         const totals = sumPerCpu(counters.values, i, reader.cpus);
-        if (totals) out.push({ ...decodeByKey(counters.keys, i * BY_KEY_SIZE, by), ...totals });
+        if (totals) out.push({ ...keyAt(i * BY_KEY_SIZE), ...totals });
       }
       reader.lookupOne(overflowFd, zeroKey, overflow, 'the breakdown overflow counters');
       for (let slot = 0; slot < ARRAY_SLOTS; slot++) {
         const totals = sumPerCpu(overflow, slot, reader.cpus, CPU_MAJOR_TABLE);
-        const key = totals && decodeByOverflowSlot(slot, by);
+        const key = totals && overflowKeyOf(slot);
         if (totals && key) out.push({ ...key, ...totals });
       }
       return out;

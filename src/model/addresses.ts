@@ -28,14 +28,12 @@ export function addressText(bytes: Uint8Array): string {
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }
 
-/** An order for address texts that follows the numbers (10.0.0.2 before 10.0.0.10), IPv4 before IPv6. */
-export function compareAddresses(a: string, b: string): number {
-  const ka = addressSortKey(a);
-  const kb = addressSortKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-function addressSortKey(text: string): string {
+/**
+ * A string whose plain order is the addresses' numeric order (10.0.0.2 before
+ * 10.0.0.10), IPv4 before IPv6: made once per address, so sorting thousands
+ * compares strings only.
+ */
+export function addressSortKey(text: string): string {
   if (!text.includes(':')) return `4${text.split('.').map((o) => o.padStart(3, '0')).join('.')}`;
   const [head = '', tail] = text.split('::');
   const left = head === '' ? [] : head.split(':');

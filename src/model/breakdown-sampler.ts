@@ -2,7 +2,7 @@
  * Turns the breakdown filter's cumulative readings into a snapshot's
  * breakdown: protocol and service names, rates over the interval.
  */
-import { breakdownId, breakdownOrder, type Breakdown, type BreakdownBy, type BreakdownCounter, type BreakdownReading } from './breakdown.js';
+import { breakdownId, sortBreakdown, type Breakdown, type BreakdownBy, type BreakdownCounter, type BreakdownReading } from './breakdown.js';
 import { protocolName } from './protocols.js';
 import { rate } from './sampler.js';
 import { ServiceNames } from './services.js';
@@ -22,7 +22,7 @@ export class BreakdownSampler {
   /** interval: seconds since the previous sample (0 for the first), as the protocol snapshot has it. */
   sample(readings: readonly BreakdownReading[], interval: number): Breakdown {
     const current = new Map<string, BreakdownReading>();
-    const counters = [...readings].sort(breakdownOrder).map((reading): BreakdownCounter => {
+    const counters = sortBreakdown(readings).map((reading): BreakdownCounter => {
       const id = breakdownId(reading);
       current.set(id, reading);
       const before = this.previous.get(id);

@@ -9,7 +9,7 @@
  * fragment, a header cut short) as "none". So, per interface, direction,
  * family and protocol, the breakdown adds up to the protocol counter.
  */
-import { compareAddresses } from './addresses.js';
+import { addressSortKey } from './addresses.js';
 import { compareCounters, type Direction } from './counters.js';
 
 export type BreakdownBy = 'port' | 'host';
@@ -63,7 +63,7 @@ export interface BreakdownCounter extends BreakdownReading {
 export interface Breakdown {
   /** What the counters are split by. */
   readonly by: readonly BreakdownBy[];
-  /** Every non-zero counter, in a stable order (breakdownOrder). */
+  /** Every non-zero counter, in a stable order (sortBreakdown). */
   readonly counters: readonly BreakdownCounter[];
 }
 
@@ -71,22 +71,23 @@ export function breakdownId(k: BreakdownKey): string {
   return `${k.interface}\0${k.ifindex}\0${k.direction}\0${k.family}\0${k.protocol}\0${k.port ?? ''}\0${k.host ?? ''}`;
 }
 
-/** Numbers first, then none, then other. */
-function comparePorts(a: PortValue | undefined, b: PortValue | undefined): number {
-  const rank = (p: PortValue | undefined): number => (p === undefined ? -1 : typeof p === 'number' ? p : p === NONE ? 70000 : 70001);
-  return rank(a) - rank(b);
+/** Numbers first, then none, then other (undefined: not split by port). */
+function portRank(port: PortValue | undefined): number {
+  return port === undefined ? -1 : typeof port === 'number' ? port : port === NONE ? 70000 : 70001;
 }
 
-function compareHosts(a: HostValue | undefined, b: HostValue | undefined): number {
-  if (a === b) return 0;
-  const special = (h: HostValue | undefined): number => (h === undefined ? -1 : h === NONE ? 1 : h === OTHER ? 2 : 0);
-  const sa = special(a);
-  const sb = special(b);
-  if (sa !== sb || sa !== 0) return sa - sb;
-  return compareAddresses(a ?? '', b ?? '');
+/** Addresses in numeric order, then none, then other (undefined: not split by host). */
+function hostRank(host: HostValue | undefined): string {
+  return host === undefined ? '' : host === NONE ? '1' : host === OTHER ? '2' : `0${addressSortKey(host)}`;
 }
 
-/** Interface, direction, family, protocol (as the protocol counters), then port, then host. */
-export function breakdownOrder(a: BreakdownKey, b: BreakdownKey): number {
-  return compareCounters(a, b) || comparePorts(a.port, b.port) || compareHosts(a.host, b.host);
+/**
+ * Breakdown counters in their stable order: interface, direction, family,
+ * protocol (as the protocol counters), then port, then host. The port and
+ * host ranks are worked out once per counter, not once per comparison.
+ */
+export function sortBreakdown<T extends BreakdownKey>(items: readonly T[]): T[] {
+  const decorated = items.map((item) => ({ item, port: portRank(item.port), host: hostRank(item.host) }));
+  decorated.sort((a, b) => compareCounters(a.item, b.item) || a.port - b.port || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  return decorated.map((d) => d.item);
 }

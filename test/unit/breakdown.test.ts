@@ -9,7 +9,7 @@ import { parseBy, parseCli, parseMaxEntries } from '../../src/cli.js';
 import { SockexError } from '../../src/errors.js';
 import { BY_KEY_SIZE, BY_LAYOUT, byObjectName, decodeByKey, decodeByOverflowSlot } from '../../src/kernel/breakdown-layout.js';
 import { IP_SLOTS } from '../../src/kernel/layout.js';
-import { addressText, compareAddresses } from '../../src/model/addresses.js';
+import { addressSortKey, addressText } from '../../src/model/addresses.js';
 import { BreakdownSampler, withBreakdown } from '../../src/model/breakdown-sampler.js';
 import type { BreakdownCounter, BreakdownReading } from '../../src/model/breakdown.js';
 import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
@@ -57,7 +57,7 @@ test('IPv6 text agrees with the WHATWG URL parser on random addresses with zero 
 });
 
 test('addresses sort by their numbers, IPv4 first', () => {
-  const sorted = ['10.0.0.10', 'fd00::2', '10.0.0.2', '::1', '9.255.255.255', 'fd00::1:0'].sort(compareAddresses);
+  const sorted = ['10.0.0.10', 'fd00::2', '10.0.0.2', '::1', '9.255.255.255', 'fd00::1:0'].sort((a, b) => (addressSortKey(a) < addressSortKey(b) ? -1 : 1));
   assert.deepEqual(sorted, ['9.255.255.255', '10.0.0.2', '10.0.0.10', '::1', 'fd00::2', 'fd00::1:0']);
 });
 
