@@ -2,11 +2,12 @@
 // Why: Node 20 has no compile cache, and yargs is some 15 ES modules that
 // Node resolves, reads and compiles one by one at every start; one file
 // starts about 40 ms sooner. koffi, blessed and prom-client stay outside,
-// loaded from node_modules as before (see external below). dist/src/main.js,
+// loaded from node_modules as before (see external below); the modules
+// loaded lazily become chunks beside it (dist/src/bin/*-HASH.js). dist/src/main.js,
 // the same program unbundled, stays what the tests run; test/e2e/bundle.test.ts
 // checks that the two behave alike.
-import { readFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const OUTFILE = 'dist/src/bin/sockex.js';
@@ -59,24 +60,16 @@ const ownImportMetaUrl = {
 };
 
 // What sockex loads with import() only when it is used (the dashboard and
-// blessed, the metrics server and prom-client) stays out of the bundle: the
-// bundle imports it from dist/src at run time, so a plain run never pays
-// for it. Bundled, it would be evaluated, and its packages imported, at
-// every start.
-const lazyModulesOutside = {
-  name: 'lazy-modules-outside',
-  setup(b) {
-    b.onResolve({ filter: /^\./ }, (args) => {
-      if (args.kind !== 'dynamic-import') return undefined;
-      const target = relative(dirname(resolve(OUTFILE)), resolve(args.resolveDir, args.path)).split('\\').join('/');
-      return { path: target.startsWith('.') ? target : `./${target}`, external: true };
-    });
-  },
-};
-
+// blessed, the metrics server and prom-client) becomes a chunk of its own,
+// next to the bin: a plain run never reads or evaluates it. Code splitting
+// keeps one copy of every module across the bin and its chunks, so an error
+// thrown by the metrics server is the same SockexError class main.ts knows.
+await rm(dirname(OUTFILE), { recursive: true, force: true });
 await build({
-  entryPoints: ['dist/src/main.js'],
-  outfile: OUTFILE,
+  entryPoints: { [basename(OUTFILE, '.js')]: 'dist/src/main.js' },
+  outdir: dirname(OUTFILE),
+  chunkNames: '[name]-[hash]',
+  splitting: true,
   bundle: true,
   minify: true,
   platform: 'node',
@@ -87,6 +80,6 @@ await build({
   // (CommonJS that requires Node's modules at run time); each is loaded only
   // where it is used, except koffi.
   external: ['koffi', 'blessed', 'prom-client'],
-  plugins: [lazyStringWidth, ownImportMetaUrl, lazyModulesOutside],
+  plugins: [lazyStringWidth, ownImportMetaUrl],
   logLevel: 'warning',
 });

@@ -20,7 +20,7 @@ export interface Options {
   json: boolean;
   /** Line output even on a terminal. */
   plain: boolean;
-  /** Print nothing (no dashboard, lines or status); with --metrics, runs as a service. */
+  /** No dashboard and no status lines (--json and --plain still print); with --metrics, runs as a service. */
   quiet: boolean;
   verbose: boolean;
   /** The compiled filter to load (for testing another build). */
@@ -74,7 +74,7 @@ export async function parseCli(argv: string[]): Promise<Options | undefined> {
     .option('count', { alias: 'c', type: 'string', requiresArg: true, describe: 'stop after this many samples, the first taken at once (default: until Ctrl-C)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' })
     .option('plain', { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing: no dashboard, lines or status (with --metrics: run as a service)' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no dashboard and no status lines; --json and --plain still print (with --metrics: run as a service)' })
     .option('tui', { type: 'boolean', default: true, hidden: true, describe: '--no-tui is the same as --quiet' })
     .option('metrics', { type: 'string', requiresArg: true, describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)' })
     .option('by', {

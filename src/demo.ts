@@ -9,15 +9,17 @@ import type { DemoStatus } from './render/renderer.js';
 export const DEMO_PING_ARGS = ['-4', '-c5', 'localhost'];
 
 export interface DemoPing {
-  readonly status: DemoStatus;
   /** Resolves when ping has exited. */
   readonly done: Promise<void>;
-  kill(): void;
+  /** Interrupt ping (it prints its summary and exits). */
+  stop(): void;
 }
 
-export function startDemoPing(onChange: () => void): Promise<DemoPing> {
+/** Start ping; onStatus gets a new status object (never the same one changed) whenever ping reports. */
+export function startDemoPing(onStatus: (status: Readonly<DemoStatus>) => void): Promise<DemoPing> {
   return new Promise((resolve, reject) => {
     const status: DemoStatus = { running: true, transmitted: 0, received: 0 };
+    const onChange = (): void => onStatus(Object.freeze({ ...status }));
     const child = spawn('ping', DEMO_PING_ARGS, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffered = '';
     child.stdout.setEncoding('utf8');
@@ -55,6 +57,6 @@ export function startDemoPing(onChange: () => void): Promise<DemoPing> {
           : err,
       );
     });
-    child.on('spawn', () => resolve({ status, done, kill: () => child.kill('SIGINT') }));
+    child.on('spawn', () => resolve({ done, stop: () => child.kill('SIGINT') }));
   });
 }

@@ -61,6 +61,23 @@ export class SockexError extends Error {
   }
 }
 
+const SOCKEX_ERROR_NAMES = new Set(['SockexError', 'SyscallError', 'VerifierError']);
+
+/**
+ * The SockexError err is, recognised by its name and stable code rather than
+ * by instanceof alone: a second copy of this module (a bundle beside an
+ * unbundled import) has classes of its own, and its errors must still get
+ * their exit codes.
+ */
+export function asSockexError(err: unknown): Pick<SockexError, 'code' | 'message' | 'detail' | 'exitCode'> | undefined {
+  if (err instanceof SockexError) return err;
+  if (!(err instanceof Error) || !SOCKEX_ERROR_NAMES.has(err.name)) return undefined;
+  const { code, detail } = err as Partial<Record<'code' | 'detail', unknown>>;
+  if (typeof code !== 'string' || !Object.hasOwn(exitCodes, code)) return undefined;
+  const known = code as ErrorCode;
+  return { code: known, message: err.message, detail: typeof detail === 'string' ? detail : undefined, exitCode: exitCodes[known] };
+}
+
 /** A failed system call: which call, the errno, and what to do about it. */
 export class SyscallError extends SockexError {
   readonly syscall: string;

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { PERMISSION_HINT, SockexError, VerifierError, errnoName, isPermissionErrno } from '../errors.js';
-import { captureLibbpfLog, takeLibbpfMessages } from './libbpf-log.js';
+import { libbpfLog, type LibbpfMessage } from './libbpf-log.js';
 import { loadNative, type Native } from './native.js';
 
 const EAGAIN = 11;
@@ -30,8 +30,9 @@ export function loadObject(path: string, programName: string, native: Native = l
       `compiled filter ${path} not found: build it with "npm run build" (needs clang), or reinstall the sockex package`,
     );
   }
-  captureLibbpfLog(native);
-  takeLibbpfMessages();
+  const messages = libbpfLog(native);
+  const logStart = messages.mark();
+  const lastWarning = (): string => lastWarningOf(messages.since(logStart));
 
   // Open: parse the ELF and its BTF, nothing reaches the kernel yet.
   const obj = libbpf.openFile(path, null);
@@ -82,10 +83,8 @@ export function loadObject(path: string, programName: string, native: Native = l
       }
       throw new SockexError(
         'object-invalid',
+        // --verbose has echoed libbpf's log as it came: no detail to repeat it.
         `libbpf could not load ${path} (${errnoName(err)}${lastWarning()}); run with --verbose for libbpf's log`,
-        takeLibbpfMessages()
-          .map((m) => m.text)
-          .join('\n'),
       );
     }
     const programFd = libbpf.programFd(prog);
@@ -104,8 +103,8 @@ export function loadObject(path: string, programName: string, native: Native = l
   }
 }
 
-function lastWarning(): string {
-  const warnings = takeLibbpfMessages().filter((m) => m.level === 'warn');
+function lastWarningOf(messages: LibbpfMessage[]): string {
+  const warnings = messages.filter((m) => m.level === 'warn');
   const last = warnings[warnings.length - 1];
-  return last ? `; libbpf: ${last.text.replace(/^libbpf:\s*/, '')}` : '';
+  return last ? `; libbpf: ${last.text}` : '';
 }

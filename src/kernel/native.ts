@@ -53,6 +53,8 @@ export interface Libc {
   setresuid(r: number, e: number, s: number): number;
   setresgid(r: number, e: number, s: number): number;
   setgroups(size: number, list: Buffer | null): number;
+  /** fds: struct pollfd entries (int fd; short events; short revents). */
+  poll(fds: Buffer, count: number, timeoutMs: number): number;
 }
 
 export interface Native {
@@ -139,6 +141,7 @@ export function loadNative(): Native {
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
     setresgid: c.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
     setgroups: c.func('int setgroups(size_t size, const void *list)'),
+    poll: c.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   };
 
   native = { koffi, libbpf, libc, errno: () => koffi.errno() };

@@ -3,6 +3,7 @@
  * breakdown: protocol and service names, rates over the interval.
  */
 import { breakdownId, sortBreakdown, type Breakdown, type BreakdownBy, type BreakdownCounter, type BreakdownReading } from './breakdown.js';
+import type { Reading } from './counters.js';
 import { protocolName } from './protocols.js';
 import { rate } from './sampler.js';
 import { ServiceNames } from './services.js';
@@ -43,4 +44,23 @@ export class BreakdownSampler {
 /** The snapshot with its breakdown beside the protocol counters (frozen like the rest). */
 export function withBreakdown(snapshot: Snapshot, breakdown: Breakdown): Snapshot {
   return Object.freeze({ ...snapshot, breakdown });
+}
+
+/**
+ * A sampler whose snapshots carry the breakdown too: after the protocol
+ * counters it takes readBreakdown()'s counters (read right after them, so
+ * under traffic the two differ by the frames in between).
+ */
+export function sampleWithBreakdown(
+  protocols: { sample(readings: readonly Reading[]): Snapshot },
+  by: readonly BreakdownBy[],
+  readBreakdown: () => readonly BreakdownReading[],
+): { sample(readings: readonly Reading[]): Snapshot } {
+  const breakdown = new BreakdownSampler(by);
+  return {
+    sample(readings) {
+      const snapshot = protocols.sample(readings);
+      return withBreakdown(snapshot, breakdown.sample(readBreakdown(), snapshot.interval));
+    },
+  };
 }

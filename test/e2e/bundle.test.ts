@@ -1,12 +1,14 @@
 /**
- * The package's bin is the bundled dist/src/bin/sockex.js (scripts/bundle.mjs);
- * every other test runs dist/src/main.js. These check that the bundle is the
- * same program: same answers to --version, --help and bad input, and real
- * counting with the filter it loads from bpf/build/.
+ * The package's bin is the bundled dist/src/bin/sockex.js (scripts/bundle.mjs)
+ * with its chunks; most other tests run dist/src/main.js (package.test.ts runs
+ * the installed bin). These check that the bundle is the same program: same
+ * answers to --version, --help and bad input, one copy of the error classes,
+ * and real counting with the filter it loads from bpf/build/.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { CLI, NetNs, ROOT, RunningSockex, counter, requireRoot } from './harness.js';
 
@@ -24,6 +26,14 @@ test('the bundled bin answers --version, --help and bad input exactly as dist/sr
     assert.deepEqual(cli(BIN, args), cli(CLI, args), args.join(' '));
   }
   assert.match(cli(BIN, ['--help']).stdout, /--interface/);
+});
+
+test('the bin and its chunks hold one copy of the error classes, so errors from lazily loaded modules keep their exit codes', () => {
+  const dir = dirname(BIN);
+  const files = readdirSync(dir).filter((name) => name.endsWith('.js'));
+  assert.ok(files.some((name) => name.startsWith('metrics-server-')), `the metrics server is a chunk: ${files.join(', ')}`);
+  const copies = files.filter((name) => readFileSync(`${dir}/${name}`, 'utf8').includes('"SockexError"'));
+  assert.equal(copies.length, 1, `SockexError defined in ${copies.join(', ')}`);
 });
 
 test('the bundled bin loads the filter and counts exact UDP bytes', async (t) => {

@@ -17,6 +17,8 @@ export interface CliResult {
 }
 
 export interface CliRunOptions {
+  /** The script node runs (default: dist/src/main.js), e.g. an installed package's bin. */
+  program?: string;
   /** Run inside this namespace. */
   ns?: NetNs;
   /** Extra environment (merged over ours). */
@@ -29,7 +31,7 @@ export interface CliRunOptions {
 export const NOBODY_PREFIX = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
 
 export function runCli(args: string[], options: CliRunOptions = {}): CliResult {
-  let command = [process.execPath, CLI, ...args];
+  let command = [process.execPath, options.program ?? CLI, ...args];
   if (options.asNobody) command = [...NOBODY_PREFIX, ...command];
   if (options.ns) command = ['ip', 'netns', 'exec', options.ns.name, ...command];
   const [file = '', ...rest] = command;

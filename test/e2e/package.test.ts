@@ -2,16 +2,20 @@
  * The npm package end to end: pack this tree, install the tarball into a
  * temporary prefix, and run the installed `sockex` where neither clang nor
  * any header can be found (hidden by a private mount namespace), so the
- * compiled filter must come from inside the package.
+ * compiled filter must come from inside the package; and check the README's
+ * exit-code table, row by row, against that installed bin (what users run).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { VERSION } from '../../src/cli.js';
+import { ExitCode } from '../../src/errors.js';
+import { assertNoStackTrace, assertOneLineError, killOnEnd, runCli, type CliRunOptions } from './cli-run.js';
 import { NetNs, ROOT, RunningSockex, requireRoot, run } from './harness.js';
+import { sendEtherTypes, sleep, startWithStalledReader } from './slow-reader.js';
 
 /**
  * Runs "$@" after hiding every header (/usr/include) and clang's directory
@@ -30,34 +34,52 @@ const SANDBOX = [
 /** The package's bin, as package.json declares it. */
 const BIN = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: { sockex: string } }).bin.sockex;
 
+/** The package packed from this tree and installed into a temporary prefix, once for every test here. */
+let installation: Promise<string> | undefined;
+let installDir: string | undefined;
+after(() => {
+  if (installDir) rmSync(installDir, { recursive: true, force: true });
+});
+
+/** Pack, install, check what was installed; resolves to the installed bin's real path. */
+function installedBin(): Promise<string> {
+  installation ??= Promise.resolve().then(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockex-package-'));
+    installDir = dir;
+    // Rows of the exit-code table run as nobody.
+    chmodSync(dir, 0o755);
+
+    // The tests run on the tree `npm run build` just built; packing without
+    // scripts ships exactly that build instead of rebuilding under the test
+    // runner's feet (a plain `npm pack` runs "prepare", the same build).
+    const tarballName = run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], 60_000).trim().split('\n').pop() ?? '';
+    assert.equal(tarballName, `sockex-${VERSION}.tgz`);
+    const tarball = join(dir, tarballName);
+    const listing = run('tar', ['-tzf', tarball]).split('\n');
+    for (const file of ['package/bpf/build/sockex.bpf.o', 'package/bpf/build/sockex-any.bpf.o', 'package/dist/src/main.js', `package/${BIN}`, 'package/package.json']) {
+      assert.ok(listing.includes(file), `${file} is in the package`);
+    }
+    assert.ok(!listing.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/node_modules/')), 'no tests and no node_modules in the package');
+
+    // Install: dependencies come from npm's cache when it has them (as after
+    // `npm ci`), from the registry otherwise.
+    const prefix = join(dir, 'prefix');
+    run('npm', ['install', '--global', '--prefix', prefix, tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], 120_000);
+    const bin = join(prefix, 'bin', 'sockex');
+    assert.ok(lstatSync(bin).isSymbolicLink());
+    const main = realpathSync(bin);
+    // The bin is the bundled CLI (scripts/bundle.mjs), so these runs also prove the bundle works.
+    assert.equal(main, join(prefix, 'lib', 'node_modules', 'sockex', BIN), `bin links to ${readlinkSync(bin)}`);
+    assert.ok((statSync(main).mode & 0o111) !== 0, 'the bin is executable');
+    assert.ok(readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node\n'), 'the bin starts with a node shebang');
+    return bin;
+  });
+  return installation;
+}
+
 test('npm pack -> npm install -g -> the installed sockex counts, with no clang and no headers', { timeout: 120_000 }, async (t) => {
   if (!requireRoot(t)) return;
-  const dir = mkdtempSync(join(tmpdir(), 'sockex-package-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-
-  // The tests run on the tree `npm run build` just built; packing without
-  // scripts ships exactly that build instead of rebuilding under the test
-  // runner's feet (a plain `npm pack` runs "prepare", the same build).
-  const tarballName = run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], 60_000).trim().split('\n').pop() ?? '';
-  assert.equal(tarballName, `sockex-${VERSION}.tgz`);
-  const tarball = join(dir, tarballName);
-  const listing = run('tar', ['-tzf', tarball]).split('\n');
-  for (const file of ['package/bpf/build/sockex.bpf.o', 'package/bpf/build/sockex-any.bpf.o', 'package/dist/src/main.js', `package/${BIN}`, 'package/package.json']) {
-    assert.ok(listing.includes(file), `${file} is in the package`);
-  }
-  assert.ok(!listing.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/node_modules/')), 'no tests and no node_modules in the package');
-
-  // Install: dependencies come from npm's cache when it has them (as after
-  // `npm ci`), from the registry otherwise.
-  const prefix = join(dir, 'prefix');
-  run('npm', ['install', '--global', '--prefix', prefix, tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], 120_000);
-  const bin = join(prefix, 'bin', 'sockex');
-  assert.ok(lstatSync(bin).isSymbolicLink());
-  const main = realpathSync(bin);
-  // The bin is the bundled CLI (scripts/bundle.mjs), so this run also proves the bundle counts.
-  assert.equal(main, join(prefix, 'lib', 'node_modules', 'sockex', BIN), `bin links to ${readlinkSync(bin)}`);
-  assert.ok((statSync(main).mode & 0o111) !== 0, 'the bin is executable');
-  assert.ok(readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node\n'), 'the bin starts with a node shebang');
+  const bin = await installedBin();
 
   const clang = spawnSync('sh', ['-c', 'readlink -f "$(command -v clang)"'], { encoding: 'utf8' }).stdout.trim();
   assert.notEqual(clang, '', 'clang is installed on the build machine (the sandbox hides it)');
@@ -87,4 +109,104 @@ test('npm pack -> npm install -g -> the installed sockex counts, with no clang a
     samples[5]?.counters.map((c) => `${c.interface}/${c.direction}/${c.family}/${c.protocol} ${c.bytes} ${c.packets}`),
     [`lo/tx/ipv4/17 ${udpBytes} 2`, `lo/rx/ipv4/17 ${udpBytes} 2`],
   );
+});
+
+/** The bin's answer to a run that must fail: one line on stderr, this code, no stack, nothing on stdout. */
+function failsWith(bin: string, args: string[], exitCode: number, message: RegExp, options: CliRunOptions = {}): void {
+  const result = runCli(args, { program: bin, ...options });
+  assertOneLineError(result, exitCode, message);
+  assert.equal(result.stdout, '', 'nothing on stdout');
+}
+
+test("the README's exit-code table, row by row, against the installed package's bin", { timeout: 240_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  const bin = await installedBin();
+  const fixtures = `${ROOT}test/fixtures/build/`;
+  const ns = NetNs.create(t, 'codes');
+
+  await t.test('0: --count reached, --help', () => {
+    const counted = runCli(['--json', '--count', '2', '--interval', '0.1'], { program: bin, ns });
+    assert.equal(counted.status, ExitCode.ok, counted.stderr);
+    assert.equal(counted.stdout.split('\n').filter((line) => line !== '').length, 2);
+    const help = runCli(['--help'], { program: bin });
+    assert.equal(help.status, ExitCode.ok);
+    assert.match(help.stdout, /--interface/);
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    await t.test(`0: ${signal}, with a final sample`, async (st) => {
+      const sockex = killOnEnd(st, new RunningSockex(ns.spawn(process.execPath, [bin, '--json', '--interval', '5'])));
+      await sockex.attached();
+      assert.equal(await sockex.stop(signal), ExitCode.ok, sockex.stderr);
+      assert.equal(sockex.samples().length, 2, 'the first sample and the final one');
+    });
+  }
+
+  await t.test('0: stdout closed (sockex | head -1)', () => {
+    const script = `"${process.execPath}" "${bin}" --interval 5 --plain | head -1; echo "sockex=\${PIPESTATUS[0]}" >&2`;
+    const result = spawnSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', script], { encoding: 'utf8', timeout: 4500 });
+    assert.equal(result.error, undefined, 'ended before the second sample');
+    assert.match(result.stderr, /^sockex=0$/m);
+  });
+
+  await t.test('1: a second Ctrl-C while stopping (waiting for a reader that does not read)', async (st) => {
+    const sockex = killOnEnd(st, startWithStalledReader(ns, ['--json', '--interval', '0.01'], bin));
+    await sockex.attached();
+    sendEtherTypes(ns, 300);
+    await sleep(500);
+    sockex.child.kill('SIGINT');
+    await sleep(300);
+    assert.equal(sockex.child.exitCode, null, 'the first Ctrl-C waits for the reader');
+    sockex.child.kill('SIGINT');
+    assert.equal(await sockex.exit(), ExitCode.internal, sockex.stderr);
+    assertNoStackTrace(sockex.stderr);
+  });
+
+  await t.test('2: usage', () => {
+    failsWith(bin, ['--interval', '0'], ExitCode.usage, /--interval/);
+    failsWith(bin, ['--bogus'], ExitCode.usage, /bogus/);
+    failsWith(bin, ['--interface', 'a/b'], ExitCode.usage, /not a valid interface name/);
+  });
+
+  await t.test('3: permission (nobody, no capabilities)', () => {
+    failsWith(bin, ['--count', '1'], ExitCode.permission, /CAP_BPF and CAP_NET_RAW/, { ns, asNobody: true });
+  });
+
+  await t.test('4: no such interface; the only interface disappeared while counting', async (st) => {
+    failsWith(bin, ['--interface', 'nosuch0', '--count', '1'], ExitCode.interface, /no interface named "nosuch0"/, { ns });
+    ns.exec('ip', ['link', 'add', 'sxa', 'type', 'veth', 'peer', 'name', 'sxb']);
+    const sockex = killOnEnd(st, new RunningSockex(ns.spawn(process.execPath, [bin, '--json', '--interval', '0.1', '-i', 'sxa'])));
+    await sockex.attached();
+    ns.exec('ip', ['link', 'delete', 'sxa']);
+    assert.equal(await sockex.exit(), ExitCode.interface, sockex.stderr);
+    assert.match(sockex.stderr, /^sockex: interface sxa disappeared: nothing left to count on$/m);
+  });
+
+  await t.test('5: compiled filter missing or not BPF', () => {
+    failsWith(bin, ['--object', '/nonexistent/sockex.bpf.o', '--count', '1'], ExitCode.object, /not found/, { ns });
+    failsWith(bin, ['--object', `${ROOT}package.json`, '--count', '1'], ExitCode.object, /not a BPF object/, { ns });
+  });
+
+  await t.test('6: the verifier rejects the filter', () => {
+    failsWith(bin, ['--object', `${fixtures}verifier-reject.bpf.o`, '--count', '1'], ExitCode.verifier, /verifier rejected/, { ns });
+  });
+
+  await t.test('7: libbpf too old', () => {
+    // Outside the namespace: ip(8) links libbpf too.
+    failsWith(bin, ['--count', '1'], ExitCode.libbpf, /too old/, { env: { LD_LIBRARY_PATH: `${fixtures}libbpf-old` } });
+  });
+
+  await t.test('8: --metrics cannot be served: port in use, address not here, port below 1024, unresolvable host', async (st) => {
+    const serving = killOnEnd(st, new RunningSockex(ns.spawn(process.execPath, [bin, '--json', '--metrics', '9469'])));
+    await serving.attached();
+    failsWith(bin, ['--metrics', '9469', '--count', '1'], ExitCode.metrics, /already in use/, { ns });
+    assert.equal(await serving.stop(), ExitCode.ok, serving.stderr);
+    failsWith(bin, ['--metrics', '192.0.2.1:9469', '--count', '1'], ExitCode.metrics, /not on this host/, { ns });
+    failsWith(bin, ['--metrics', '80', '--count', '1'], ExitCode.metrics, /below 1024/, { ns, asNobody: true });
+    failsWith(bin, ['--metrics', 'nosuch.invalid:9469', '--count', '1'], ExitCode.metrics, /does not resolve/, { ns });
+  });
+
+  await t.test('9: another system call fails (SO_ATTACH_BPF refuses a program that is no socket filter)', () => {
+    failsWith(bin, ['--object', `${fixtures}wrong-type.bpf.o`, '--count', '1'], ExitCode.io, /SO_ATTACH_BPF \(EINVAL\)/, { ns });
+  });
 });

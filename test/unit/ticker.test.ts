@@ -1,36 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTicker, type Timers } from '../../src/model/ticker.js';
-
-/** Timers driven by hand: nothing waits for real time. */
-function fakeTimers() {
-  let now = 0;
-  let pending: { at: number; fn: () => void } | undefined;
-  const timers: Timers = {
-    now: () => now,
-    setTimeout: (fn, ms) => (pending = { at: now + ms, fn }),
-    clearTimeout: () => (pending = undefined),
-  };
-  return {
-    timers,
-    /** Run the pending timer at its time; returns that time. */
-    fire() {
-      const p = pending;
-      assert.ok(p, 'a timer is pending');
-      pending = undefined;
-      now = Math.max(now, p.at);
-      const at = now;
-      p.fn();
-      return at;
-    },
-    spend(ms: number) {
-      now += ms;
-    },
-    get pending() {
-      return pending;
-    },
-  };
-}
+import { startTicker } from '../../src/model/ticker.js';
+import { fakeTimers } from './fake-timers.js';
 
 test('ticks land on a fixed grid even when each tick takes time', () => {
   const t = fakeTimers();

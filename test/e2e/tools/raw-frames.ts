@@ -2,6 +2,7 @@
  * Test traffic: COUNT Ethernet frames of SIZE bytes with a given EtherType,
  * sent with an AF_PACKET socket on an interface (no IP stack involved).
  * Usage: node raw-frames.js IFACE ETHERTYPE COUNT SIZE [HEX]
+ * ETHERTYPE may be a range, FIRST-LAST: COUNT frames of each.
  * HEX: the bytes right after the EtherType (e.g. VLAN tags and an IP
  * header); the rest of the frame is filler.
  */
@@ -16,7 +17,7 @@ const sendto = libc.func('long sendto(int, const void *, size_t, int, const void
 const close = libc.func('int close(int)');
 
 const [iface = 'lo', ethertypeText = '0x88b5', countText = '1', sizeText = '60', hex = ''] = process.argv.slice(2);
-const ethertype = Number(ethertypeText);
+const [first = NaN, last = first] = ethertypeText.split('-').map(Number);
 const count = Number(countText);
 const size = Number(sizeText);
 const ifindex = Number(readFileSync(`/sys/class/net/${iface}/ifindex`, 'utf8'));
@@ -26,14 +27,17 @@ if (fd < 0) throw new Error(`socket failed: errno ${koffi.errno()}`);
 const frame = Buffer.alloc(size, 0x63);
 frame.fill(0xff, 0, 6); // broadcast destination
 frame.set([0x02, 0, 0, 0, 0, 1], 6); // locally administered source
-frame.writeUInt16BE(ethertype, 12);
 Buffer.from(hex, 'hex').copy(frame, 14);
 const addr = Buffer.alloc(20);
 addr.writeUInt16LE(17, 0);
-addr.writeUInt16BE(ethertype, 2);
 addr.writeInt32LE(ifindex, 4);
-for (let i = 0; i < count; i++) {
-  if (Number(sendto(fd, frame, size, 0, addr, 20)) !== size) throw new Error(`sendto failed: errno ${koffi.errno()}`);
+for (let ethertype = first; ethertype <= last; ethertype++) {
+  frame.writeUInt16BE(ethertype, 12);
+  addr.writeUInt16BE(ethertype, 2);
+  for (let i = 0; i < count; i++) {
+    if (Number(sendto(fd, frame, size, 0, addr, 20)) !== size) throw new Error(`sendto failed: errno ${koffi.errno()}`);
+  }
 }
 close(fd);
-console.log(JSON.stringify({ frames: count, bytes: count * size }));
+const frames = count * (last - first + 1);
+console.log(JSON.stringify({ frames, bytes: frames * size }));
