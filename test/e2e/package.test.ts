@@ -56,7 +56,8 @@ function installedBin(): Promise<string> {
     assert.equal(tarballName, `sockex-${VERSION}.tgz`);
     const tarball = join(dir, tarballName);
     const listing = run('tar', ['-tzf', tarball]).split('\n');
-    for (const file of ['package/bpf/build/sockex.bpf.o', 'package/bpf/build/sockex-any.bpf.o', 'package/dist/src/main.js', `package/${BIN}`, 'package/package.json']) {
+    const filters = ['sockex', 'sockex-any', 'sockex-by-port', 'sockex-by-host', 'sockex-by-host-port'].map((name) => `package/bpf/build/${name}.bpf.o`);
+    for (const file of [...filters, 'package/dist/src/main.js', `package/${BIN}`, 'package/package.json']) {
       assert.ok(listing.includes(file), `${file} is in the package`);
     }
     assert.ok(!listing.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/node_modules/')), 'no tests and no node_modules in the package');
@@ -109,6 +110,11 @@ test('npm pack -> npm install -g -> the installed sockex counts, with no clang a
     samples[5]?.counters.map((c) => `${c.interface}/${c.direction}/${c.family}/${c.protocol} ${c.bytes} ${c.packets}`),
     [`lo/tx/ipv4/17 ${udpBytes} 2`, `lo/rx/ipv4/17 ${udpBytes} 2`],
   );
+
+  // The breakdown filter ships too: --by loads it from the installed package.
+  const by = spawnSync('ip', ['netns', 'exec', ns.name, 'unshare', '-m', 'sh', '-c', SANDBOX, 'sandbox', bin, '--by', 'port,host', '--json', '--count', '1'], { encoding: 'utf8', env });
+  assert.equal(by.status, 0, by.stderr);
+  assert.deepEqual((JSON.parse(by.stdout) as { breakdown?: { by: string[] } }).breakdown?.by, ['port', 'host']);
 });
 
 /** The bin's answer to a run that must fail: one line on stderr, this code, no stack, nothing on stdout. */
