@@ -13,6 +13,7 @@ need ping iputils-ping
 need ip iproute2
 need tmux tmux
 need tcpdump tcpdump
+need groff groff-base
 need prometheus prometheus
 [ -f /usr/include/bpf/bpf_helpers.h ] || missing="$missing libbpf-dev"
 
@@ -29,8 +30,8 @@ if [ -n "$missing" ]; then
 fi
 
 # Node packages: install when missing or when the lock file changed since.
+# npm ci builds nothing (the package has no install-time scripts), so build after.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
-else
-  npm run --silent build
 fi
+npm run --silent build

@@ -1,18 +1,26 @@
 /**
  * The command line: yargs turns argv into typed, validated options. Nothing
- * else happens here; a bad value becomes a usage error with the fix in it.
+ * else happens here; a bad value becomes a one-line usage error with the fix
+ * in it (usage-errors.ts puts yargs' own complaints in those words).
  */
 import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
-import yargs from 'yargs';
+import yargs, { type Argv, type Options as YargsOption } from 'yargs';
+import { COMMAND_WORDS, DESCRIPTION, SUMMARY, helpEpilogue } from './cli/help-text.js';
+import { closest } from './cli/closest.js';
+import { printable, usageError, yargsFailure } from './cli/usage-errors.js';
 import { SockexError } from './errors.js';
+import { interfaceNamesHere, readDefaultRouteInterface } from './kernel/default-route.js';
+import { invalidInterfaceName } from './kernel/interfaces.js';
 import { BREAKDOWN_KINDS, DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, type BreakdownBy } from './model/breakdown.js';
-import { ANY_INTERFACE, invalidInterfaceName } from './kernel/interfaces.js';
+import { ANY_INTERFACE } from './model/counters.js';
 
 export interface Options {
   command: 'count' | 'demo';
   /** Interface names, in the order given, without repeats. */
   interfaces: string[];
+  /** How the interfaces were chosen: named on the command line, the default route's, lo for want of one, or the demo's lo. */
+  interfacesFrom: 'command line' | 'default route' | 'no default route' | 'demo';
   /** Seconds between samples. */
   interval: number;
   /** Stop after this many samples; undefined: until interrupted. */
@@ -41,6 +49,16 @@ export interface MetricsAddress {
   port: number;
 }
 
+/** What the command line needs to know about this machine; unit tests pass fakes. */
+export interface CliSystem {
+  /** The interface carrying the default route in this network namespace, if any. */
+  defaultRouteInterface(): string | undefined;
+  /** The interfaces of this network namespace, for shell completion. */
+  interfaceNames(): string[];
+}
+
+const LIVE_SYSTEM: CliSystem = { defaultRouteInterface: readDefaultRouteInterface, interfaceNames: interfaceNamesHere };
+
 /** Metrics stay on this host unless another address is asked for. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
@@ -49,114 +67,199 @@ export const MAX_INTERVAL = 86400;
 /** Below this the sampling itself would cost more than it shows. */
 export const MIN_INTERVAL = 0.01;
 
+/** Where sockex counts when no interface is named and no default route exists; and the demo's only interface. */
+const FALLBACK_INTERFACE = 'lo';
+
 // The package's own version, from the one place it is written.
 export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
+/** Options that take one value: given twice, sockex refuses rather than pick one silently. */
+const SINGLE_VALUE = ['interval', 'count', 'metrics', 'max-entries', 'object'] as const;
+
 /**
- * Parse argv (without node and script). Throws SockexError('usage') on bad
- * input; returns undefined when yargs already answered (--help, --version).
+ * Every option, once: yargs reads argv with these, --help shows them and the
+ * man page lists them. `numeric` options are parsed as text (so "0x10" and
+ * "1e1" can be refused) but shown as numbers in --help.
  */
-export async function parseCli(argv: string[]): Promise<Options | undefined> {
-  const parser = yargs(argv)
+export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; value?: string }>> = {
+  interface: {
+    alias: 'i',
+    type: 'string',
+    array: true,
+    value: 'name',
+    // No yargs default: it would also stand in for a bare "-i" with no name.
+    defaultDescription: 'the default route\'s, else lo',
+    describe: 'interface to count on; repeat for several, or "any" for all (a bare name works too)',
+  },
+  interval: { alias: 'n', numeric: true, value: 'seconds', default: 1, describe: 'seconds between samples (fractions allowed, 0.01 to 86400)' },
+  count: { alias: 'c', numeric: true, value: 'samples', describe: 'stop after this many samples, the first taken at once (default: until Ctrl-C)' },
+  json: { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' },
+  plain: { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' },
+  quiet: { alias: 'q', type: 'boolean', default: false, describe: 'no dashboard and no status lines; --json and --plain still print (with --metrics: run as a service)' },
+  tui: { type: 'boolean', default: true, hidden: true, describe: '--no-tui is the same as --quiet' },
+  metrics: {
+    type: 'string',
+    value: '[host:]port',
+    describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)',
+  },
+  // Not an array option: yargs would take the interface after "--by port" as a second value. Repeats still collect.
+  by: {
+    type: 'string',
+    value: 'port|host',
+    defaultDescription: 'protocol',
+    describe: 'split IP counters by port (TCP, UDP, UDP-Lite, SCTP service port) or host (the other end); both (repeat it, or port,host): the conversation view',
+  },
+  'max-entries': {
+    numeric: true,
+    value: 'keys',
+    defaultDescription: String(DEFAULT_MAX_ENTRIES),
+    describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}); frames of new keys past it are counted as "other"`,
+  },
+  'keep-privileges': { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' },
+  object: { type: 'string', value: 'file', describe: 'load this compiled filter instead of the bundled one' },
+  verbose: { alias: 'v', type: 'boolean', default: false, describe: "show libbpf's log and full errors" },
+  help: { alias: 'h', type: 'boolean', describe: 'show this help' },
+};
+
+/** The options as yargs should read them (forHelp: as --help should show them). */
+function yargsOptions(forHelp: boolean): Record<string, YargsOption> {
+  const result: Record<string, YargsOption> = {};
+  for (const [name, { numeric, value: _value, ...option }] of Object.entries(OPTIONS)) {
+    // Every option but --interface and booleans needs a value: "-n" alone is an error, not the default.
+    const requiresArg = option.type !== 'boolean' && !option.array;
+    result[name] = { ...option, type: numeric ? (forHelp ? 'number' : 'string') : option.type, requiresArg };
+  }
+  return result;
+}
+
+/** yargs' own completion (commands and options), handed to ours to filter and add to. */
+type CompletionFilter = (onCompleted: (error: Error | null, words: string[] | undefined) => void) => void;
+
+function buildParser(argv: string[], forHelp: boolean, system: CliSystem): Argv {
+  return yargs(argv)
     .scriptName('sockex')
-    .usage('$0 [demo] [options]\n\nCount the bytes and packets of every protocol on an interface with an eBPF socket filter.')
-    .command('$0', 'count live traffic until interrupted (or --count samples)')
-    .command('demo', 'attach to lo, ping localhost five times, show the counts (the kernel sample\'s demo)')
-    .option('interface', {
-      alias: 'i',
-      type: 'string',
-      array: true,
-      // No yargs default: it would also stand in for a bare "-i" with no name.
-      defaultDescription: 'lo',
-      describe: 'interface to count on; repeat for several, or "any" for all',
+    // yargs' messages are translated by usage-errors.ts, so they must come in one language.
+    .locale('en')
+    .usage(['Usage: $0 [interface...] [options]', 'or:    $0 demo [options]', 'or:    $0 completion', '', SUMMARY, '', ...DESCRIPTION].join('\n'))
+    .command('$0 [interfaces..]', 'count live traffic until interrupted (or --count samples)', (y) =>
+      y.positional('interfaces', { type: 'string', array: true, describe: 'interface names, as with -i' }),
+    )
+    .command('demo', "attach to lo, ping localhost five times, show the counts (the kernel sample's demo)")
+    .completion('completion', 'print a bash completion script (sockex completion >> ~/.bashrc)', (current: string, _argv: unknown, completionFilter: CompletionFilter, done: (words: string[]) => void) => {
+      completionFilter((_error, words = []) => {
+        // yargs also offers its default command ("$0") and one-letter aliases as "--i": neither is typed so.
+        const offered = words.filter((word) => word !== '$0' && !/^--.$/.test(word));
+        done(current.startsWith('-') ? offered : [...offered, ...system.interfaceNames()]);
+      });
     })
-    .option('interval', { alias: 'n', type: 'string', default: '1', requiresArg: true, describe: 'seconds between samples (fractions allowed)' })
-    .option('count', { alias: 'c', type: 'string', requiresArg: true, describe: 'stop after this many samples, the first taken at once (default: until Ctrl-C)' })
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' })
-    .option('plain', { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no dashboard and no status lines; --json and --plain still print (with --metrics: run as a service)' })
-    .option('tui', { type: 'boolean', default: true, hidden: true, describe: '--no-tui is the same as --quiet' })
-    .option('metrics', { type: 'string', requiresArg: true, describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)' })
-    .option('by', {
-      type: 'string',
-      array: true,
-      requiresArg: true,
-      defaultDescription: 'protocol',
-      describe: 'split IP counters by port (TCP, UDP, UDP-Lite, SCTP service port) or host (the other end); "port,host" or both flags: the conversation view',
-    })
-    .option('max-entries', {
-      type: 'string',
-      requiresArg: true,
-      defaultDescription: String(DEFAULT_MAX_ENTRIES),
-      describe: 'keys the kernel keeps for --by; frames of new keys past it are counted as "other"',
-    })
-    .option('keep-privileges', { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' })
-    .option('object', { type: 'string', requiresArg: true, describe: 'load this compiled filter instead of the bundled one' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: "show libbpf's log and full errors" })
-    .strict()
+    // Our own --help: the help shown must come from the parser that types numbers as numbers.
+    .help(false)
+    .options(yargsOptions(forHelp))
+    .strictOptions()
     .version(VERSION)
     .alias('version', 'V')
-    .help()
-    .alias('help', 'h')
+    .describe('version', 'show the version')
+    .epilogue(helpEpilogue())
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, error) => {
-      throw new SockexError('usage', `${error?.message ?? message} (see sockex --help)`);
+      throw yargsFailure(error?.message ?? message, Object.keys(OPTIONS));
     });
+}
 
-  const args = await parser.parseAsync();
-  if (args.help || args.version) return undefined;
-  const command = args._[0];
-  if (args._.length > 1 || (command !== undefined && command !== 'demo')) {
-    throw new SockexError('usage', `unknown command "${args._.join(' ')}": use "sockex" or "sockex demo" (see sockex --help)`);
+/** The text of --help. */
+export async function helpText(): Promise<string> {
+  return await buildParser([], true, LIVE_SYSTEM).getHelp();
+}
+
+/**
+ * Parse argv (without node and script). Throws SockexError('usage') on bad
+ * input; returns undefined when the command line was answered already
+ * (--help, --version, completion).
+ */
+export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM): Promise<Options | undefined> {
+  const args = await buildParser(argv, false, system).parseAsync();
+  if (args.help === true) {
+    process.stdout.write(`${await helpText()}\n`);
+    return undefined;
   }
-  if (args.interface !== undefined && args.interface.length === 0) {
-    throw new SockexError('usage', '--interface needs a name, e.g. --interface eth0 (see sockex --help)');
+  if (args.version === true || args['get-yargs-completions'] !== undefined) return undefined;
+  const words = args._.map(String);
+  const demo = words[0] === 'demo';
+  // Bare words are interface names, those after "--" too (yargs leaves those in `_`).
+  const bare = [...((args.interfaces as unknown[] | undefined) ?? []), ...(demo ? [] : words)].map(String);
+  // yargs printed the completion script; its default command also took the word for an interface.
+  if (bare[0] === 'completion') return undefined;
+  if (demo && words.length > 1) throw usageError(`demo takes no other words, got "${printable(words.slice(1).join(' '))}"`);
+
+  for (const name of SINGLE_VALUE) {
+    const value: unknown = args[name];
+    if (Array.isArray(value)) throw usageError(`--${name} was given ${value.length} times (${value.map((v) => printable(String(v))).join(', ')}): give it once`);
   }
-  const interfaces = [...new Set((args.interface ?? ['lo']).map(String))];
+  const given = (args.interface as unknown[] | undefined) ?? [];
+  // "-i" alone gives no name, "--no-interface" gives false: neither names an interface.
+  if (args.interface !== undefined && (given.length === 0 || given.some((name) => typeof name !== 'string'))) {
+    throw usageError('--interface needs a name, e.g. --interface eth0');
+  }
+  const named = [...bare, ...given.map(String)];
+  for (const word of bare) {
+    const meant = closest(word, COMMAND_WORDS);
+    if (meant !== undefined && !system.interfaceNames().includes(word)) {
+      throw usageError(`no interface or command "${printable(word)}" here; did you mean "sockex ${meant}"?`);
+    }
+  }
+
+  let interfacesFrom: Options['interfacesFrom'] = 'command line';
+  let interfaces = [...new Set(named)];
+  if (interfaces.length === 0) {
+    const routed = demo ? undefined : system.defaultRouteInterface();
+    interfaces = [routed ?? FALLBACK_INTERFACE];
+    interfacesFrom = demo ? 'demo' : routed !== undefined ? 'default route' : 'no default route';
+  }
   for (const name of interfaces) {
     if (name === ANY_INTERFACE) continue;
     const invalid = invalidInterfaceName(name);
-    if (invalid) throw new SockexError('usage', `--interface "${name.replace(/[^\x20-\x7e]/g, '?')}" is not a valid interface name: ${invalid}`);
+    if (invalid) throw usageError(`"${printable(name)}" is not a valid interface name: ${invalid}`);
   }
   if (interfaces.includes(ANY_INTERFACE) && interfaces.length > 1) {
-    throw new SockexError('usage', '--interface any already counts every interface: give it alone');
+    throw usageError('--interface any already counts every interface: give it alone');
   }
-  if (command === 'demo' && (interfaces.length !== 1 || interfaces[0] !== 'lo')) {
-    throw new SockexError('usage', 'the demo pings localhost, so it runs on lo only: drop --interface');
+  if (demo && (interfaces.length !== 1 || interfaces[0] !== FALLBACK_INTERFACE)) {
+    throw usageError('the demo pings localhost, so it runs on lo only: drop --interface');
   }
-  const by = parseBy(args.by);
+  const by = parseBy(args.by as string | string[] | undefined);
   if (by.length > 0 && interfaces.includes(ANY_INTERFACE)) {
-    throw new SockexError('usage', '--by needs named interfaces: --interface any is not split by port or host; name the interfaces, e.g. -i eth0');
+    throw usageError('--by needs named interfaces: --interface any is not split by port or host; name the interfaces, e.g. -i eth0');
   }
   if (args['max-entries'] !== undefined && by.length === 0) {
-    throw new SockexError('usage', '--max-entries sizes the --by table: add --by port or --by host');
+    throw usageError('--max-entries sizes the --by table: add --by port or --by host');
   }
   return {
-    command: command === 'demo' ? 'demo' : 'count',
+    command: demo ? 'demo' : 'count',
     interfaces,
-    interval: parseInterval(args.interval),
-    count: args.count === undefined ? undefined : parseCount(args.count),
-    json: args.json,
-    plain: args.plain,
-    quiet: args.quiet || !args.tui,
-    verbose: args.verbose,
-    objectPath: args.object,
-    keepPrivileges: args['keep-privileges'],
-    metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics),
+    interfacesFrom,
+    interval: parseInterval(args.interval as string | number | undefined),
+    count: args.count === undefined ? undefined : parseCount(args.count as string | number),
+    json: args.json === true,
+    plain: args.plain === true,
+    quiet: args.quiet === true || args.tui === false,
+    verbose: args.verbose === true,
+    objectPath: args.object === undefined ? undefined : String(args.object as unknown),
+    keepPrivileges: args['keep-privileges'] === true,
+    metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics as string),
     by,
-    maxEntries: args['max-entries'] === undefined ? DEFAULT_MAX_ENTRIES : parseMaxEntries(args['max-entries']),
+    maxEntries: args['max-entries'] === undefined ? DEFAULT_MAX_ENTRIES : parseMaxEntries(args['max-entries'] as string),
   };
 }
 
 /** "--by port --by host", "--by port,host", "--by protocol" -> what to split by, in a fixed order (protocol is always counted). */
-export function parseBy(values: readonly (string | number)[] | undefined): BreakdownBy[] {
+export function parseBy(values: string | readonly string[] | undefined): BreakdownBy[] {
   const asked = new Set<string>();
-  for (const value of values ?? []) {
+  for (const value of [values ?? []].flat()) {
     for (const word of String(value).split(',')) {
       const name = word.trim().toLowerCase();
       if (name !== 'protocol' && !BREAKDOWN_KINDS.includes(name as BreakdownBy)) {
-        throw new SockexError('usage', `--by takes protocol, port or host (or port,host), not "${word.replace(/[^\x20-\x7e]/g, '?')}"`);
+        throw usageError(`--by takes protocol, port or host (or port,host), not "${printable(word)}"`);
       }
       asked.add(name);
     }
@@ -168,7 +271,7 @@ export function parseMaxEntries(text: string | number): number {
   const raw = String(text).trim();
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1 || value > MAX_MAX_ENTRIES) {
-    throw new SockexError('usage', `--max-entries must be a whole number from 1 to ${MAX_MAX_ENTRIES}, e.g. --max-entries 16384 (got "${raw.replace(/[^\x20-\x7e]/g, '?')}")`);
+    throw usageError(`--max-entries must be a whole number from 1 to ${MAX_MAX_ENTRIES}, e.g. --max-entries 16384 (got "${printable(raw)}")`);
   }
   return value;
 }
@@ -178,7 +281,7 @@ export function parseInterval(text: string | number | undefined): number {
   const value = typeof text === 'number' ? text : Number(raw);
   // Plain decimals only: Number() would also take "0x10" or "1e1" as seconds.
   if (!/^(\d+\.?\d*|\.\d+)$/.test(raw) || !Number.isFinite(value) || value < MIN_INTERVAL || value > MAX_INTERVAL) {
-    throw new SockexError('usage', `--interval must be a number of seconds from ${MIN_INTERVAL} to ${MAX_INTERVAL}, e.g. --interval 0.5 (got "${String(text)}")`);
+    throw usageError(`--interval must be a number of seconds from ${MIN_INTERVAL} to ${MAX_INTERVAL}, e.g. --interval 0.5 (got "${printable(String(text))}")`);
   }
   return value;
 }
@@ -187,7 +290,7 @@ export function parseCount(text: string | number): number {
   const raw = String(text).trim();
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
-    throw new SockexError('usage', `--count must be a whole number of samples, 1 or more, e.g. --count 5 (got "${raw}")`);
+    throw usageError(`--count must be a whole number of samples, 1 or more, e.g. --count 5 (got "${printable(raw)}")`);
   }
   return value;
 }
@@ -200,9 +303,8 @@ export function parseCount(text: string | number): number {
 export function parseMetricsAddress(text: string | number): MetricsAddress {
   const raw = String(text).trim();
   const usage = (why: string): SockexError =>
-    new SockexError(
-      'usage',
-      `--metrics ${why}: give [host:]port, e.g. --metrics 9469, --metrics 127.0.0.1:9469, or --metrics 0.0.0.0:9469 for every address (got "${raw.replace(/[^\x20-\x7e]/g, '?')}")`,
+    usageError(
+      `--metrics ${why}: give [host:]port, e.g. --metrics 9469, --metrics 127.0.0.1:9469, or --metrics 0.0.0.0:9469 for every address (got "${printable(raw)}")`,
     );
   let host = DEFAULT_METRICS_HOST;
   let portText = raw;
@@ -225,4 +327,3 @@ export function parseMetricsAddress(text: string | number): MetricsAddress {
   if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw usage('needs a port from 1 to 65535');
   return { host, port };
 }
-

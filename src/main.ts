@@ -96,11 +96,19 @@ async function run(options: Options): Promise<SessionEnd> {
 }
 
 /** The status line a script can wait for; the dashboard's header says it instead. */
+/** Why this interface, when nobody named it. */
+const chosenBecause: Record<Options['interfacesFrom'], string> = {
+  'command line': '',
+  demo: '',
+  'default route': " (the default route's interface; name another with -i)",
+  'no default route': ' (no default route here; name another with -i)',
+};
+
 function sayCounting(options: Options, dashboard: boolean, metricsUrl: string | undefined): void {
   if (dashboard) return;
   if (metricsUrl) process.stderr.write(`sockex: serving metrics on ${metricsUrl}\n`);
   const stopHint = options.json ? '' : '; Ctrl-C to stop';
-  process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}${stopHint}\n`);
+  process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}${chosenBecause[options.interfacesFrom]}${stopHint}\n`);
 }
 
 async function serveMetrics(address: NonNullable<Options['metrics']>, by: Options['by']): Promise<MetricsServer> {

@@ -47,6 +47,11 @@ export class RateHistory {
     return new RateHistory(this.capacity, [...kept, rates], snapshot.sequence);
   }
 
+  /** The same window with no samples: what comes after the last snapshot added starts it afresh. */
+  emptied(): RateHistory {
+    return new RateHistory(this.capacity, [], this.lastSequence);
+  }
+
   /** One counter's bytes per second, oldest first, 0 where it had no traffic yet. */
   series(id: string): number[] {
     return this.samples.map((rates) => rates.get(id) ?? 0);

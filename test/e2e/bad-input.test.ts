@@ -78,14 +78,16 @@ test('count: zero, negative, fractional, text', async (t) => {
 
 test('unknown options and commands', async (t) => {
   if (!requireRoot(t)) return;
-  await expectError(['--bogus'], ExitCode.usage, /Unknown argument: bogus/);
-  await expectError(['-z'], ExitCode.usage, /Unknown argument: z/);
-  await expectError(['count-things'], ExitCode.usage, /Unknown argument: count-things/);
-  await expectError(['demo', 'extra'], ExitCode.usage, /Unknown argument: extra|unknown command/);
+  const see = ' \\(see sockex --help\\)$';
+  await expectError(['--bogus'], ExitCode.usage, new RegExp(`^sockex: unknown option --bogus${see}`));
+  await expectError(['-z'], ExitCode.usage, new RegExp(`^sockex: unknown option -z${see}`));
+  await expectError(['--verbsoe'], ExitCode.usage, new RegExp(`^sockex: unknown option --verbsoe; did you mean --verbose\\?${see}`));
+  await expectError(['dmeo'], ExitCode.usage, new RegExp(`^sockex: no interface or command "dmeo" here; did you mean "sockex demo"\\?${see}`));
+  await expectError(['demo', 'extra'], ExitCode.usage, new RegExp(`^sockex: demo takes no other words, got "extra"${see}`));
   // An option without its value never falls back to the default silently.
-  await expectError(['--interval'], ExitCode.usage, /Not enough arguments following: interval/);
-  await expectError(['--count'], ExitCode.usage, /Not enough arguments following: count/);
-  await expectError(['--object'], ExitCode.usage, /Not enough arguments following: object/);
+  await expectError(['--interval'], ExitCode.usage, new RegExp(`^sockex: --interval needs a value, e\\.g\\. --interval 0\\.5${see}`));
+  await expectError(['--count'], ExitCode.usage, new RegExp(`^sockex: --count needs a value, e\\.g\\. --count 5${see}`));
+  await expectError(['--object'], ExitCode.usage, /^sockex: --object needs a value/);
   await expectError(['-i'], ExitCode.usage, /--interface needs a name/);
 });
 

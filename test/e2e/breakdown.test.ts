@@ -109,9 +109,7 @@ test('--by port on lo: UDP and TCP to known ports, IPv4 and IPv6, exact per port
 
 /** Two namespaces on a veth pair, an echo server in b; returns a function that runs a client call in a. */
 async function echoPair(t: Parameters<typeof requireRoot>[0], label: string) {
-  const a = NetNs.create(t, `${label}a`);
-  const b = NetNs.create(t, `${label}b`);
-  vethPair(a, b, { a: ['192.0.2.1/24', 'fd00::1/64'], b: ['192.0.2.2/24', 'fd00::2/64'] });
+  const { a, b } = vethPair(t, label, { ipv6: true });
   const servers: RunningSockex[] = [];
   t.after(() => servers.forEach((s) => s.child.kill()));
   const serve = async (address: string, port: number, count: number): Promise<void> => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { CLI, NetNs, RunningSockex, TOOLS, counter, requireRoot, run, startSockex, waitFor } from './harness.js';
+import { CLI, NetNs, RunningSockex, TOOLS, counter, requireRoot, run, startSockex, vethPair, waitFor } from './harness.js';
 
 const ETH = 14;
 const IPV4 = 20;
@@ -141,14 +141,7 @@ test('non-IP frames are counted by EtherType, apart from IP', async (t) => {
 
 test('ARP over a veth pair: requests sent, replies received, apart from ICMP', async (t) => {
   if (!requireRoot(t)) return;
-  const a = NetNs.create(t, 'arpa');
-  const b = NetNs.create(t, 'arpb');
-  for (const ns of [a, b]) ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-  a.exec('ip', ['link', 'add', 'veth-a', 'type', 'veth', 'peer', 'name', 'veth-b', 'netns', b.name]);
-  a.exec('ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'veth-a']);
-  b.exec('ip', ['addr', 'add', '192.0.2.2/24', 'dev', 'veth-b']);
-  a.exec('ip', ['link', 'set', 'veth-a', 'up']);
-  b.exec('ip', ['link', 'set', 'veth-b', 'up']);
+  const { a } = vethPair(t, 'arp');
   const sockex = await startSockex(a, ['--json', '--interval', '0.2', '-i', 'veth-a']);
   a.exec('ping', ['-4', '-q', '-c', '1', '-W', '5', '192.0.2.2']);
   assert.equal(await sockex.stop(), 0);

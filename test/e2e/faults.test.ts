@@ -73,7 +73,7 @@ test('the reader of stdout goes away (sockex | head -1): sockex exits quietly at
   assert.equal(result.error, undefined, 'finished before the timeout');
   assert.match(result.stdout, /^TCP \d+ UDP \d+ ICMP \d+ bytes\n$/);
   const stderr = result.stderr.split('\n').filter((l) => l !== '');
-  assert.deepEqual(stderr, ['sockex: counting on lo; Ctrl-C to stop', 'sockex=0'], 'no error, no EPIPE message, exit 0');
+  assert.deepEqual(stderr, ['sockex: counting on lo (no default route here; name another with -i); Ctrl-C to stop', 'sockex=0'], 'no error, no EPIPE message, exit 0');
 });
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

@@ -72,6 +72,25 @@ export class NetNs {
   }
 }
 
+/**
+ * Two namespaces joined by a veth pair: veth-a 192.0.2.1/24 in `a`, veth-b
+ * 192.0.2.2/24 in `b`, both up. IPv4 only (no IPv6 chatter to count) unless
+ * `ipv6`: then fd00::1/64 and fd00::2/64 as well, without duplicate address
+ * detection, so they are usable at once.
+ */
+export function vethPair(t: TestContext, label: string, { ipv6 = false } = {}): { a: NetNs; b: NetNs } {
+  const a = NetNs.create(t, `${label}a`);
+  const b = NetNs.create(t, `${label}b`);
+  if (!ipv6) for (const ns of [a, b]) ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  a.exec('ip', ['link', 'add', 'veth-a', 'type', 'veth', 'peer', 'name', 'veth-b', 'netns', b.name]);
+  for (const [ns, dev, n] of [[a, 'veth-a', 1], [b, 'veth-b', 2]] as const) {
+    ns.exec('ip', ['addr', 'add', `192.0.2.${n}/24`, 'dev', dev]);
+    if (ipv6) ns.exec('ip', ['addr', 'add', `fd00::${n}/64`, 'dev', dev, 'nodad']);
+    ns.exec('ip', ['link', 'set', dev, 'up']);
+  }
+  return { a, b };
+}
+
 export function run(command: string, args: string[], timeoutMs = 30_000): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs });
   if (result.error) throw result.error;
@@ -180,19 +199,6 @@ export async function waitFor(
     }
     if (Date.now() > deadline) throw new Error(message());
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/**
- * Two namespaces joined by a veth pair (a's end "veth-a", b's "veth-b"), up,
- * with the addresses given (IPv6 without duplicate address detection, so it
- * is usable at once).
- */
-export function vethPair(a: NetNs, b: NetNs, addresses: { a: string[]; b: string[] }): void {
-  a.exec('ip', ['link', 'add', 'veth-a', 'type', 'veth', 'peer', 'name', 'veth-b', 'netns', b.name]);
-  for (const [ns, dev, list] of [[a, 'veth-a', addresses.a], [b, 'veth-b', addresses.b]] as const) {
-    for (const address of list) ns.exec('ip', ['addr', 'add', address, 'dev', dev, ...(address.includes(':') ? ['nodad'] : [])]);
-    ns.exec('ip', ['link', 'set', dev, 'up']);
   }
 }
 

@@ -72,7 +72,7 @@ test('sockex -n 5 --plain | head -1 ends before the second sample, exit 0, nothi
   assert.match(result.stdout, /^TCP \d+ UDP \d+ ICMP \d+ bytes\n$/);
   assert.deepEqual(
     result.stderr.split('\n').filter((line) => line !== ''),
-    ['sockex: counting on lo; Ctrl-C to stop', 'sockex=0'],
+    ['sockex: counting on lo (no default route here; name another with -i); Ctrl-C to stop', 'sockex=0'],
   );
 });
 

@@ -51,16 +51,48 @@ function installedBin(): Promise<string> {
 
     // The tests run on the tree `npm run build` just built; packing without
     // scripts ships exactly that build instead of rebuilding under the test
-    // runner's feet (a plain `npm pack` runs "prepare", the same build).
+    // runner's feet (a plain `npm pack` runs "prepack", the same build).
     const tarballName = run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], 60_000).trim().split('\n').pop() ?? '';
     assert.equal(tarballName, `sockex-${VERSION}.tgz`);
     const tarball = join(dir, tarballName);
     const listing = run('tar', ['-tzf', tarball]).split('\n');
-    const filters = ['sockex', 'sockex-any', 'sockex-by-port', 'sockex-by-host', 'sockex-by-host-port'].map((name) => `package/bpf/build/${name}.bpf.o`);
-    for (const file of [...filters, 'package/dist/src/main.js', `package/${BIN}`, 'package/package.json']) {
-      assert.ok(listing.includes(file), `${file} is in the package`);
-    }
+    const shipped = [
+      'package/bpf/build/sockex.bpf.o',
+      'package/bpf/build/sockex-any.bpf.o',
+      // The breakdown filter, one build per --by.
+      'package/bpf/build/sockex-by-port.bpf.o',
+      'package/bpf/build/sockex-by-host.bpf.o',
+      'package/bpf/build/sockex-by-host-port.bpf.o',
+      'package/dist/src/main.js',
+      `package/${BIN}`,
+      'package/package.json',
+      // What the README and the man page point to: the systemd unit and scrape config, the licence, sockex(1).
+      'package/examples/sockex.service',
+      'package/examples/prometheus.yml',
+      'package/LICENSE',
+      'package/man/sockex.1',
+    ];
+    for (const file of shipped) assert.ok(listing.includes(file), `${file} is in the package`);
     assert.ok(!listing.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/node_modules/')), 'no tests and no node_modules in the package');
+    assert.deepEqual(
+      listing.filter((f) => f.startsWith('package/bpf/build/')).sort(),
+      ['package/bpf/build/sockex-any.bpf.o', 'package/bpf/build/sockex-by-host-port.bpf.o', 'package/bpf/build/sockex-by-host.bpf.o', 'package/bpf/build/sockex-by-port.bpf.o', 'package/bpf/build/sockex.bpf.o'],
+      'the only compiled objects are the filters: none of the benchmark\'s (floor.bpf.o, bench/)',
+    );
+    assert.match(readFileSync(`${ROOT}LICENSE`, 'utf8'), /^MIT License\n\nCopyright \(c\) 2026 the sockex authors\n/);
+
+    // Nothing runs at install time: the packed package.json builds on prepack only.
+    const packed = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'])) as { scripts: Record<string, string>; man: string[] };
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(packed.scripts[hook], undefined, `no ${hook} script`);
+    assert.equal(packed.scripts.prepack, 'npm run build');
+    assert.deepEqual(packed.man, ['man/sockex.1']);
+
+    // The man page as shipped renders without a single warning.
+    const page = run('tar', ['-xzOf', tarball, 'package/man/sockex.1']);
+    const rendered = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-z'], { input: page, encoding: 'utf8' });
+    assert.equal(rendered.status, 0, rendered.stderr);
+    assert.equal(rendered.stderr, '', 'groff has no warnings');
+    assert.match(page, /^\.TH SOCKEX 1 /);
 
     // Install: dependencies come from npm's cache when it has them (as after
     // `npm ci`), from the registry otherwise.

@@ -24,18 +24,36 @@ class Pane {
 
   /**
    * env: extra shell assignments for the terminal, e.g. "TERM=dumb"; via: a
-   * command that runs sockex inside the namespace, e.g. ['env', 'PATH=/x'].
+   * command that runs sockex inside the namespace, e.g. ['env', 'PATH=/x'];
+   * shell: run it from an interactive bash (job control, so Ctrl-Z and fg work).
    */
-  constructor(t: TestContext, ns: NetNs, args: string[], { env = '', via = [] as string[] } = {}) {
+  constructor(
+    t: TestContext,
+    ns: NetNs,
+    args: string[],
+    { env = '', via = [] as string[], width = WIDTH, height = HEIGHT, shell = false } = {},
+  ) {
     this.socket = `sockex-e2e-${process.pid}-${++sessions}`;
     const sockex = ['ip', 'netns', 'exec', ns.name, ...via, process.execPath, CLI, ...args].map(quote).join(' ');
     // stty -g before and after: the terminal modes must come back byte for byte.
     const script =
       `export LANG=C.UTF-8 ${env}; before=$(stty -g); ${sockex}; code=$?; ` +
       `if [ "$(stty -g)" = "$before" ]; then echo tty-restored; else echo tty-changed; fi; ` +
-      `echo sockex-exit=$code; exec sleep 600`;
-    this.tmux(['-u', 'new-session', '-d', '-x', String(WIDTH), '-y', String(HEIGHT), '-s', 'dash', script]);
+      `echo sockex-exit=$code`;
+    const command = shell ? 'env PS1="$ " bash --norc --noprofile -i' : `${script}; exec sleep 600`;
+    this.tmux(['-u', 'new-session', '-d', '-x', String(width), '-y', String(height), '-s', 'dash', command]);
     t.after(() => spawnSync('tmux', ['-L', this.socket, 'kill-server']));
+    if (shell) {
+      // sockex alone on its command line, so that Ctrl-Z stops it and nothing after it runs on.
+      this.type(`export LANG=C.UTF-8 ${env}; before=$(stty -g)`);
+      this.type(sockex);
+    }
+  }
+
+  /** A line typed at the shell, then Enter. */
+  type(line: string): void {
+    this.tmux(['send-keys', '-t', 'dash', '-l', line]);
+    this.keys('Enter');
   }
 
   tmux(args: string[]): string {
@@ -211,6 +229,18 @@ for (const how of ['Ctrl-C', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+/**
+ * sx0, a second interface to count on: both ends up, so it has a carrier (the
+ * header would say it has none), and no IPv6 on it, so no neighbour discovery
+ * adds rows the layout does not expect.
+ */
+function addQuietVeth(ns: NetNs): void {
+  ns.exec('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
+  ns.exec('ip', ['link', 'add', 'sx0', 'type', 'veth', 'peer', 'name', 'sx1']);
+  ns.exec('ip', ['link', 'set', 'sx0', 'up']);
+  ns.exec('ip', ['link', 'set', 'sx1', 'up']);
+}
+
 /** The lines of one table, from its title rule to the next rule. */
 function section(screen: string, title: string): string {
   const lines = screen.split('\n');
@@ -223,8 +253,7 @@ function section(screen: string, title: string): string {
 test('dashboard: several interfaces get a table each plus one for all of them', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'tui');
-  ns.exec('ip', ['link', 'add', 'sx0', 'type', 'veth', 'peer', 'name', 'sx1']);
-  ns.exec('ip', ['link', 'set', 'sx0', 'up']);
+  addQuietVeth(ns);
   const pane = new Pane(t, ns, ['--interval', '0.2', '-i', 'lo', '-i', 'sx0']);
   await pane.until('three tables', (s) => ['lo', 'sx0', 'all interfaces'].every((title) => row(section(s, title), 'UDP') !== undefined));
   pane.keys('e');
@@ -297,6 +326,88 @@ test('dashboard: an error as it starts leaves one readable line and a restored t
   assert.equal(pane.flags().alternate, '0');
 });
 
+/** A namespace with lo and sx0 (a veth whose peer stays down), and a dashboard on both at this size. */
+function twoInterfaceDashboard(t: TestContext, width: number, height: number): Pane {
+  const ns = NetNs.create(t, 'tui');
+  addQuietVeth(ns);
+  return new Pane(t, ns, ['--interval', '0.2', 'lo', 'sx0'], { width, height });
+}
+
+test('dashboard at 80x24 with two interfaces: every protocol of both; the all-interfaces table folds first', async (t) => {
+  if (!requireRoot(t)) return;
+  const pane = twoInterfaceDashboard(t, 80, 24);
+  const screen = await pane.until('both tables', (s) => row(section(s, 'sx0'), 'ICMP') !== undefined);
+  for (const name of ['lo', 'sx0']) {
+    for (const protocol of ['TCP', 'UDP', 'ICMP', 'Total']) assert.ok(row(section(screen, name), protocol), `${protocol} on ${name}:\n${screen}`);
+  }
+  assert.match(screen, /^━━ all interfaces \(totals only: every interface is above\) ━+$/m);
+  assert.equal(screen.split('\n').filter((line) => line.startsWith('Total ')).length, 3, screen);
+  assert.match(screen, /^sockex {2}lo, sx0 {2}elapsed \d+:\d\d:\d\d {2}interval 0\.2 s {3}LIVE/m);
+  assert.match(screen, /^q quit {2}p pause {2}r reset {2}s sort:bytes {2}u units:bytes IEC {2}e exact:off {2}\? help *$/m);
+  pane.keys('q');
+  await expectCleanExit(pane, 'q at 80x24');
+});
+
+test('dashboard at 60x15 and 40x8 with two interfaces: LIVE and the names stay, whole words only', async (t) => {
+  if (!requireRoot(t)) return;
+  const pane = twoInterfaceDashboard(t, 60, 15);
+  let screen = await pane.until('both tables', (s) => section(s, 'sx0') !== '' || /^━━ sx0 /m.test(s));
+  let lines = screen.split('\n');
+  assert.match(lines[0] ?? '', /^sockex {2}lo, sx0 {2}elapsed \d+:\d\d:\d\d {2}interval 0\.2 s {3}LIVE *$/);
+  assert.ok(!screen.includes('all interfaces'), `the all-interfaces table goes before any row:\n${screen}`);
+  assert.match(screen, /^━━ lo \(top \d of 3\) ━+$/m);
+  assert.equal(lines[14]?.trimEnd(), 'q quit  p pause  r reset  s sort  u units  e exact  ? help');
+
+  pane.tmux(['resize-window', '-t', 'dash', '-x', '40', '-y', '8']);
+  screen = await pane.until('the 40x8 layout', (s) => s.includes('1 interface hidden'));
+  lines = screen.split('\n');
+  assert.match(lines[0] ?? '', /^sockex {2}lo, sx0 {2}elapsed \d+:\d\d:\d\d {3}LIVE *$/);
+  assert.deepEqual(
+    lines.slice(1, 8).map((line) => line.trimEnd()),
+    [
+      '1 interface hidden',
+      'PACKETS, PKT/S, HISTORY hidden',
+      'PROTOCOL  DIR  TOTAL          RATE'.replace('  TOTAL', '       TOTAL'),
+      '━━ lo (totals only) ━━━━━━━━━━━━━━━━━━━━',
+      'Total     tx     0 B         0 B/s'.replace('     0 B', '          0 B'),
+      '          rx     0 B         0 B/s'.replace('     0 B', '          0 B'),
+      'q quit  p pause  r reset  s sort  ? help',
+    ],
+    screen,
+  );
+  pane.keys('q');
+  await expectCleanExit(pane, 'q at 40x8');
+});
+
+test('dashboard: Ctrl-Z gives the shell a normal terminal, fg brings the dashboard back', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tui');
+  const pane = new Pane(t, ns, ['--interval', '0.2'], { shell: true });
+  await pane.until('the dashboard', (s) => s.includes(' LIVE') && row(s, 'UDP') !== undefined);
+  assert.equal(pane.flags().alternate, '1');
+
+  pane.keys('C-z');
+  const stopped = await pane.until("the shell's job notice", (s) => /Stopped/.test(s) && /^\$ ?$/m.test(s));
+  assert.doesNotMatch(stopped, /PROTOCOL/, 'the dashboard left the screen');
+  assert.deepEqual([pane.flags().alternate, pane.flags().cursor], ['0', '1'], 'main screen, cursor shown');
+  pane.type('if [ "$(stty -g)" = "$before" ]; then echo tty-cooked; else echo tty-raw; fi');
+  await pane.until('the terminal modes', (s) => /^tty-(cooked|raw)$/m.test(s));
+  assert.match(pane.capture(), /^tty-cooked$/m, 'raw mode off while stopped');
+
+  // Counting went on in the kernel: a datagram sent while stopped shows after fg.
+  ns.tool('udp', ['4', '100']);
+  pane.type('fg');
+  const screen = await pane.until('the dashboard again, with the datagram', (s) => s.includes(' LIVE') && row(s, 'UDP')?.tx.packets === '1');
+  assert.doesNotMatch(screen, /Stopped|tty-cooked/, 'the whole screen was repainted');
+  assert.equal(pane.flags().alternate, '1');
+
+  pane.keys('q');
+  pane.type('echo sockex-exit=$?; if [ "$(stty -g)" = "$before" ]; then echo tty-restored; else echo tty-changed; fi');
+  const after = await pane.until('the shell after sockex', (s) => /^tty-(restored|changed)$/m.test(s));
+  assert.match(after, /sockex-exit=0\b/);
+  assert.match(after, /^tty-restored$/m, 'terminal modes restored after suspend, fg and q');
+});
+
 /** Every table line of a screen as [name, direction, bytes, packets], names carried down to their rx line. */
 function tableLines(screen: string): { name: string; direction: string; bytes: string; packets: string }[] {
   const out: { name: string; direction: string; bytes: string; packets: string }[] = [];
@@ -315,8 +426,7 @@ const bytesOf = (cell: string): number => Number(cell.replace(/,/g, '').replace(
 test('dashboard --by port at 80x24: b shows the ports, the rows that fit plus other add up to the exact total', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'tuiby');
-  const pane = new Pane(t, ns, ['--interval', '0.2', '--by', 'port']);
-  pane.tmux(['resize-window', '-t', 'dash', '-x', '80', '-y', '24']);
+  const pane = new Pane(t, ns, ['--interval', '0.2', '--by', 'port'], { width: 80, height: 24 });
   await pane.until('the dashboard with a view key', (s) => s.includes(' LIVE') && /^PROTOCOL\s+DIR/m.test(s) && s.includes('  b view'));
   pane.keys('e');
   pane.keys('b');
@@ -341,6 +451,30 @@ test('dashboard --by port at 80x24: b shows the ports, the rows that fit plus ot
   for (const direction of ['tx', 'rx']) {
     assert.equal(lines.filter((l) => l.direction === direction).reduce((sum, l) => sum + bytesOf(l.bytes), 0), total, `${direction} rows add up to the total`);
   }
+  // The dashboard's folding holds in a breakdown view: rows before the blank line (22 lines
+  // between header and footer: heading, title, 8 ports, other, total), and in the footer the
+  // settings of u and e go before the view key does.
+  const screenLines = screen.split('\n');
+  assert.equal(portRows.length, 2 * 8, 'eight port rows, then other');
+  assert.match(screenLines[1] ?? '', /^PORT\s+DIR/, 'no blank line while rows are folded into other');
+  assert.equal(screenLines[23]?.trimEnd(), 'q quit  p pause  r reset  s sort:bytes  u units  e exact  b view:ports  ? help');
+  // At 40x8 the one row left is other (all of it), the narrow note goes, the footer keeps b.
+  pane.tmux(['resize-window', '-t', 'dash', '-x', '40', '-y', '8']);
+  // Once the rates have fallen back to zero after the traffic.
+  const cells = (name: string, dir: string): string => `${name.padEnd(8)}  ${dir.padEnd(3)}  ${`${exact(total)} B`.padStart(10)}  ${'0 B/s'.padStart(12)}`;
+  const expected = [
+    'PORT      DIR       TOTAL          RATE',
+    `━━ ports on lo ${'━'.repeat(25)}`,
+    cells('other', 'tx'),
+    cells('', 'rx'),
+    cells('Total', 'tx'),
+    cells('', 'rx'),
+    'q quit  p pause  r reset  b view  ? help',
+  ];
+  const below = (s: string): string[] => s.split('\n').slice(1, 8).map((l) => l.trimEnd());
+  const small = await pane.until('the 40x8 ports view', (s) => below(s).join('\n') === expected.join('\n'));
+  assert.match(small.split('\n')[0] ?? '', /^sockex {2}lo {2}elapsed \d+:\d\d:\d\d {3}LIVE *$/);
+  pane.tmux(['resize-window', '-t', 'dash', '-x', '80', '-y', '24']);
   // b again: back to the protocols, where UDP is the same total.
   pane.keys('b');
   await pane.until('the protocols again', (s) => /^PROTOCOL\s+DIR/m.test(s) && shows(s, 'UDP', `${exact(total)} B`, String(flows.length)));

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parseBy, parseCli, parseMaxEntries } from '../../src/cli.js';
+import { helpText, parseBy, parseCli, parseMaxEntries, type CliSystem } from '../../src/cli.js';
+import { manPage } from '../../src/cli/man-page.js';
 import { SockexError } from '../../src/errors.js';
 import { BY_KEY_SIZE, BY_LAYOUT, byObjectName, decodeByKey, decodeByOverflowSlot } from '../../src/kernel/breakdown-layout.js';
 import { IP_SLOTS } from '../../src/kernel/layout.js';
@@ -20,6 +21,9 @@ import { renderJson } from '../../src/render/json.js';
 import { breakdownSection } from '../../src/render/tui/breakdown-rows.js';
 import { actionForKey, applyAction, initialState, viewsFor, withSnapshot, type DashboardState } from '../../src/render/tui/dashboard-state.js';
 import { buildScreen, lineText } from '../../src/render/tui/view-model.js';
+
+/** A machine whose default route is on eth0. */
+const routed: CliSystem = { defaultRouteInterface: () => 'eth0', interfaceNames: () => ['lo', 'eth0'] };
 
 const header = readFileSync(new URL('../../../bpf/sockex.h', import.meta.url), 'utf8');
 
@@ -229,13 +233,30 @@ test('--by and --max-entries: parsed, combined, and refused where they make no s
   assert.throws(() => parseBy(['flow']), (err: unknown) => err instanceof SockexError && err.code === 'usage' && /protocol, port or host/.test(err.message));
   assert.equal(parseMaxEntries('8'), 8);
   for (const bad of ['0', '-1', '1.5', 'lots', String(2 ** 20 + 1)]) assert.throws(() => parseMaxEntries(bad), /--max-entries must be a whole number from 1 to 1048576/);
-  const o = await parseCli(['--by', 'port', '--by', 'host', '--max-entries', '100']);
-  assert.deepEqual([o?.by, o?.maxEntries], [['port', 'host'], 100]);
-  const d = await parseCli([]);
+  const o = await parseCli(['--by', 'port', '--by', 'host', '--max-entries', '100'], routed);
+  assert.deepEqual([o?.by, o?.maxEntries, o?.interfaces], [['port', 'host'], 100, ['eth0']]);
+  const d = await parseCli([], routed);
   assert.deepEqual([d?.by, d?.maxEntries], [[], 4096]);
-  await assert.rejects(parseCli(['--max-entries', '10']), /add --by port or --by host/);
-  await assert.rejects(parseCli(['--by', 'port', '-i', 'any']), /--by needs named interfaces/);
-  await assert.rejects(parseCli(['--by']), SockexError);
+  // One value per --by: the bare word after it is still an interface.
+  const bare = await parseCli(['--by', 'port', 'wlan0', '--by=host'], routed);
+  assert.deepEqual([bare?.by, bare?.interfaces], [['port', 'host'], ['wlan0']]);
+  await assert.rejects(parseCli(['--max-entries', '10'], routed), /--max-entries sizes the --by table: add --by port or --by host \(see sockex --help\)$/);
+  await assert.rejects(parseCli(['--by', 'port', '-i', 'any'], routed), /--by needs named interfaces/);
+  await assert.rejects(parseCli(['--by'], routed), /--by needs a value, e.g. --by port \(see sockex --help\)$/);
+  await assert.rejects(parseCli(['--by', 'port', '--max-entries'], routed), /--max-entries needs a value, e.g. --max-entries 16384/);
+  await assert.rejects(parseCli(['--by', 'port', '--max-entries', '8', '--max-entries', '9'], routed), /--max-entries was given 2 times \(8, 9\): give it once/);
+  await assert.rejects(parseCli(['--byy', 'port'], routed), /unknown option --byy; did you mean --by\?/);
+});
+
+test('--help and the man page describe --by and --max-entries from the same table', async () => {
+  const help = await helpText();
+  assert.match(help, /--by +split IP counters by port .*the conversation view\s+\[string\] \[default: protocol\]/s);
+  assert.match(help, /--max-entries +keys the kernel keeps for --by .*\[number\] \[default: 4096\]/s);
+  assert.match(help, /^ {2}sockex eth0 --by port,host +# /m);
+  const page = manPage();
+  assert.match(page, /^\\fB\\-\\-by\\fR \\fIport\|host\\fR\nsplit IP counters by port .*\(default: protocol\)\.$/m);
+  assert.match(page, /^\\fB\\-\\-max\\-entries\\fR \\fIkeys\\fR\n.*\(default: 4096\)\.$/m);
+  assert.match(page, /^with \\-\\-by: protocols, ports, hosts or conversations in turn$/m);
 });
 
 function dashboardWith(counters: BreakdownCounter[], by: ('port' | 'host')[] = ['port']): DashboardState {

@@ -1,19 +1,57 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCli, parseCount, parseInterval } from '../../src/cli.js';
+import { helpText, parseCli, parseCount, parseInterval, type CliSystem } from '../../src/cli.js';
 import { SockexError } from '../../src/errors.js';
 
-test('defaults: lo, 1 s, until interrupted, lines', async () => {
-  const o = await parseCli([]);
+/** A machine whose default route is on eth0, with these interfaces. */
+const routed: CliSystem = { defaultRouteInterface: () => 'eth0', interfaceNames: () => ['lo', 'eth0'] };
+/** A machine with no default route. */
+const isolated: CliSystem = { defaultRouteInterface: () => undefined, interfaceNames: () => ['lo'] };
+
+async function usageMessage(argv: string[], system = routed): Promise<string> {
+  try {
+    await parseCli(argv, system);
+  } catch (err) {
+    assert.ok(err instanceof SockexError && err.code === 'usage', `${argv.join(' ')}: ${String(err)}`);
+    return err.message;
+  }
+  assert.fail(`${argv.join(' ')} was accepted`);
+}
+
+test('defaults: the default route\'s interface, 1 s, until interrupted, lines', async () => {
+  const o = await parseCli([], routed);
   assert.ok(o);
   assert.deepEqual(
-    { command: o.command, interfaces: o.interfaces, interval: o.interval, count: o.count, json: o.json, plain: o.plain },
-    { command: 'count', interfaces: ['lo'], interval: 1, count: undefined, json: false, plain: false },
+    { command: o.command, interfaces: o.interfaces, from: o.interfacesFrom, interval: o.interval, count: o.count, json: o.json, plain: o.plain },
+    { command: 'count', interfaces: ['eth0'], from: 'default route', interval: 1, count: undefined, json: false, plain: false },
   );
 });
 
+test('no default route: lo, and the options say why', async () => {
+  const o = await parseCli([], isolated);
+  assert.deepEqual([o?.interfaces, o?.interfacesFrom], [['lo'], 'no default route']);
+});
+
+test('a bare name is the interface, as with nload; with -i they add up, without repeats', async () => {
+  assert.deepEqual((await parseCli(['eth0'], isolated))?.interfaces, ['eth0']);
+  const o = await parseCli(['wlan0', '-i', 'eth0', 'wlan0', '--count', '2'], isolated);
+  assert.deepEqual([o?.interfaces, o?.interfacesFrom, o?.count], [['wlan0', 'eth0'], 'command line', 2]);
+  assert.deepEqual((await parseCli(['any'], isolated))?.interfaces, ['any']);
+  assert.deepEqual((await parseCli(['-c', '1', '--', 'eth1'], isolated))?.interfaces, ['eth1'], 'after --');
+  assert.equal(await usageMessage(['--no-interface']), '--interface needs a name, e.g. --interface eth0 (see sockex --help)');
+  assert.equal(await usageMessage(['-i']), '--interface needs a name, e.g. --interface eth0 (see sockex --help)');
+});
+
+test('demo is a command and runs on lo only, whatever the default route; -i names an interface called demo', async () => {
+  const demo = await parseCli(['demo'], routed);
+  assert.deepEqual([demo?.command, demo?.interfaces], ['demo', ['lo']]);
+  await assert.rejects(parseCli(['demo', '-i', 'eth0'], routed), /lo only/);
+  assert.deepEqual((await parseCli(['-i', 'demo'], routed))?.interfaces, ['demo']);
+  assert.equal(await usageMessage(['demo', 'eth0']), 'demo takes no other words, got "eth0" (see sockex --help)');
+});
+
 test('short and long options, repeated interfaces without duplicates', async () => {
-  const o = await parseCli(['-i', 'eth0', '--interface', 'lo', '-i', 'eth0', '-n', '0.25', '-c', '5', '--json']);
+  const o = await parseCli(['-i', 'eth0', '--interface', 'lo', '-i', 'eth0', '-n', '0.25', '-c', '5', '--json'], routed);
   assert.ok(o);
   assert.deepEqual(o.interfaces, ['eth0', 'lo']);
   assert.equal(o.interval, 0.25);
@@ -22,34 +60,59 @@ test('short and long options, repeated interfaces without duplicates', async () 
 });
 
 test('--no-tui and --quiet both mean: print nothing', async () => {
-  assert.equal((await parseCli(['--no-tui']))?.quiet, true);
-  assert.equal((await parseCli(['-q']))?.quiet, true);
-  assert.equal((await parseCli([]))?.quiet, false);
+  assert.equal((await parseCli(['--no-tui'], routed))?.quiet, true);
+  assert.equal((await parseCli(['-q'], routed))?.quiet, true);
+  assert.equal((await parseCli([], routed))?.quiet, false);
 });
 
-test('demo is a command and runs on lo only', async () => {
-  assert.equal((await parseCli(['demo']))?.command, 'demo');
-  await assert.rejects(parseCli(['demo', '-i', 'eth0']), /lo only/);
+test('a mistyped option or command names the closest one', async () => {
+  assert.equal(await usageMessage(['--interfce', 'eth0']), 'unknown option --interfce; did you mean --interface? (see sockex --help)');
+  assert.equal(await usageMessage(['--intervl=2']), 'unknown option --intervl; did you mean --interval? (see sockex --help)');
+  assert.equal(await usageMessage(['--jsno']), 'unknown option --jsno; did you mean --json? (see sockex --help)');
+  assert.equal(await usageMessage(['--bogus', '-x']), 'unknown option --bogus (and -x) (see sockex --help)');
+  assert.equal(await usageMessage(['demoo']), 'no interface or command "demoo" here; did you mean "sockex demo"? (see sockex --help)');
+  assert.equal(await usageMessage(['completoin']), 'no interface or command "completoin" here; did you mean "sockex completion"? (see sockex --help)');
+  // An interface that exists is never taken for a typo.
+  const withDemo1: CliSystem = { ...routed, interfaceNames: () => ['lo', 'demo1'] };
+  assert.deepEqual((await parseCli(['demo1'], withDemo1))?.interfaces, ['demo1']);
 });
 
-test('bad values are usage errors that say what to give instead', async () => {
+test("yargs' own complaints come out in sockex's words", async () => {
+  assert.equal(await usageMessage(['--metrics']), '--metrics needs a value, e.g. --metrics 9469 (see sockex --help)');
+  assert.equal(await usageMessage(['-n']), '-n needs a value, e.g. -n 0.5 (see sockex --help)');
+  assert.equal(await usageMessage(['--count', '--json']), '--count needs a value, e.g. --count 5 (see sockex --help)');
+  assert.equal(await usageMessage(['--object']), '--object needs a value, e.g. --object bpf/build/sockex.bpf.o (see sockex --help)');
+});
+
+test('a single-value option given twice is refused, naming both values', async () => {
+  assert.equal(await usageMessage(['-n', '1', '-n', '2']), '--interval was given 2 times (1, 2): give it once (see sockex --help)');
+  assert.equal(await usageMessage(['--count', '1', '-c', '3']), '--count was given 2 times (1, 3): give it once (see sockex --help)');
+  assert.match(await usageMessage(['--metrics', '9469', '--metrics', '9470']), /^--metrics was given 2 times \(9469, 9470\): give it once/);
+  // Flags may repeat: saying --json twice means --json.
+  assert.equal((await parseCli(['--json', '--json'], routed))?.json, true);
+});
+
+test('bad values are one-line usage errors that say what to give instead', async () => {
   for (const argv of [
     ['--interval', '0'],
     ['--interval', '-1'],
     ['--interval', 'NaN'],
     ['--interval', 'fast'],
     ['--interval', '1e9'],
+    ['--interval', '0x10'],
     ['--count', '0'],
     ['--count', '-3'],
     ['--count', '1.5'],
     ['--count', 'x'],
     ['--bogus'],
-    ['frobnicate'],
     ['-i', 'a/b'],
+    ['a/b'],
     ['-i', 'averyveryverylongname'],
     ['-i', 'any', '-i', 'lo'],
+    ['any', 'lo'],
   ]) {
-    await assert.rejects(parseCli(argv), (err: unknown) => err instanceof SockexError && err.code === 'usage' && !err.message.includes('\n'), argv.join(' '));
+    const message = await usageMessage(argv);
+    assert.ok(!message.includes('\n') && message.endsWith(' (see sockex --help)'), `${argv.join(' ')}: ${message}`);
   }
 });
 
@@ -62,4 +125,43 @@ test('parseInterval and parseCount accept exactly the documented ranges', () => 
   assert.equal(parseCount('1'), 1);
   assert.throws(() => parseCount('1e3'));
   assert.throws(() => parseCount('99999999999999999999'));
+});
+
+test('--help: numbers typed as numbers, how bare words are read, examples and exit codes one line each', async () => {
+  const help = await helpText();
+  assert.match(help, /-n, --interval .*\[number\] \[default: 1\]/s);
+  assert.match(help, /-c, --count .*\[number\]/s);
+  assert.doesNotMatch(help, /\[string\] \[default: "1"\]/);
+  assert.match(help, /A word that is also a command \(demo, completion\) is taken as the command/);
+  assert.match(help, /^ {2}sockex completion +print a bash completion script/m);
+  const examples = help.slice(help.indexOf('Examples:'), help.indexOf('Exit codes:')).trim().split('\n').slice(1);
+  assert.deepEqual(
+    examples.map((line) => line.trim().split(/ +# /)[0]),
+    ['sockex eth0', 'sockex -i any -c 1 --json | jq .counters', 'sockex eth0 --by port,host', 'sockex -q -i any --metrics 9469', 'sockex demo'],
+  );
+  for (const line of examples) assert.ok(line.length < 80, `fits 80 columns: ${line}`);
+  const exitCodes = help.slice(help.indexOf('Exit codes:')).trim().split('\n').slice(1);
+  assert.deepEqual(exitCodes.map((line) => Number(line.trim().split(' ')[0])), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  for (const line of exitCodes) assert.ok(line.length < 80, line);
+});
+
+test('--help, --version and completion answer without options', async () => {
+  for (const argv of [['--version'], ['-V'], ['completion'], ['--get-yargs-completions', 'sockex', '--int']]) {
+    const write = process.stdout.write;
+    let printed = '';
+    process.stdout.write = ((chunk: string | Uint8Array) => ((printed += String(chunk)), true)) as typeof process.stdout.write;
+    const log = console.log;
+    console.log = (...args: unknown[]) => void (printed += `${args.join(' ')}\n`);
+    try {
+      assert.equal(await parseCli(argv, routed), undefined, argv.join(' '));
+    } finally {
+      process.stdout.write = write;
+      console.log = log;
+    }
+    assert.notEqual(printed, '', `${argv.join(' ')} printed something`);
+    if (argv[0] === '--get-yargs-completions') {
+      assert.deepEqual(printed.trim().split('\n').filter((w) => w.startsWith('--int')), ['--interface', '--interval']);
+      assert.ok(!printed.includes('$0') && !/^--.$/m.test(printed), printed);
+    }
+  }
 });

@@ -12,7 +12,8 @@ import {
   type Action,
   type DashboardState,
 } from '../../src/render/tui/dashboard-state.js';
-import { sparkline } from '../../src/render/tui/sparkline.js';
+import { wrapWords } from '../../src/render/tui/fit-text.js';
+import { peakOf, sparkline } from '../../src/render/tui/sparkline.js';
 import { colourSupport, escapeTags, toTagged, unicodeSupport } from '../../src/render/tui/tones.js';
 import { sections, type ProtocolRow, type Section } from '../../src/render/tui/protocol-rows.js';
 import { buildScreen, lineText } from '../../src/render/tui/view-model.js';
@@ -184,15 +185,51 @@ test('exact toggles between rounded and every digit; u switches bytes/bits and I
   assert.match(footer, /s sort:bytes {2}u units:bits SI {2}e exact:on/);
 });
 
-test('sparklines scale each line to its own peak, newest on the right, zero blank', () => {
+test('sparklines: newest on the right, zero blank, scaled to the peak given (default: their own)', () => {
   assert.equal(sparkline([], 5, true), '     ');
   assert.equal(sparkline([0, 0, 0], 3, true), '   ');
   assert.equal(sparkline([1, 2, 4, 8], 4, true), '▁▂▄█');
   assert.equal(sparkline([0, 1, 1000], 3, true), ' ▁█', 'any traffic is at least the lowest bar');
-  assert.equal(sparkline([8, 4], 4, true), '  █▄', 'padded on the left until the window fills');
+  assert.equal(sparkline([8, 4], 4, true), '█▄  ', 'starting at the left, beside the numbers, until the window fills');
   assert.equal(sparkline([9, 1, 2, 4, 8], 4, true), '▁▂▄█', 'only the visible samples set the scale');
   assert.equal(sparkline([1, 2, 4, 8], 4, false), '.:=@');
   assert.equal(sparkline([1, 2], 0, true), '');
+  assert.equal(sparkline([200, 200], 2, true, 200 * 1024), '▁▁', 'against a table peak of 200 KiB/s, 200 B/s is the lowest bar');
+  assert.equal(peakOf([[1, 5], [3, Infinity]]), 5);
+});
+
+test('one sparkline scale per table: a quiet row draws low bars beside a busy one', () => {
+  const run = fakeRun(['lo']);
+  let state = initialState();
+  for (let i = 0; i <= 3; i++) {
+    state = feed(state, run.next([reading('tx', 'ipv4', 17, 200 * i, i), reading('tx', 'ipv4', 6, 204_800 * i, i)]));
+  }
+  const lines = screen(state);
+  assert.match(lines.find((l) => l.startsWith('TCP ')) ?? '', /B\/s\s+1 pps {2}███ *$/);
+  assert.match(lines.find((l) => l.startsWith('UDP ')) ?? '', /B\/s\s+1 pps {2}▁▁▁ *$/);
+});
+
+test('r starts the history afresh and keeps the row order (bytes since start; the footer says so)', () => {
+  const run = fakeRun(['lo']);
+  let state = initialState();
+  for (let i = 0; i <= 3; i++) state = feed(state, run.next(loTraffic(i)));
+  const order = (s: DashboardState): string[] => only(sections(s.shown!, s.baseline, s.sort)).rows.map((r) => r.name);
+  const before = order(state);
+  assert.deepEqual(before, ['TCP', 'UDP', 'ARP', 'ICMP']);
+  assert.match(screen(state).find((l) => l.startsWith('TCP ')) ?? '', /[▁-█]/);
+
+  state = press(state, 'reset');
+  assert.equal(state.latest?.history.length, 0, 'no history before the reset is kept');
+  assert.deepEqual(order(state), before, 'every row is zero now, and none moved');
+  const lines = screen(state);
+  assert.doesNotMatch(lines.find((l) => l.startsWith('TCP ')) ?? '', /[▁-█]/);
+  assert.match(lines.at(-1) ?? '', /s sort:bytes since start/);
+
+  // Only traffic after the reset draws bars; a sample that is not new changes nothing.
+  state = feed(state, run.next(loTraffic(4)));
+  assert.equal(state.latest?.history.length, 1);
+  assert.deepEqual(order(state), before);
+  assert.match(screen(press(state, 'sort', 'sort', 'sort')).at(-1) ?? '', /s sort:name /);
 });
 
 test('the screen sparkline follows the row history fed by snapshots', () => {
@@ -201,7 +238,7 @@ test('the screen sparkline follows the row history fed by snapshots', () => {
   for (let i = 0; i <= 4; i++) state = feed(state, run.next([reading('tx', 'ipv4', 17, 100 * 2 ** i - 100, 2 ** i - 1)]));
   // Rates per interval: 100, 200, 400, 800 bytes/s.
   const udp = screen(state).find((l) => l.startsWith('UDP')) ?? '';
-  assert.ok(udp.trimEnd().endsWith('▁▂▄█'), udp);
+  assert.ok(udp.trimEnd().endsWith('pps  ▁▂▄█'), udp);
 });
 
 test('80x24 shows header, every row of one interface, totals and the key list', () => {
@@ -241,27 +278,36 @@ test('several interfaces: a table each plus all interfaces together, folded to t
   assert.ok(tall.some((l) => l.startsWith('━━ eth0 ━')));
   assert.equal(tall.filter((l) => l.startsWith('TCP ')).length, 3);
 
-  // 80x24: the all-interfaces table whole, each interface its top row (by bytes: TCP) and its totals.
-  const small = screen(state, 80, 24);
-  assert.ok(small.some((l) => l.startsWith('━━ lo (top 1 of 4 protocols: enlarge the terminal for all) ━')), small.join('\n'));
-  assert.ok(small.some((l) => l.startsWith('━━ eth0 (top 1 of 3 protocols')));
-  assert.ok(small.some((l) => l.startsWith('━━ all interfaces ━')));
+  // 80x27: every protocol of both interfaces; the all-interfaces table folds to its totals.
+  const small = screen(state, 80, 27);
+  assert.ok(small.some((l) => l.startsWith('━━ lo ━')), small.join('\n'));
+  assert.ok(small.some((l) => l.startsWith('━━ eth0 ━')));
+  assert.ok(small.some((l) => l.startsWith('━━ all interfaces (totals only: every interface is above) ━')), small.join('\n'));
   assert.equal(small.filter((l) => l.startsWith('Total ')).length, 3, 'every table keeps its totals');
-  assert.equal(small.filter((l) => l.startsWith('TCP ')).length, 3);
-  assert.equal(small.filter((l) => l.startsWith('ARP ')).length, 1, 'only in the all-interfaces table');
+  assert.equal(small.filter((l) => l.startsWith('TCP ')).length, 2);
+  assert.equal(small.filter((l) => l.startsWith('ARP ')).length, 1);
 
-  const smaller = screen(state, 80, 20);
-  assert.ok(smaller.some((l) => l.startsWith('━━ lo (totals only: enlarge the terminal for every protocol)')), smaller.join('\n'));
-  assert.equal(smaller.filter((l) => l.startsWith('Total ')).length, 3);
-  assert.equal(smaller.filter((l) => l.startsWith('TCP ')).length, 1);
+  // 80x24: the all-interfaces table goes before any interface loses a row...
+  const shorter = screen(state, 80, 24);
+  assert.ok(!shorter.some((l) => l.startsWith('━━ all interfaces')), shorter.join('\n'));
+  assert.ok(shorter.some((l) => l.startsWith('━━ lo ━')), shorter.join('\n'));
+  assert.ok(shorter.some((l) => l.startsWith('━━ eth0 ━')));
+  assert.equal(shorter.filter((l) => /^\S+\s+tx\s/.test(l)).length, 9, 'all 4 + 3 protocols and both totals');
+  // ...then the interfaces' tables keep their top rows, then their totals.
+  const smaller = screen(state, 80, 16);
+  assert.ok(smaller.some((l) => l.startsWith('━━ lo (top 2 of 4 protocols: make the terminal taller for all) ━')), smaller.join('\n'));
+  const smallest = screen(state, 80, 9);
+  assert.ok(smallest.some((l) => l.startsWith('━━ lo (totals only: make the terminal taller for every protocol) ━')), smallest.join('\n'));
+  assert.equal(smallest.filter((l) => l.startsWith('Total ')).length, 2);
 });
 
 test('a long interface list shortens the header so the live/paused state stays in view', () => {
   const names = ['lo', 'enp0s31f6', 'wlp2s0', 'docker0', 'veth1234567', 'br-0123456789ab'];
   const state = feed(initialState(), fakeRun(names).next([]));
-  const header = screen(state, 80, 24)[0] ?? '';
-  assert.match(header, /^sockex {2}6 interfaces {2}elapsed 0:00:00 {3}LIVE/);
-  assert.match(screen(press(state, 'pause'), 80, 24)[0] ?? '', /PAUSED {2}at 0:00:00/);
+  // The names outlast the rest of the header, and LIVE/PAUSED outlasts them.
+  assert.match(screen(state, 80, 24)[0] ?? '', /^lo, enp0s31f6, wlp2s0, docker0, veth1234567, br-0123456789ab {3}LIVE /);
+  assert.match(screen(press(state, 'pause'), 80, 24)[0] ?? '', /^lo, enp0s31f6, wlp2s0, docker0, veth1234567, br-0123456789ab {3}PAUSED /);
+  assert.match(screen(state, 40, 24)[0] ?? '', /^6 interfaces {2}elapsed 0:00:00 {3}LIVE /);
   assert.match(screen(state, 200, 24)[0] ?? '', /^sockex {2}lo, enp0s31f6, wlp2s0, docker0, veth1234567, br-0123456789ab {2}elapsed/);
 });
 
@@ -273,7 +319,7 @@ test('smaller terminals degrade: columns then rows go, with a note; too small sa
   assert.ok(!narrow.some((l) => l.includes('pps')));
 
   const short = screen(state, 80, 12);
-  assert.ok(short.some((l) => /^\d+ protocol rows hidden: make the terminal taller/.test(l)), short.join('\n'));
+  assert.ok(short.some((l) => l.startsWith('━━ lo (top 3 of 4 protocols: make the terminal taller for all) ━')), short.join('\n'));
   assert.equal(short.filter((l) => /^Total\s+tx/.test(l)).length, 1, 'the totals stay');
 
   const tiny = screen(state, 30, 6);
@@ -290,6 +336,9 @@ test('the demo line says whether ping runs and how many replies came back', () =
   assert.match(screen(state)[1] ?? '', /3 of 3/);
   state = withSnapshot(state, run.next([]), finished);
   assert.match(screen(state)[1] ?? '', /^demo: ping localhost finished, 5 of 5 replies back; q quits/);
+  // Narrow: whole pieces go, the replies last but for what ping is doing.
+  assert.equal(screen(state, 50, 24)[1], 'demo: ping localhost finished, 5 of 5 replies back');
+  assert.equal(screen(state, 40, 24)[1], 'ping localhost finished'.padEnd(40));
 });
 
 test('help replaces the tables until ? or Esc', () => {
@@ -340,4 +389,85 @@ test('without UTF-8 the rules and bars are ASCII', () => {
   const lines = screen(feed(initialState(), run.next([])), 80, 24, false);
   assert.ok(lines.some((l) => l.startsWith('-- lo ---')));
   assert.ok(lines.every((l) => /^[\x20-\x7e]*$/.test(l)));
+});
+
+/** lo with TCP, UDP, ICMP, ARP and eth0 with TCP: two interfaces, every protocol to be shown. */
+function twoInterfaces(): DashboardState {
+  const run = fakeRun(['lo', 'eth0']);
+  const readings = [...loTraffic(1), reading('tx', 'ipv4', 6, 1000, 1, 'eth0'), reading('rx', 'ipv4', 6, 2000, 2, 'eth0')];
+  return feed(initialState(), run.next(readings));
+}
+
+test('the header names the metrics address and the interfaces that are not counting', () => {
+  const run = fakeRun(['lo', 'eth0']);
+  const served: RunStatus = {
+    interval: 1,
+    demo: undefined,
+    metricsUrl: 'http://127.0.0.1:9469/metrics',
+    interfaceStates: new Map([['eth0', 'no-carrier']]),
+  };
+  const state = withSnapshot(initialState(), run.next([]), served);
+  assert.match(screen(state, 100, 24)[0] ?? '', /^sockex {2}lo, eth0 {3}eth0 no carrier {3}metrics 127\.0\.0\.1:9469 {2}elapsed 0:00:00 {2}interval 1 s {3}LIVE /);
+  // Narrower: elapsed and the title go first; the state of the interfaces and the address stay.
+  assert.match(screen(state, 60, 24)[0] ?? '', /^lo, eth0 {3}eth0 no carrier {3}metrics 127\.0\.0\.1:9469 {3}LIVE /);
+  assert.match(screen(state, 40, 24)[0] ?? '', /^lo, eth0 {3}eth0 no carrier {4}LIVE /);
+  const down: RunStatus = { ...served, interfaceStates: new Map([['eth0', 'down'], ['lo', 'lost']]) };
+  assert.match(screen(withSnapshot(state, run.next([]), down), 100, 24)[0] ?? '', / eth0 down, lo lost /);
+});
+
+test('40x8 with two interfaces: whole words only, LIVE and the names in view', () => {
+  assert.deepEqual(screen(twoInterfaces(), 40, 8), [
+    'lo, eth0  elapsed 0:00:00   LIVE        ',
+    '1 interface hidden                      ',
+    'PACKETS, PKT/S, HISTORY hidden          ',
+    'PROTOCOL  DIR       TOTAL          RATE ',
+    '━━ lo (totals only) ━━━━━━━━━━━━━━━━━━━━',
+    'Total     tx      5.7 KiB         0 B/s ',
+    '          rx      5.7 KiB         0 B/s ',
+    'q quit  p pause  r reset  s sort  ? help',
+  ]);
+});
+
+test('60x15 with two interfaces: the all-interfaces table goes, each interface keeps its top rows', () => {
+  const lines = screen(twoInterfaces(), 60, 15);
+  assert.equal(lines[0], 'sockex  lo, eth0  elapsed 0:00:00  interval 1 s   LIVE '.padEnd(60));
+  assert.ok(!lines.some((l) => l.includes('all interfaces')), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith('━━ lo (top ')), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith('━━ eth0 ')), lines.join('\n'));
+  assert.equal(lines.at(-1), 'q quit  p pause  r reset  s sort  u units  e exact  ? help  ');
+});
+
+test('at 200 columns the history sits beside the numbers, at most a minute wide', () => {
+  const run = fakeRun(['lo']);
+  let state = initialState();
+  for (let i = 0; i <= 3; i++) state = feed(state, run.next([reading('tx', 'ipv4', 17, 100 * i, i)]));
+  const lines = screen(state, 200, 24);
+  const heading = lines.find((l) => l.startsWith('PROTOCOL')) ?? '';
+  const udp = lines.find((l) => l.startsWith('UDP ')) ?? '';
+  assert.equal(udp.search(/[▁-█]/), heading.indexOf('HISTORY'), udp);
+  assert.ok(heading.indexOf('HISTORY') < 80, heading);
+});
+
+test('-i any before any traffic: the all-interfaces table is the only one and folds like an interface table', () => {
+  const state = feed(initialState(), fakeRun(['any']).next([]));
+  const lines = screen(state, 40, 8);
+  assert.ok(lines.some((l) => l.startsWith('━━ all interfaces (top 1 of 3) ━')), lines.join('\n'));
+  assert.equal(lines.filter((l) => l.startsWith('Total ')).length, 1);
+  // -i any with two interfaces seen: their tables first, the all-interfaces table folds away first.
+  const run = fakeRun(['any']);
+  const seen = feed(initialState(), run.next([reading('tx', 'ipv4', 17, 100, 1, 'veth0'), reading('rx', 'ipv4', 6, 300, 3, 'eth1')]));
+  const small = screen(seen, 80, 24);
+  for (const title of ['eth1', 'veth0']) assert.ok(small.some((l) => l.startsWith(`━━ ${title} ━`)), small.join('\n'));
+  assert.equal(small.filter((l) => /^(TCP|UDP|ICMP) /.test(l)).length, 6, 'every protocol of both interfaces');
+});
+
+test('the key list wraps at words: at 40 columns no line ends inside a word', () => {
+  const state = press(feed(initialState(), fakeRun(['lo']).next([])), 'help');
+  const wide = screen(state, 100, 24);
+  assert.ok(wide.some((l) => l.trimEnd() === '  r         reset the displayed counters and history to zero (the kernel keeps counting)'), wide.join('\n'));
+  const narrow = screen(state, 40, 30);
+  assert.ok(narrow.some((l) => l.trimEnd() === '  r         reset the displayed counters'), narrow.join('\n'));
+  assert.ok(narrow.some((l) => l.trimEnd() === '            and history to zero (the'), narrow.join('\n'));
+  assert.deepEqual(wrapWords('one two three', 7), ['one two', 'three']);
+  assert.deepEqual(wrapWords('abcdefghij', 4), ['abcd', 'efgh', 'ij']);
 });

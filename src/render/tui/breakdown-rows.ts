@@ -6,7 +6,7 @@
  */
 import { OTHER, breakdownId, type BreakdownCounter } from '../../model/breakdown.js';
 import type { Baseline, DashboardView, Frame, SortKey } from './dashboard-state.js';
-import { compareRows, type DirectionTotals, type ProtocolRow, type Section } from './protocol-rows.js';
+import { compareRows, countsSince, type DirectionTotals, type ProtocolRow, type Section } from './protocol-rows.js';
 
 /** The first column's title in each view. */
 export const VIEW_TITLES: Readonly<Record<DashboardView, string>> = { protocols: 'PROTOCOL', ports: 'PORT', hosts: 'HOST', conversations: 'HOST  PORT' };
@@ -31,6 +31,7 @@ interface MutableRow {
   name: string;
   tx: { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsPerSecond: number; history: number[] };
   rx: { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsPerSecond: number; history: number[] };
+  sinceStart: { bytes: bigint; packets: bigint };
 }
 
 const emptyRow = (key: string, name: string): MutableRow => ({
@@ -38,6 +39,7 @@ const emptyRow = (key: string, name: string): MutableRow => ({
   name,
   tx: { bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: [] },
   rx: { bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: [] },
+  sinceStart: { bytes: 0n, packets: 0n },
 });
 
 function addTotals(into: MutableRow['tx'], from: DirectionTotals): void {
@@ -50,14 +52,9 @@ function addTotals(into: MutableRow['tx'], from: DirectionTotals): void {
 function addRow(into: MutableRow, row: ProtocolRow): MutableRow {
   addTotals(into.tx, row.tx);
   addTotals(into.rx, row.rx);
+  into.sinceStart.bytes += row.sinceStart.bytes;
+  into.sinceStart.packets += row.sinceStart.packets;
   return into;
-}
-
-/** A breakdown counter's counts since the reset (a counter that went backwards counts from zero). */
-function sinceBaseline(c: BreakdownCounter, baseline: Baseline | undefined): { bytes: bigint; packets: bigint } {
-  const base = baseline?.breakdown?.get(breakdownId(c));
-  if (!base || c.bytes < base.bytes || c.packets < base.packets) return { bytes: c.bytes, packets: c.packets };
-  return { bytes: c.bytes - base.bytes, packets: c.packets - base.packets };
 }
 
 /**
@@ -73,7 +70,7 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
     const place = rowOf(c, view);
     const isOther = c.port === OTHER || c.host === OTHER;
     if (!place && !isOther) continue;
-    const { bytes, packets } = sinceBaseline(c, baseline);
+    const { bytes, packets } = countsSince(c, baseline?.breakdown?.get(breakdownId(c)));
     const totals: DirectionTotals = { bytes, packets, bytesPerSecond: c.bytesPerSecond, packetsPerSecond: c.packetsPerSecond, history: [] };
     let row: MutableRow;
     if (isOther || !place) {
@@ -82,8 +79,12 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
       row = rows.get(place[0]) ?? emptyRow(...place);
       rows.set(place[0], row);
     }
-    addTotals(row[c.direction], totals);
-    addTotals(total[c.direction], totals);
+    for (const into of [row, total]) {
+      addTotals(into[c.direction], totals);
+      // The sort goes by the counts since start, so a reset moves no row (as in the protocol tables).
+      into.sinceStart.bytes += c.bytes;
+      into.sinceStart.packets += c.packets;
+    }
   }
   // By name, numbers in order (UDP 53 before UDP 443, 10.0.0.2 before 10.0.0.10).
   const byName = (a: ProtocolRow, b: ProtocolRow): number => a.name.localeCompare(b.name, 'en', { numeric: true, sensitivity: 'base' });

@@ -60,7 +60,7 @@ export interface DashboardState {
   readonly view: DashboardView;
 }
 
-export type Action = 'quit' | 'pause' | 'reset' | 'sort' | 'units' | 'exact' | 'help' | 'dismiss' | 'view';
+export type Action = 'quit' | 'suspend' | 'pause' | 'reset' | 'sort' | 'units' | 'exact' | 'help' | 'dismiss' | 'view';
 
 export function initialState(historyLength = DEFAULT_HISTORY_LENGTH): DashboardState {
   return {
@@ -83,15 +83,15 @@ export function withSnapshot(state: DashboardState, snapshot: Snapshot, status: 
   const frame: Frame = {
     snapshot,
     history: previous.with(snapshot),
-    // main keeps updating its status object (the demo's ping): keep a copy as it was now.
-    status: { interval: status.interval, demo: status.demo ? { ...status.demo } : undefined },
+    // RunStatus is immutable: a new object whenever something changes.
+    status,
   };
   return { ...state, latest: frame, shown: state.paused ? state.shown : frame };
 }
 
 /** The action a key stands for (names as blessed reports them), or undefined. */
 export function actionForKey(name: string | undefined, ctrl = false): Action | undefined {
-  if (ctrl) return name === 'c' ? 'quit' : undefined;
+  if (ctrl) return name === 'c' ? 'quit' : name === 'z' ? 'suspend' : undefined;
   switch (name) {
     case 'q':
       return 'quit';
@@ -117,14 +117,14 @@ export function actionForKey(name: string | undefined, ctrl = false): Action | u
   }
 }
 
-/** The state after a key; 'quit' is the caller's business and changes nothing here. */
+/** The state after a key; 'quit' and 'suspend' are the terminal's business and change nothing here. */
 export function applyAction(state: DashboardState, action: Action): DashboardState {
   switch (action) {
     case 'pause':
       return state.paused ? { ...state, paused: false, shown: state.latest } : { ...state, paused: true };
     case 'reset':
-      // What is on screen becomes zero: when paused that is the frozen frame.
-      return state.shown ? { ...state, baseline: baselineOf(state.shown.snapshot) } : state;
+      // What is on screen becomes zero (when paused, the frozen frame), and the history starts afresh.
+      return state.shown ? { ...state, baseline: baselineOf(state.shown.snapshot), latest: withoutHistory(state.latest), shown: withoutHistory(state.shown) } : state;
     case 'sort':
       return { ...state, sort: next(SORT_KEYS, state.sort) };
     case 'units':
@@ -139,8 +139,13 @@ export function applyAction(state: DashboardState, action: Action): DashboardSta
       // Only where the run collects a breakdown: the protocols and each --by view in turn.
       return { ...state, view: next(viewsFor(state.latest?.snapshot.breakdown?.by ?? []), state.view) };
     case 'quit':
+    case 'suspend':
       return state;
   }
+}
+
+function withoutHistory(frame: Frame | undefined): Frame | undefined {
+  return frame && { ...frame, history: frame.history.emptied() };
 }
 
 export function baselineOf(snapshot: Snapshot): Baseline {

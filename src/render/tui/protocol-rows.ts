@@ -24,6 +24,8 @@ export interface ProtocolRow {
   readonly name: string;
   readonly tx: DirectionTotals;
   readonly rx: DirectionTotals;
+  /** Both directions since start, the reset ignored: the sort order, so a reset moves no row. */
+  readonly sinceStart: { readonly bytes: bigint; readonly packets: bigint };
 }
 
 export interface Section {
@@ -69,9 +71,16 @@ function addInto(target: MutableTotals, bytes: bigint, packets: bigint, bps: num
 
 /** A counter's counts since the reset; a counter that went backwards (a new filter) counts from zero. */
 export function sinceBaseline(c: CounterSnapshot, baseline: Baseline | undefined): { bytes: bigint; packets: bigint } {
-  const base = baseline?.counts.get(counterId(c));
-  if (!base || c.bytes < base.bytes || c.packets < base.packets) return { bytes: c.bytes, packets: c.packets };
-  return { bytes: c.bytes - base.bytes, packets: c.packets - base.packets };
+  return countsSince(c, baseline?.counts.get(counterId(c)));
+}
+
+/** Counts less their value at the reset (none: all of them; gone backwards: counting from zero again). */
+export function countsSince(
+  now: { readonly bytes: bigint; readonly packets: bigint },
+  base: { readonly bytes: bigint; readonly packets: bigint } | undefined,
+): { bytes: bigint; packets: bigint } {
+  if (!base || now.bytes < base.bytes || now.packets < base.packets) return { bytes: now.bytes, packets: now.packets };
+  return { bytes: now.bytes - base.bytes, packets: now.packets - base.packets };
 }
 
 /** The rows of one table (headline protocols first, then every protocol seen), sorted, and their total. */
@@ -82,35 +91,44 @@ export function protocolRows(
   sort: SortKey,
 ): { rows: ProtocolRow[]; total: ProtocolRow } {
   const length = history.length;
-  const rows = new Map<string, { key: string; name: string; tx: MutableTotals; rx: MutableTotals }>();
-  const rowFor = (key: string, name: string) => {
+  type MutableRow = { key: string; name: string; tx: MutableTotals; rx: MutableTotals; sinceStart: { bytes: bigint; packets: bigint } };
+  const newRow = (key: string, name: string): MutableRow => ({ key, name, tx: emptyTotals(length), rx: emptyTotals(length), sinceStart: { bytes: 0n, packets: 0n } });
+  const rows = new Map<string, MutableRow>();
+  const rowFor = (key: string, name: string): MutableRow => {
     let row = rows.get(key);
     if (!row) {
-      row = { key, name, tx: emptyTotals(length), rx: emptyTotals(length) };
+      row = newRow(key, name);
       rows.set(key, row);
     }
     return row;
   };
   for (const h of HEADLINE_ROWS) rowFor(h.key, h.name);
-  const total = { key: 'total', name: 'Total', tx: emptyTotals(length), rx: emptyTotals(length) };
+  const total = newRow('total', 'Total');
   for (const c of counters) {
     const { bytes, packets } = sinceBaseline(c, baseline);
     const series = history.series(counterId(c));
-    addInto(rowFor(rowKey(c), c.name)[c.direction], bytes, packets, c.bytesPerSecond, c.packetsPerSecond, series);
-    addInto(total[c.direction], bytes, packets, c.bytesPerSecond, c.packetsPerSecond, series);
+    for (const row of [rowFor(rowKey(c), c.name), total]) {
+      addInto(row[c.direction], bytes, packets, c.bytesPerSecond, c.packetsPerSecond, series);
+      row.sinceStart.bytes += c.bytes;
+      row.sinceStart.packets += c.packets;
+    }
   }
   return { rows: [...rows.values()].sort(compareRows(sort)), total };
 }
 
-/** Largest first (both directions together); by name A-Z for "name" and for ties. */
+/**
+ * Largest first (both directions together); by name A-Z for "name" and for
+ * ties. Bytes and packets count since start, not since the reset, so that a
+ * reset (which zeroes every row) leaves the order as it was.
+ */
 export function compareRows(sort: SortKey): (a: ProtocolRow, b: ProtocolRow) => number {
   const byName = (a: ProtocolRow, b: ProtocolRow): number => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.key.localeCompare(b.key);
   const measure = (row: ProtocolRow): number | bigint => {
     switch (sort) {
       case 'bytes':
-        return row.tx.bytes + row.rx.bytes;
+        return row.sinceStart.bytes;
       case 'packets':
-        return row.tx.packets + row.rx.packets;
+        return row.sinceStart.packets;
       case 'rate':
         return row.tx.bytesPerSecond + row.rx.bytesPerSecond;
       case 'name':

@@ -4,7 +4,7 @@
  * their default backgrounds or as black on a coloured block, so they read on
  * dark and on light themes alike.
  */
-import type { Line, Tone } from './view-model.js';
+import type { Line, Tone } from './screen-lines.js';
 
 /** colour: full; mono: bold and inverse only (NO_COLOR); none: plain text (TERM=dumb). */
 export type ColourSupport = 'colour' | 'mono' | 'none';
@@ -33,6 +33,7 @@ const colourTags: Record<Tone, string> = {
   paused: '{black-fg}{yellow-bg}',
   note: '{magenta-fg}',
   key: '{bold}',
+  alert: '{black-fg}{red-bg}',
 };
 
 const monoTags: Record<Tone, string> = {
@@ -46,6 +47,7 @@ const monoTags: Record<Tone, string> = {
   paused: '{inverse}',
   note: '{bold}',
   key: '{bold}',
+  alert: '{inverse}',
 };
 
 /** Braces are blessed's tag syntax: literal ones must be escaped. */

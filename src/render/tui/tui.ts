@@ -61,6 +61,29 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
         options.onQuit(err);
       }
     };
+    /**
+     * Ctrl-Z, as every full-screen tool does it: give the shell a normal
+     * terminal (main screen, cursor, cooked mode), stop; on fg (SIGCONT) take
+     * the terminal back and repaint all of it. blessed's own sigtstp() loses
+     * the restoring sequences: it queues them for the next tick and silences
+     * the output before that tick comes, so they are written unbuffered here.
+     */
+    const suspend = (): void => {
+      const program = screen.program;
+      program.flush();
+      const buffered = program.useBuffer;
+      program.useBuffer = false;
+      const resume = program.pause();
+      program.useBuffer = buffered;
+      process.once('SIGCONT', () =>
+        guarded(() => {
+          resume();
+          screen.realloc();
+          draw();
+        }),
+      );
+      process.kill(process.pid, 'SIGTSTP');
+    };
     screen.on('resize', () => guarded(draw));
     screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) =>
       guarded(() => {
@@ -69,6 +92,10 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
         if (action === undefined) return;
         if (action === 'quit') {
           options.onQuit();
+          return;
+        }
+        if (action === 'suspend') {
+          suspend();
           return;
         }
         state = applyAction(state, action);

@@ -1,0 +1,37 @@
+/**
+ * The footer: the keys and their current settings. Short of room, the
+ * settings go first, then whole keys (quit and help stay longest), never half a word.
+ */
+import { unitModeLabel } from '../units.js';
+import type { DashboardState } from './dashboard-state.js';
+import { packPieces, type Piece } from './fit-text.js';
+import type { Line } from './screen-lines.js';
+
+export function footerLine(state: DashboardState, width: number): Line {
+  // After a reset, bytes and packets sort by the counts since start, so rows keep their places.
+  const sortSetting = state.baseline && (state.sort === 'bytes' || state.sort === 'packets') ? `${state.sort} since start` : state.sort;
+  // [key, what it does, its current setting, how long it stays (0 longest)]
+  const keys: [string, string, string, number][] = [
+    ['q', 'quit', '', 0],
+    ['p', state.paused ? 'resume' : 'pause', '', 2],
+    ['r', 'reset', '', 4],
+    ['s', 'sort', `:${sortSetting}`, 5],
+    ['u', 'units', `:${unitModeLabel(state.units)}`, 6],
+    ['e', 'exact', `:${state.exact ? 'on' : 'off'}`, 7],
+    // Only where there is another view to switch to (--by); it outlasts r, s, u and e, being the way to the breakdown.
+    ...(state.latest?.snapshot.breakdown ? [['b', 'view', `:${state.view}`, 3] satisfies [string, string, string, number]] : []),
+    ['?', state.help ? 'close help' : 'help', '', 1],
+  ];
+  // Each setting goes before any key does; among keys, the highest number goes first.
+  const pieces: Piece[] = keys.flatMap(([key, label, setting, priority], i): Piece[] => [
+    {
+      segments: [
+        { text: `${i === 0 ? '' : '  '}${key}`, tone: 'key' },
+        { text: ` ${label}`, tone: 'plain' },
+      ],
+      priority,
+    },
+    { segments: [{ text: setting, tone: 'plain' }], priority: keys.length + priority },
+  ]);
+  return packPieces(pieces, width);
+}
