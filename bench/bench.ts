@@ -3,7 +3,7 @@
  * watches, beside the floor and the alternatives, and prints Markdown tables.
  * Needs root (it loads BPF programs and creates network namespaces).
  *
- *   node dist/bench/bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE]
+ *   node dist/bench/bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE] [--before DIR]
  *
  * --quick   fewer and shorter runs (about a minute), for a look, not for figures
  * --only    run only these sections (1-2 filter cost and throughput, 3 user
@@ -11,6 +11,9 @@
  * --cli     benchmark another build's CLI (default: the package's bin, the
  *           bundled dist/src/bin/sockex.js; start-up also times dist/src/main.js)
  * --write   also write the results to FILE (a full run writes bench/RESULTS.md)
+ * --before  another checkout's bpf/build folder (e.g. from before a change): its
+ *           sockex.bpf.o and sockex-any.bpf.o are measured beside the others in
+ *           section 1
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,18 +31,20 @@ interface Args {
   only: Set<number>;
   cli: string;
   write: string | undefined;
+  before: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: new Set([1, 2, 3, 4, 5, 6]), cli: packageBin(), write: undefined };
+  const args: Args = { quick: false, only: new Set([1, 2, 3, 4, 5, 6]), cli: packageBin(), write: undefined, before: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') args.quick = true;
     else if (arg === '--only') args.only = new Set((argv[++i] ?? '').split(',').map(Number));
     else if (arg === '--cli') args.cli = argv[++i] ?? args.cli;
     else if (arg === '--write') args.write = argv[++i];
+    else if (arg === '--before') args.before = argv[++i];
     else {
-      process.stderr.write(`bench: unknown argument ${arg}; usage: bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE]\n`);
+      process.stderr.write(`bench: unknown argument ${arg}; usage: bench.js [--quick] [--only 1,2,...] [--cli PATH] [--write FILE] [--before BPF_BUILD_DIR]\n`);
       process.exit(2);
     }
   }
@@ -90,7 +95,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${parts.join('\n')}\n`);
 
-  await section([1, 2], () => filterCost({ rounds: q ? 2 : 7, seconds: q ? 1 : 2, cpu: 1 }));
+  await section([1, 2], () => filterCost({ rounds: q ? 2 : 7, seconds: q ? 1 : 2, cpu: 1, before: args.before }));
   await section([3], () => userCost({ cli: args.cli, warmupSeconds: q ? 5 : 10, windowSeconds: q ? 3 : 5, pairs: q ? 2 : 3 }));
   const unbundled = `${ROOT}dist/src/main.js`;
   const clis = [{ label: `sockex (${shortPath(args.cli)})`, path: args.cli }];

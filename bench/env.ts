@@ -14,12 +14,15 @@ export const OBJECTS = {
   sockex: { path: `${ROOT}bpf/build/sockex.bpf.o`, program: 'sockex_count' },
   floor: { path: `${ROOT}bpf/build/floor.bpf.o`, program: 'sockex_floor' },
   sample: { path: `${ROOT}bpf/build/bench/sample-design.bpf.o`, program: 'sample_design' },
+  any: { path: `${ROOT}bpf/build/sockex-any.bpf.o`, program: 'sockex_count_any' },
   // The breakdown filters (--by), at their default table size.
   byPort: { path: `${ROOT}bpf/build/${byObjectName(['port'])}`, program: BY_PROGRAM_NAME },
   byHost: { path: `${ROOT}bpf/build/${byObjectName(['host'])}`, program: BY_PROGRAM_NAME },
   byHostPort: { path: `${ROOT}bpf/build/${byObjectName(['port', 'host'])}`, program: BY_PROGRAM_NAME },
 } as const;
 export type FilterName = keyof typeof OBJECTS;
+/** A filter to measure: one of sockex's objects, or another build of one (attached as it is). */
+export type FilterSpec = FilterName | { path: string; program: string };
 
 /** The flood's destination: loopback inside a namespace, never leaving it. */
 export const FLOOD_ADDRESS = '127.0.0.1';
@@ -117,10 +120,11 @@ export interface Attached {
   detach(): Promise<void>;
 }
 
-export async function attachInNs(ns: NetNs, filter: FilterName, iface = 'lo'): Promise<Attached> {
-  const { path, program } = OBJECTS[filter];
-  const child = new Child(ns.spawn(process.execPath, [PROBE, 'attach', path, program, iface]));
-  await child.waitFor(() => child.stdout.includes('\n'), `attaching ${filter}`);
+export async function attachInNs(ns: NetNs, filter: FilterSpec, iface = 'lo'): Promise<Attached> {
+  const { path, program } = typeof filter === 'string' ? OBJECTS[filter] : filter;
+  const asIs = typeof filter === 'string' ? [] : ['as-is'];
+  const child = new Child(ns.spawn(process.execPath, [PROBE, 'attach', path, program, iface, ...asIs]));
+  await child.waitFor(() => child.stdout.includes('\n'), `attaching ${path}`);
   const { progId } = JSON.parse(child.stdout) as { progId: number };
   return {
     progId,

@@ -2,8 +2,27 @@
 /*
  * How sockex classifies a frame, shared by both filters (sockex.bpf.c for one
  * interface, sockex-any.bpf.c for every interface) so they can never disagree
- * on what a frame is. Always inlined: each program keeps a single function
- * and the verifier sees the same code it would see written out in place.
+ * on what a frame is. Always inlined: each program keeps a single function,
+ * which the legacy packet loads below require (the verifier refuses
+ * LD_ABS/LD_IND in a program with bpf-to-bpf calls).
+ *
+ * Packet bytes are read relative to skb->data, which for a packet socket is
+ * the link header on devices that have one and the network header on those
+ * that have none, so the caller says how long the link header is:
+ *   - ETH_HLEN (Ethernet, loopback, tap, veth) or 0 (tun, WireGuard, PPP,
+ *     IP tunnels): legacy loads at fixed offsets (LD_ABS; LD_IND where the
+ *     offset depends on the frame). The kernel turns each into a call of a
+ *     small function that reads linear data directly and copies from paged
+ *     data, so frames whose headers sit in paged fragments (PACKET_TX_RING,
+ *     packet-socket frames above a page) are read like any other. A legacy load past the end of the frame ends
+ *     the program and the frame would go uncounted, so every load is guarded
+ *     by skb->len first.
+ *   - anything else (SOCKEX_LINK_UNKNOWN): reads relative to the network
+ *     header with bpf_skb_load_bytes_relative, which needs no link-header
+ *     length but sees only the linear part of the skb.
+ * The length is a constant per call site (the callers branch on it), so each
+ * path is compiled with immediate offsets, and the one-interface filter,
+ * whose length is read-only data the verifier knows, keeps only one path.
  */
 #ifndef SOCKEX_PARSE_H
 #define SOCKEX_PARSE_H
@@ -20,20 +39,36 @@
 
 #define ETH_P_8021AD_ 0x88A8
 
-/* What a frame counts as. */
+/* Legacy packet loads (BPF_LD_ABS with a constant offset, BPF_LD_IND with a
+ * register): big-endian bytes turned into a host-order value, from linear or
+ * paged data. */
+unsigned long long load_byte(void *skb, unsigned long long off) asm("llvm.bpf.load.byte");
+unsigned long long load_half(void *skb, unsigned long long off) asm("llvm.bpf.load.half");
+unsigned long long load_word(void *skb, unsigned long long off) asm("llvm.bpf.load.word");
+
+/* Where ip_off and l4_off of a frame count from. */
+#define SOCKEX_FROM_DATA 0 /* skb->data: legacy loads or bpf_skb_load_bytes (paged data too) */
+#define SOCKEX_FROM_MAC 1  /* the link header: bpf_skb_load_bytes_relative(BPF_HDR_START_MAC), linear only */
+#define SOCKEX_FROM_NET 2  /* the network header: bpf_skb_load_bytes_relative(BPF_HDR_START_NET), linear only */
+
+/*
+ * What a frame counts as, and where its headers are. The protocol filters
+ * read only the first four fields; the rest is for the per-port and per-host
+ * breakdown (sockex-by.bpf.c), so it does not have to parse again. The whole
+ * parse is inlined, and the compiler drops the arithmetic of fields nobody
+ * reads (not a legacy load, which may end the program).
+ */
 struct sockex_frame {
 	__u32 len;       /* skb->len: the whole frame, link header included */
 	__u32 direction; /* SOCKEX_DIR_TX or SOCKEX_DIR_RX */
 	__u32 family;    /* SOCKEX_FAMILY_IPV4, _IPV6 or _OTHER */
 	__u32 protocol;  /* IP protocol number (0..255), or the EtherType for _OTHER */
-	/* Where an IP frame's headers are, for the breakdown filter
-	 * (sockex-by.bpf.c); the protocol filter never reads them, so the
-	 * compiler drops them there. Offsets are relative to base. */
-	__u32 base;         /* BPF_HDR_START_NET, or _MAC past VLAN tags left in the frame */
-	__u32 ip_off;       /* the IP header */
-	__u32 l4_off;       /* the transport header */
-	__u32 l4_missing;   /* 1: an IPv4 fragment after the first, which has no transport header */
-	__u32 ipv6_frag_off; /* the last IPv6 fragment header, or 0 for none */
+	/* Set for IPv4 and IPv6 only. */
+	__u32 from;      /* SOCKEX_FROM_*: what ip_off and l4_off count from */
+	__u32 ip_off;    /* the IP header */
+	__u32 l4_off;    /* the header of `protocol` (the transport header once the IPv6 chain is followed) */
+	__u32 first_fragment; /* 1: not a later fragment, so the transport header (ports) is in this frame */
+	__u32 ipv6_frag_at;   /* IPv6: the last fragment header, 0 for none (worked out without a branch) */
 };
 
 /* Extension headers the filter steps over: hop-by-hop (0), routing (43),
@@ -53,96 +88,206 @@ static __always_inline __u32 sockex_ipv6_bit(__u64 mask, __u32 nexthdr)
 	return (__u32)((mask >> (nexthdr & 63)) & 1) & below64;
 }
 
-static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_frame *f)
+/* The start header of bpf_skb_load_bytes_relative for the fallback's `from`. */
+static __always_inline __u32 sockex_base(__u32 from)
 {
-	f->len = skb->len;
-	f->direction = skb->pkt_type == PACKET_OUTGOING ? SOCKEX_DIR_TX : SOCKEX_DIR_RX;
-	/* The kernel already parsed the link header: skb->protocol is the
-	 * EtherType after any VLAN tag the device offloaded. Untagged frames are
-	 * read relative to the network header, so Ethernet, loopback and
-	 * headerless devices (tun, wireguard) all work alike. */
-	__u32 ethertype = bpf_ntohs(skb->protocol);
-	/* Where the IP header starts, relative to base. */
-	__u32 base = BPF_HDR_START_NET;
-	__u32 off = 0;
+	return from == SOCKEX_FROM_MAC ? BPF_HDR_START_MAC : BPF_HDR_START_NET;
+}
 
-	/* Not IP, or an IP header that cannot be read: counted by EtherType
-	 * (0x0800 or 0x86DD for the malformed ones). Overwritten below for IP. */
-	f->family = SOCKEX_FAMILY_OTHER;
+/* Whether n bytes at off are there to read. Legacy loads must never run past
+ * the end of the frame (that ends the program: the frame would go uncounted);
+ * the fallback's helper fails softly instead, and its offsets do not count
+ * from skb->data, so it is checked at the read. */
+static __always_inline int sockex_has(const struct sockex_frame *f, __u32 from, __u32 off, __u32 n)
+{
+	return from != SOCKEX_FROM_DATA || f->len >= off + n;
+}
 
+/* The big-endian half word at off, counted as `from` says (a constant at
+ * every call); -1 when the fallback cannot read it. */
+static __always_inline long sockex_load_half(struct __sk_buff *skb, __u32 from, __u32 off)
+{
+	if (from == SOCKEX_FROM_DATA)
+		return load_half(skb, off);
+	__u8 b[2];
+	if (bpf_skb_load_bytes_relative(skb, off, b, sizeof(b), sockex_base(from)))
+		return -1;
+	return (b[0] << 8) | b[1];
+}
+
+/* The big-endian word at off, as sockex_load_half; -1 when the fallback cannot read it. */
+static __always_inline long sockex_load_word(struct __sk_buff *skb, __u32 from, __u32 off)
+{
+	if (from == SOCKEX_FROM_DATA)
+		return load_word(skb, off);
+	__be32 w;
+	if (bpf_skb_load_bytes_relative(skb, off, &w, sizeof(w), sockex_base(from)))
+		return -1;
+	return bpf_ntohl(w);
+}
+
+/* IPv4 at off. Returns 0 when the header is malformed: shorter than up to
+ * its protocol field (10 bytes), not version 4, or an IHL below 5. */
+static __always_inline int sockex_ipv4_at(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 off)
+{
+	__u32 vihl, protocol, frag;
+
+	if (from == SOCKEX_FROM_DATA) {
+		/* Two legacy loads; the third only if someone reads first_fragment. */
+		if (f->len < off + 10)
+			return 0;
+		vihl = load_byte(skb, off);
+		if ((vihl >> 4) != 4 || (vihl & 0x0f) < 5)
+			return 0;
+		protocol = load_byte(skb, off + 9);
+		frag = load_half(skb, off + 6);
+	} else {
+		__u8 h[10]; /* version/IHL .. protocol, in one helper call */
+		if (bpf_skb_load_bytes_relative(skb, off, h, sizeof(h), sockex_base(from)))
+			return 0;
+		vihl = h[0];
+		if ((vihl >> 4) != 4 || (vihl & 0x0f) < 5)
+			return 0;
+		protocol = h[9];
+		frag = (h[6] << 8) | h[7];
+	}
+	f->family = SOCKEX_FAMILY_IPV4;
+	f->protocol = protocol;
+	f->from = from;
+	f->ip_off = off;
+	f->l4_off = off + (vihl & 0x0f) * 4;
+	f->first_fragment = (frag & 0x1fff) == 0;
+	return 1;
+}
+
+/* IPv6 at off, its extension chain followed. Returns 0 when the header is
+ * malformed: shorter than up to its next-header field, or not version 6. */
+static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 off)
+{
+	__u32 version, nexthdr;
+
+	if (from == SOCKEX_FROM_DATA) {
+		if (f->len < off + 8)
+			return 0;
+		version = load_byte(skb, off) >> 4;
+		nexthdr = load_byte(skb, off + 6);
+	} else {
+		__u8 h[8]; /* version .. next header, hop limit */
+		if (bpf_skb_load_bytes_relative(skb, off, h, sizeof(h), sockex_base(from)))
+			return 0;
+		version = h[0] >> 4;
+		nexthdr = h[6];
+	}
+	if (version != 6)
+		return 0;
+	__u32 first = 1;
+	__u32 frag_at = 0;
+	f->ip_off = off;
+	off += 40;
+	/* Follow the extension chain to the upper-layer protocol. A chain
+	 * longer than the bound, or cut short by the end of the frame, is
+	 * counted under the extension header the filter stopped at. */
+	for (int i = 0; i < SOCKEX_IPV6_MAX_EXT; i++) {
+		if (!sockex_ipv6_bit(SOCKEX_IPV6_EXT_MASK, nexthdr) || !sockex_has(f, from, off, 2))
+			break;
+		long ext = sockex_load_half(skb, from, off); /* next header, length in 8-byte units */
+		if (ext < 0)
+			break;
+		/* A fragment header is 8 bytes; the others say their length. */
+		__u32 frag = sockex_ipv6_bit(SOCKEX_IPV6_FRAG_MASK, nexthdr);
+		if (frag && sockex_has(f, from, off, 4))
+			first &= (sockex_load_half(skb, from, off + 2) & 0xfff8) == 0;
+		/* Where it was, for a reader of first_fragment that cannot
+		 * afford the branches above (sockex-by.bpf.c). */
+		frag_at = frag * off + (frag ^ 1) * frag_at;
+		off += frag * 8 + (frag ^ 1) * (((ext & 0xff) + 1) * 8);
+		nexthdr = (ext >> 8) & 0xff;
+	}
+	f->family = SOCKEX_FAMILY_IPV6;
+	f->protocol = nexthdr;
+	f->from = from;
+	f->l4_off = off;
+	f->first_fragment = first;
+	f->ipv6_frag_at = frag_at;
+	return 1;
+}
+
+/* The frame whose network header is at net_off, counted as `from` says. */
+static __always_inline void sockex_parse_from(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 net_off, __u32 ethertype)
+{
+	/* The common case first: from skb->data, at immediate offsets. */
+	if (ethertype == ETH_P_IP) {
+		if (!sockex_ipv4_at(skb, f, from, net_off))
+			goto other;
+		return;
+	}
+	if (ethertype == ETH_P_IPV6) {
+		if (!sockex_ipv6_at(skb, f, from, net_off))
+			goto other;
+		return;
+	}
 	/* A VLAN tag still inside the frame (a QinQ inner tag, a device that
-	 * does not offload tags) only exists on Ethernet-like links, and the
+	 * does not offload tags) only exists behind an Ethernet header, and the
 	 * network header may point before or after it depending on the path
 	 * (after it on transmit, at it on receive), so walk the tags from the
 	 * link header: TPID at 12, then TCI, then the inner EtherType. */
-	if (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD_) {
-		base = BPF_HDR_START_MAC;
-		off = ETH_HLEN;
+	if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
+		goto other;
+	if (from == SOCKEX_FROM_DATA && net_off != ETH_HLEN)
+		goto other; /* a link without an Ethernet header has no tags to walk */
+	if (from == SOCKEX_FROM_NET)
+		from = SOCKEX_FROM_MAC;
+	__u32 off = ETH_HLEN;
 #pragma unroll
-		for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
-			if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
-				break;
-			__be16 inner;
-			if (bpf_skb_load_bytes_relative(skb, off + 2, &inner, sizeof(inner), BPF_HDR_START_MAC))
-				goto other;
-			ethertype = bpf_ntohs(inner);
-			off += 4;
-		}
+	for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
+		if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
+			break;
+		if (!sockex_has(f, from, off, 4))
+			goto other;
+		long inner = sockex_load_half(skb, from, off + 2);
+		if (inner < 0)
+			goto other;
+		ethertype = inner;
+		off += 4;
 	}
-
 	if (ethertype == ETH_P_IP) {
-		__u8 hdr[10]; /* version/IHL .. protocol */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
+		if (!sockex_ipv4_at(skb, f, from, off))
 			goto other;
-		/* Not IPv4, or a header shorter than its fixed part: malformed. */
-		if ((hdr[0] >> 4) != 4 || (hdr[0] & 0x0f) < 5)
-			goto other;
-		f->family = SOCKEX_FAMILY_IPV4;
-		f->protocol = hdr[9];
-		f->base = base;
-		f->ip_off = off;
-		f->l4_off = off + (hdr[0] & 0x0f) * 4;
-		f->l4_missing = ((hdr[6] & 0x1f) | hdr[7]) != 0; /* fragment offset */
-		f->ipv6_frag_off = 0;
 		return;
 	}
-
 	if (ethertype == ETH_P_IPV6) {
-		__u8 hdr[8]; /* version .. next header */
-		if (bpf_skb_load_bytes_relative(skb, off, hdr, sizeof(hdr), base))
+		if (!sockex_ipv6_at(skb, f, from, off))
 			goto other;
-		if ((hdr[0] >> 4) != 6)
-			goto other;
-		__u8 nexthdr = hdr[6];
-		f->base = base;
-		f->ip_off = off;
-		f->ipv6_frag_off = 0;
-		off += 40;
-		/* Follow the extension chain to the upper-layer protocol. A chain
-		 * longer than the bound, or cut short by the end of the frame, is
-		 * counted under the extension header the filter stopped at. */
-		for (int i = 0; i < SOCKEX_IPV6_MAX_EXT; i++) {
-			if (!sockex_ipv6_bit(SOCKEX_IPV6_EXT_MASK, nexthdr))
-				break;
-			__u8 ext[2]; /* next header, header length in 8-byte units */
-			if (bpf_skb_load_bytes_relative(skb, off, ext, sizeof(ext), base))
-				break;
-			/* A fragment header is 8 bytes; the others say their length. */
-			__u32 frag = sockex_ipv6_bit(SOCKEX_IPV6_FRAG_MASK, nexthdr);
-			/* Without a branch, so the loop stays as the protocol filter had it. */
-			f->ipv6_frag_off = frag * off + (frag ^ 1) * f->ipv6_frag_off;
-			off += frag * 8 + (frag ^ 1) * (((__u32)ext[1] + 1) * 8);
-			nexthdr = ext[0];
-		}
-		f->family = SOCKEX_FAMILY_IPV6;
-		f->protocol = nexthdr;
-		f->l4_off = off;
-		f->l4_missing = 0; /* a fragment's offset is in its header: see ipv6_frag_off */
 		return;
 	}
-
 other:
+	f->family = SOCKEX_FAMILY_OTHER;
 	f->protocol = ethertype;
+}
+
+/* Classify one frame whose link header is link_hlen bytes long: ETH_HLEN or
+ * 0, read from skb->data, or SOCKEX_LINK_UNKNOWN, read from the network
+ * header (the fallback, linear data only). */
+static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_frame *f, __u32 link_hlen)
+{
+	f->len = skb->len;
+	/* The kernel already parsed the link header: skb->protocol is the
+	 * EtherType after any VLAN tag the device offloaded. */
+	__u32 ethertype = bpf_ntohs(skb->protocol);
+
+	/* One call per length, so each is compiled with constant offsets. */
+	if (link_hlen == ETH_HLEN)
+		sockex_parse_from(skb, f, SOCKEX_FROM_DATA, ETH_HLEN, ethertype);
+	else if (link_hlen == 0)
+		sockex_parse_from(skb, f, SOCKEX_FROM_DATA, 0, ethertype);
+	else
+		sockex_parse_from(skb, f, SOCKEX_FROM_NET, 0, ethertype);
+	/* Read after the packet loads, which need the context in r6: one
+	 * value fewer to keep across them. Worked out without a branch (a
+	 * branch that flips between tx and rx is mispredicted often): pkt_type
+	 * is 0..7, so (pkt_type ^ PACKET_OUTGOING) + 7 is below 8 only for
+	 * outgoing frames. */
+	f->direction = ((skb->pkt_type ^ PACKET_OUTGOING) + 7) >> 3;
 }
 
 /* Add one frame to a per-CPU counter. The filter runs with migration

@@ -2,12 +2,18 @@
 /*
  * The per-protocol counters and how a frame is added to them, shared by the
  * protocol filter (sockex.bpf.c) and the breakdown filter (sockex-by.bpf.c),
- * so the protocol totals of both are counted by the very same code.
+ * so the protocol totals of both are counted by the very same code. All
+ * inlined: legacy packet loads rule out bpf-to-bpf calls.
  */
 #ifndef SOCKEX_PROTOCOL_COUNT_H
 #define SOCKEX_PROTOCOL_COUNT_H
 
 #include "parse.h"
+
+/* The interface's link-header length (parse.h), set by user space before
+ * load from the interface's ARPHRD type. Read-only data the verifier sees as
+ * a constant, so it keeps only the code for this length. */
+const volatile __u32 sockex_link_hlen = SOCKEX_LINK_UNKNOWN;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -32,26 +38,16 @@ static __always_inline struct sockex_ip_table *ip_table(void)
 
 /*
  * Add a frame to the (direction, family, protocol) slot of a table laid out
- * as struct sockex_ip_table.
- *
- * The slot is reached in two steps on purpose. A loader with CAP_BPF but not
- * CAP_PERFMON gets the verifier's Spectre masking of pointer arithmetic, which
- * needs every path through one "pointer += register" to add a value with the
- * same maximum. So direction and family move the pointer by constants (no
- * masking needed), and only the protocol, 0..255 on every path, is added from
- * a register.
+ * as struct sockex_ip_table. The slot is worked out in one register, without
+ * a branch, and masked: a loader with CAP_BPF but not CAP_PERFMON gets the
+ * verifier's Spectre masking of pointer arithmetic, which needs every path
+ * through the one "pointer += register" to add an unknown value with the
+ * same bounds.
  */
 static __always_inline void count_slot(struct sockex_ip_table *table, __u32 dir, __u32 family, __u32 protocol, __u32 len)
 {
-	struct sockex_counter *row = table->slot;
-	/* Written as immediate adds in asm: left to itself, clang turns these
-	 * branches into a register holding a per-path constant, which the
-	 * masking refuses just the same. */
-	if (dir == SOCKEX_DIR_RX)
-		asm volatile("%0 += %1" : "+r"(row) : "i"(SOCKEX_IP_FAMILIES * SOCKEX_IP_PROTOCOLS * sizeof(*row)));
-	if (family == SOCKEX_FAMILY_IPV6)
-		asm volatile("%0 += %1" : "+r"(row) : "i"(SOCKEX_IP_PROTOCOLS * sizeof(*row)));
-	sockex_add(&row[protocol & 0xff], len);
+	__u32 slot = ((dir * SOCKEX_IP_FAMILIES + family) * SOCKEX_IP_PROTOCOLS + (protocol & 0xff)) & (SOCKEX_IP_SLOTS - 1);
+	sockex_add(&table->slot[slot], len);
 }
 
 static __always_inline void count_ip(__u32 dir, __u32 family, __u32 protocol, __u32 len)
@@ -75,7 +71,7 @@ static __always_inline void count_overflow(__u32 dir, __u32 len)
 	sockex_add(c, len);
 }
 
-static __noinline void count_other(__u32 dir, __u32 ethertype, __u32 len)
+static __always_inline void count_other(__u32 dir, __u32 ethertype, __u32 len)
 {
 	struct sockex_other_key key = { .ethertype = ethertype, .direction = dir };
 	struct sockex_counter *c = bpf_map_lookup_elem(&other_counters, &key);
@@ -98,13 +94,16 @@ static __noinline void count_other(__u32 dir, __u32 ethertype, __u32 len)
 	count_overflow(dir, len);
 }
 
-/* Count a parsed frame in the per-protocol counters. */
+/* Count a parsed frame in the per-protocol counters. One call per family, so
+ * each knows its family as a constant. */
 static __always_inline void count_protocol(const struct sockex_frame *f)
 {
-	if (f->family == SOCKEX_FAMILY_OTHER)
-		count_other(f->direction, f->protocol, f->len);
+	if (f->family == SOCKEX_FAMILY_IPV4)
+		count_ip(f->direction, SOCKEX_FAMILY_IPV4, f->protocol, f->len);
+	else if (f->family == SOCKEX_FAMILY_IPV6)
+		count_ip(f->direction, SOCKEX_FAMILY_IPV6, f->protocol, f->len);
 	else
-		count_ip(f->direction, f->family, f->protocol, f->len);
+		count_other(f->direction, f->protocol, f->len);
 }
 
 #endif /* SOCKEX_PROTOCOL_COUNT_H */

@@ -9,13 +9,50 @@
  * Attached with SO_ATTACH_BPF to an unbound-interface raw AF_PACKET socket.
  * Returns 0 for every frame, so the socket queues nothing (0 drops the frame
  * for this socket only; the stack is untouched). The filter lives as long as
- * the socket. Needs Linux 5.6+ (batched map reads).
+ * the socket. Needs Linux 5.3+ (bounded loops); from 5.6 user space reads
+ * the counters in batches.
  *
- * Cost per frame: the parse of sockex.bpf.c plus one per-CPU hash lookup (an
- * insert the first time a counter is seen); no atomic operation. One
- * interface is cheaper with sockex.bpf.c, which indexes a per-CPU array.
+ * Cost per frame: one array lookup for the interface's link-header length, the
+ * parse of sockex.bpf.c, and one per-CPU hash lookup (an insert the first
+ * time a counter is seen); no atomic operation. One interface is cheaper with
+ * sockex.bpf.c, which knows its link header at load time and indexes a
+ * per-CPU array.
  */
 #include "parse.h"
+
+/* ifindex -> link-header length (parse.h), written by user space for every
+ * interface of the namespace (src/kernel/any-filter.ts) and kept current.
+ * Small ifindexes, the common case, index an array whose lookup the verifier
+ * inlines; it holds the length + 1, so its zeroed start means "not known". */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SOCKEX_LINKS_DIRECT);
+	__type(key, __u32);
+	__type(value, __u32);
+} link_hlen_direct SEC(".maps");
+
+/* The rest (ifindexes grow on hosts that create many interfaces), as they are. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SOCKEX_LINKS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, __u32);
+} link_hlen SEC(".maps");
+
+/* The link-header length of an interface; SOCKEX_LINK_UNKNOWN (the fallback)
+ * for one user space has not written (yet). */
+static __always_inline __u32 link_hlen_of(__u32 ifindex)
+{
+	__u32 *hlen;
+
+	if (ifindex < SOCKEX_LINKS_DIRECT) {
+		hlen = bpf_map_lookup_elem(&link_hlen_direct, &ifindex);
+		return hlen && *hlen ? *hlen - 1 : SOCKEX_LINK_UNKNOWN;
+	}
+	hlen = bpf_map_lookup_elem(&link_hlen, &ifindex);
+	return hlen ? *hlen : SOCKEX_LINK_UNKNOWN;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -33,7 +70,8 @@ struct {
 	__type(value, struct sockex_counter);
 } any_overflow SEC(".maps");
 
-static __noinline void count_any(__u32 ifindex, __u32 dir, __u32 family, __u32 protocol, __u32 len)
+/* Inlined like everything else: legacy packet loads rule out bpf-to-bpf calls. */
+static __always_inline void count_any(__u32 ifindex, __u32 dir, __u32 family, __u32 protocol, __u32 len)
 {
 	struct sockex_any_key key = {
 		.ifindex = ifindex,
@@ -67,9 +105,10 @@ SEC("socket")
 int sockex_count_any(struct __sk_buff *skb)
 {
 	struct sockex_frame f;
+	__u32 ifindex = skb->ifindex;
 
-	sockex_parse(skb, &f);
-	count_any(skb->ifindex, f.direction, f.family, f.protocol, f.len);
+	sockex_parse(skb, &f, link_hlen_of(ifindex));
+	count_any(ifindex, f.direction, f.family, f.protocol, f.len);
 	return 0;
 }
 

@@ -8,11 +8,12 @@
  * it (for this socket only; the frame goes on through the stack untouched),
  * >= len keeps it whole, anything between trims it. This filter always
  * returns 0, so the socket's queue stays empty and the only output is the
- * counters. The filter lives as long as the socket does. Needs Linux 5.6+
- * (batched map reads); bounded loops need 5.3+.
+ * counters. The filter lives as long as the socket does. Needs Linux 5.3+
+ * (bounded loops); from 5.6 user space reads the EtherType hash in batches.
  *
- * Cost per frame: two context reads (protocol, pkt_type), at most one packet
- * load for IPv4, one per header for IPv6, and one inlined per-CPU array
+ * Cost per IP frame: three context reads (len, protocol, pkt_type), two
+ * legacy byte loads at constant offsets (one more per IPv6 extension header;
+ * each a call of a small kernel function), and one inlined per-CPU array
  * update: no atomic operation and no shared cache line.
  */
 #include "protocol-count.h"
@@ -22,7 +23,7 @@ int sockex_count(struct __sk_buff *skb)
 {
 	struct sockex_frame f;
 
-	sockex_parse(skb, &f);
+	sockex_parse(skb, &f, sockex_link_hlen);
 	count_protocol(&f);
 	return 0;
 }

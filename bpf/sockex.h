@@ -38,6 +38,18 @@
 /* VLAN tags still inside the frame (not offloaded) that the filter steps over. */
 #define SOCKEX_MAX_VLAN_TAGS 2
 
+/* The link-header length user space gives for a link type it does not know
+ * (src/kernel/link-header.ts): the filter then reads relative to the network
+ * header, in the skb's linear data only (see parse.h). */
+#define SOCKEX_LINK_UNKNOWN 255
+
+/* The every-interface filter's link-header lengths: interfaces with an
+ * ifindex below SOCKEX_LINKS_DIRECT in an array (an inlined lookup), the
+ * others in a hash of up to SOCKEX_LINKS_MAX; an interface in neither uses
+ * the fallback. */
+#define SOCKEX_LINKS_DIRECT 4096
+#define SOCKEX_LINKS_MAX 65536
+
 /* One counter, per CPU in the kernel; user space sums the CPUs. */
 struct sockex_counter {
 	__u64 bytes;

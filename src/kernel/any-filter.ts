@@ -13,12 +13,15 @@ import { BatchReader } from './counter-maps.js';
 import type { AttachedFilter, AttachOptions } from './filter.js';
 import { LinkTable, type LinkUpdates } from './interface-names.js';
 import { ANY_INTERFACE } from './interfaces.js';
+import { LinkHeaderMap } from './link-header-map.js';
 import {
   ANY_KEY_SIZE,
   ANY_MAP,
   ANY_OVERFLOW_MAP,
   ANY_PROGRAM_NAME,
   LAYOUT,
+  LINK_DIRECT_MAP,
+  LINK_MAP,
   decodeAnyKey,
   decodeAnyOverflowSlot,
   sumPerCpu,
@@ -40,10 +43,41 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
     // Bound to no interface: every interface, from the first frame.
     ifindex: 0,
     interfaceName: ANY_INTERFACE,
-    openCounters: (object) => openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names, noLinkTypeMapYet),
+    openCounters(object) {
+      // The link-header length of every interface, kept current with the names.
+      const linkHeaders = openLinkHeaderMap(native, object.mapFd(LINK_DIRECT_MAP), object.mapFd(LINK_MAP));
+      const onLinks: LinkTypesHook = (updates) => {
+        if (updates.changed.length + updates.gone.length > 0) linkHeaders.update(names.links());
+      };
+      return openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names, onLinks);
+    },
     // Bound to no interface: there is nothing the kernel can unbind.
     poll: () => [],
     release: () => names.close(),
+  });
+}
+
+/** The filter's ifindex -> link-header length maps (see bpf/sockex-any.bpf.c), written through their fds. */
+export function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): LinkHeaderMap {
+  const key = Buffer.alloc(4);
+  const value = Buffer.alloc(4);
+  const direct = (ifindex: number): boolean => ifindex < LAYOUT.SOCKEX_LINKS_DIRECT;
+  return new LinkHeaderMap({
+    set(ifindex, length) {
+      key.writeUInt32LE(ifindex);
+      value.writeUInt32LE(direct(ifindex) ? length + 1 : length);
+      // The hash full (SOCKEX_LINKS_MAX interfaces): that interface takes the fallback.
+      native.libbpf.mapUpdateElem(direct(ifindex) ? directFd : hashFd, key, value, 0);
+    },
+    delete(ifindex) {
+      key.writeUInt32LE(ifindex);
+      if (direct(ifindex)) {
+        value.writeUInt32LE(0); // not known: the fallback
+        native.libbpf.mapUpdateElem(directFd, key, value, 0);
+      } else {
+        native.libbpf.mapDeleteElem(hashFd, key);
+      }
+    },
   });
 }
 
@@ -53,16 +87,13 @@ export interface AnyCounterMaps {
 }
 
 /**
- * Where the filter's per-ifindex link types (its link-header lengths) are to
- * be kept current: called once when the counters are opened (before attach,
+ * Where the filter's per-ifindex link types (its link-header lengths) are
+ * kept current: called once when the counters are opened (before attach,
  * with every link) and then at every read with what appeared, changed or went
- * since. Nothing is fed yet: the link-type map is being written on another
- * branch (kpaged: AnyFilter.updateLinkTypes(list), which takes the whole
- * list; wire it as `(u) => { if (u.changed.length + u.gone.length > 0) updateLinkTypes(names.links()) }`
- * and turn its own per-read listing off with followLinks(false)).
+ * since.
  */
 export type LinkTypesHook = (updates: LinkUpdates) => void;
-const noLinkTypeMapYet: LinkTypesHook = () => undefined;
+const noLinkTypes: LinkTypesHook = () => undefined;
 
 /** The names of ifindexes, kept current at every refresh (a LinkTable; a fake in tests). */
 export type IfindexNames = Pick<LinkTable, 'refresh' | 'name'>;
@@ -73,7 +104,7 @@ export function openAnyCounterMaps(
   countersFd: number,
   overflowFd: number,
   names: IfindexNames,
-  onLinks: LinkTypesHook = noLinkTypeMapYet,
+  onLinks: LinkTypesHook = noLinkTypes,
 ): AnyCounterMaps {
   const reader = new BatchReader(native);
   const cpus = reader.cpus;

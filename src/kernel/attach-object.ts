@@ -4,7 +4,7 @@
  * reverse order, on failure half-way as on close(). What the caller opened
  * for it (spec.release) is released with it, on failure too.
  */
-import { loadObject, type LoadedObject, type MapSizes } from './bpf-object.js';
+import { loadObject, type LoadSettings, type LoadedObject } from './bpf-object.js';
 import type { InterfaceEvent } from '../model/interface-events.js';
 import type { AttachedFilter } from './filter.js';
 import type { Native } from './native.js';
@@ -15,7 +15,9 @@ export interface ObjectAttachment {
   objectPath: string;
   programName: string;
   /** Map sizes to set before load (the object's own otherwise). */
-  mapSizes?: MapSizes;
+  mapSizes?: LoadSettings['mapSizes'];
+  /** The object's .rodata as the program must see it (see loadObject), if it has settings. */
+  readOnlyData?: Buffer;
   /** The interface to bind to; 0 for every interface. */
   ifindex: number;
   interfaceName: string;
@@ -37,7 +39,7 @@ export function attachObject(spec: ObjectAttachment): AttachedFilter {
   // Open and load: the verifier checks the program, the JIT compiles it.
   let object: LoadedObject;
   try {
-    object = loadObject(spec.objectPath, spec.programName, spec.native, spec.mapSizes);
+    object = loadObject(spec.objectPath, spec.programName, spec.native, { mapSizes: spec.mapSizes, readOnlyData: spec.readOnlyData });
   } catch (err) {
     spec.release();
     throw err;

@@ -19,10 +19,18 @@ export interface LoadedObject {
   close(): void;
 }
 
-/** Map sizes to set before load, by map name (the object's own sizes otherwise). */
-export type MapSizes = Readonly<Record<string, number>>;
+/** What to set in an object before it is loaded. */
+export interface LoadSettings {
+  /** Map sizes by map name (the object's own sizes otherwise). */
+  readonly mapSizes?: Readonly<Record<string, number>>;
+  /**
+   * The initial value of its .rodata (const volatile globals), so the
+   * verifier sees those values as constants.
+   */
+  readonly readOnlyData?: Buffer;
+}
 
-export function loadObject(path: string, programName: string, native: Native = loadNative(), mapSizes: MapSizes = {}): LoadedObject {
+export function loadObject(path: string, programName: string, native: Native = loadNative(), { mapSizes = {}, readOnlyData }: LoadSettings = {}): LoadedObject {
   const { koffi, libbpf } = native;
   if (!existsSync(path)) {
     throw new SockexError(
@@ -63,6 +71,7 @@ export function loadObject(path: string, programName: string, native: Native = l
       const err = libbpf.mapSetMaxEntries(map, size);
       if (err < 0) throw new SockexError('object-invalid', `cannot size map ${name} of ${path} to ${size} entries (${errnoName(err)})`);
     }
+    if (readOnlyData) setReadOnlyData(native, obj, path, readOnlyData);
     logBuffer = koffi.alloc('char', VERIFIER_LOG_SIZE);
     libbpf.setLogBuf(prog, logBuffer, VERIFIER_LOG_SIZE);
 
@@ -100,6 +109,18 @@ export function loadObject(path: string, programName: string, native: Native = l
   } catch (err) {
     close();
     throw err;
+  }
+}
+
+function setReadOnlyData(native: Native, obj: unknown, path: string, data: Buffer): void {
+  // libbpf finds its internal maps by their section name.
+  const map = native.libbpf.findMap(obj, '.rodata');
+  const err = map ? native.libbpf.setInitialValue(map, data, data.length) : -1;
+  if (err < 0) {
+    throw new SockexError(
+      'object-invalid',
+      `${path} has no ${data.length}-byte read-only data section (${map ? errnoName(err) : 'none found'}): rebuild it with "npm run build"`,
+    );
   }
 }
 

@@ -14,7 +14,8 @@ import { breakdownCounters } from './breakdown-filter.js';
 import { openCounterMaps, type CounterMaps } from './counter-maps.js';
 import { LinkTable } from './interface-names.js';
 import { ANY_INTERFACE, findInterface } from './interfaces.js';
-import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from './layout.js';
+import { IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData } from './layout.js';
+import { linkHeaderLength } from './link-header.js';
 import { loadNative, type Native } from './native.js';
 import { RouteSocket } from './rtnetlink.js';
 
@@ -55,9 +56,10 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
   // Following link notifications from before the listing: no change after it is missed.
   const links = new LinkTable(new RouteSocket(native, true));
   let ifindex: number;
+  let linkType: number;
   try {
     links.refresh();
-    ifindex = findInterface(interfaceName, links.links()).ifindex;
+    ({ ifindex, type: linkType } = findInterface(interfaceName, links.links()));
   } catch (err) {
     links.close();
     throw err;
@@ -73,6 +75,8 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
   return attachObject({
     native,
     ...counters,
+    // The link-header length, so either filter reads packet bytes at fixed offsets from skb->data.
+    readOnlyData: filterReadOnlyData(linkHeaderLength(linkType)),
     ifindex,
     interfaceName,
     poll: (socket) => bound.poll(socket),

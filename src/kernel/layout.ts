@@ -12,6 +12,9 @@ export const OTHER_MAP = 'other_counters';
 export const ANY_PROGRAM_NAME = 'sockex_count_any';
 export const ANY_MAP = 'any_counters';
 export const ANY_OVERFLOW_MAP = 'any_overflow';
+/** ifindex -> link-header length, for the every-interface filter: below SOCKEX_LINKS_DIRECT (as length + 1), and the rest. */
+export const LINK_DIRECT_MAP = 'link_hlen_direct';
+export const LINK_MAP = 'link_hlen';
 
 export const LAYOUT = {
   SOCKEX_DIR_TX: 0,
@@ -24,7 +27,17 @@ export const LAYOUT = {
   SOCKEX_IP_PROTOCOLS: 256,
   SOCKEX_OTHER_MAX: 1024,
   SOCKEX_ANY_MAX: 8192,
+  SOCKEX_LINK_UNKNOWN: 255,
+  SOCKEX_LINKS_DIRECT: 4096,
+  SOCKEX_LINKS_MAX: 65536,
 } as const;
+
+/** The one-interface filter's read-only data (.rodata): const volatile __u32 sockex_link_hlen. */
+export function filterReadOnlyData(linkHeaderLength: number): Buffer {
+  const data = Buffer.alloc(4);
+  data.writeUInt32LE(linkHeaderLength);
+  return data;
+}
 
 export const IP_SLOTS = LAYOUT.SOCKEX_DIRECTIONS * LAYOUT.SOCKEX_IP_FAMILIES * LAYOUT.SOCKEX_IP_PROTOCOLS;
 export const ARRAY_SLOTS = IP_SLOTS + LAYOUT.SOCKEX_DIRECTIONS;

@@ -25,6 +25,7 @@ export interface Libbpf {
   findMap(obj: unknown, name: string): unknown;
   /** Before load only: the map's size. */
   mapSetMaxEntries(map: unknown, maxEntries: number): number;
+  setInitialValue(map: unknown, data: Buffer, size: number): number;
   numPossibleCpus(): number;
   mapLookupBatch(
     fd: number,
@@ -37,6 +38,8 @@ export interface Libbpf {
   ): number;
   mapLookupElem(fd: number, key: Buffer, value: Buffer): number;
   mapGetNextKey(fd: number, key: Buffer | null, next: Buffer): number;
+  mapUpdateElem(fd: number, key: Buffer, value: Buffer, flags: number): number;
+  mapDeleteElem(fd: number, key: Buffer): number;
   progTestRun(fd: number, opts: Buffer): number;
 }
 
@@ -120,12 +123,15 @@ export function loadNative(): Native {
     mapFdByName: f('int bpf_object__find_map_fd_by_name(const void *obj, const char *name)'),
     findMap: f('void *bpf_object__find_map_by_name(const void *obj, const char *name)'),
     mapSetMaxEntries: f('int bpf_map__set_max_entries(void *map, uint32_t max_entries)'),
+    setInitialValue: f('int bpf_map__set_initial_value(void *map, const void *data, size_t size)'),
     numPossibleCpus: f('int libbpf_num_possible_cpus(void)'),
     mapLookupBatch: f(
       'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, uint32_t *count, const void *opts)',
     ),
     mapLookupElem: f('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
     mapGetNextKey: f('int bpf_map_get_next_key(int fd, const void *key, void *next_key)'),
+    mapUpdateElem: f('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)'),
+    mapDeleteElem: f('int bpf_map_delete_elem(int fd, const void *key)'),
     progTestRun: f('int bpf_prog_test_run_opts(int prog_fd, void *opts)'),
   };
   const libc: Libc = {

@@ -1,6 +1,6 @@
 /**
- * Crafted frames for the filter tests that run it without a network
- * (BPF_PROG_TEST_RUN): an Ethernet header and a minimal IPv4 header.
+ * Crafted frames for the filter tests: an Ethernet header and minimal IPv4
+ * and IPv6 headers.
  */
 
 export const ETH_HLEN = 14;
@@ -22,4 +22,14 @@ export function ipv4(protocol: number, { ihl = 5, version = 4, payload = 8 } = {
   h[8] = 64;
   h[9] = protocol;
   return h;
+}
+
+/** An IPv6 header with `nextHeader`, then `rest` (its payload length says so). */
+export function ipv6(nextHeader: number, rest: Buffer = Buffer.alloc(8)): Buffer {
+  const h = Buffer.alloc(40);
+  h[0] = 0x60;
+  h.writeUInt16BE(rest.length, 4);
+  h[6] = nextHeader;
+  h[7] = 64;
+  return Buffer.concat([h, rest]);
 }

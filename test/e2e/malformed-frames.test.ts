@@ -14,7 +14,7 @@ import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/layout.js';
 import { loadNative, type Native } from '../../src/kernel/native.js';
 import { seededRandom } from '../unit/random-argv.js';
 import { ROOT, requireRoot } from './harness.js';
-import { ETH_HLEN, ether, ipv4 } from './frames.js';
+import { ETH_HLEN, ether, ipv4, ipv6 } from './frames.js';
 import { testRun } from './prog-test-run.js';
 
 const EINVAL = 22;
@@ -66,15 +66,6 @@ function expectBucket(frame: Buffer, bucket: Bucket): void {
 }
 
 
-
-function ipv6(nextHeader: number, rest: Buffer = Buffer.alloc(8)): Buffer {
-  const h = Buffer.alloc(40);
-  h[0] = 0x60;
-  h.writeUInt16BE(rest.length, 4);
-  h[6] = nextHeader;
-  h[7] = 64;
-  return Buffer.concat([h, rest]);
-}
 
 /** An extension header of 8 bytes (hop-by-hop, routing, destination options, fragment). */
 function ext(nextHeader: number): Buffer {

@@ -18,6 +18,11 @@ function udp4Header(): string {
   return '45000024000000004011' + '00'.repeat(10) + '00'.repeat(16);
 }
 
+function ipv6Header(payloadLength: number, nextHeader: number): string {
+  // version 6, payload length, next header, hop limit 64, two zero addresses.
+  return `6000000${'0'}${payloadLength.toString(16).padStart(4, '0')}${nextHeader.toString(16).padStart(2, '0')}40${'00'.repeat(32)}`;
+}
+
 interface Case {
   what: string;
   hex: string;
@@ -31,6 +36,10 @@ const CASES: Case[] = [
   { what: 'IPv4 with IHL 4', hex: `${BROADCAST}0800${udp4Header().replace(/^45/, '44')}`, count: 2, tx: { family: 'other', protocol: 0x0800 }, rx: { family: 'other', protocol: 0x0800 } },
   { what: 'IPv4 cut after the protocol field', hex: `${BROADCAST}0800${udp4Header().slice(0, 24)}`, count: 4, tx: { family: 'ipv4', protocol: 17 }, rx: { family: 'ipv4', protocol: 17 } },
   { what: 'IPv6 cut before the next header', hex: `${BROADCAST}86dd600000`, count: 5, tx: { family: 'other', protocol: 0x86dd }, rx: { family: 'other', protocol: 0x86dd } },
+  // Hop-by-hop (0) -> destination options (60) -> UDP: the chain is followed to UDP.
+  { what: 'IPv6 with two extension headers, UDP', hex: `${BROADCAST}86dd${ipv6Header(24, 0)}3c00${'00'.repeat(6)}1100${'00'.repeat(6)}${'00'.repeat(8)}`, count: 3, tx: { family: 'ipv6', protocol: 17 }, rx: { family: 'ipv6', protocol: 17 } },
+  // Hop-by-hop announcing destination options, then the frame ends: counted where the walk stopped.
+  { what: 'IPv6 extension chain cut short', hex: `${BROADCAST}86dd${ipv6Header(8, 0)}3c00${'00'.repeat(6)}`, count: 2, tx: { family: 'ipv6', protocol: 60 }, rx: { family: 'ipv6', protocol: 60 } },
   // The sender's socket protocol is 0: tx keeps it; the receiver reads 0 as an 802.3 length (802.2 LLC).
   { what: 'EtherType 0', hex: `${BROADCAST}0000${'42'.repeat(46)}`, count: 6, tx: { family: 'other', protocol: 0 }, rx: { family: 'other', protocol: 0x0004 } },
   { what: 'one VLAN tag, IPv4 UDP', hex: `${BROADCAST}810000070800${udp4Header()}`, count: 7, tx: { family: 'ipv4', protocol: 17 }, rx: { family: 'ipv4', protocol: 17, strippedTag: true } },
