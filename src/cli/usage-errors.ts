@@ -24,6 +24,8 @@ const VALUE_EXAMPLES: Readonly<Record<string, string>> = {
   count: '--count 5',
   c: '-c 5',
   metrics: '--metrics 9469',
+  by: '--by port',
+  'max-entries': '--max-entries 16384',
   object: '--object bpf/build/sockex.bpf.o',
 };
 
