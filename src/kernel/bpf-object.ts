@@ -3,11 +3,10 @@
  * one program and the map file descriptors user space reads.
  */
 import { existsSync } from 'node:fs';
-import { PERMISSION_HINT, SockexError, VerifierError, errnoName, isPermissionErrno } from '../errors.js';
+import { Errno, errnoName, isPermissionErrno, PERMISSION_HINT, SockexError, VerifierError } from '../errors.js';
 import { libbpfLog, type LibbpfMessage } from './libbpf-log.js';
 import { loadNative, type Native } from './native.js';
 
-const EAGAIN = 11;
 
 /** Room for the verifier's log; the kernel writes it only when a load fails. */
 const VERIFIER_LOG_SIZE = 1 << 20;
@@ -78,7 +77,7 @@ export function loadObject(path: string, programName: string, native: Native = l
     // Load: create the maps, then hand the program to the verifier and the JIT.
     const err = libbpf.load(obj);
     if (err < 0) {
-      if (err === -EAGAIN) {
+      if (err === -Errno.EAGAIN) {
         // The verifier stops at a pending signal; a profiler's timer keeps one pending.
         throw new SockexError(
           'verifier-rejected',
