@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/breakdown-layout.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PROBE = `${ROOT}dist/bench/probe.js`;
@@ -14,6 +15,10 @@ export const OBJECTS = {
   floor: { path: `${ROOT}bpf/build/floor.bpf.o`, program: 'sockex_floor' },
   sample: { path: `${ROOT}bpf/build/bench/sample-design.bpf.o`, program: 'sample_design' },
   any: { path: `${ROOT}bpf/build/sockex-any.bpf.o`, program: 'sockex_count_any' },
+  // The breakdown filters (--by), at their default table size.
+  byPort: { path: `${ROOT}bpf/build/${byObjectName(['port'])}`, program: BY_PROGRAM_NAME },
+  byHost: { path: `${ROOT}bpf/build/${byObjectName(['host'])}`, program: BY_PROGRAM_NAME },
+  byHostPort: { path: `${ROOT}bpf/build/${byObjectName(['port', 'host'])}`, program: BY_PROGRAM_NAME },
 } as const;
 export type FilterName = keyof typeof OBJECTS;
 /** A filter to measure: one of sockex's objects, or another build of one (attached as it is). */

@@ -18,6 +18,9 @@ const LABELS: Record<FilterName | 'none' | 'before' | 'beforeAny', string> = {
   any: 'sockex_count_any (-i any)',
   before: 'sockex_count from --before',
   beforeAny: 'sockex_count_any from --before',
+  byPort: 'sockex_count_by, --by port',
+  byHost: 'sockex_count_by, --by host',
+  byHostPort: 'sockex_count_by, --by port,host',
 };
 /** The filters of section 1; the pps section leaves out -i any (one interface is the comparison). */
 type CostName = FilterName | 'before' | 'beforeAny';
@@ -46,14 +49,16 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 
 export async function filterCost(options: FilterCostOptions): Promise<FilterCostResult> {
   const ns = new NetNs('cost');
-  const filters: CostName[] = ['floor', 'sample', 'sockex', 'any', ...(options.before ? (['before', 'beforeAny'] as const) : [])];
+  // ns/run for every filter, the breakdown filters (--by) included; throughput for the protocol filter and its yardsticks.
+  const filters: CostName[] = ['floor', 'sample', 'sockex', 'any', 'byPort', 'byHost', 'byHostPort', ...(options.before ? (['before', 'beforeAny'] as const) : [])];
   const spec = (name: CostName): FilterSpec => {
     if (name === 'before') return { path: `${options.before}/sockex.bpf.o`, program: 'sockex_count' };
     if (name === 'beforeAny') return { path: `${options.before}/sockex-any.bpf.o`, program: 'sockex_count_any' };
     return name;
   };
-  const runs: Record<CostName, number[]> = { floor: [], sample: [], sockex: [], any: [], before: [], beforeAny: [] };
-  const ppsWithStats: Record<CostName, number[]> = { floor: [], sample: [], sockex: [], any: [], before: [], beforeAny: [] };
+  const perFilter = (): Record<CostName, number[]> => ({ floor: [], sample: [], sockex: [], any: [], byPort: [], byHost: [], byHostPort: [], before: [], beforeAny: [] });
+  const runs = perFilter();
+  const ppsWithStats = perFilter();
   const pps: Record<PpsName | 'none', number[]> = { none: [], floor: [], sample: [], sockex: [] };
   const statsBefore = readFileSync(STATS_SYSCTL, 'utf8').trim();
   try {

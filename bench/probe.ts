@@ -7,18 +7,22 @@
  *     load OBJECT, attach PROGRAM to IFACE, print {"progId":N}, stay
  *     attached until stdin closes, then detach and exit. sockex's own
  *     programs are attached as sockex does (sockex_count_any to every
- *     interface), unless "as-is" (an object built before they had settings).
+ *     interface, a breakdown build as --by does), unless "as-is" (an object
+ *     built before they had settings).
  *   probe.js read-cost SAMPLES IFACE...
  *     attach sockex's filter to every IFACE, take SAMPLES samples the way
  *     main.ts does, print the median cost of one sample as JSON.
  */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { loadObject } from '../src/kernel/bpf-object.js';
+import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/breakdown-layout.js';
 import { attachFilter, type AttachedFilter } from '../src/kernel/filter.js';
 import { ANY_INTERFACE } from '../src/kernel/interfaces.js';
 import { ANY_PROGRAM_NAME, PROGRAM_NAME } from '../src/kernel/layout.js';
 import { loadNative } from '../src/kernel/native.js';
 import { openFilteredSocket } from '../src/kernel/packet-socket.js';
+import type { BreakdownBy } from '../src/model/breakdown.js';
 import { Sampler } from '../src/model/sampler.js';
 import { median } from './stats.js';
 
@@ -29,11 +33,17 @@ function programId(fd: number): number {
   return Number(match[1]);
 }
 
+/** What each of the three breakdown builds splits by. */
+const BY_BUILDS: readonly (readonly BreakdownBy[])[] = [['port'], ['host'], ['port', 'host']];
+
 /** sockex's filters the way sockex attaches them (link-header length set); any other object as it is. */
 function attachAny(objectPath: string, program: string, iface: string, asIs: boolean): { programFd: number; close(): void } {
   const native = loadNative();
   if (!asIs && program === PROGRAM_NAME) return attachFilter(iface, { native, objectPath });
   if (!asIs && program === ANY_PROGRAM_NAME) return attachFilter(ANY_INTERFACE, { native, objectPath });
+  // A breakdown filter, told apart by its object's name (the three builds share the program's).
+  const by = BY_BUILDS.find((kinds) => basename(objectPath) === byObjectName(kinds));
+  if (!asIs && program === BY_PROGRAM_NAME && by) return attachFilter(iface, { native, objectPath, by });
   const object = loadObject(objectPath, program, native);
   const socket = openFilteredSocket(native.libc.ifNameToIndex(iface), iface, object.programFd, native);
   return {

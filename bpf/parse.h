@@ -44,6 +44,7 @@
  * paged data. */
 unsigned long long load_byte(void *skb, unsigned long long off) asm("llvm.bpf.load.byte");
 unsigned long long load_half(void *skb, unsigned long long off) asm("llvm.bpf.load.half");
+unsigned long long load_word(void *skb, unsigned long long off) asm("llvm.bpf.load.word");
 
 /* Where ip_off and l4_off of a frame count from. */
 #define SOCKEX_FROM_DATA 0 /* skb->data: legacy loads or bpf_skb_load_bytes (paged data too) */
@@ -51,10 +52,11 @@ unsigned long long load_half(void *skb, unsigned long long off) asm("llvm.bpf.lo
 #define SOCKEX_FROM_NET 2  /* the network header: bpf_skb_load_bytes_relative(BPF_HDR_START_NET), linear only */
 
 /*
- * What a frame counts as, and where its headers are. The filters read only
- * the first four fields; the rest is for a later per-port or per-host
- * breakdown, so it does not have to parse again. Fields nobody reads cost
- * nothing: the whole parse is inlined and the compiler drops their loads.
+ * What a frame counts as, and where its headers are. The protocol filters
+ * read only the first four fields; the rest is for the per-port and per-host
+ * breakdown (sockex-by.bpf.c), so it does not have to parse again. The whole
+ * parse is inlined, and the compiler drops the arithmetic of fields nobody
+ * reads (not a legacy load, which may end the program).
  */
 struct sockex_frame {
 	__u32 len;       /* skb->len: the whole frame, link header included */
@@ -66,6 +68,7 @@ struct sockex_frame {
 	__u32 ip_off;    /* the IP header */
 	__u32 l4_off;    /* the header of `protocol` (the transport header once the IPv6 chain is followed) */
 	__u32 first_fragment; /* 1: not a later fragment, so the transport header (ports) is in this frame */
+	__u32 ipv6_frag_at;   /* IPv6: the last fragment header, 0 for none (worked out without a branch) */
 };
 
 /* Extension headers the filter steps over: hop-by-hop (0), routing (43),
@@ -110,6 +113,17 @@ static __always_inline long sockex_load_half(struct __sk_buff *skb, __u32 from, 
 	if (bpf_skb_load_bytes_relative(skb, off, b, sizeof(b), sockex_base(from)))
 		return -1;
 	return (b[0] << 8) | b[1];
+}
+
+/* The big-endian word at off, as sockex_load_half; -1 when the fallback cannot read it. */
+static __always_inline long sockex_load_word(struct __sk_buff *skb, __u32 from, __u32 off)
+{
+	if (from == SOCKEX_FROM_DATA)
+		return load_word(skb, off);
+	__be32 w;
+	if (bpf_skb_load_bytes_relative(skb, off, &w, sizeof(w), sockex_base(from)))
+		return -1;
+	return bpf_ntohl(w);
 }
 
 /* IPv4 at off. Returns 0 when the header is malformed: shorter than up to
@@ -167,6 +181,7 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 	if (version != 6)
 		return 0;
 	__u32 first = 1;
+	__u32 frag_at = 0;
 	f->ip_off = off;
 	off += 40;
 	/* Follow the extension chain to the upper-layer protocol. A chain
@@ -182,6 +197,9 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 		__u32 frag = sockex_ipv6_bit(SOCKEX_IPV6_FRAG_MASK, nexthdr);
 		if (frag && sockex_has(f, from, off, 4))
 			first &= (sockex_load_half(skb, from, off + 2) & 0xfff8) == 0;
+		/* Where it was, for a reader of first_fragment that cannot
+		 * afford the branches above (sockex-by.bpf.c). */
+		frag_at = frag * off + (frag ^ 1) * frag_at;
 		off += frag * 8 + (frag ^ 1) * (((ext & 0xff) + 1) * 8);
 		nexthdr = (ext >> 8) & 0xff;
 	}
@@ -190,6 +208,7 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 	f->from = from;
 	f->l4_off = off;
 	f->first_fragment = first;
+	f->ipv6_frag_at = frag_at;
 	return 1;
 }
 

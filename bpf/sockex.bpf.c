@@ -16,85 +16,7 @@
  * each a call of a small kernel function), and one inlined per-CPU array
  * update: no atomic operation and no shared cache line.
  */
-#include "parse.h"
-
-/* The interface's link-header length (parse.h), set by user space before
- * load from the interface's ARPHRD type. Read-only data the verifier sees as
- * a constant, so it keeps only the code for this length. */
-const volatile __u32 sockex_link_hlen = SOCKEX_LINK_UNKNOWN;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sockex_ip_table);
-} ip_counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, SOCKEX_OTHER_MAX);
-	__type(key, struct sockex_other_key);
-	__type(value, struct sockex_counter);
-} other_counters SEC(".maps");
-
-static __always_inline struct sockex_ip_table *ip_table(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&ip_counters, &zero);
-}
-
-/*
- * The slot is worked out in one register, without a branch, and masked: a
- * loader with CAP_BPF but not CAP_PERFMON gets the verifier's Spectre masking
- * of pointer arithmetic, which needs every path through the one
- * "pointer += register" to add an unknown value with the same bounds.
- */
-static __always_inline void count_ip(__u32 dir, __u32 family, __u32 protocol, __u32 len)
-{
-	struct sockex_ip_table *table = ip_table();
-
-	if (!table)
-		return;
-	__u32 slot = ((dir * SOCKEX_IP_FAMILIES + family) * SOCKEX_IP_PROTOCOLS + (protocol & 0xff)) & (SOCKEX_IP_SLOTS - 1);
-	sockex_add(&table->slot[slot], len);
-}
-
-static __always_inline void count_overflow(__u32 dir, __u32 len)
-{
-	struct sockex_ip_table *table = ip_table();
-
-	if (!table)
-		return;
-	struct sockex_counter *c = &table->slot[SOCKEX_OVERFLOW_SLOT(SOCKEX_DIR_TX)];
-	if (dir == SOCKEX_DIR_RX)
-		asm volatile("%0 += %1" : "+r"(c) : "i"(sizeof(*c)));
-	sockex_add(c, len);
-}
-
-/* Inlined like everything else: legacy packet loads rule out bpf-to-bpf calls. */
-static __always_inline void count_other(__u32 dir, __u32 ethertype, __u32 len)
-{
-	struct sockex_other_key key = { .ethertype = ethertype, .direction = dir };
-	struct sockex_counter *c = bpf_map_lookup_elem(&other_counters, &key);
-
-	if (c) {
-		sockex_add(c, len);
-		return;
-	}
-	struct sockex_counter first = { .bytes = len, .packets = 1 };
-	long err = bpf_map_update_elem(&other_counters, &key, &first, BPF_NOEXIST);
-	if (err == 0)
-		return;
-	/* Another CPU created the entry between our lookup and update. */
-	c = bpf_map_lookup_elem(&other_counters, &key);
-	if (c) {
-		sockex_add(c, len);
-		return;
-	}
-	/* The table is full: count the frame anyway, in the overflow slot. */
-	count_overflow(dir, len);
-}
+#include "protocol-count.h"
 
 SEC("socket")
 int sockex_count(struct __sk_buff *skb)
@@ -102,13 +24,7 @@ int sockex_count(struct __sk_buff *skb)
 	struct sockex_frame f;
 
 	sockex_parse(skb, &f, sockex_link_hlen);
-	/* One call per family, so each knows its family as a constant. */
-	if (f.family == SOCKEX_FAMILY_IPV4)
-		count_ip(f.direction, SOCKEX_FAMILY_IPV4, f.protocol, f.len);
-	else if (f.family == SOCKEX_FAMILY_IPV6)
-		count_ip(f.direction, SOCKEX_FAMILY_IPV6, f.protocol, f.len);
-	else
-		count_other(f.direction, f.protocol, f.len);
+	count_protocol(&f);
 	return 0;
 }
 

@@ -85,4 +85,26 @@ struct sockex_any_key {
 	__u8 family;    /* SOCKEX_FAMILY_IPV4, _IPV6 or _OTHER */
 };
 
+/* The breakdown filter (sockex-by.bpf.c, --by port and/or --by host): how
+ * many keys by_counters holds unless user space sets another size at load
+ * (--max-entries). Frames that find it full go to by_overflow. */
+#define SOCKEX_BY_DEFAULT_MAX 4096
+
+/* sockex_by_key.flags */
+#define SOCKEX_BY_PORT_KNOWN 1 /* port holds the frame's service port */
+#define SOCKEX_BY_HOST_KNOWN 2 /* host holds the other end's address */
+
+/* Key of by_counters: one counter per direction, family, IP protocol and
+ * service port and/or other end. A field the filter does not split by (or
+ * could not read) is zero, and its flag says which. */
+struct sockex_by_key {
+	__u8 host[16];  /* tx: destination, rx: source; IPv4 in the first 4 bytes */
+	__u16 port;     /* the lower of source and destination port, host byte order */
+	__u8 protocol;  /* IP protocol number */
+	__u8 direction;
+	__u8 family;    /* SOCKEX_FAMILY_IPV4 or _IPV6 */
+	__u8 flags;     /* SOCKEX_BY_PORT_KNOWN | SOCKEX_BY_HOST_KNOWN */
+	__u16 pad;
+};
+
 #endif /* SOCKEX_H */

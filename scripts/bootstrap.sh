@@ -13,6 +13,7 @@ need ping iputils-ping
 need ip iproute2
 need tmux tmux
 need tcpdump tcpdump
+need strace strace
 need groff groff-base
 need prometheus prometheus
 [ -f /usr/include/bpf/bpf_helpers.h ] || missing="$missing libbpf-dev"

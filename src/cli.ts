@@ -8,10 +8,11 @@ import { isIPv4, isIPv6 } from 'node:net';
 import yargs, { type Argv, type Options as YargsOption } from 'yargs';
 import { COMMAND_WORDS, DESCRIPTION, SUMMARY, helpEpilogue } from './cli/help-text.js';
 import { closest } from './cli/closest.js';
-import { printable, usageError, yargsFailure } from './cli/usage-errors.js';
-import { SockexError } from './errors.js';
+import { usageError, yargsFailure } from './cli/usage-errors.js';
+import { printable, SockexError } from './errors.js';
 import { interfaceNamesHere, readDefaultRouteInterface } from './kernel/default-route.js';
 import { invalidInterfaceName } from './kernel/interfaces.js';
+import { BREAKDOWN_KINDS, DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, type BreakdownBy } from './model/breakdown.js';
 import { ANY_INTERFACE } from './model/counters.js';
 
 export interface Options {
@@ -36,6 +37,10 @@ export interface Options {
   keepPrivileges: boolean;
   /** Where to serve Prometheus metrics (--metrics [host:]port); undefined: nowhere. */
   metrics: MetricsAddress | undefined;
+  /** Split IP counters by port and/or host (--by); empty: by protocol only, today's filter. */
+  by: BreakdownBy[];
+  /** The kernel's breakdown table size (--max-entries). */
+  maxEntries: number;
 }
 
 export interface MetricsAddress {
@@ -69,7 +74,7 @@ const FALLBACK_INTERFACE = 'lo';
 export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Options that take one value: given twice, sockex refuses rather than pick one silently. */
-const SINGLE_VALUE = ['interval', 'count', 'metrics', 'object'] as const;
+const SINGLE_VALUE = ['interval', 'count', 'metrics', 'max-entries', 'object'] as const;
 
 /**
  * Every option, once: yargs reads argv with these, --help shows them and the
@@ -96,6 +101,19 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     type: 'string',
     value: '[host:]port',
     describe: 'serve Prometheus metrics on [host:]port (host defaults to 127.0.0.1; 0.0.0.0 or [::] for every address)',
+  },
+  // Not an array option: yargs would take the interface after "--by port" as a second value. Repeats still collect.
+  by: {
+    type: 'string',
+    value: 'port|host',
+    defaultDescription: 'protocol',
+    describe: 'split IP counters by port (TCP, UDP, UDP-Lite, SCTP service port) or host (the other end); both (repeat it, or port,host): the conversation view',
+  },
+  'max-entries': {
+    numeric: true,
+    value: 'keys',
+    defaultDescription: String(DEFAULT_MAX_ENTRIES),
+    describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}); frames of new keys past it are counted as "other"`,
   },
   'keep-privileges': { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' },
   object: { type: 'string', value: 'file', describe: 'load this compiled filter instead of the bundled one' },
@@ -209,6 +227,13 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
   if (demo && (interfaces.length !== 1 || interfaces[0] !== FALLBACK_INTERFACE)) {
     throw usageError('the demo pings localhost, so it runs on lo only: drop --interface');
   }
+  const by = parseBy(args.by as string | string[] | undefined);
+  if (by.length > 0 && interfaces.includes(ANY_INTERFACE)) {
+    throw usageError('--by needs named interfaces: --interface any is not split by port or host; name the interfaces, e.g. -i eth0');
+  }
+  if (args['max-entries'] !== undefined && by.length === 0) {
+    throw usageError('--max-entries sizes the --by table: add --by port or --by host');
+  }
   return {
     command: demo ? 'demo' : 'count',
     interfaces,
@@ -222,7 +247,33 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     objectPath: args.object === undefined ? undefined : String(args.object as unknown),
     keepPrivileges: args['keep-privileges'] === true,
     metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics as string),
+    by,
+    maxEntries: args['max-entries'] === undefined ? DEFAULT_MAX_ENTRIES : parseMaxEntries(args['max-entries'] as string),
   };
+}
+
+/** "--by port --by host", "--by port,host", "--by protocol" -> what to split by, in a fixed order (protocol is always counted). */
+export function parseBy(values: string | readonly string[] | undefined): BreakdownBy[] {
+  const asked = new Set<string>();
+  for (const value of [values ?? []].flat()) {
+    for (const word of String(value).split(',')) {
+      const name = word.trim().toLowerCase();
+      if (name !== 'protocol' && !BREAKDOWN_KINDS.includes(name as BreakdownBy)) {
+        throw usageError(`--by takes protocol, port or host (or port,host), not "${printable(word)}"`);
+      }
+      asked.add(name);
+    }
+  }
+  return BREAKDOWN_KINDS.filter((kind) => asked.has(kind));
+}
+
+export function parseMaxEntries(text: string | number): number {
+  const raw = String(text).trim();
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1 || value > MAX_MAX_ENTRIES) {
+    throw usageError(`--max-entries must be a whole number from 1 to ${MAX_MAX_ENTRIES}, e.g. --max-entries 16384 (got "${printable(raw)}")`);
+  }
+  return value;
 }
 
 export function parseInterval(text: string | number | undefined): number {

@@ -2,6 +2,7 @@
  * Every error sockex expects carries a stable code, an exit status and a
  * message that says what to do. Only main.ts turns them into output.
  */
+import { constants as osConstants } from 'node:os';
 
 export const ExitCode = {
   ok: 0,
@@ -111,38 +112,25 @@ export class VerifierError extends SockexError {
   }
 }
 
-const errnoNames: Record<number, string> = {
-  1: 'EPERM',
-  2: 'ENOENT',
-  5: 'EIO',
-  7: 'E2BIG',
-  9: 'EBADF',
-  11: 'EAGAIN',
-  12: 'ENOMEM',
-  13: 'EACCES',
-  14: 'EFAULT',
-  16: 'EBUSY',
-  19: 'ENODEV',
-  22: 'EINVAL',
-  24: 'EMFILE',
-  28: 'ENOSPC',
-  93: 'EPROTONOSUPPORT',
-  95: 'EOPNOTSUPP',
-  97: 'EAFNOSUPPORT',
-  98: 'EADDRINUSE',
-  99: 'EADDRNOTAVAIL',
-  100: 'ENETDOWN',
-  524: 'ENOTSUPP',
-  4007: 'LIBBPF_ERRNO__PROG2BIG',
-};
+/** Errno numbers by name, and names by number, as Node knows them for this platform. */
+export const Errno = osConstants.errno;
+const errnoNames = new Map<number, string>(Object.entries(Errno).map(([name, number]) => [number, name]));
+// Kernel-internal and libbpf codes that libc does not name.
+errnoNames.set(524, 'ENOTSUPP');
+errnoNames.set(4007, 'LIBBPF_ERRNO__PROG2BIG');
 
 export function errnoName(errno: number): string {
-  return errnoNames[Math.abs(errno)] ?? `errno ${Math.abs(errno)}`;
+  return errnoNames.get(Math.abs(errno)) ?? `errno ${Math.abs(errno)}`;
 }
 
 export function isPermissionErrno(errno: number): boolean {
   const e = Math.abs(errno);
-  return e === 1 || e === 13;
+  return e === Errno.EPERM || e === Errno.EACCES;
+}
+
+/** Text fit to quote in a message: no control characters or other bytes a terminal would act on. */
+export function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
 export const PERMISSION_HINT =

@@ -12,6 +12,7 @@ import { attachFilter } from './kernel/filter.js';
 import { libbpfLog } from './kernel/libbpf-log.js';
 import { loadNative } from './kernel/native.js';
 import { dropPrivileges } from './kernel/privileges.js';
+import { sampleWithBreakdown } from './model/breakdown-sampler.js';
 import { Sampler } from './model/sampler.js';
 import { systemTimers } from './model/ticker.js';
 import { renderJson } from './render/json.js';
@@ -48,9 +49,11 @@ async function run(options: Options): Promise<SessionEnd> {
   let session: Session | undefined;
   try {
     // Listen for scrapes first: a port in use fails before anything is attached.
-    const metrics = options.metrics ? releases.hold(await serveMetrics(options.metrics)) : undefined;
+    const metrics = options.metrics ? releases.hold(await serveMetrics(options.metrics, options.by)) : undefined;
     // One filter per interface; a failure releases the ones before it.
-    const filters = options.interfaces.map((name) => releases.hold(attachFilter(name, { objectPath: options.objectPath, native })));
+    const filters = options.interfaces.map((name) =>
+      releases.hold(attachFilter(name, { objectPath: options.objectPath, native, by: options.by, maxEntries: options.maxEntries })),
+    );
     // Attached: root is no longer needed to read the counters.
     if (!options.keepPrivileges) {
       const outcome = dropPrivileges(native, () => filters.forEach((f) => f.read()));
@@ -67,7 +70,10 @@ async function run(options: Options): Promise<SessionEnd> {
 
     session = startSession({
       sources: filters,
-      sampler: new Sampler(options.interfaces),
+      sampler:
+        options.by.length > 0
+          ? sampleWithBreakdown(new Sampler(options.interfaces), options.by, () => filters.flatMap((f) => f.readBreakdown?.() ?? []))
+          : new Sampler(options.interfaces),
       renderers,
       releases,
       timers: systemTimers,
@@ -106,13 +112,13 @@ function sayCounting(options: Options, dashboard: boolean, metricsUrl: string | 
   process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}${chosenBecause[options.interfacesFrom]}${stopHint}\n`);
 }
 
-async function serveMetrics(address: NonNullable<Options['metrics']>): Promise<MetricsServer> {
+async function serveMetrics(address: NonNullable<Options['metrics']>, by: Options['by']): Promise<MetricsServer> {
   // Loaded only here: prom-client and node:http cost start-up time other runs should not pay.
   const [{ serveMetrics: serve }, { createPrometheusRenderer }] = await Promise.all([
     import('./render/metrics-server.js'),
     import('./render/prometheus.js'),
   ]);
-  return serve(address, createPrometheusRenderer({ version: VERSION }));
+  return serve(address, createPrometheusRenderer({ version: VERSION, by }));
 }
 
 /**

@@ -16,7 +16,7 @@ export const DESCRIPTION: readonly string[] = [
   'With no interface: the one carrying the default route (IPv4, then IPv6) in this network namespace, else lo.',
   `A word that is also a command (${COMMAND_WORDS.join(', ')}) is taken as the command: for an interface of that name use -i.`,
   'On a terminal sockex shows a live dashboard (? lists its keys); piped, it prints one line per sample.',
-  'Each of --interval, --count, --metrics and --object is taken once: given twice, sockex refuses rather than guess.',
+  'Each of --interval, --count, --metrics, --max-entries and --object is taken once: given twice, sockex refuses rather than guess.',
 ];
 
 export interface Example {
@@ -28,6 +28,7 @@ export interface Example {
 export const EXAMPLES: readonly Example[] = [
   { command: 'sockex eth0', what: 'live dashboard of eth0' },
   { command: 'sockex -i any -c 1 --json | jq .counters', what: 'every interface as JSON, into jq' },
+  { command: 'sockex eth0 --by port,host', what: 'by service port and peer address' },
   { command: 'sockex -q -i any --metrics 9469', what: 'Prometheus service (examples/)' },
   { command: 'sockex demo', what: 'ping localhost, counting on lo' },
 ];

@@ -3,7 +3,7 @@
  * do> (see sockex --help)", one line. yargs' own sentences ("Not enough
  * arguments following: metrics") are put in those words here.
  */
-import { SockexError } from '../errors.js';
+import { SockexError, printable } from '../errors.js';
 import { closest } from './closest.js';
 
 const SEE_HELP = '(see sockex --help)';
@@ -24,6 +24,8 @@ const VALUE_EXAMPLES: Readonly<Record<string, string>> = {
   count: '--count 5',
   c: '-c 5',
   metrics: '--metrics 9469',
+  by: '--by port',
+  'max-entries': '--max-entries 16384',
   object: '--object bpf/build/sockex.bpf.o',
 };
 
@@ -49,9 +51,4 @@ export function yargsFailure(message: string, optionNames: readonly string[]): S
   }
   // Anything else yargs may say, kept to one line and marked as a usage error.
   return usageError(`the command line is not valid: ${printable(message.split('\n')[0] ?? '')}`);
-}
-
-/** Text fit to quote in a message: no control characters or other bytes a terminal would act on. */
-export function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?');
 }

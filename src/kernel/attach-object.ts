@@ -4,7 +4,7 @@
  * reverse order, on failure half-way as on close(). What the caller opened
  * for it (spec.release) is released with it, on failure too.
  */
-import { loadObject, type LoadedObject } from './bpf-object.js';
+import { loadObject, type LoadSettings, type LoadedObject } from './bpf-object.js';
 import type { InterfaceEvent } from '../model/interface-events.js';
 import type { AttachedFilter } from './filter.js';
 import type { Native } from './native.js';
@@ -14,17 +14,22 @@ export interface ObjectAttachment {
   native: Native;
   objectPath: string;
   programName: string;
+  /** Map sizes to set before load (the object's own otherwise). */
+  mapSizes?: LoadSettings['mapSizes'];
   /** The object's .rodata as the program must see it (see loadObject), if it has settings. */
   readOnlyData?: Buffer;
   /** The interface to bind to; 0 for every interface. */
   ifindex: number;
   interfaceName: string;
-  openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'lastReadCost'>;
+  openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'lastReadCost' | 'readBreakdown'>;
   /** AttachedFilter.poll(), given the socket. */
   poll(socket: PacketSocket): InterfaceEvent[];
   /** What the caller acquired for poll() and read(), released last on close(). */
   release(): void;
 }
+
+/** What differs between filters: the object, its program, its map sizes and how its counters are read. */
+export type CounterSpec = Pick<ObjectAttachment, 'objectPath' | 'programName' | 'mapSizes' | 'openCounters'>;
 
 /**
  * Load an object, open its counters, attach its program to a socket bound to
@@ -34,7 +39,7 @@ export function attachObject(spec: ObjectAttachment): AttachedFilter {
   // Open and load: the verifier checks the program, the JIT compiles it.
   let object: LoadedObject;
   try {
-    object = loadObject(spec.objectPath, spec.programName, spec.native, spec.readOnlyData);
+    object = loadObject(spec.objectPath, spec.programName, spec.native, { mapSizes: spec.mapSizes, readOnlyData: spec.readOnlyData });
   } catch (err) {
     spec.release();
     throw err;
@@ -48,6 +53,7 @@ export function attachObject(spec: ObjectAttachment): AttachedFilter {
       interface: spec.interfaceName,
       programFd: object.programFd,
       read: () => counters.read(),
+      ...(counters.readBreakdown ? { readBreakdown: counters.readBreakdown } : {}),
       get lastReadCost() {
         return counters.lastReadCost;
       },

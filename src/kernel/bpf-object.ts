@@ -3,11 +3,10 @@
  * one program and the map file descriptors user space reads.
  */
 import { existsSync } from 'node:fs';
-import { PERMISSION_HINT, SockexError, VerifierError, errnoName, isPermissionErrno } from '../errors.js';
+import { Errno, errnoName, isPermissionErrno, PERMISSION_HINT, SockexError, VerifierError } from '../errors.js';
 import { libbpfLog, type LibbpfMessage } from './libbpf-log.js';
 import { loadNative, type Native } from './native.js';
 
-const EAGAIN = 11;
 
 /** Room for the verifier's log; the kernel writes it only when a load fails. */
 const VERIFIER_LOG_SIZE = 1 << 20;
@@ -19,12 +18,18 @@ export interface LoadedObject {
   close(): void;
 }
 
-/**
- * Open and load an object. readOnlyData, when given, replaces the initial
- * value of its .rodata (const volatile globals) before load, so the verifier
- * sees those values as constants.
- */
-export function loadObject(path: string, programName: string, native: Native = loadNative(), readOnlyData?: Buffer): LoadedObject {
+/** What to set in an object before it is loaded. */
+export interface LoadSettings {
+  /** Map sizes by map name (the object's own sizes otherwise). */
+  readonly mapSizes?: Readonly<Record<string, number>>;
+  /**
+   * The initial value of its .rodata (const volatile globals), so the
+   * verifier sees those values as constants.
+   */
+  readonly readOnlyData?: Buffer;
+}
+
+export function loadObject(path: string, programName: string, native: Native = loadNative(), { mapSizes = {}, readOnlyData }: LoadSettings = {}): LoadedObject {
   const { koffi, libbpf } = native;
   if (!existsSync(path)) {
     throw new SockexError(
@@ -59,6 +64,12 @@ export function loadObject(path: string, programName: string, native: Native = l
     if (!prog) {
       throw new SockexError('object-invalid', `${path} has no program named ${programName}: rebuild it with "npm run build"`);
     }
+    for (const [name, size] of Object.entries(mapSizes)) {
+      const map = libbpf.findMap(obj, name);
+      if (!map) throw new SockexError('object-invalid', `${path} has no map named ${name}: rebuild it with "npm run build"`);
+      const err = libbpf.mapSetMaxEntries(map, size);
+      if (err < 0) throw new SockexError('object-invalid', `cannot size map ${name} of ${path} to ${size} entries (${errnoName(err)})`);
+    }
     if (readOnlyData) setReadOnlyData(native, obj, path, readOnlyData);
     logBuffer = koffi.alloc('char', VERIFIER_LOG_SIZE);
     libbpf.setLogBuf(prog, logBuffer, VERIFIER_LOG_SIZE);
@@ -66,7 +77,7 @@ export function loadObject(path: string, programName: string, native: Native = l
     // Load: create the maps, then hand the program to the verifier and the JIT.
     const err = libbpf.load(obj);
     if (err < 0) {
-      if (err === -EAGAIN) {
+      if (err === -Errno.EAGAIN) {
         // The verifier stops at a pending signal; a profiler's timer keeps one pending.
         throw new SockexError(
           'verifier-rejected',

@@ -3,7 +3,7 @@
  * the CPUs: ip_counters (one element holding every slot) with one plain
  * lookup, other_counters with one batched lookup.
  */
-import { SyscallError, errnoName } from '../errors.js';
+import { Errno, errnoName, SyscallError } from '../errors.js';
 import {
   ARRAY_SLOTS,
   CPU_MAJOR_TABLE,
@@ -23,9 +23,8 @@ import {
 } from './layout.js';
 import type { Native } from './native.js';
 
-const ENOENT = 2;
 /** What a kernel without BPF_MAP_LOOKUP_BATCH (before 5.6) answers. */
-const NO_BATCH_ERRNOS = new Set([22 /* EINVAL */, 95 /* EOPNOTSUPP */, 524 /* ENOTSUPP */]);
+const NO_BATCH_ERRNOS = new Set([Errno.EINVAL, Errno.EOPNOTSUPP, 524 /* ENOTSUPP, kernel-internal */]);
 
 export type SlotReading = SlotKey & Totals;
 
@@ -180,7 +179,7 @@ export class BatchReader {
       b.count.writeUInt32LE(b.capacity);
       const err = this.native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
       this.cost.syscalls += 1;
-      if (err >= 0 || err === -ENOENT) {
+      if (err >= 0 || err === -Errno.ENOENT) {
         // -ENOENT only says the map ended before the batch did.
         const n = b.count.readUInt32LE();
         this.cost.bytes += n * (b.keySize + this.cpus * COUNTER_SIZE);
@@ -204,13 +203,13 @@ export class BatchReader {
       const key = b.keys.subarray(n * b.keySize, (n + 1) * b.keySize);
       const err = libbpf.mapGetNextKey(fd, previous, key);
       this.cost.syscalls += 1;
-      if (err === -ENOENT) break;
+      if (err === -Errno.ENOENT) break;
       if (err < 0) throw new SyscallError('syscall', 'bpf_map_get_next_key', -err, `cannot read ${what} (${errnoName(err)})`);
       const lookup = libbpf.mapLookupElem(fd, key, b.values.subarray(n * valueSize, (n + 1) * valueSize));
       this.cost.syscalls += 1;
       previous = key;
       // A hash entry deleted between the two calls: nothing to count, and its key still leads on.
-      if (lookup === -ENOENT) {
+      if (lookup === -Errno.ENOENT) {
         b.values.fill(0, n * valueSize, (n + 1) * valueSize);
       } else if (lookup < 0) {
         throw new SyscallError('syscall', 'bpf_map_lookup_elem', -lookup, `cannot read ${what} (${errnoName(lookup)})`);

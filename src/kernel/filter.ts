@@ -4,11 +4,13 @@
  * object, so its counts are its own.
  */
 import { fileURLToPath } from 'node:url';
+import type { BreakdownBy, BreakdownReading } from '../model/breakdown.js';
 import type { Reading } from '../model/counters.js';
 import type { InterfaceEvent } from '../model/interface-events.js';
 import { attachAnyFilter } from './any-filter.js';
-import { attachObject } from './attach-object.js';
+import { attachObject, type CounterSpec } from './attach-object.js';
 import { BoundInterface } from './bound-interface.js';
+import { breakdownCounters } from './breakdown-filter.js';
 import { openCounterMaps, type CounterMaps, type SlotReading } from './counter-maps.js';
 import { LinkTable } from './interface-names.js';
 import { ANY_INTERFACE, findInterface } from './interfaces.js';
@@ -24,6 +26,8 @@ export interface AttachedFilter {
   readonly interface: string;
   readonly programFd: number;
   read(): readonly Reading[];
+  /** With a breakdown (--by): its counters, cumulative like read()'s. */
+  readBreakdown?(): BreakdownReading[];
   readonly lastReadCost: CounterMaps['lastReadCost'];
   /**
    * What happened to the interface since the last call, oldest first ([] when
@@ -39,6 +43,10 @@ export interface AttachedFilter {
 export interface AttachOptions {
   objectPath?: string;
   native?: Native;
+  /** Split IP counters by port and/or host (loads the breakdown filter); empty or absent: protocols only. */
+  by?: readonly BreakdownBy[];
+  /** The breakdown table's size (default SOCKEX_BY_DEFAULT_MAX). */
+  maxEntries?: number;
 }
 
 export function attachFilter(interfaceName: string, options: AttachOptions = {}): AttachedFilter {
@@ -57,21 +65,43 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     throw err;
   }
   const bound = new BoundInterface(interfaceName, ifindex, links, () => performance.now());
+  // The ifindex it had at the start, also after a rebind to a new one: the maps
+  // go on counting, so the counters must stay the same series.
+  const place = { interface: interfaceName, ifindex };
+  const counters =
+    options.by && options.by.length > 0
+      ? breakdownCounters(native, place, { by: options.by, maxEntries: options.maxEntries, objectPath: options.objectPath })
+      : protocolCounters(native, place, options.objectPath);
   return attachObject({
     native,
-    objectPath: options.objectPath ?? DEFAULT_OBJECT_PATH,
-    programName: PROGRAM_NAME,
-    // The link-header length, so the filter reads packet bytes at fixed offsets from skb->data.
+    ...counters,
+    // The link-header length, so either filter reads packet bytes at fixed offsets from skb->data.
     readOnlyData: filterReadOnlyData(linkHeaderLength(linkType)),
     ifindex,
     interfaceName,
+    poll: (socket) => bound.poll(socket),
+    release: () => links.close(),
+  });
+}
+
+/** Which interface a filter's counters belong to. */
+export interface CounterPlace {
+  readonly interface: string;
+  readonly ifindex: number;
+}
+
+/** The protocol filter (sockex.bpf.c): what a run without --by loads. */
+function protocolCounters(native: Native, place: CounterPlace, objectPath: string | undefined): CounterSpec {
+  return {
+    objectPath: objectPath ?? DEFAULT_OBJECT_PATH,
+    programName: PROGRAM_NAME,
     openCounters(object) {
       const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
       // An unchanged counter comes back as the same slot reading: hand on the same Reading too.
       const named = new WeakMap<SlotReading, Reading>();
       const name = (slot: SlotReading): Reading => {
         let reading = named.get(slot);
-        if (!reading) named.set(slot, (reading = { interface: interfaceName, ifindex, ...slot }));
+        if (!reading) named.set(slot, (reading = { ...place, ...slot }));
         return reading;
       };
       return {
@@ -83,7 +113,5 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
         },
       };
     },
-    poll: (socket) => bound.poll(socket),
-    release: () => links.close(),
-  });
+  };
 }

@@ -2,7 +2,7 @@
  * Interface names as the user types them: which can be one, and which one is
  * meant, among the links of sockex's own network namespace (rtnetlink.ts).
  */
-import { SockexError } from '../errors.js';
+import { SockexError, printable } from '../errors.js';
 import { ANY_INTERFACE } from '../model/counters.js';
 import type { Link } from './rtnetlink.js';
 
@@ -32,8 +32,4 @@ export function findInterface(name: string, links: readonly Link[]): Link {
   const link = links.find((candidate) => candidate.name === name);
   if (!link) throw new SockexError('no-such-interface', `no interface named "${name}"; interfaces here: ${here()} (or "any" for all)`);
   return link;
-}
-
-function printable(name: string): string {
-  return name.replace(/[^\x20-\x7e]/g, '?');
 }

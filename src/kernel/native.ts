@@ -23,6 +23,8 @@ export interface Libbpf {
   setLogBuf(prog: unknown, buf: unknown, size: number): number;
   mapFdByName(obj: unknown, name: string): number;
   findMap(obj: unknown, name: string): unknown;
+  /** Before load only: the map's size. */
+  mapSetMaxEntries(map: unknown, maxEntries: number): number;
   setInitialValue(map: unknown, data: Buffer, size: number): number;
   numPossibleCpus(): number;
   mapLookupBatch(
@@ -120,6 +122,7 @@ export function loadNative(): Native {
     setLogBuf: f('int bpf_program__set_log_buf(void *prog, void *buf, size_t size)'),
     mapFdByName: f('int bpf_object__find_map_fd_by_name(const void *obj, const char *name)'),
     findMap: f('void *bpf_object__find_map_by_name(const void *obj, const char *name)'),
+    mapSetMaxEntries: f('int bpf_map__set_max_entries(void *map, uint32_t max_entries)'),
     setInitialValue: f('int bpf_map__set_initial_value(void *map, const void *data, size_t size)'),
     numPossibleCpus: f('int libbpf_num_possible_cpus(void)'),
     mapLookupBatch: f(

@@ -4,7 +4,7 @@
  * so from the very first frame the filter counts it and the socket queues
  * nothing.
  */
-import { PERMISSION_HINT, SyscallError, errnoName, isPermissionErrno } from '../errors.js';
+import { Errno, errnoName, isPermissionErrno, PERMISSION_HINT, SyscallError } from '../errors.js';
 import { loadNative, type Native } from './native.js';
 
 const AF_PACKET = 17;
@@ -14,7 +14,6 @@ const ETH_P_ALL = 0x0003;
 const SOL_SOCKET = 1;
 const SO_ATTACH_BPF = 50;
 const SOCKADDR_LL_SIZE = 20;
-const ENODEV = 19;
 
 export interface PacketSocket {
   readonly fd: number;
@@ -62,7 +61,7 @@ export function openFilteredSocket(ifindex: number, interfaceName: string, progr
     const bind = (to: number): number => (libc.bind(fd, linkAddress(to), SOCKADDR_LL_SIZE) < 0 ? native.errno() : 0);
     const errno = bind(ifindex);
     if (errno !== 0) {
-      if (errno === ENODEV) {
+      if (errno === Errno.ENODEV) {
         throw new SyscallError('interface-lost', 'bind', errno, `interface ${interfaceName} disappeared before sockex could bind to it`);
       }
       throw new SyscallError('syscall', 'bind', errno, `cannot bind the socket to ${interfaceName} (${errnoName(errno)})`);

@@ -8,7 +8,7 @@
  * The encoding and parsing below are pure (byte buffers in, plain objects out);
  * RouteSocket does the syscalls.
  */
-import { SyscallError, errnoName } from '../errors.js';
+import { Errno, errnoName, SyscallError } from '../errors.js';
 import type { Native } from './native.js';
 
 /** One network interface as the kernel describes it in an RTM_NEWLINK message. */
@@ -41,9 +41,6 @@ const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
 const MSG_DONTWAIT = 0x40;
-const EAGAIN = 11;
-const EINTR = 4;
-const ENOBUFS = 105;
 /** Group of RTM_NEWLINK/RTM_DELLINK notifications. */
 const RTMGRP_LINK = 1;
 
@@ -235,8 +232,8 @@ export class RouteSocket implements LinkSource {
     const length = this.native.libc.recv(this.fd, this.buffer, this.buffer.length, flags);
     if (length >= 0) return length;
     const errno = this.native.errno();
-    if (errno === EAGAIN || errno === EINTR) return 'empty';
-    if (errno === ENOBUFS) return 'overflow';
+    if (errno === Errno.EAGAIN || errno === Errno.EINTR) return 'empty';
+    if (errno === Errno.ENOBUFS) return 'overflow';
     return this.fail('recv', 'cannot read the kernel\'s interface notifications', errno);
   }
 

@@ -2,6 +2,7 @@
  * What every renderer sees: an immutable picture of all counters at one
  * moment, with rates over the interval that led to it.
  */
+import type { Breakdown } from './breakdown.js';
 import type { Direction, Family } from './counters.js';
 
 export interface CounterSnapshot {
@@ -34,4 +35,6 @@ export interface Snapshot {
   readonly interfaces: readonly string[];
   /** Every non-zero counter, in a stable order (interface, direction, family, protocol). */
   readonly counters: readonly CounterSnapshot[];
+  /** With --by port or --by host: the IP counters split by port or host. */
+  readonly breakdown?: Breakdown;
 }

@@ -3,6 +3,7 @@
  * integers even past 2^53: JSON has no size limit, and JSON.stringify cannot
  * write a BigInt, so numbers are spliced in as digits.
  */
+import type { Breakdown, BreakdownCounter } from '../model/breakdown.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
 
 // The sampler hands on the same CounterSnapshot while a counter does not
@@ -12,9 +13,7 @@ const counterTexts = new WeakMap<CounterSnapshot, string>();
 function counterJson(c: CounterSnapshot): string {
   let text = counterTexts.get(c);
   if (text === undefined) {
-    text =
-      `{"interface":${JSON.stringify(c.interface)},"ifindex":${c.ifindex},"direction":"${c.direction}","family":"${c.family}",` +
-      `"protocol":${c.protocol},"name":${JSON.stringify(c.name)},"bytes":${c.bytes},"packets":${c.packets}}`;
+    text = `{${keyFields(c)},${countFields(c)}}`;
     counterTexts.set(c, text);
   }
   return text;
@@ -23,7 +22,34 @@ function counterJson(c: CounterSnapshot): string {
 export function renderJson(snapshot: Snapshot): string {
   const counters = snapshot.counters.map(counterJson);
   const time = JSON.stringify(new Date(snapshot.time).toISOString());
-  return `{"time":${time},"elapsed":${round(snapshot.elapsed)},"counters":[${counters.join(',')}]}\n`;
+  const breakdown = snapshot.breakdown ? `,"breakdown":${renderBreakdown(snapshot.breakdown)}` : '';
+  return `{"time":${time},"elapsed":${round(snapshot.elapsed)},"counters":[${counters.join(',')}]${breakdown}}\n`;
+}
+
+/**
+ * {"by":["port"],"counters":[...]}: each counter keyed like a protocol
+ * counter plus "port" (a number, "none" or "other"; "service" beside a
+ * named one) and/or "host" (an address, "none" or "other").
+ */
+function renderBreakdown(breakdown: Breakdown): string {
+  const counters = breakdown.counters.map((c) => {
+    const port = c.port === undefined ? '' : `,"port":${JSON.stringify(c.port)}${c.service === undefined ? '' : `,"service":${JSON.stringify(c.service)}`}`;
+    const host = c.host === undefined ? '' : `,"host":${JSON.stringify(c.host)}`;
+    return `{${keyFields(c)}${port}${host},${countFields(c)}}`;
+  });
+  return `{"by":${JSON.stringify(breakdown.by)},"counters":[${counters.join(',')}]}`;
+}
+
+/** What a counter is keyed by, as every counter (protocol or breakdown) starts. */
+function keyFields(c: CounterSnapshot | BreakdownCounter): string {
+  return (
+    `"interface":${JSON.stringify(c.interface)},"ifindex":${c.ifindex},"direction":"${c.direction}","family":"${c.family}",` +
+    `"protocol":${c.protocol},"name":${JSON.stringify(c.name)}`
+  );
+}
+
+function countFields(c: { bytes: bigint; packets: bigint }): string {
+  return `"bytes":${c.bytes},"packets":${c.packets}`;
 }
 
 function round(seconds: number): number {

@@ -11,15 +11,20 @@
  * nothing it could have kept is lost, and rounding never makes a counter go
  * backwards.
  */
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakdownBy, BreakdownCounter } from '../model/breakdown.js';
 import { ANY_INTERFACE, type Direction, type Family } from '../model/counters.js';
 import { protocolName } from '../model/protocols.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
+import { SeriesBound } from './breakdown-series.js';
 import type { Renderer } from './renderer.js';
 
 export const BYTES_METRIC = 'sockex_bytes_total';
 export const PACKETS_METRIC = 'sockex_packets_total';
 export const BUILD_INFO_METRIC = 'sockex_build_info';
+/** With --by only: the breakdown, labelled like the protocol metrics plus port and/or host. */
+export const BREAKDOWN_BYTES_METRIC = 'sockex_breakdown_bytes_total';
+export const BREAKDOWN_PACKETS_METRIC = 'sockex_breakdown_packets_total';
 
 const directionLabels: Record<Direction, string> = { tx: 'transmit', rx: 'receive' };
 
@@ -28,6 +33,10 @@ export interface PrometheusOptions {
   version: string;
   /** Add prom-client's process and Node.js metrics (default true; off in unit tests, whose output they would make vary). */
   processMetrics?: boolean;
+  /** --by: export the breakdown too, with these labels (never by default). */
+  by?: readonly BreakdownBy[];
+  /** Port/host series each device may export (the rest are summed into "other"). */
+  seriesPerDevice?: number;
 }
 
 export interface PrometheusRenderer extends Renderer {
@@ -94,6 +103,14 @@ const PROTOCOL_RANGE = 0x2_0000;
 
 function seriesOrder(direction: Direction, family: Family, protocol: number): number {
   return (directionOrder[direction] * 3 + familyOrder[family]) * PROTOCOL_RANGE + protocol;
+}
+
+const LABELS = ['device', 'direction', 'family', 'protocol'] as const;
+type Label = (typeof LABELS)[number];
+
+/** A protocol counter's labels, as the breakdown metrics carry them too. */
+function metricLabels(c: Pick<CounterSnapshot, 'interface' | 'direction' | 'family' | 'protocol'>): Record<Label, string> {
+  return { device: c.interface, direction: directionLabels[c.direction], family: c.family, protocol: protocolLabel(c.family, c.protocol) };
 }
 
 /** A label value as the text format writes it (backslash, newline and double quote escaped). */
@@ -260,6 +277,7 @@ export function createPrometheusRenderer(options: PrometheusOptions): Prometheus
     registers: [registry],
   });
   buildInfo.set({ version: options.version }, 1);
+  const breakdown = options.by && options.by.length > 0 ? breakdownMetrics(registry, options.by, new SeriesBound(options.seriesPerDevice)) : undefined;
   if (options.processMetrics ?? true) {
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS });
   }
@@ -267,6 +285,7 @@ export function createPrometheusRenderer(options: PrometheusOptions): Prometheus
   return {
     render(snapshot) {
       latest = snapshot;
+      breakdown?.render(snapshot.breakdown?.counters ?? []);
     },
     exposition,
     metrics: async () => (await exposition()).join(''),
@@ -274,6 +293,49 @@ export function createPrometheusRenderer(options: PrometheusOptions): Prometheus
     close() {
       latest = undefined;
       series = new SeriesText();
+    },
+  };
+}
+
+type BreakdownLabel = Label | BreakdownBy;
+
+function breakdownLabels(c: BreakdownCounter): Partial<Record<BreakdownLabel, string>> {
+  return {
+    ...metricLabels(c),
+    ...(c.port === undefined ? {} : { port: String(c.port) }),
+    ...(c.host === undefined ? {} : { host: c.host }),
+  };
+}
+
+/** sockex_breakdown_{bytes,packets}_total, bounded per device (see breakdown-series.ts). */
+function breakdownMetrics(registry: Registry, by: readonly BreakdownBy[], bound: SeriesBound): { render(counters: readonly BreakdownCounter[]): void } {
+  let series: ReturnType<SeriesBound['fold']> = [];
+  const labelNames: BreakdownLabel[] = [...LABELS, ...by];
+  const fill = (metric: Counter<BreakdownLabel>, field: 'bytes' | 'packets'): void => {
+    metric.reset();
+    for (const s of series) metric.inc(breakdownLabels(s.key), Number(s[field]));
+  };
+  new Counter<BreakdownLabel>({
+    name: BREAKDOWN_BYTES_METRIC,
+    help: `Bytes of IP frames by ${by.map((b) => (b === 'port' ? 'service port (the lower of the two)' : 'host (the other end)')).join(' and ')}; a bounded number of series per device, the rest as "other".`,
+    labelNames,
+    registers: [registry],
+    collect() {
+      fill(this, 'bytes');
+    },
+  });
+  new Counter<BreakdownLabel>({
+    name: BREAKDOWN_PACKETS_METRIC,
+    help: `Frames of IP protocols by ${by.join(' and ')}, bounded like ${BREAKDOWN_BYTES_METRIC}.`,
+    labelNames,
+    registers: [registry],
+    collect() {
+      fill(this, 'packets');
+    },
+  });
+  return {
+    render(counters) {
+      series = bound.fold(counters);
     },
   };
 }

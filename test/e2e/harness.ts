@@ -73,18 +73,21 @@ export class NetNs {
 }
 
 /**
- * Two namespaces joined by a veth pair, IPv4 only (no IPv6 chatter to count):
- * veth-a 192.0.2.1/24 in `a`, veth-b 192.0.2.2/24 in `b`, both up.
+ * Two namespaces joined by a veth pair: veth-a 192.0.2.1/24 in `a`, veth-b
+ * 192.0.2.2/24 in `b`, both up. IPv4 only (no IPv6 chatter to count) unless
+ * `ipv6`: then fd00::1/64 and fd00::2/64 as well, without duplicate address
+ * detection, so they are usable at once.
  */
-export function vethPair(t: TestContext, label: string): { a: NetNs; b: NetNs } {
+export function vethPair(t: TestContext, label: string, { ipv6 = false } = {}): { a: NetNs; b: NetNs } {
   const a = NetNs.create(t, `${label}a`);
   const b = NetNs.create(t, `${label}b`);
-  for (const ns of [a, b]) ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  if (!ipv6) for (const ns of [a, b]) ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
   a.exec('ip', ['link', 'add', 'veth-a', 'type', 'veth', 'peer', 'name', 'veth-b', 'netns', b.name]);
-  a.exec('ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'veth-a']);
-  b.exec('ip', ['addr', 'add', '192.0.2.2/24', 'dev', 'veth-b']);
-  a.exec('ip', ['link', 'set', 'veth-a', 'up']);
-  b.exec('ip', ['link', 'set', 'veth-b', 'up']);
+  for (const [ns, dev, n] of [[a, 'veth-a', 1], [b, 'veth-b', 2]] as const) {
+    ns.exec('ip', ['addr', 'add', `192.0.2.${n}/24`, 'dev', dev]);
+    if (ipv6) ns.exec('ip', ['addr', 'add', `fd00::${n}/64`, 'dev', dev, 'nodad']);
+    ns.exec('ip', ['link', 'set', dev, 'up']);
+  }
   return { a, b };
 }
 
@@ -108,10 +111,18 @@ export interface JsonCounter {
   packets: number;
 }
 
+/** A breakdown counter (--by): the protocol key plus port and/or host. */
+export interface JsonBreakdownCounter extends JsonCounter {
+  port?: number | 'none' | 'other';
+  service?: string;
+  host?: string;
+}
+
 export interface JsonSample {
   time: string;
   elapsed: number;
   counters: JsonCounter[];
+  breakdown?: { by: string[]; counters: JsonBreakdownCounter[] };
 }
 
 /** A running sockex process and what it printed. */

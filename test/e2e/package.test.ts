@@ -59,6 +59,10 @@ function installedBin(): Promise<string> {
     const shipped = [
       'package/bpf/build/sockex.bpf.o',
       'package/bpf/build/sockex-any.bpf.o',
+      // The breakdown filter, one build per --by.
+      'package/bpf/build/sockex-by-port.bpf.o',
+      'package/bpf/build/sockex-by-host.bpf.o',
+      'package/bpf/build/sockex-by-host-port.bpf.o',
       'package/dist/src/main.js',
       `package/${BIN}`,
       'package/package.json',
@@ -72,8 +76,8 @@ function installedBin(): Promise<string> {
     assert.ok(!listing.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/node_modules/')), 'no tests and no node_modules in the package');
     assert.deepEqual(
       listing.filter((f) => f.startsWith('package/bpf/build/')).sort(),
-      ['package/bpf/build/sockex-any.bpf.o', 'package/bpf/build/sockex.bpf.o'],
-      'the only compiled objects are the two filters: none of the benchmark\'s (floor.bpf.o, bench/)',
+      ['package/bpf/build/sockex-any.bpf.o', 'package/bpf/build/sockex-by-host-port.bpf.o', 'package/bpf/build/sockex-by-host.bpf.o', 'package/bpf/build/sockex-by-port.bpf.o', 'package/bpf/build/sockex.bpf.o'],
+      'the only compiled objects are the filters: none of the benchmark\'s (floor.bpf.o, bench/)',
     );
     assert.match(readFileSync(`${ROOT}LICENSE`, 'utf8'), /^MIT License\n\nCopyright \(c\) 2026 the sockex authors\n/);
 
@@ -138,6 +142,11 @@ test('npm pack -> npm install -g -> the installed sockex counts, with no clang a
     samples[5]?.counters.map((c) => `${c.interface}/${c.direction}/${c.family}/${c.protocol} ${c.bytes} ${c.packets}`),
     [`lo/tx/ipv4/17 ${udpBytes} 2`, `lo/rx/ipv4/17 ${udpBytes} 2`],
   );
+
+  // The breakdown filter ships too: --by loads it from the installed package.
+  const by = spawnSync('ip', ['netns', 'exec', ns.name, 'unshare', '-m', 'sh', '-c', SANDBOX, 'sandbox', bin, '--by', 'port,host', '--json', '--count', '1'], { encoding: 'utf8', env });
+  assert.equal(by.status, 0, by.stderr);
+  assert.deepEqual((JSON.parse(by.stdout) as { breakdown?: { by: string[] } }).breakdown?.by, ['port', 'host']);
 });
 
 /** The bin's answer to a run that must fail: one line on stderr, this code, no stack, nothing on stdout. */

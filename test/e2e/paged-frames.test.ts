@@ -162,3 +162,33 @@ test('a tun device: malformed IP read without a link header lands in the documen
   for (const c of cases) tally.add({ interface: 'sxt', direction: 'rx', family: c.family, protocol: c.protocol }, 2 * c.packet.length, 2);
   await assertCounted(both, tally.expected);
 });
+
+test('--by port,host reads ports and addresses in paged data too: PACKET_TX_RING and large frames on a veth pair', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = quietNs(t, 'paged-by');
+  ns.exec('ip', ['link', 'add', 'sxa', 'mtu', '9000', 'type', 'veth', 'peer', 'name', 'sxb', 'mtu', '9000']);
+  ns.exec('ip', ['link', 'set', 'sxa', 'up']);
+  ns.exec('ip', ['link', 'set', 'sxb', 'up']);
+  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.2', '-i', 'sxa', '-i', 'sxb', '--by', 'port,host']));
+  const count = 2;
+  const sent = { ipv4: 0, ipv6: 0 };
+  for (const family of [4, 6] as const) {
+    for (const [mode, size] of [...RING_SIZES.map((s) => ['ring', s] as const), ['sendto', LARGE] as const, ['ring', LARGE] as const]) {
+      send(ns, mode, 'sxa', family, size, count);
+      sent[family === 4 ? 'ipv4' : 'ipv6'] += count * size;
+    }
+  }
+  const packets = count * (RING_SIZES.length + 2);
+  // One more interval, so the last sample holds everything sent.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  // packet-send's frames: UDP port 9 both ways, 192.0.2.1 -> 192.0.2.2, 2001:db8::1 -> 2001:db8::2.
+  // The other end is the destination on the sender, the source on the peer; none is "none".
+  const rows = (sockex.lastSample().breakdown?.counters ?? []).map((c) => `${c.interface} ${c.direction} ${c.family}/${c.protocol} ${c.host} port ${c.port}: ${c.bytes} B ${c.packets}`);
+  assert.deepEqual(rows.sort(), [
+    `sxa tx ipv4/${UDP} 192.0.2.2 port 9: ${sent.ipv4} B ${packets}`,
+    `sxa tx ipv6/${UDP} 2001:db8::2 port 9: ${sent.ipv6} B ${packets}`,
+    `sxb rx ipv4/${UDP} 192.0.2.1 port 9: ${sent.ipv4} B ${packets}`,
+    `sxb rx ipv6/${UDP} 2001:db8::1 port 9: ${sent.ipv6} B ${packets}`,
+  ]);
+});

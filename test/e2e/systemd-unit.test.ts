@@ -5,6 +5,7 @@
  * capability less, sockex must refuse with the permission exit code.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -64,4 +65,20 @@ test('with a capability less than the unit gives, sockex refuses clearly', { tim
     assert.equal(await sockex.exit(), ExitCode.permission, `without ${missing}: ${sockex.stderr}`);
     assert.match(sockex.stderr, /^sockex: not allowed to .*CAP_BPF and CAP_NET_RAW.*\n$/);
   }
+});
+
+test('every socket family sockex opens as the unit runs it is one the unit allows (RestrictAddressFamilies)', { timeout: 30_000 }, (t) => {
+  if (!requireRoot(t)) return;
+  const allowed = setting('RestrictAddressFamilies').split(/\s+/);
+  const ns = NetNs.create(t, 'families');
+  // One sample with the unit's own arguments, every socket() it makes (threads included) traced.
+  const traced = spawnSync(
+    'ip',
+    ['netns', 'exec', ns.name, 'strace', '-f', '-qq', '-e', 'trace=socket', '-e', 'signal=none', process.execPath, CLI, ...unitArgs, '--count', '1'],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+  assert.equal(traced.status, 0, traced.stderr);
+  const opened = new Set([...traced.stderr.matchAll(/socket\((AF_[A-Z0-9]+),/g)].map((m) => m[1]));
+  for (const family of ['AF_PACKET', 'AF_NETLINK', 'AF_INET']) assert.ok(opened.has(family), `sockex opens ${family}: ${[...opened].join(' ')}`);
+  for (const family of opened) assert.ok(allowed.includes(family ?? ''), `${family} is not in RestrictAddressFamilies=${allowed.join(' ')}`);
 });

@@ -407,3 +407,77 @@ test('dashboard: Ctrl-Z gives the shell a normal terminal, fg brings the dashboa
   assert.match(after, /sockex-exit=0\b/);
   assert.match(after, /^tty-restored$/m, 'terminal modes restored after suspend, fg and q');
 });
+
+/** Every table line of a screen as [name, direction, bytes, packets], names carried down to their rx line. */
+function tableLines(screen: string): { name: string; direction: string; bytes: string; packets: string }[] {
+  const out: { name: string; direction: string; bytes: string; packets: string }[] = [];
+  let name = '';
+  for (const line of screen.split('\n')) {
+    const m = /^(.*?)\s+(tx|rx)\s{2,}(\S+ \S+)\s{2,}(\S+)/.exec(line);
+    if (!m) continue;
+    if (m[2] === 'tx') name = (m[1] ?? '').trim();
+    out.push({ name, direction: m[2] ?? '', bytes: m[3] ?? '', packets: m[4] ?? '' });
+  }
+  return out;
+}
+
+const bytesOf = (cell: string): number => Number(cell.replace(/,/g, '').replace(/ B$/, ''));
+
+test('dashboard --by port at 80x24: b shows the ports, the rows that fit plus other add up to the exact total', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tuiby');
+  const pane = new Pane(t, ns, ['--interval', '0.2', '--by', 'port'], { width: 80, height: 24 });
+  await pane.until('the dashboard with a view key', (s) => s.includes(' LIVE') && /^PROTOCOL\s+DIR/m.test(s) && s.includes('  b view'));
+  pane.keys('e');
+  pane.keys('b');
+  await pane.until('the ports view', (s) => /^PORT\s+DIR/m.test(s));
+  // More flows than 80x24 has rows for: the rest is one "other" row.
+  const flows = Array.from({ length: 12 }, (_, i) => ({ port: 6400 + i, size: 100 + i }));
+  for (const flow of flows) ns.tool('udp', ['4', String(flow.size), String(flow.port), String(46400 + flow.port - 6400)]);
+  const total = flows.reduce((sum, f) => sum + udp4Frame(f.size), 0);
+  const screen = await pane.until(`a UDP total of ${total} B each way`, (s) => shows(s, 'Total', `${exact(total)} B`, String(flows.length)));
+  assert.equal(screen.split('\n').length, 24 + 1, 'an 80x24 screen');
+  const lines = tableLines(screen).filter((l) => l.name !== 'Total');
+  const portRows = lines.filter((l) => /^UDP \d+$/.test(l.name));
+  assert.ok(portRows.length >= 8, `several port rows fit (${portRows.length / 2})`);
+  // Sorted by bytes, the largest flows first, each exact.
+  for (const l of portRows) {
+    const flow = flows.find((f) => `UDP ${f.port}` === l.name);
+    assert.ok(flow, l.name);
+    assert.deepEqual([bytesOf(l.bytes), l.packets], [udp4Frame(flow.size), '1'], `${l.name} ${l.direction}`);
+  }
+  assert.equal(portRows[0]?.name, `UDP ${flows[flows.length - 1]?.port}`, 'the largest first');
+  assert.ok(lines.some((l) => l.name === 'other'), 'an other row');
+  for (const direction of ['tx', 'rx']) {
+    assert.equal(lines.filter((l) => l.direction === direction).reduce((sum, l) => sum + bytesOf(l.bytes), 0), total, `${direction} rows add up to the total`);
+  }
+  // The dashboard's folding holds in a breakdown view: rows before the blank line (22 lines
+  // between header and footer: heading, title, 8 ports, other, total), and in the footer the
+  // settings of u and e go before the view key does.
+  const screenLines = screen.split('\n');
+  assert.equal(portRows.length, 2 * 8, 'eight port rows, then other');
+  assert.match(screenLines[1] ?? '', /^PORT\s+DIR/, 'no blank line while rows are folded into other');
+  assert.equal(screenLines[23]?.trimEnd(), 'q quit  p pause  r reset  s sort:bytes  u units  e exact  b view:ports  ? help');
+  // At 40x8 the one row left is other (all of it), the narrow note goes, the footer keeps b.
+  pane.tmux(['resize-window', '-t', 'dash', '-x', '40', '-y', '8']);
+  // Once the rates have fallen back to zero after the traffic.
+  const cells = (name: string, dir: string): string => `${name.padEnd(8)}  ${dir.padEnd(3)}  ${`${exact(total)} B`.padStart(10)}  ${'0 B/s'.padStart(12)}`;
+  const expected = [
+    'PORT      DIR       TOTAL          RATE',
+    `━━ ports on lo ${'━'.repeat(25)}`,
+    cells('other', 'tx'),
+    cells('', 'rx'),
+    cells('Total', 'tx'),
+    cells('', 'rx'),
+    'q quit  p pause  r reset  b view  ? help',
+  ];
+  const below = (s: string): string[] => s.split('\n').slice(1, 8).map((l) => l.trimEnd());
+  const small = await pane.until('the 40x8 ports view', (s) => below(s).join('\n') === expected.join('\n'));
+  assert.match(small.split('\n')[0] ?? '', /^sockex {2}lo {2}elapsed \d+:\d\d:\d\d {3}LIVE *$/);
+  pane.tmux(['resize-window', '-t', 'dash', '-x', '80', '-y', '24']);
+  // b again: back to the protocols, where UDP is the same total.
+  pane.keys('b');
+  await pane.until('the protocols again', (s) => /^PROTOCOL\s+DIR/m.test(s) && shows(s, 'UDP', `${exact(total)} B`, String(flows.length)));
+  pane.keys('q');
+  await expectCleanExit(pane, 'q in a breakdown run');
+});

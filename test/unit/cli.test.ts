@@ -137,7 +137,7 @@ test('--help: numbers typed as numbers, how bare words are read, examples and ex
   const examples = help.slice(help.indexOf('Examples:'), help.indexOf('Exit codes:')).trim().split('\n').slice(1);
   assert.deepEqual(
     examples.map((line) => line.trim().split(/ +# /)[0]),
-    ['sockex eth0', 'sockex -i any -c 1 --json | jq .counters', 'sockex -q -i any --metrics 9469', 'sockex demo'],
+    ['sockex eth0', 'sockex -i any -c 1 --json | jq .counters', 'sockex eth0 --by port,host', 'sockex -q -i any --metrics 9469', 'sockex demo'],
   );
   for (const line of examples) assert.ok(line.length < 80, `fits 80 columns: ${line}`);
   const exitCodes = help.slice(help.indexOf('Exit codes:')).trim().split('\n').slice(1);

@@ -3,6 +3,7 @@
  * changes it. Pure: no terminal, no clock; the blessed layer only feeds
  * snapshots and keys in and draws what view-model.ts makes of the result.
  */
+import { breakdownId, type BreakdownBy } from '../../model/breakdown.js';
 import { counterId } from '../../model/counters.js';
 import { DEFAULT_HISTORY_LENGTH, RateHistory } from '../../model/rate-history.js';
 import type { Snapshot } from '../../model/snapshot.js';
@@ -12,6 +13,16 @@ import { UNIT_MODES, type UnitMode } from '../units.js';
 export type SortKey = 'bytes' | 'rate' | 'packets' | 'name';
 /** The order the `s` key cycles through; the first is the default. */
 export const SORT_KEYS: readonly SortKey[] = ['bytes', 'rate', 'packets', 'name'];
+
+/** The table on screen: the protocols, or a breakdown (--by) view. */
+export type DashboardView = 'protocols' | 'ports' | 'hosts' | 'conversations';
+
+/** What the view key cycles through for a run split by `by` (--by port and host: the conversations too). */
+export function viewsFor(by: readonly BreakdownBy[]): DashboardView[] {
+  const port = by.includes('port');
+  const host = by.includes('host');
+  return ['protocols', ...(port ? (['ports'] as const) : []), ...(host ? (['hosts'] as const) : []), ...(port && host ? (['conversations'] as const) : [])];
+}
 
 /** One redraw's worth of data: a snapshot with the history and run status as they were then. */
 export interface Frame {
@@ -26,6 +37,8 @@ export interface Baseline {
   readonly elapsed: number;
   /** By counterId. */
   readonly counts: ReadonlyMap<string, { readonly bytes: bigint; readonly packets: bigint }>;
+  /** The breakdown's counts (--by), by breakdownId. */
+  readonly breakdown?: ReadonlyMap<string, { readonly bytes: bigint; readonly packets: bigint }>;
 }
 
 export interface DashboardState {
@@ -43,9 +56,11 @@ export interface DashboardState {
   readonly baseline: Baseline | undefined;
   /** Samples of rate history kept for the sparklines. */
   readonly historyLength: number;
+  /** The table shown: protocols, or a breakdown (--by) view. */
+  readonly view: DashboardView;
 }
 
-export type Action = 'quit' | 'suspend' | 'pause' | 'reset' | 'sort' | 'units' | 'exact' | 'help' | 'dismiss';
+export type Action = 'quit' | 'suspend' | 'pause' | 'reset' | 'sort' | 'units' | 'exact' | 'help' | 'dismiss' | 'view';
 
 export function initialState(historyLength = DEFAULT_HISTORY_LENGTH): DashboardState {
   return {
@@ -58,6 +73,7 @@ export function initialState(historyLength = DEFAULT_HISTORY_LENGTH): DashboardS
     help: false,
     baseline: undefined,
     historyLength,
+    view: 'protocols',
   };
 }
 
@@ -89,6 +105,8 @@ export function actionForKey(name: string | undefined, ctrl = false): Action | u
       return 'units';
     case 'e':
       return 'exact';
+    case 'b':
+      return 'view';
     case '?':
     case 'h':
       return 'help';
@@ -117,6 +135,9 @@ export function applyAction(state: DashboardState, action: Action): DashboardSta
       return { ...state, help: !state.help };
     case 'dismiss':
       return { ...state, help: false };
+    case 'view':
+      // Only where the run collects a breakdown: the protocols and each --by view in turn.
+      return { ...state, view: next(viewsFor(state.latest?.snapshot.breakdown?.by ?? []), state.view) };
     case 'quit':
     case 'suspend':
       return state;
@@ -130,7 +151,9 @@ function withoutHistory(frame: Frame | undefined): Frame | undefined {
 export function baselineOf(snapshot: Snapshot): Baseline {
   const counts = new Map<string, { bytes: bigint; packets: bigint }>();
   for (const c of snapshot.counters) counts.set(counterId(c), { bytes: c.bytes, packets: c.packets });
-  return { elapsed: snapshot.elapsed, counts };
+  const breakdown = new Map<string, { bytes: bigint; packets: bigint }>();
+  for (const c of snapshot.breakdown?.counters ?? []) breakdown.set(breakdownId(c), { bytes: c.bytes, packets: c.packets });
+  return { elapsed: snapshot.elapsed, counts, breakdown };
 }
 
 function next<T>(list: readonly T[], current: T): T {

@@ -14,10 +14,12 @@ export function footerLine(state: DashboardState, width: number): Line {
   const keys: [string, string, string, number][] = [
     ['q', 'quit', '', 0],
     ['p', state.paused ? 'resume' : 'pause', '', 2],
-    ['r', 'reset', '', 3],
-    ['s', 'sort', `:${sortSetting}`, 4],
-    ['u', 'units', `:${unitModeLabel(state.units)}`, 5],
-    ['e', 'exact', `:${state.exact ? 'on' : 'off'}`, 6],
+    ['r', 'reset', '', 4],
+    ['s', 'sort', `:${sortSetting}`, 5],
+    ['u', 'units', `:${unitModeLabel(state.units)}`, 6],
+    ['e', 'exact', `:${state.exact ? 'on' : 'off'}`, 7],
+    // Only where there is another view to switch to (--by); it outlasts r, s, u and e, being the way to the breakdown.
+    ...(state.latest?.snapshot.breakdown ? [['b', 'view', `:${state.view}`, 3] satisfies [string, string, string, number]] : []),
     ['?', state.help ? 'close help' : 'help', '', 1],
   ];
   // Each setting goes before any key does; among keys, the highest number goes first.

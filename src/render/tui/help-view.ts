@@ -13,6 +13,7 @@ export const DASHBOARD_KEYS: readonly (readonly [string, string])[] = [
   ['s', 'sort by bytes, rate, packets or name'],
   ['u', 'units: bytes or bits, IEC (KiB) or SI (kB)'],
   ['e', 'exact values: every digit instead of 1.2 MiB'],
+  ['b', 'with --by: protocols, ports, hosts or conversations in turn'],
   ['?, h', 'show or hide this help (Esc hides it too)'],
 ];
 

@@ -71,9 +71,16 @@ function addInto(target: MutableTotals, bytes: bigint, packets: bigint, bps: num
 
 /** A counter's counts since the reset; a counter that went backwards (a new filter) counts from zero. */
 export function sinceBaseline(c: CounterSnapshot, baseline: Baseline | undefined): { bytes: bigint; packets: bigint } {
-  const base = baseline?.counts.get(counterId(c));
-  if (!base || c.bytes < base.bytes || c.packets < base.packets) return { bytes: c.bytes, packets: c.packets };
-  return { bytes: c.bytes - base.bytes, packets: c.packets - base.packets };
+  return countsSince(c, baseline?.counts.get(counterId(c)));
+}
+
+/** Counts less their value at the reset (none: all of them; gone backwards: counting from zero again). */
+export function countsSince(
+  now: { readonly bytes: bigint; readonly packets: bigint },
+  base: { readonly bytes: bigint; readonly packets: bigint } | undefined,
+): { bytes: bigint; packets: bigint } {
+  if (!base || now.bytes < base.bytes || now.packets < base.packets) return { bytes: now.bytes, packets: now.packets };
+  return { bytes: now.bytes - base.bytes, packets: now.packets - base.packets };
 }
 
 /** The rows of one table (headline protocols first, then every protocol seen), sorted, and their total. */

@@ -3,9 +3,12 @@
  * the blank line goes; the all-interfaces table shrinks to its totals, then
  * goes (every interface is still on screen); each interface's table keeps
  * only its top rows, then only its totals; last, whole tables go from the
- * bottom. Short of columns, table-columns.ts gives up columns.
+ * bottom. A breakdown view (--by) is one table that folds its rows into
+ * "other" instead (breakdown-rows.ts). Short of columns, table-columns.ts
+ * gives up columns.
  */
-import type { DashboardState, Frame } from './dashboard-state.js';
+import { VIEW_TITLES, breakdownSection } from './breakdown-rows.js';
+import type { DashboardState, DashboardView, Frame } from './dashboard-state.js';
 import { firstThatFits } from './fit-text.js';
 import { ALL_INTERFACES, sections, type Section } from './protocol-rows.js';
 import type { Line, ScreenSize } from './screen-lines.js';
@@ -58,13 +61,24 @@ function sectionTitle(title: string, notes: readonly string[], size: ScreenSize)
   return [{ text: label + rule.repeat(Math.max(0, size.width - label.length)), tone: 'section' }];
 }
 
+const ROW_NOUN: Readonly<Record<DashboardView, string>> = { protocols: 'protocol', ports: 'port', hosts: 'host', conversations: 'conversation' };
+
 /** The tables of single interfaces, and the all-interfaces one that folds first (when there are others to show). */
 interface Tables {
   readonly interfaces: readonly BuiltTable[];
   readonly all: BuiltTable | undefined;
+  /** What a table's rows are, for its notes: protocols, or a breakdown view's ports, hosts, conversations. */
+  readonly rowsAre: DashboardView;
 }
 
-function compose({ interfaces: interfaceTables, all: allTable }: Tables, layout: ColumnLayout, fold: Fold, size: ScreenSize, narrowNote: string | undefined): Line[] {
+/** One way to show the tables: which tables, in which columns, folded how far. */
+interface Attempt {
+  readonly tables: Tables;
+  readonly layout: ColumnLayout;
+  readonly fold: Fold;
+}
+
+function compose({ interfaces: interfaceTables, all: allTable, rowsAre }: Tables, layout: ColumnLayout, fold: Fold, size: ScreenSize, narrowNote: string | undefined): Line[] {
   const lines: Line[] = [];
   const shownTables = interfaceTables.slice(0, fold.tables);
   const hiddenTables = interfaceTables.length - shownTables.length;
@@ -84,8 +98,8 @@ function compose({ interfaces: interfaceTables, all: allTable }: Tables, layout:
   for (const [i, t] of shownTables.entries()) {
     table(t, fold.perInterface + (i < fold.extra ? 1 : 0), (shown, all) =>
       shown === 0
-        ? [' (totals only: make the terminal taller for every protocol)', ' (totals only)', '']
-        : [` (top ${shown} of ${all} protocols: make the terminal taller for all)`, ` (top ${shown} of ${all})`, ''],
+        ? [` (totals only: make the terminal taller for every ${ROW_NOUN[rowsAre]})`, ' (totals only)', '']
+        : [` (top ${shown} of ${all} ${rowsAre}: make the terminal taller for all)`, ` (top ${shown} of ${all})`, ''],
     );
   }
   if (allTable && fold.allInterfaces !== 'gone') {
@@ -94,35 +108,58 @@ function compose({ interfaces: interfaceTables, all: allTable }: Tables, layout:
   return lines;
 }
 
-export function tableBody(state: DashboardState, frame: Frame, size: ScreenSize, room: number): Line[] {
-  const tables: BuiltTable[] = sections(frame, state.baseline, state.sort).map((section) => {
-    const rows = section.rows.map((row) => tableLines(row, state, false));
-    const totals = tableLines(section.total, state, true);
-    return { section, rows, totals, peak: peakOf([...rows.flat(), ...totals].map((l) => l.history)) };
-  });
-  const layout = fitColumns(
-    tables.flatMap((t) => [...t.rows.flat(), ...t.totals]),
-    size.width,
-    frame.history.capacity,
-    size.unicode,
-  );
-  const hidden = layout.hidden.join(', ');
-  const narrow = hidden === '' ? undefined : firstThatFits([`narrow: ${hidden} hidden; widen the terminal`, `${hidden} hidden`, 'columns hidden: widen'], size.width);
+function builtTable(section: Section, state: DashboardState): BuiltTable {
+  const rows = section.rows.map((row) => tableLines(row, state, false));
+  const totals = tableLines(section.total, state, true);
+  return { section, rows, totals, peak: peakOf([...rows.flat(), ...totals].map((l) => l.history)) };
+}
 
-  const single = tables.filter((t) => t.section.title !== ALL_INTERFACES);
-  const all = tables.find((t) => t.section.title === ALL_INTERFACES);
-  // -i any before any interface has counters: the all-interfaces table is the only one, and folds as one.
-  const parts: Tables = single.length > 0 ? { interfaces: single, all } : { interfaces: all ? [all] : [], all: undefined };
-  const mostRows = Math.max(0, ...parts.interfaces.map((t) => t.rows.length));
-  const attempts = folds(parts.all !== undefined, mostRows, parts.interfaces.length);
-  // The narrow note is the first thing to give up, at every fold.
-  for (const fold of attempts) {
+function everyLine(tables: readonly BuiltTable[]): TableLine[] {
+  return tables.flatMap((t) => [...t.rows.flat(), ...t.totals]);
+}
+
+export function tableBody(state: DashboardState, frame: Frame, size: ScreenSize, room: number): Line[] {
+  const attempts = state.view !== 'protocols' && frame.snapshot.breakdown ? breakdownAttempts(state, state.view, frame, size, room) : protocolAttempts(state, frame, size);
+  let smallest: Attempt | undefined;
+  for (const attempt of attempts) {
+    smallest = attempt;
+    const hidden = attempt.layout.hidden.join(', ');
+    const narrow = hidden === '' ? undefined : firstThatFits([`narrow: ${hidden} hidden; widen the terminal`, `${hidden} hidden`, 'columns hidden: widen'], size.width);
+    // The narrow note is the first thing to give up, at every fold.
     for (const note of narrow ? [narrow, undefined] : [undefined]) {
-      const lines = compose(parts, layout, fold, size, note);
+      const lines = compose(attempt.tables, attempt.layout, attempt.fold, size, note);
       if (lines.length <= room) return lines;
     }
   }
-  // Not even one interface's totals fit: what fits of the smallest fold.
-  const smallest = attempts[attempts.length - 1];
-  return smallest ? compose(parts, layout, smallest, size, undefined) : [];
+  // Not even one table's totals fit: what fits of the smallest fold.
+  return smallest ? compose(smallest.tables, smallest.layout, smallest.fold, size, undefined) : [];
+}
+
+function protocolAttempts(state: DashboardState, frame: Frame, size: ScreenSize): Attempt[] {
+  const tables = sections(frame, state.baseline, state.sort).map((section) => builtTable(section, state));
+  const layout = fitColumns(everyLine(tables), size.width, frame.history.capacity, size.unicode);
+  const single = tables.filter((t) => t.section.title !== ALL_INTERFACES);
+  const all = tables.find((t) => t.section.title === ALL_INTERFACES);
+  // -i any before any interface has counters: the all-interfaces table is the only one, and folds as one.
+  const parts: Tables = single.length > 0 ? { interfaces: single, all, rowsAre: 'protocols' } : { interfaces: all ? [all] : [], all: undefined, rowsAre: 'protocols' };
+  const mostRows = Math.max(0, ...parts.interfaces.map((t) => t.rows.length));
+  return folds(parts.all !== undefined, mostRows, parts.interfaces.length).map((fold) => ({ tables: parts, layout, fold }));
+}
+
+/**
+ * A breakdown view's table with as many rows as could fit (heading, title
+ * and the two total lines take four lines, each row two), then one row
+ * fewer at a time, the rest folded into "other"; for each, the blank line
+ * goes first. Last, the totals alone. Built lazily: most screens need the
+ * first one or two.
+ */
+function* breakdownAttempts(state: DashboardState, view: Exclude<DashboardView, 'protocols'>, frame: Frame, size: ScreenSize, room: number): Generator<Attempt> {
+  const whole = { allInterfaces: 'gone', perInterface: Infinity, extra: 0, tables: Infinity } as const;
+  for (let rows = Math.max(1, Math.floor((room - 4) / 2)); rows >= 1; rows--) {
+    const table = builtTable(breakdownSection(frame, view, state.baseline, state.sort, rows), state);
+    const tables: Tables = { interfaces: [table], all: undefined, rowsAre: view };
+    const layout = fitColumns(everyLine([table]), size.width, 0, size.unicode, VIEW_TITLES[view]);
+    for (const spacing of [true, false]) yield { tables, layout, fold: { ...whole, spacing } };
+    if (rows === 1) yield { tables, layout, fold: { ...whole, spacing: false, perInterface: 0 } };
+  }
 }

@@ -75,20 +75,28 @@ export interface ColumnLayout {
   render(line: TableLine, peak: number): Line;
 }
 
-/** The columns that fit `width`, sized for every line that could be shown. */
-export function fitColumns(everyLine: readonly TableLine[], width: number, historyCapacity: number, unicode: boolean): ColumnLayout {
+/**
+ * The columns that fit `width`, sized for every line that could be shown.
+ * `historyCapacity` 0: the tables keep no history (a breakdown view), so
+ * there is no history column, and none is said to be hidden. `nameTitle`:
+ * the first column's title (PORT, HOST in a breakdown view).
+ */
+export function fitColumns(everyLine: readonly TableLine[], width: number, historyCapacity: number, unicode: boolean, nameTitle = 'PROTOCOL'): ColumnLayout {
+  const title = (column: Column): string => (column.id === 'name' ? nameTitle : column.title);
   const widths = new Map<ColumnId, number>();
   for (const column of COLUMNS) {
     if (column.id === 'history') continue;
     const id = column.id;
-    widths.set(id, Math.max(column.title.length, column.min, ...everyLine.map((l) => l.cells[id].length)));
+    widths.set(id, Math.max(title(column).length, column.min, ...everyLine.map((l) => l.cells[id].length)));
   }
-  const shown = new Set<ColumnId>(COLUMNS.map((c) => c.id));
+  const kept = COLUMNS.filter((c) => c.id !== 'history' || historyCapacity > 0);
+  const shown = new Set<ColumnId>(kept.map((c) => c.id));
   const fixedWidth = (): number =>
     COLUMNS.filter((c) => c.id !== 'history' && shown.has(c.id)).reduce((sum, c) => sum + (widths.get(c.id) ?? 0), 0) +
     GAP.length * ([...shown].filter((id) => id !== 'history').length - 1);
   let historyWidth = 0;
   for (const id of DROP_ORDER) {
+    if (id === 'history' && historyCapacity === 0) continue;
     if (id === 'history') {
       historyWidth = Math.min(historyCapacity, MAX_HISTORY, width - fixedWidth() - GAP.length);
       if (historyWidth >= MIN_HISTORY) break;
@@ -104,8 +112,8 @@ export function fitColumns(everyLine: readonly TableLine[], width: number, histo
     return column.right ? text.padStart(w) : text.padEnd(w);
   };
   return {
-    heading: [{ text: columns.map((c, i) => (i === 0 ? '' : GAP) + cell(c, c.title)).join(''), tone: 'heading' }],
-    hidden: COLUMNS.filter((c) => !shown.has(c.id)).map((c) => c.title),
+    heading: [{ text: columns.map((c, i) => (i === 0 ? '' : GAP) + cell(c, title(c))).join(''), tone: 'heading' }],
+    hidden: kept.filter((c) => !shown.has(c.id)).map(title),
     render(line, peak) {
       const segments: Segment[] = [];
       columns.forEach((column, i) => {

@@ -1,7 +1,7 @@
 /**
  * Test traffic: one TCP connection over loopback carrying BYTES bytes, closed
  * cleanly from both sides before this exits.
- * Usage: node tcp.js 4|6 BYTES
+ * Usage: node tcp.js 4|6 BYTES [SERVER_PORT]
  */
 import { createConnection, createServer, type Socket } from 'node:net';
 
@@ -21,7 +21,7 @@ const server = createServer((socket: Socket) => {
   socket.on('end', () => socket.end());
   socket.on('close', done);
 });
-server.listen(0, host, () => {
+server.listen(Number(process.argv[4] ?? 0), host, () => {
   const port = (server.address() as { port: number }).port;
   const client = createConnection({ host, port }, () => {
     client.end(Buffer.alloc(total, 0x62));

@@ -1,0 +1,60 @@
+/**
+ * The breakdown filter's layout (bpf/sockex-by.bpf.c, struct sockex_by_key in
+ * bpf/sockex.h; a unit test checks the numbers agree) and the decoding of its
+ * keys.
+ */
+import { addressText } from '../model/addresses.js';
+import { DEFAULT_MAX_ENTRIES, NONE, OTHER, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../model/breakdown.js';
+import { LAYOUT, decodeSlot, type SlotKey } from './layout.js';
+
+export const BY_PROGRAM_NAME = 'sockex_count_by';
+export const BY_MAP = 'by_counters';
+export const BY_OVERFLOW_MAP = 'by_overflow';
+
+export const BY_LAYOUT = {
+  SOCKEX_BY_DEFAULT_MAX: DEFAULT_MAX_ENTRIES,
+  SOCKEX_BY_PORT_KNOWN: 1,
+  SOCKEX_BY_HOST_KNOWN: 2,
+} as const;
+
+/** struct sockex_by_key: u8 host[16], u16 port, u8 protocol, u8 direction, u8 family, u8 flags, u16 pad. */
+export const BY_KEY_SIZE = 24;
+
+/** The build of bpf/sockex-by.bpf.c for what is asked (see bpf/Makefile). */
+export function byObjectName(by: readonly BreakdownBy[]): string {
+  const port = by.includes('port');
+  const host = by.includes('host');
+  return `sockex-by-${host && port ? 'host-port' : host ? 'host' : 'port'}.bpf.o`;
+}
+
+type KeyWithoutInterface = Omit<BreakdownKey, 'interface' | 'ifindex'>;
+
+/** What a by_counters key counts. */
+export function decodeByKey(key: Buffer, offset: number, by: readonly BreakdownBy[]): KeyWithoutInterface {
+  const protocol = key.readUInt8(offset + 18);
+  const direction = key.readUInt8(offset + 19) === LAYOUT.SOCKEX_DIR_TX ? 'tx' : 'rx';
+  const family = key.readUInt8(offset + 20) === LAYOUT.SOCKEX_FAMILY_IPV6 ? 'ipv6' : 'ipv4';
+  const flags = key.readUInt8(offset + 21);
+  const out: { -readonly [K in keyof KeyWithoutInterface]: KeyWithoutInterface[K] } = { direction, family, protocol };
+  if (by.includes('port') && PORT_PROTOCOLS.has(protocol)) {
+    out.port = flags & BY_LAYOUT.SOCKEX_BY_PORT_KNOWN ? key.readUInt16LE(offset + 16) : NONE;
+  }
+  if (by.includes('host')) {
+    out.host = flags & BY_LAYOUT.SOCKEX_BY_HOST_KNOWN ? addressText(key.subarray(offset, offset + (family === 'ipv6' ? 16 : 4))) : NONE;
+  }
+  return out;
+}
+
+/** What a by_overflow slot counts: frames of one protocol that found the table full, as port and/or host "other". */
+export function decodeByOverflowSlot(slot: number, by: readonly BreakdownBy[]): KeyWithoutInterface | undefined {
+  const key: SlotKey = decodeSlot(slot);
+  // The table's two non-IP slots are never written by the breakdown filter.
+  if (key.family === 'other') return undefined;
+  return {
+    direction: key.direction,
+    family: key.family,
+    protocol: key.protocol,
+    ...(by.includes('port') && PORT_PROTOCOLS.has(key.protocol) ? { port: OTHER } : {}),
+    ...(by.includes('host') ? { host: OTHER } : {}),
+  };
+}

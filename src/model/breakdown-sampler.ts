@@ -1,0 +1,66 @@
+/**
+ * Turns the breakdown filter's cumulative readings into a snapshot's
+ * breakdown: protocol and service names, rates over the interval.
+ */
+import { breakdownId, sortBreakdown, type Breakdown, type BreakdownBy, type BreakdownCounter, type BreakdownReading } from './breakdown.js';
+import type { Reading } from './counters.js';
+import { protocolName } from './protocols.js';
+import { rate } from './sampler.js';
+import { ServiceNames } from './services.js';
+import type { Snapshot } from './snapshot.js';
+
+/** Turns cumulative breakdown readings into the snapshot's breakdown, with rates over the interval. */
+export class BreakdownSampler {
+  private readonly by: readonly BreakdownBy[];
+  private readonly services: ServiceNames;
+  private previous = new Map<string, BreakdownReading>();
+
+  constructor(by: readonly BreakdownBy[], services: ServiceNames = new ServiceNames()) {
+    this.by = [...by];
+    this.services = services;
+  }
+
+  /** interval: seconds since the previous sample (0 for the first), as the protocol snapshot has it. */
+  sample(readings: readonly BreakdownReading[], interval: number): Breakdown {
+    const current = new Map<string, BreakdownReading>();
+    const counters = sortBreakdown(readings).map((reading): BreakdownCounter => {
+      const id = breakdownId(reading);
+      current.set(id, reading);
+      const before = this.previous.get(id);
+      const service = typeof reading.port === 'number' ? this.services.name(reading.protocol, reading.port) : undefined;
+      return Object.freeze({
+        ...reading,
+        name: protocolName(reading.family, reading.protocol).name,
+        ...(service === undefined ? {} : { service }),
+        bytesPerSecond: rate(reading.bytes, before?.bytes, interval),
+        packetsPerSecond: rate(reading.packets, before?.packets, interval),
+      });
+    });
+    this.previous = current;
+    return Object.freeze({ by: this.by, counters: Object.freeze(counters) });
+  }
+}
+
+/** The snapshot with its breakdown beside the protocol counters (frozen like the rest). */
+export function withBreakdown(snapshot: Snapshot, breakdown: Breakdown): Snapshot {
+  return Object.freeze({ ...snapshot, breakdown });
+}
+
+/**
+ * A sampler whose snapshots carry the breakdown too: after the protocol
+ * counters it takes readBreakdown()'s counters (read right after them, so
+ * under traffic the two differ by the frames in between).
+ */
+export function sampleWithBreakdown(
+  protocols: { sample(readings: readonly Reading[]): Snapshot },
+  by: readonly BreakdownBy[],
+  readBreakdown: () => readonly BreakdownReading[],
+): { sample(readings: readonly Reading[]): Snapshot } {
+  const breakdown = new BreakdownSampler(by);
+  return {
+    sample(readings) {
+      const snapshot = protocols.sample(readings);
+      return withBreakdown(snapshot, breakdown.sample(readBreakdown(), snapshot.interval));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The breakdown (--by port, --by host): IP counters split by service port
+ * and/or by the other end's address: what a counter is keyed by, and the
+ * order and folding every output shares.
+ *
+ * Exactness: the kernel never drops a frame from the breakdown. A frame whose
+ * key found the table full is counted as port or host "other" of its
+ * protocol; a frame whose port or address could not be read (a non-first
+ * fragment, a header cut short) as "none". So, per interface, direction,
+ * family and protocol, the breakdown adds up to the protocol counter.
+ */
+import { addressSortKey } from './addresses.js';
+import { compareCounters, type Direction } from './counters.js';
+
+export type BreakdownBy = 'port' | 'host';
+
+/** Every way of splitting, in the order --by lists them. */
+export const BREAKDOWN_KINDS: readonly BreakdownBy[] = ['port', 'host'];
+
+/** How many keys the kernel's breakdown table holds unless --max-entries says otherwise (SOCKEX_BY_DEFAULT_MAX). */
+export const DEFAULT_MAX_ENTRIES = 4096;
+/** The largest --max-entries: 1 Mi keys, about 110 MiB on 2 CPUs, 200 MiB on 8 (the kernel preallocates the table). */
+export const MAX_MAX_ENTRIES = 1 << 20;
+
+/** IP protocols split by port: TCP, UDP, SCTP, UDP-Lite (the four whose header starts with both ports). */
+export const PORT_PROTOCOLS: ReadonlySet<number> = new Set([6, 17, 132, 136]);
+
+/** Frames whose port or address the filter could not read. */
+export const NONE = 'none';
+/** Frames that found the kernel's table full, or rows folded together for display. */
+export const OTHER = 'other';
+
+export type PortValue = number | typeof NONE | typeof OTHER;
+/** An address in its usual text form, or none / other. */
+export type HostValue = string;
+
+export interface BreakdownKey {
+  readonly interface: string;
+  readonly ifindex: number;
+  readonly direction: Direction;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly protocol: number;
+  /** Present when split by port (--by port, and a protocol with ports). */
+  readonly port?: PortValue;
+  /** Present when split by host (--by host). */
+  readonly host?: HostValue;
+}
+
+export interface BreakdownReading extends BreakdownKey {
+  readonly bytes: bigint;
+  readonly packets: bigint;
+}
+
+export interface BreakdownCounter extends BreakdownReading {
+  /** The protocol's display name (TCP, UDP, ...). */
+  readonly name: string;
+  /** The port's service name from /etc/services, where it has one. */
+  readonly service?: string;
+  readonly bytesPerSecond: number;
+  readonly packetsPerSecond: number;
+}
+
+export interface Breakdown {
+  /** What the counters are split by. */
+  readonly by: readonly BreakdownBy[];
+  /** Every non-zero counter, in a stable order (sortBreakdown). */
+  readonly counters: readonly BreakdownCounter[];
+}
+
+export function breakdownId(k: BreakdownKey): string {
+  return `${k.interface}\0${k.ifindex}\0${k.direction}\0${k.family}\0${k.protocol}\0${k.port ?? ''}\0${k.host ?? ''}`;
+}
+
+/** Numbers first, then none, then other (undefined: not split by port). */
+function portRank(port: PortValue | undefined): number {
+  return port === undefined ? -1 : typeof port === 'number' ? port : port === NONE ? 70000 : 70001;
+}
+
+/** Addresses in numeric order, then none, then other (undefined: not split by host). */
+function hostRank(host: HostValue | undefined): string {
+  return host === undefined ? '' : host === NONE ? '1' : host === OTHER ? '2' : `0${addressSortKey(host)}`;
+}
+
+/**
+ * Breakdown counters in their stable order: interface, direction, family,
+ * protocol (as the protocol counters), then port, then host. The port and
+ * host ranks are worked out once per counter, not once per comparison.
+ */
+export function sortBreakdown<T extends BreakdownKey>(items: readonly T[]): T[] {
+  const decorated = items.map((item) => ({ item, port: portRank(item.port), host: hostRank(item.host) }));
+  decorated.sort((a, b) => compareCounters(a.item, b.item) || a.port - b.port || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  return decorated.map((d) => d.item);
+}

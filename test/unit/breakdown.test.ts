@@ -1,0 +1,301 @@
+/**
+ * The breakdown's pure parts: address text, service names, the kernel key
+ * layout, folding, rates, JSON, the series bound and the options.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { helpText, parseBy, parseCli, parseMaxEntries, type CliSystem } from '../../src/cli.js';
+import { manPage } from '../../src/cli/man-page.js';
+import { SockexError } from '../../src/errors.js';
+import { BY_KEY_SIZE, BY_LAYOUT, byObjectName, decodeByKey, decodeByOverflowSlot } from '../../src/kernel/breakdown-layout.js';
+import { IP_SLOTS } from '../../src/kernel/layout.js';
+import { addressSortKey, addressText } from '../../src/model/addresses.js';
+import { BreakdownSampler, sampleWithBreakdown, withBreakdown } from '../../src/model/breakdown-sampler.js';
+import { Sampler, type Clock } from '../../src/model/sampler.js';
+import type { BreakdownCounter, BreakdownReading } from '../../src/model/breakdown.js';
+import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import { SeriesBound } from '../../src/render/breakdown-series.js';
+import { renderJson } from '../../src/render/json.js';
+import { breakdownSection } from '../../src/render/tui/breakdown-rows.js';
+import { actionForKey, applyAction, initialState, viewsFor, withSnapshot, type DashboardState } from '../../src/render/tui/dashboard-state.js';
+import { buildScreen, lineText } from '../../src/render/tui/view-model.js';
+
+/** A machine whose default route is on eth0. */
+const routed: CliSystem = { defaultRouteInterface: () => 'eth0', interfaceNames: () => ['lo', 'eth0'] };
+
+const header = readFileSync(new URL('../../../bpf/sockex.h', import.meta.url), 'utf8');
+
+test('IPv4 addresses are dotted quads', () => {
+  assert.equal(addressText(Uint8Array.from([192, 0, 2, 1])), '192.0.2.1');
+  assert.equal(addressText(Uint8Array.from([0, 0, 0, 0])), '0.0.0.0');
+});
+
+const v6 = (groups: number[]): Uint8Array => {
+  const bytes = new Uint8Array(16);
+  groups.forEach((g, i) => [bytes[2 * i], bytes[2 * i + 1]] = [g >> 8, g & 0xff]);
+  return bytes;
+};
+
+test('IPv6 addresses are compressed as RFC 5952 says', () => {
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0, 0, 1])), '::1');
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0, 0, 0])), '::');
+  assert.equal(addressText(v6([0xfd00, 0, 0, 0, 0, 0, 0, 2])), 'fd00::2');
+  assert.equal(addressText(v6([0xfe80, 0, 0, 0, 0, 0, 0, 0])), 'fe80::');
+  // A single zero group is not compressed; the longest run is; on a tie, the first.
+  assert.equal(addressText(v6([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1])), '2001:db8:0:1:1:1:1:1');
+  assert.equal(addressText(v6([1, 0, 0, 2, 0, 0, 0, 3])), '1:0:0:2::3');
+  assert.equal(addressText(v6([1, 0, 0, 2, 3, 0, 0, 4])), '1::2:3:0:0:4');
+  assert.equal(addressText(v6([0x2001, 0xdb8, 0xabcd, 0x12, 0xffff, 0xffff, 0xffff, 0xffff])), '2001:db8:abcd:12:ffff:ffff:ffff:ffff');
+  assert.throws(() => addressText(new Uint8Array(5)), RangeError);
+});
+
+test('IPv6 text agrees with the WHATWG URL parser on random addresses with zero runs', () => {
+  let seed = 12345;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+  for (let i = 0; i < 2000; i++) {
+    const groups = Array.from({ length: 8 }, () => (random() % 3 === 0 ? random() & 0xffff : 0));
+    const text = addressText(v6(groups));
+    assert.equal(`[${text}]`, new URL(`http://[${groups.map((g) => g.toString(16)).join(':')}]/`).hostname, groups.join(','));
+  }
+});
+
+test('addresses sort by their numbers, IPv4 first', () => {
+  const sorted = ['10.0.0.10', 'fd00::2', '10.0.0.2', '::1', '9.255.255.255', 'fd00::1:0'].sort((a, b) => (addressSortKey(a) < addressSortKey(b) ? -1 : 1));
+  assert.deepEqual(sorted, ['9.255.255.255', '10.0.0.2', '10.0.0.10', '::1', 'fd00::2', 'fd00::1:0']);
+});
+
+test('/etc/services: name by transport and port, first entry wins, comments and junk ignored', () => {
+  const names = parseServicesFile(['# comment', 'domain\t\t53/tcp\t\t# DNS', 'domain 53/udp', 'https 443/tcp', 'alias-later 443/tcp', 'bad 99999/tcp', 'junk', 'x 12/ddp', ''].join('\n'));
+  assert.equal(names.get('tcp/53'), 'domain');
+  assert.equal(names.get('udp/53'), 'domain');
+  assert.equal(names.get('tcp/443'), 'https');
+  assert.equal(names.has('tcp/99999'), false);
+  assert.equal(names.size, 4);
+});
+
+test('service names: TCP, UDP (and UDP-Lite on UDP ports), SCTP; nothing for other protocols or a missing file', () => {
+  let loads = 0;
+  const services = new ServiceNames(() => {
+    loads += 1;
+    return 'domain 53/udp\nhttps 443/tcp\nsctp-thing 9/sctp\n';
+  });
+  assert.equal(services.name(17, 53), 'domain');
+  assert.equal(services.name(136, 53), 'domain');
+  assert.equal(services.name(6, 443), 'https');
+  assert.equal(services.name(132, 9), 'sctp-thing');
+  assert.equal(services.name(6, 53), undefined);
+  assert.equal(services.name(1, 53), undefined);
+  assert.equal(loads, 1, 'the file is read once');
+  const missing = new ServiceNames(() => {
+    throw new Error('ENOENT');
+  });
+  assert.equal(missing.name(6, 443), undefined);
+});
+
+test('the breakdown layout mirrors bpf/sockex.h', () => {
+  for (const [name, value] of Object.entries(BY_LAYOUT)) {
+    const match = new RegExp(`#define ${name} (\\d+)`).exec(header);
+    assert.ok(match, `${name} is defined in sockex.h`);
+    assert.equal(Number(match[1]), value, name);
+  }
+  const struct = /struct sockex_by_key \{([^}]*)\}/.exec(header)?.[1] ?? '';
+  const fields = [...struct.matchAll(/__u(8|16|32) (\w+)(?:\[(\d+)\])?;/g)].map((m) => [m[2], (Number(m[1]) / 8) * Number(m[3] ?? 1)]);
+  assert.deepEqual(fields, [['host', 16], ['port', 2], ['protocol', 1], ['direction', 1], ['family', 1], ['flags', 1], ['pad', 2]]);
+  assert.equal(BY_KEY_SIZE, 24);
+});
+
+function byKey(k: { host?: number[]; port?: number; protocol: number; direction: number; family: number; flags: number }): Buffer {
+  const b = Buffer.alloc(BY_KEY_SIZE + 3);
+  // At an offset, as in a batch of keys.
+  Buffer.from(k.host ?? []).copy(b, 3);
+  b.writeUInt16LE(k.port ?? 0, 3 + 16);
+  b.writeUInt8(k.protocol, 3 + 18);
+  b.writeUInt8(k.direction, 3 + 19);
+  b.writeUInt8(k.family, 3 + 20);
+  b.writeUInt8(k.flags, 3 + 21);
+  return b;
+}
+
+test('breakdown keys decode to port and/or host, with none for what the filter could not read', () => {
+  const udp = byKey({ host: [10, 0, 0, 2], port: 443, protocol: 17, direction: 1, family: 0, flags: 3 });
+  assert.deepEqual(decodeByKey(udp, 3, ['port', 'host']), { direction: 'rx', family: 'ipv4', protocol: 17, port: 443, host: '10.0.0.2' });
+  assert.deepEqual(decodeByKey(udp, 3, ['port']), { direction: 'rx', family: 'ipv4', protocol: 17, port: 443 });
+  assert.deepEqual(decodeByKey(udp, 3, ['host']), { direction: 'rx', family: 'ipv4', protocol: 17, host: '10.0.0.2' });
+  const fragment = byKey({ protocol: 6, direction: 0, family: 1, flags: 0 });
+  assert.deepEqual(decodeByKey(fragment, 3, ['port', 'host']), { direction: 'tx', family: 'ipv6', protocol: 6, port: 'none', host: 'none' });
+  const icmp6 = byKey({ host: [0xfd, 0, ...new Array<number>(13).fill(0), 2], protocol: 58, direction: 0, family: 1, flags: 2 });
+  assert.deepEqual(decodeByKey(icmp6, 3, ['port', 'host']), { direction: 'tx', family: 'ipv6', protocol: 58, host: 'fd00::2' });
+});
+
+test('overflow slots decode to port and/or host other; the non-IP slots are not breakdown counters', () => {
+  assert.deepEqual(decodeByOverflowSlot(17, ['port']), { direction: 'tx', family: 'ipv4', protocol: 17, port: 'other' });
+  assert.deepEqual(decodeByOverflowSlot(512 + 256 + 1, ['port', 'host']), { direction: 'rx', family: 'ipv6', protocol: 1, host: 'other' });
+  assert.equal(decodeByOverflowSlot(IP_SLOTS, ['host']), undefined);
+  assert.deepEqual(['port', 'host', 'host-port'].map((x) => byObjectName(x === 'host-port' ? ['port', 'host'] : [x as 'port' | 'host'])), [
+    'sockex-by-port.bpf.o',
+    'sockex-by-host.bpf.o',
+    'sockex-by-host-port.bpf.o',
+  ]);
+});
+
+const reading = (r: Partial<BreakdownReading> & Pick<BreakdownReading, 'bytes' | 'packets'>): BreakdownReading => ({
+  interface: 'lo',
+  ifindex: 1,
+  direction: 'tx',
+  family: 'ipv4',
+  protocol: 17,
+  ...r,
+});
+
+test('the breakdown sampler names, orders and rates counters over the interval', () => {
+  const sampler = new BreakdownSampler(['port'], new ServiceNames(() => 'domain 53/udp\n'));
+  const first = sampler.sample([reading({ port: 'other', bytes: 5n, packets: 1n }), reading({ port: 5353, bytes: 100n, packets: 2n }), reading({ port: 53, bytes: 60n, packets: 1n }), reading({ port: 'none', bytes: 7n, packets: 1n })], 0);
+  assert.deepEqual(first.by, ['port']);
+  assert.deepEqual(first.counters.map((c) => c.port), [53, 5353, 'none', 'other']);
+  assert.equal(first.counters[0]?.service, 'domain');
+  assert.equal(first.counters[0]?.name, 'UDP');
+  assert.equal('service' in (first.counters[1] ?? {}), false, 'no service for an unnamed port');
+  assert.ok(first.counters.every((c) => c.bytesPerSecond === 0));
+  const second = sampler.sample([reading({ port: 53, bytes: 260n, packets: 3n })], 2);
+  assert.equal(second.counters[0]?.bytesPerSecond, 100);
+  assert.equal(second.counters[0]?.packetsPerSecond, 1);
+  assert.ok(Object.isFrozen(second.counters) && Object.isFrozen(second.counters[0]));
+});
+
+test('sampleWithBreakdown: each snapshot carries the breakdown read right after it, with rates over the same interval', () => {
+  let now = 0;
+  const clock: Clock = { monotonic: () => now, wall: () => now };
+  let port53 = 100n;
+  const sampler = sampleWithBreakdown(new Sampler(['lo'], clock), ['port'], () => [reading({ port: 53, bytes: port53, packets: 1n })]);
+  const first = sampler.sample([{ interface: 'lo', ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n }]);
+  assert.equal(first.breakdown?.counters[0]?.bytes, 100n);
+  now += 2000;
+  port53 = 300n;
+  const second = sampler.sample([]);
+  assert.equal(second.interval, 2);
+  assert.equal(second.breakdown?.counters[0]?.bytesPerSecond, 100);
+  assert.ok(Object.isFrozen(second));
+});
+
+function snapshotWith(counters: readonly BreakdownCounter[]): Snapshot {
+  const base: Snapshot = { time: Date.UTC(2026, 0, 1), elapsed: 1, interval: 1, sequence: 1, interfaces: ['lo'], counters: [] };
+  return withBreakdown(base, { by: ['port', 'host'], counters });
+}
+
+const bc = (c: Partial<BreakdownCounter> & Pick<BreakdownCounter, 'bytes'>): BreakdownCounter => ({
+  ...reading({ packets: 1n, ...c }),
+  name: 'UDP',
+  bytesPerSecond: 0,
+  packetsPerSecond: 0,
+  ...c,
+});
+
+test('JSON: the breakdown beside the counters, port as a number with its service, none/other as words, exact big counts', () => {
+  const big = 2n ** 64n - 1n;
+  const out = renderJson(
+    snapshotWith([
+      bc({ port: 53, service: 'domain', host: 'fd00::2', family: 'ipv6', bytes: big }),
+      bc({ port: 'other', host: 'other', bytes: 3n, direction: 'rx' }),
+      bc({ protocol: 1, name: 'ICMP', host: '10.0.0.2', bytes: 98n }),
+    ]),
+  );
+  assert.equal(
+    out,
+    '{"time":"2026-01-01T00:00:00.000Z","elapsed":1,"counters":[],"breakdown":{"by":["port","host"],"counters":[' +
+      `{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv6","protocol":17,"name":"UDP","port":53,"service":"domain","host":"fd00::2","bytes":${big},"packets":1},` +
+      '{"interface":"lo","ifindex":1,"direction":"rx","family":"ipv4","protocol":17,"name":"UDP","port":"other","host":"other","bytes":3,"packets":1},' +
+      '{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv4","protocol":1,"name":"ICMP","host":"10.0.0.2","bytes":98,"packets":1}]}}\n',
+  );
+  const plain = renderJson({ ...snapshotWith([]), breakdown: undefined });
+  assert.equal(plain.includes('breakdown'), false, 'no breakdown key without --by');
+});
+
+test('the series bound: at most N own series per device, the rest summed as other, and no series ever goes down', () => {
+  const bound = new SeriesBound(2);
+  const first = bound.fold([bc({ port: 80, bytes: 10n }), bc({ port: 443, bytes: 30n }), bc({ port: 53, bytes: 20n }), bc({ port: 'other', bytes: 1n }), bc({ interface: 'eth0', ifindex: 2, port: 22, bytes: 5n })]);
+  const view = (series: ReturnType<SeriesBound['fold']>) => Object.fromEntries(series.map((s) => [`${s.key.interface}/${String(s.key.port)}`, s.bytes]));
+  // The two largest of the first sample get their own; 80 and the kernel's overflow are other.
+  assert.deepEqual(view(first), { 'lo/443': 30n, 'lo/53': 20n, 'lo/other': 11n, 'eth0/22': 5n });
+  // 80 grows past both: it stays in other (moving it out would make other go down).
+  const second = bound.fold([bc({ port: 80, bytes: 1000n }), bc({ port: 443, bytes: 31n }), bc({ port: 53, bytes: 20n }), bc({ port: 'other', bytes: 1n }), bc({ port: 8080, bytes: 4n }), bc({ interface: 'eth0', ifindex: 2, port: 22, bytes: 5n }), bc({ interface: 'eth0', ifindex: 2, port: 23, bytes: 1n })]);
+  assert.deepEqual(view(second), { 'lo/443': 31n, 'lo/53': 20n, 'lo/other': 1005n, 'eth0/22': 5n, 'eth0/23': 1n });
+  assert.ok(second.every((s) => s.key.service === undefined || s.key.port !== 'other'));
+});
+
+test('--by and --max-entries: parsed, combined, and refused where they make no sense', async () => {
+  assert.deepEqual(parseBy(undefined), []);
+  assert.deepEqual(parseBy(['protocol']), []);
+  assert.deepEqual(parseBy(['host', 'port']), ['port', 'host']);
+  assert.deepEqual(parseBy(['port,host']), ['port', 'host']);
+  assert.deepEqual(parseBy(['Port', 'port']), ['port']);
+  assert.throws(() => parseBy(['flow']), (err: unknown) => err instanceof SockexError && err.code === 'usage' && /protocol, port or host/.test(err.message));
+  assert.equal(parseMaxEntries('8'), 8);
+  for (const bad of ['0', '-1', '1.5', 'lots', String(2 ** 20 + 1)]) assert.throws(() => parseMaxEntries(bad), /--max-entries must be a whole number from 1 to 1048576/);
+  const o = await parseCli(['--by', 'port', '--by', 'host', '--max-entries', '100'], routed);
+  assert.deepEqual([o?.by, o?.maxEntries, o?.interfaces], [['port', 'host'], 100, ['eth0']]);
+  const d = await parseCli([], routed);
+  assert.deepEqual([d?.by, d?.maxEntries], [[], 4096]);
+  // One value per --by: the bare word after it is still an interface.
+  const bare = await parseCli(['--by', 'port', 'wlan0', '--by=host'], routed);
+  assert.deepEqual([bare?.by, bare?.interfaces], [['port', 'host'], ['wlan0']]);
+  await assert.rejects(parseCli(['--max-entries', '10'], routed), /--max-entries sizes the --by table: add --by port or --by host \(see sockex --help\)$/);
+  await assert.rejects(parseCli(['--by', 'port', '-i', 'any'], routed), /--by needs named interfaces/);
+  await assert.rejects(parseCli(['--by'], routed), /--by needs a value, e.g. --by port \(see sockex --help\)$/);
+  await assert.rejects(parseCli(['--by', 'port', '--max-entries'], routed), /--max-entries needs a value, e.g. --max-entries 16384/);
+  await assert.rejects(parseCli(['--by', 'port', '--max-entries', '8', '--max-entries', '9'], routed), /--max-entries was given 2 times \(8, 9\): give it once/);
+  await assert.rejects(parseCli(['--byy', 'port'], routed), /unknown option --byy; did you mean --by\?/);
+});
+
+test('--help and the man page describe --by and --max-entries from the same table', async () => {
+  const help = await helpText();
+  assert.match(help, /--by +split IP counters by port .*the conversation view\s+\[string\] \[default: protocol\]/s);
+  assert.match(help, /--max-entries +keys the kernel keeps for --by .*\[number\] \[default: 4096\]/s);
+  assert.match(help, /^ {2}sockex eth0 --by port,host +# /m);
+  const page = manPage();
+  assert.match(page, /^\\fB\\-\\-by\\fR \\fIport\|host\\fR\nsplit IP counters by port .*\(default: protocol\)\.$/m);
+  assert.match(page, /^\\fB\\-\\-max\\-entries\\fR \\fIkeys\\fR\n.*\(default: 4096\)\.$/m);
+  assert.match(page, /^with \\-\\-by: protocols, ports, hosts or conversations in turn$/m);
+});
+
+function dashboardWith(counters: BreakdownCounter[], by: ('port' | 'host')[] = ['port']): DashboardState {
+  const base: Snapshot = { time: 0, elapsed: 1, interval: 1, sequence: 2, interfaces: ['lo'], counters: [] };
+  return withSnapshot(initialState(), withBreakdown(base, { by, counters }), { interval: 1, demo: undefined });
+}
+
+test('the view key cycles protocols and the views --by collected, and nothing without --by', () => {
+  assert.deepEqual(viewsFor(['port', 'host']), ['protocols', 'ports', 'hosts', 'conversations']);
+  assert.deepEqual(viewsFor(['host']), ['protocols', 'hosts']);
+  assert.equal(actionForKey('b'), 'view');
+  const state = dashboardWith([], ['port']);
+  assert.equal(applyAction(state, 'view').view, 'ports');
+  assert.equal(applyAction(applyAction(state, 'view'), 'view').view, 'protocols');
+  assert.equal(applyAction(initialState(), 'view').view, 'protocols');
+});
+
+test('a breakdown table: the top rows that fit, then other (rows left over plus the kernel\'s other), adding up to the total', () => {
+  const ports = [53, 80, 443, 8080, 5353].map((port, i) => bc({ port, bytes: BigInt(100 * (i + 1)), ...(port === 53 ? { service: 'domain' } : {}) }));
+  const state = dashboardWith([...ports, bc({ port: 'other', bytes: 7n }), bc({ port: 'none', bytes: 3n }), bc({ protocol: 1, bytes: 1000n })]);
+  const frame = state.shown;
+  assert.ok(frame);
+  const section = breakdownSection(frame, 'ports', undefined, 'bytes', 4);
+  assert.deepEqual(section.rows.map((r) => [r.name, r.tx.bytes]), [['UDP 5353', 500n], ['UDP 8080', 400n], ['UDP 443', 300n], ['other', 200n + 100n + 3n + 7n]]);
+  assert.equal(section.total.tx.bytes, 1500n + 10n, 'ICMP has no port: not in the ports view');
+  assert.equal(section.rows.reduce((sum, r) => sum + r.tx.bytes, 0n), section.total.tx.bytes);
+  const all = breakdownSection(frame, 'ports', undefined, 'name', 20);
+  assert.deepEqual(all.rows.map((r) => r.name), ['UDP 53 domain', 'UDP 80', 'UDP 443', 'UDP 5353', 'UDP 8080', 'UDP none', 'other']);
+  // Reset: what was counted until then is subtracted, the kernel keeps counting.
+  const reset = applyAction(state, 'reset');
+  assert.equal(breakdownSection(frame, 'ports', reset.baseline, 'bytes', 20).total.tx.bytes, 0n);
+});
+
+test('the dashboard draws the breakdown view at 80x24 with its own column title and no history', () => {
+  const state = applyAction(dashboardWith([bc({ port: 53, service: 'domain', bytes: 142n, packets: 1n }), bc({ port: 53, direction: 'rx', bytes: 142n, packets: 1n })]), 'view');
+  const screen = buildScreen(state, { width: 80, height: 24, unicode: false }).map(lineText);
+  assert.equal(screen.length, 24);
+  assert.ok(screen.every((line) => line.length === 80));
+  assert.match(screen.find((l) => l.startsWith('PORT')) ?? '', /^PORT\s+DIR\s+TOTAL\s+PACKETS\s+RATE\s+PKT\/S\s*$/);
+  assert.match(screen.find((l) => l.startsWith('UDP 53 domain')) ?? '', /^UDP 53 domain\s+tx\s+142 B\s+1\s/);
+  assert.match(screen[23] ?? '', /b view/);
+});
