@@ -20,7 +20,7 @@ import { renderLines } from './render/lines.js';
 import type { MetricsServer } from './render/metrics-server.js';
 import type { Renderer } from './render/renderer.js';
 import { flushed, streamRenderer } from './render/stream.js';
-import { stdoutReaderGone } from './session/reader-gone.js';
+import { readerWatchNeeded, stdoutReaderGone } from './session/reader-gone.js';
 import { Releases } from './session/releases.js';
 import { startSession, type Session, type SessionEnd, type Subscribe } from './session/session.js';
 
@@ -82,8 +82,9 @@ async function run(options: Options): Promise<SessionEnd> {
       interactive: dashboard,
       metricsUrl: metrics?.url,
       onSignal: processSignals,
-      // Only lines and JSON have a reader to lose; a terminal that hangs up sends SIGHUP.
-      onReaderGone: view && !dashboard ? stdoutReaderGone(native) : noReaderToLose,
+      // Only lines and JSON have a reader to lose (a terminal that hangs up sends SIGHUP);
+      // below a second between samples the next write's EPIPE says it soon enough.
+      onReaderGone: view && !dashboard ? stdoutReaderGone(native, readerWatchNeeded(options.interval)) : noReaderToLose,
       notice: (line) => process.stderr.write(`${line}\n`),
       report: (error) => reportError(error, options.verbose),
       flush: flushOutput,

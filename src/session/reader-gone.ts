@@ -13,10 +13,18 @@ import type { Subscribe } from './session.js';
 const POLLERR = 0x8;
 const POLLHUP = 0x10;
 const POLLNVAL = 0x20;
-/** How often to look: well under a second, and rarely enough that an idle run stays idle. */
-const PERIOD_MS = 250;
+/** How often to look: twice a second, so a reader that left is noticed within a second. */
+const PERIOD_MS = 500;
 
-export function stdoutReaderGone(native: Native, stdout: NodeJS.WritableStream = process.stdout, fd = 1): Subscribe {
+/**
+ * Whether looking is worth its wake-ups: at an interval of a second or less
+ * the next sample's write finds a reader that left (EPIPE) soon enough.
+ */
+export function readerWatchNeeded(intervalSeconds: number): boolean {
+  return intervalSeconds > 1;
+}
+
+export function stdoutReaderGone(native: Native, look: boolean, stdout: NodeJS.WritableStream = process.stdout, fd = 1): Subscribe {
   return (handler) => {
     let gone = false;
     const once = (): void => {
@@ -27,17 +35,23 @@ export function stdoutReaderGone(native: Native, stdout: NodeJS.WritableStream =
     // A write that failed (EPIPE): the reader went away between two looks.
     const onError = (): void => once();
     stdout.on('error', onError);
-    const pollfd = Buffer.alloc(8);
-    pollfd.writeInt32LE(fd, 0);
-    const timer = setInterval(() => {
-      pollfd.writeInt16LE(0, 6);
-      if (native.libc.poll(pollfd, 1, 0) > 0 && (pollfd.readInt16LE(6) & (POLLERR | POLLHUP | POLLNVAL)) !== 0) once();
-    }, PERIOD_MS);
-    // Looking must never be what keeps a finished run alive.
-    timer.unref();
+    // Looking must never be what keeps a finished run alive (unref), and is only done where worth it.
+    const timer = look ? lookForHangUp(native, fd, once) : undefined;
     return () => {
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
       stdout.off('error', onError);
     };
   };
+}
+
+/** poll() the fd every PERIOD_MS for POLLERR/POLLHUP/POLLNVAL, without waiting. */
+function lookForHangUp(native: Native, fd: number, gone: () => void): NodeJS.Timeout {
+  const pollfd = Buffer.alloc(8);
+  pollfd.writeInt32LE(fd, 0);
+  const timer = setInterval(() => {
+    pollfd.writeInt16LE(0, 6);
+    if (native.libc.poll(pollfd, 1, 0) > 0 && (pollfd.readInt16LE(6) & (POLLERR | POLLHUP | POLLNVAL)) !== 0) gone();
+  }, PERIOD_MS);
+  timer.unref();
+  return timer;
 }
