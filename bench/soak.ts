@@ -20,7 +20,7 @@ import { NetNs, findDescendant } from './env.js';
 import { UDP, addVethPairs, sendVethFrames } from './veth.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = `${ROOT}dist/src/main.js`;
+const CLI = `${ROOT}dist/src/bin/sockex.js`;
 const FLOOD = `${ROOT}dist/bench/udp-flood.js`;
 const SCRAPE = `${ROOT}dist/bench/scrape.js`;
 /** Ethernet + IPv4 + UDP headers of a datagram on lo. */

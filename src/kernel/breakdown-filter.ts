@@ -5,13 +5,16 @@
  * protocol filter; this says what to load and how to read it.
  */
 import { fileURLToPath } from 'node:url';
-import type { BreakdownBy, BreakdownKey, BreakdownReading } from '../model/breakdown.js';
+import { breakdownAddsUp, type BreakdownBy, type BreakdownKey, type BreakdownReading } from '../model/breakdown.js';
 import type { CounterSpec } from './attach-object.js';
 import { BY_KEY_SIZE, BY_LAYOUT, BY_MAP, BY_OVERFLOW_MAP, BY_PROGRAM_NAME, byObjectName, decodeByKey, decodeByOverflowSlot } from './breakdown-layout.js';
 import { BatchReader, openCounterMaps } from './counter-maps.js';
 import type { CounterPlace } from './filter.js';
 import { ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, OTHER_MAP, TABLE_SIZE, sumPerCpu } from './layout.js';
 import type { Native } from './native.js';
+
+/** How many times read() takes both maps at most, looking for a pair that agrees. */
+const CONSISTENT_READ_TRIES = 4;
 
 /** Where the build puts the breakdown filters, in a clone and in the installed package alike. */
 const OBJECT_DIRECTORY = fileURLToPath(new URL('../../../bpf/build/', import.meta.url));
@@ -34,9 +37,24 @@ export function breakdownCounters(native: Native, place: CounterPlace, options: 
     openCounters(object) {
       const protocols = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
       const breakdown = openBreakdownMaps(native, object.mapFd(BY_MAP), object.mapFd(BY_OVERFLOW_MAP), { place, by: options.by, maxEntries });
+      let parts: BreakdownReading[] = [];
       return {
-        read: () => protocols.read().map((slot) => ({ ...place, ...slot })),
-        readBreakdown: () => breakdown.read(),
+        // The protocol counters and the breakdown are two maps, read one after
+        // the other: a frame counted between the reads would be in one only.
+        // Read both again (a few times at most) until they agree, so a sample
+        // adds up to the byte whenever traffic leaves a read's worth of quiet;
+        // under steady traffic the last pair is taken as it is.
+        read: () => {
+          let slots = protocols.read();
+          parts = breakdown.read();
+          for (let tries = 1; tries < CONSISTENT_READ_TRIES && !breakdownAddsUp(slots, parts, options.by); tries++) {
+            slots = protocols.read();
+            parts = breakdown.read();
+          }
+          return slots.map((slot) => ({ ...place, ...slot }));
+        },
+        // What the last read() took with the protocol counters.
+        readBreakdown: () => parts,
         get lastReadCost() {
           const a = protocols.lastReadCost;
           const b = breakdown.lastReadCost;

@@ -91,3 +91,37 @@ export function sortBreakdown<T extends BreakdownKey>(items: readonly T[]): T[] 
   decorated.sort((a, b) => compareCounters(a.item, b.item) || a.port - b.port || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   return decorated.map((d) => d.item);
 }
+
+/** Whether --by splits this protocol's counter: every IP protocol by host, those with ports by port. */
+export function splitsProtocol(by: readonly BreakdownBy[], protocol: number): boolean {
+  return by.includes('host') || PORT_PROTOCOLS.has(protocol);
+}
+
+/**
+ * Whether a breakdown adds up, to the byte and the packet, to the protocol
+ * counters it splits (and holds nothing else). The kernel keeps the two in
+ * different maps, read one after the other: a frame counted between the two
+ * reads is in one and not yet in the other, which this tells.
+ */
+export function breakdownAddsUp(
+  protocols: readonly { direction: Direction; family: string; protocol: number; bytes: bigint; packets: bigint }[],
+  parts: readonly BreakdownReading[],
+  by: readonly BreakdownBy[],
+): boolean {
+  const sums = new Map<string, { bytes: bigint; packets: bigint }>();
+  for (const p of parts) {
+    const id = `${p.direction}/${p.family}/${p.protocol}`;
+    const sum = sums.get(id) ?? { bytes: 0n, packets: 0n };
+    sum.bytes += p.bytes;
+    sum.packets += p.packets;
+    sums.set(id, sum);
+  }
+  let matched = 0;
+  for (const c of protocols) {
+    if (c.family === 'other' || !splitsProtocol(by, c.protocol)) continue;
+    const sum = sums.get(`${c.direction}/${c.family}/${c.protocol}`);
+    if (sum?.bytes !== c.bytes || sum.packets !== c.packets) return false;
+    matched += 1;
+  }
+  return matched === sums.size;
+}

@@ -1,7 +1,8 @@
 /**
  * The package's bin is the bundled dist/src/bin/sockex.js (scripts/bundle.mjs)
- * with its chunks; most other tests run dist/src/main.js (package.test.ts runs
- * the installed bin). These check that the bundle is the same program: same
+ * with its chunks; the end-to-end tests run it (harness.ts CLI), and
+ * package.test.ts the installed one. These check that the bundle is the same
+ * program as the unbundled dist/src/main.js: same
  * answers to --version, --help and bad input, one copy of the error classes,
  * and real counting with the filter it loads from bpf/build/.
  */
@@ -14,6 +15,7 @@ import { CLI, NetNs, ROOT, RunningSockex, counter, requireRoot } from './harness
 
 const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: { sockex: string } };
 const BIN = `${ROOT}${pkg.bin.sockex}`;
+const UNBUNDLED = `${ROOT}dist/src/main.js`;
 
 function cli(path: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path, ...args], { encoding: 'utf8', timeout: 15_000 });
@@ -22,8 +24,9 @@ function cli(path: string, args: string[]): { status: number | null; stdout: str
 
 test('the bundled bin answers --version, --help and bad input exactly as dist/src/main.js does', () => {
   assert.equal(pkg.bin.sockex, 'dist/src/bin/sockex.js');
+  assert.equal(CLI, BIN, 'the end-to-end tests run the bin');
   for (const args of [['--version'], ['--help'], ['--interval', 'soon'], ['--bogus']]) {
-    assert.deepEqual(cli(BIN, args), cli(CLI, args), args.join(' '));
+    assert.deepEqual(cli(BIN, args), cli(UNBUNDLED, args), args.join(' '));
   }
   assert.match(cli(BIN, ['--help']).stdout, /--interface/);
 });

@@ -17,7 +17,7 @@ export interface CliResult {
 }
 
 export interface CliRunOptions {
-  /** The script node runs (default: dist/src/main.js), e.g. an installed package's bin. */
+  /** The script node runs (default: the bundled bin, CLI), e.g. an installed package's bin. */
   program?: string;
   /** Run inside this namespace. */
   ns?: NetNs;

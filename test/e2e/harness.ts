@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const CLI = `${ROOT}dist/src/main.js`;
+/** What users run: the package's bin, the bundle scripts/bundle.mjs makes (bundle.test.ts compares it with dist/src/main.js). */
+export const CLI = `${ROOT}dist/src/bin/sockex.js`;
 export const TOOLS = `${ROOT}dist/test/e2e/tools/`;
 
 const isRoot = process.getuid?.() === 0;

@@ -24,7 +24,7 @@ export function assertEachEtherTypeOnce(sample: JsonSample, how: number): void {
   }
 }
 
-/** sockex (program: default dist/src/main.js) in the namespace, its reader stalled until stdout.resume(). */
+/** sockex (program: default the bundled bin, CLI) in the namespace, its reader stalled until stdout.resume(). */
 export function startWithStalledReader(ns: NetNs, args: string[], program = CLI): RunningSockex {
   const sockex = new RunningSockex(ns.spawn(process.execPath, [program, ...args]));
   sockex.child.stdout?.pause();

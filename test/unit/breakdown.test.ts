@@ -13,7 +13,7 @@ import { IP_SLOTS } from '../../src/kernel/layout.js';
 import { addressSortKey, addressText } from '../../src/model/addresses.js';
 import { BreakdownSampler, sampleWithBreakdown, withBreakdown } from '../../src/model/breakdown-sampler.js';
 import { Sampler, type Clock } from '../../src/model/sampler.js';
-import type { BreakdownCounter, BreakdownReading } from '../../src/model/breakdown.js';
+import { breakdownAddsUp, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
 import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { SeriesBound } from '../../src/render/breakdown-series.js';
@@ -298,4 +298,25 @@ test('the dashboard draws the breakdown view at 80x24 with its own column title 
   assert.match(screen.find((l) => l.startsWith('PORT')) ?? '', /^PORT\s+DIR\s+TOTAL\s+PACKETS\s+RATE\s+PKT\/S\s*$/);
   assert.match(screen.find((l) => l.startsWith('UDP 53 domain')) ?? '', /^UDP 53 domain\s+tx\s+142 B\s+1\s/);
   assert.match(screen[23] ?? '', /b view/);
+});
+
+test('breakdownAddsUp: parts that sum to every split protocol counter, and only those, add up', () => {
+  const udp = { direction: 'tx', family: 'ipv4', protocol: 17 } as const;
+  const part = (port: number, bytes: bigint, packets: bigint): BreakdownReading => ({ interface: 'lo', ifindex: 1, ...udp, port, bytes, packets });
+  const counters = [
+    { ...udp, bytes: 300n, packets: 3n },
+    // ICMP has no ports: --by port does not split it, so it needs no parts.
+    { direction: 'tx', family: 'ipv4', protocol: 1, bytes: 98n, packets: 1n } as const,
+    { direction: 'rx', family: 'other', protocol: 0x0806, bytes: 42n, packets: 1n } as const,
+  ];
+  const parts = [part(53, 100n, 1n), part(443, 200n, 2n)];
+  assert.equal(breakdownAddsUp(counters, parts, ['port']), true);
+  // A frame counted in the protocol table between the two reads, not yet in the breakdown.
+  assert.equal(breakdownAddsUp([{ ...udp, bytes: 400n, packets: 4n }, ...counters.slice(1)], parts, ['port']), false);
+  // A frame already in the breakdown whose protocol counter was read before it.
+  assert.equal(breakdownAddsUp(counters, [...parts, part(53, 100n, 1n)], ['port']), false);
+  // A part whose protocol counter is missing.
+  assert.equal(breakdownAddsUp(counters.slice(1), parts, ['port']), false);
+  // By host every IP protocol is split: ICMP then needs its parts too.
+  assert.equal(breakdownAddsUp(counters, parts, ['host']), false);
 });
