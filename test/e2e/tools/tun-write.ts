@@ -6,20 +6,10 @@
  * Usage: node tun-write.js NAME HEX COUNT [HEX COUNT]...
  * Prints {"written": packets, "bytes": total}.
  */
-import { createRequire } from 'node:module';
+import { koffi, libc, openTun } from './tun-device.js';
 
-const require = createRequire(import.meta.url);
-const koffi = require('koffi') as typeof import('koffi');
-const libc = koffi.load('libc.so.6');
-const open = libc.func('int open(const char *path, int flags)');
-const ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
 const write = libc.func('long write(int fd, const void *buf, size_t count)');
 const close = libc.func('int close(int fd)');
-
-const TUNSETIFF = 0x400454ca;
-const IFF_TUN = 0x0001;
-const IFF_NO_PI = 0x1000;
-const O_RDWR = 2;
 
 const [name, ...pairs] = process.argv.slice(2);
 if (name === undefined || pairs.length === 0 || pairs.length % 2 !== 0) {
@@ -27,12 +17,7 @@ if (name === undefined || pairs.length === 0 || pairs.length % 2 !== 0) {
   console.log('usage: node tun-write.js NAME HEX COUNT [HEX COUNT]...');
   process.exit(0);
 }
-const fd = open('/dev/net/tun', O_RDWR);
-if (fd < 0) throw new Error(`open /dev/net/tun failed: errno ${koffi.errno()}`);
-const ifreq = Buffer.alloc(40);
-ifreq.write(name, 0, 15, 'ascii');
-ifreq.writeUInt16LE(IFF_TUN | IFF_NO_PI, 16);
-if (ioctl(fd, TUNSETIFF, ifreq) < 0) throw new Error(`TUNSETIFF ${name} failed: errno ${koffi.errno()}`);
+const fd = openTun(name);
 let written = 0;
 let bytes = 0;
 for (let i = 0; i < pairs.length; i += 2) {
