@@ -60,7 +60,7 @@ export interface CliSystem {
 const LIVE_SYSTEM: CliSystem = { defaultRouteInterface: readDefaultRouteInterface, interfaceNames: interfaceNamesHere };
 
 /** Metrics stay on this host unless another address is asked for. */
-export const DEFAULT_METRICS_HOST = '127.0.0.1';
+const DEFAULT_METRICS_HOST = '127.0.0.1';
 
 /** The longest interval that still makes sense for a live counter: one day. */
 export const MAX_INTERVAL = 86400;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { SockexError } from './errors.js';
 import type { DemoStatus } from './render/renderer.js';
 
-export const DEMO_PING_ARGS = ['-4', '-c5', 'localhost'];
+const DEMO_PING_ARGS = ['-4', '-c5', 'localhost'];
 
 export interface DemoPing {
   /** Resolves when ping has exited. */

@@ -34,7 +34,7 @@ export const EXAMPLES: readonly Example[] = [
 ];
 
 /** What each exit status means; typed by ExitCode so a new code cannot go unexplained. */
-export const EXIT_CODES: Readonly<Record<keyof typeof ExitCode, string>> = {
+const EXIT_CODES: Readonly<Record<keyof typeof ExitCode, string>> = {
   ok: 'done: Ctrl-C, q, --count reached, or --help',
   internal: 'an unexpected error (run with --verbose)',
   usage: 'a bad command line or option value',

@@ -60,7 +60,7 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
 }
 
 /** The filter's ifindex -> link-header length maps (see bpf/sockex-any.bpf.c), written through their fds. */
-export function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): LinkHeaderMap {
+function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): LinkHeaderMap {
   const key = Buffer.alloc(4);
   const value = Buffer.alloc(4);
   const direct = (ifindex: number): boolean => ifindex < LAYOUT.SOCKEX_LINKS_DIRECT;

@@ -16,7 +16,7 @@ export type Binding = Pick<PacketSocket, 'boundIfindex' | 'bind'>;
 
 type LinkState = 'up' | 'down' | 'no-carrier';
 
-export function linkState(link: Link): LinkState {
+function linkState(link: Link): LinkState {
   if ((link.flags & IFF_UP) === 0) return 'down';
   if ((link.flags & IFF_LOWER_UP) === 0) return 'no-carrier';
   return 'up';

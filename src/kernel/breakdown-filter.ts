@@ -76,7 +76,7 @@ export interface BreakdownMaps {
  * Keys are decoded once: the kernel never deletes one, so the cache holds at
  * most the table's size.
  */
-export function openBreakdownMaps(
+function openBreakdownMaps(
   native: Native,
   countersFd: number,
   overflowFd: number,

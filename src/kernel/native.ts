@@ -69,7 +69,7 @@ export interface Native {
 }
 
 /** The oldest libbpf whose API sockex relies on (bpf_program__set_log_buf). */
-export const MIN_LIBBPF = { major: 1, minor: 0 } as const;
+const MIN_LIBBPF = { major: 1, minor: 0 } as const;
 
 let native: Native | undefined;
 

@@ -93,7 +93,7 @@ export function sortBreakdown<T extends BreakdownKey>(items: readonly T[]): T[] 
 }
 
 /** Whether --by splits this protocol's counter: every IP protocol by host, those with ports by port. */
-export function splitsProtocol(by: readonly BreakdownBy[], protocol: number): boolean {
+function splitsProtocol(by: readonly BreakdownBy[], protocol: number): boolean {
   return by.includes('host') || PORT_PROTOCOLS.has(protocol);
 }
 
