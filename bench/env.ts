@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/breakdown-layout.js';
+import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layout.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PROBE = `${ROOT}dist/bench/probe.js`;

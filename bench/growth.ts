@@ -12,7 +12,7 @@
 import { Child, NetNs, PROBE, ROOT, cpuNs, findDescendant, peakRssKiB, sleep } from './env.js';
 import { count, fixed, median, table, type Goal, type SectionResult } from './stats.js';
 import { ICMP, TCP, UDP, addVethPairs, sendVethFrames } from './veth.js';
-import { ARRAY_SLOTS, COUNTER_SIZE, TABLE_SIZE } from '../src/kernel/layout.js';
+import { ARRAY_SLOTS, COUNTER_SIZE, TABLE_SIZE } from '../src/kernel/maps/layout.js';
 
 const SCRAPE = `${ROOT}dist/bench/scrape.js`;
 const METRICS_ADDRESS = '127.0.0.1:9469';

@@ -15,13 +15,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadObject } from '../src/kernel/bpf-object.js';
-import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/breakdown-layout.js';
-import { attachFilter, type AttachedFilter } from '../src/kernel/filter.js';
-import { ANY_INTERFACE } from '../src/kernel/interfaces.js';
-import { ANY_PROGRAM_NAME, PROGRAM_NAME } from '../src/kernel/layout.js';
-import { loadNative } from '../src/kernel/native.js';
-import { openFilteredSocket } from '../src/kernel/packet-socket.js';
+import { loadObject } from '../src/kernel/libbpf/object.js';
+import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layout.js';
+import { attachFilter } from '../src/kernel/filters/filter.js';
+import type { AttachedFilter } from '../src/kernel/filters/types.js';
+import { ANY_INTERFACE } from '../src/kernel/links/interface-name.js';
+import { ANY_PROGRAM_NAME, PROGRAM_NAME } from '../src/kernel/maps/layout.js';
+import { loadNative } from '../src/kernel/libbpf/native.js';
+import { openFilteredSocket } from '../src/kernel/filters/packet-socket.js';
 import type { BreakdownBy } from '../src/model/breakdown.js';
 import { Sampler } from '../src/model/sampler.js';
 import { median } from './stats.js';

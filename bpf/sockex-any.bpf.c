@@ -21,7 +21,7 @@
 #include "parse.h"
 
 /* ifindex -> link-header length (parse.h), written by user space for every
- * interface of the namespace (src/kernel/any-filter.ts) and kept current.
+ * interface of the namespace (src/kernel/filters/any-filter.ts) and kept current.
  * Small ifindexes, the common case, index an array whose lookup the verifier
  * inlines; it holds the length + 1, so its zeroed start means "not known". */
 struct {

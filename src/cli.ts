@@ -10,8 +10,7 @@ import { COMMAND_WORDS, DESCRIPTION, SUMMARY, helpEpilogue } from './cli/help-te
 import { closest } from './cli/closest.js';
 import { usageError, yargsFailure } from './cli/usage-errors.js';
 import { printable, SockexError } from './errors.js';
-import { interfaceNamesHere, readDefaultRouteInterface } from './kernel/default-route.js';
-import { invalidInterfaceName } from './kernel/interfaces.js';
+import { interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './kernel/index.js';
 import { BREAKDOWN_KINDS, DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, type BreakdownBy } from './model/breakdown.js';
 import { ANY_INTERFACE } from './model/counters.js';
 

@@ -8,13 +8,10 @@
 import { VERSION, parseCli, type Options } from './cli.js';
 import { startDemoPing } from './demo.js';
 import { ExitCode, asSockexError } from './errors.js';
-import { attachFilter } from './kernel/filter.js';
-import { libbpfLog } from './kernel/libbpf-log.js';
-import { loadNative } from './kernel/native.js';
-import { dropPrivileges } from './kernel/privileges.js';
+import { attachFilter, dropPrivileges, libbpfLog, loadNative } from './kernel/index.js';
 import { sampleWithBreakdown } from './model/breakdown-sampler.js';
 import { Sampler } from './model/sampler.js';
-import { systemTimers } from './model/ticker.js';
+import { systemTimers } from './session/ticker.js';
 import { renderJson } from './render/json.js';
 import { renderLines } from './render/lines.js';
 import type { MetricsServer } from './render/metrics-server.js';

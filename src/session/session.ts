@@ -22,8 +22,9 @@ import { ExitCode, SockexError } from '../errors.js';
 import type { Reading } from '../model/counters.js';
 import type { InterfaceEvent, InterfaceState } from '../model/interface-events.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { startTicker, type Ticker, type Timers } from '../model/ticker.js';
-import type { DemoStatus, Renderer, RunStatus } from '../render/renderer.js';
+import { startTicker, type Ticker, type Timers } from './ticker.js';
+import type { DemoStatus, RunStatus } from '../model/run-status.js';
+import type { Renderer } from '../render/renderer.js';
 import type { CounterSource } from './counter-source.js';
 import type { Releases } from './releases.js';
 

@@ -7,14 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEFAULT_ANY_OBJECT_PATH, openAnyCounterMaps, type AnyCounterMaps } from '../../src/kernel/any-filter.js';
-import { loadObject, type LoadedObject } from '../../src/kernel/bpf-object.js';
-import { openCounterMaps, type CounterMaps } from '../../src/kernel/counter-maps.js';
-import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filter.js';
-import { ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/layout.js';
-import { LinkTable } from '../../src/kernel/interface-names.js';
-import { loadNative, type Native } from '../../src/kernel/native.js';
-import { RouteSocket } from '../../src/kernel/rtnetlink.js';
+import { DEFAULT_ANY_OBJECT_PATH, openAnyCounterMaps, type AnyCounterMaps } from '../../src/kernel/filters/any-filter.js';
+import { loadObject, type LoadedObject } from '../../src/kernel/libbpf/object.js';
+import { openCounterMaps, type CounterMaps } from '../../src/kernel/maps/counter-maps.js';
+import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filters/filter.js';
+import { ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/maps/layout.js';
+import { LinkTable } from '../../src/kernel/links/link-table.js';
+import { loadNative, type Native } from '../../src/kernel/libbpf/native.js';
+import { RouteSocket } from '../../src/kernel/links/rtnetlink.js';
 import { ether, ipv4 } from './frames.js';
 import { requireRoot } from './harness.js';
 import { testRun } from './prog-test-run.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
-import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filter.js';
+import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filters/filter.js';
 import { assertNoProgramLeft, highestProgramId } from './bpf-programs.js';
 import { assertOneLineError, runCli, type CliRunOptions } from './cli-run.js';
 import { NetNs, ROOT, requireRoot } from './harness.js';

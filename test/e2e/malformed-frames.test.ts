@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { loadObject, type LoadedObject } from '../../src/kernel/bpf-object.js';
-import { openCounterMaps, type CounterMaps } from '../../src/kernel/counter-maps.js';
-import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filter.js';
-import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/layout.js';
-import { loadNative, type Native } from '../../src/kernel/native.js';
+import { loadObject, type LoadedObject } from '../../src/kernel/libbpf/object.js';
+import { openCounterMaps, type CounterMaps } from '../../src/kernel/maps/counter-maps.js';
+import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filters/filter.js';
+import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/maps/layout.js';
+import { loadNative, type Native } from '../../src/kernel/libbpf/native.js';
 import { seededRandom } from '../unit/random-argv.js';
 import { ROOT, requireRoot } from './harness.js';
 import { ETH_HLEN, ether, ipv4, ipv6 } from './frames.js';

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadObject } from '../../src/kernel/bpf-object.js';
-import { BatchReader } from '../../src/kernel/counter-maps.js';
-import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filter.js';
-import { ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, LAYOUT, OTHER_KEY_SIZE, OTHER_MAP, PROGRAM_NAME, TABLE_SIZE, sumPerCpu } from '../../src/kernel/layout.js';
-import { loadNative } from '../../src/kernel/native.js';
+import { loadObject } from '../../src/kernel/libbpf/object.js';
+import { BatchReader } from '../../src/kernel/maps/counter-maps.js';
+import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filters/filter.js';
+import { ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, LAYOUT, OTHER_KEY_SIZE, OTHER_MAP, PROGRAM_NAME, TABLE_SIZE, sumPerCpu } from '../../src/kernel/maps/layout.js';
+import { loadNative } from '../../src/kernel/libbpf/native.js';
 import { ether, ipv4 } from './frames.js';
 import { requireRoot } from './harness.js';
 import { testRun } from './prog-test-run.js';

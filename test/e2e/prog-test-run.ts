@@ -6,7 +6,7 @@
  * namespace's loopback device, and pulls the Ethernet header first, so
  * skb->len is the frame's length minus 14.
  */
-import type { Native } from '../../src/kernel/native.js';
+import type { Native } from '../../src/kernel/libbpf/native.js';
 
 /** sizeof(struct bpf_test_run_opts) in /usr/include/bpf/bpf.h (libbpf 1.x, 64-bit). */
 const OPTS_SIZE = 80;

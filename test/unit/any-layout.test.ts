@@ -1,12 +1,12 @@
 /**
  * The every-interface filter's key layout: bpf/sockex.h and
- * src/kernel/layout.ts must agree, and keys decode to what they count.
+ * src/kernel/maps/layout.ts must agree, and keys decode to what they count.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ANY_KEY_SIZE, LAYOUT, decodeAnyKey, decodeAnyOverflowSlot } from '../../src/kernel/layout.js';
+import { ANY_KEY_SIZE, LAYOUT, decodeAnyKey, decodeAnyOverflowSlot } from '../../src/kernel/maps/layout.js';
 import { OVERFLOW_PROTOCOL } from '../../src/model/counters.js';
 
 const header = readFileSync(fileURLToPath(new URL('../../../bpf/sockex.h', import.meta.url)), 'utf8');

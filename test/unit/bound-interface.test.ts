@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BoundInterface, type Binding } from '../../src/kernel/bound-interface.js';
-import { LinkTable } from '../../src/kernel/interface-names.js';
-import { IFF_UP } from '../../src/kernel/rtnetlink.js';
+import { BoundInterface, type Binding } from '../../src/kernel/filters/bound-interface.js';
+import { LinkTable } from '../../src/kernel/links/link-table.js';
+import { IFF_UP } from '../../src/kernel/links/rtnetlink.js';
 import { FakeLinks } from './fake-links.js';
 
 const ENODEV = 19;

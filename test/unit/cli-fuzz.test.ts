@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_INTERVAL, MIN_INTERVAL, parseCli, type Options } from '../../src/cli.js';
 import { SockexError } from '../../src/errors.js';
-import { invalidInterfaceName } from '../../src/kernel/interfaces.js';
+import { invalidInterfaceName } from '../../src/kernel/links/interface-name.js';
 import { randomArgv, seededRandom } from './random-argv.js';
 
 const SEED = 0x50c4e7;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Reading } from '../../src/model/counters.js';
 import { Sampler, type Clock } from '../../src/model/sampler.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import type { RunStatus } from '../../src/render/renderer.js';
+import type { RunStatus } from '../../src/model/run-status.js';
 import {
   actionForKey,
   applyAction,

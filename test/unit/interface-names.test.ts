@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LinkTable } from '../../src/kernel/interface-names.js';
+import { LinkTable } from '../../src/kernel/links/link-table.js';
 import { FakeLinks } from './fake-links.js';
 
 test('the first refresh lists every link; quiet refreshes list nothing', () => {

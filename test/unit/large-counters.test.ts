@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReadingCache } from '../../src/kernel/counter-maps.js';
-import { COUNTER_SIZE, entryMajor, sumPerCpu, sumPerCpuSmall, wordView } from '../../src/kernel/layout.js';
+import { ReadingCache } from '../../src/kernel/maps/counter-maps.js';
+import { COUNTER_SIZE, entryMajor, sumPerCpu, sumPerCpuSmall, wordView } from '../../src/kernel/maps/layout.js';
 import type { Reading } from '../../src/model/counters.js';
 import { Sampler } from '../../src/model/sampler.js';
 import { fakeClock } from './fake-clock.js';

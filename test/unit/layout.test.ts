@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ARRAY_SLOTS, COUNTER_SIZE, CPU_MAJOR_TABLE, IP_SLOTS, LAYOUT, TABLE_SIZE, decodeOtherKey, decodeSlot, sumPerCpu } from '../../src/kernel/layout.js';
+import { ARRAY_SLOTS, COUNTER_SIZE, CPU_MAJOR_TABLE, IP_SLOTS, LAYOUT, TABLE_SIZE, decodeOtherKey, decodeSlot, sumPerCpu } from '../../src/kernel/maps/layout.js';
 import { OVERFLOW_PROTOCOL } from '../../src/model/counters.js';
 
 const header = readFileSync(new URL('../../../bpf/sockex.h', import.meta.url), 'utf8');

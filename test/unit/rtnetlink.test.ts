@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeLinkDumpRequest, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, parseLinkMessages } from '../../src/kernel/rtnetlink.js';
+import { encodeLinkDumpRequest, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, parseLinkMessages } from '../../src/kernel/links/rtnetlink.js';
 
 const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;

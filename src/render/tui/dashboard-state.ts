@@ -7,7 +7,7 @@ import { breakdownId, type BreakdownBy } from '../../model/breakdown.js';
 import { counterId } from '../../model/counters.js';
 import { DEFAULT_HISTORY_LENGTH, RateHistory } from '../../model/rate-history.js';
 import type { Snapshot } from '../../model/snapshot.js';
-import type { RunStatus } from '../renderer.js';
+import type { RunStatus } from '../../model/run-status.js';
 import { UNIT_MODES, type UnitMode } from '../units.js';
 
 export type SortKey = 'bytes' | 'rate' | 'packets' | 'name';

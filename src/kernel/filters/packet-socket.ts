@@ -4,8 +4,8 @@
  * so from the very first frame the filter counts it and the socket queues
  * nothing.
  */
-import { Errno, errnoName, isPermissionErrno, PERMISSION_HINT, SyscallError } from '../errors.js';
-import { loadNative, type Native } from './native.js';
+import { Errno, errnoName, isPermissionErrno, PERMISSION_HINT, SyscallError } from '../../errors.js';
+import { loadNative, type Native } from '../libbpf/index.js';
 
 const AF_PACKET = 17;
 const SOCK_RAW = 3;

@@ -4,10 +4,9 @@
  * reverse order, on failure half-way as on close(). What the caller opened
  * for it (spec.release) is released with it, on failure too.
  */
-import { loadObject, type LoadSettings, type LoadedObject } from './bpf-object.js';
-import type { InterfaceEvent } from '../model/interface-events.js';
-import type { AttachedFilter } from './filter.js';
-import type { Native } from './native.js';
+import { loadObject, type LoadSettings, type LoadedObject, type Native } from '../libbpf/index.js';
+import type { InterfaceEvent } from '../../model/interface-events.js';
+import type { AttachedFilter } from './types.js';
 import { openFilteredSocket, type PacketSocket } from './packet-socket.js';
 
 export interface ObjectAttachment {

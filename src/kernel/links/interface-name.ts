@@ -2,8 +2,8 @@
  * Interface names as the user types them: which can be one, and which one is
  * meant, among the links of sockex's own network namespace (rtnetlink.ts).
  */
-import { SockexError, printable } from '../errors.js';
-import { ANY_INTERFACE } from '../model/counters.js';
+import { SockexError, printable } from '../../errors.js';
+import { ANY_INTERFACE } from '../../model/counters.js';
 import type { Link } from './rtnetlink.js';
 
 /** IFNAMSIZ is 16 bytes with the terminating NUL. */

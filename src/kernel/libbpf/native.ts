@@ -5,7 +5,7 @@
  * AF_PACKET socket calls. Bound once, on first use.
  */
 import { createRequire } from 'node:module';
-import { SockexError } from '../errors.js';
+import { SockexError } from '../../errors.js';
 
 // koffi ships as CommonJS; createRequire keeps its load synchronous and cheap.
 const require = createRequire(import.meta.url);

@@ -8,8 +8,8 @@
  * The encoding and parsing below are pure (byte buffers in, plain objects out);
  * RouteSocket does the syscalls.
  */
-import { Errno, errnoName, SyscallError } from '../errors.js';
-import type { Native } from './native.js';
+import { Errno, errnoName, SyscallError } from '../../errors.js';
+import type { Native } from '../libbpf/index.js';
 
 /** One network interface as the kernel describes it in an RTM_NEWLINK message. */
 export interface Link {
