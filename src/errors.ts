@@ -15,6 +15,7 @@ export const ExitCode = {
   libbpf: 7,
   metrics: 8,
   io: 9,
+  output: 10,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -29,7 +30,8 @@ export type ErrorCode =
   | 'libbpf-missing'
   | 'libbpf-too-old'
   | 'metrics-address'
-  | 'syscall';
+  | 'syscall'
+  | 'output-failed';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -43,6 +45,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   'libbpf-too-old': ExitCode.libbpf,
   'metrics-address': ExitCode.metrics,
   syscall: ExitCode.io,
+  'output-failed': ExitCode.output,
 };
 
 export class SockexError extends Error {

@@ -16,12 +16,18 @@ import { renderJson } from './render/json.js';
 import { renderLines } from './render/lines.js';
 import type { MetricsServer } from './render/metrics-server.js';
 import type { Renderer } from './render/renderer.js';
-import { flushed, streamRenderer } from './render/stream.js';
+import { streamRenderer } from './render/stream.js';
+import { Outputs } from './session/outputs.js';
 import { readerWatchNeeded, stdoutReaderGone } from './session/reader-gone.js';
 import { Releases } from './session/releases.js';
 import { startSession, type Session, type SessionEnd, type Subscribe } from './session/session.js';
 
+/** stdout and stderr, and what became of what was written to them. */
+const outputs = new Outputs();
+
 export async function main(argv: string[]): Promise<SessionEnd> {
+  outputs.watch('stdout', process.stdout);
+  outputs.watch('stderr', process.stderr);
   let verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     const options = await parseCli(argv);
@@ -34,9 +40,6 @@ export async function main(argv: string[]): Promise<SessionEnd> {
 }
 
 async function run(options: Options): Promise<SessionEnd> {
-  // A reader gone is the session's business (it listens as well); a failed
-  // write must never become an uncaught exception.
-  for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
   const native = loadNative();
   if (options.verbose) libbpfLog(native).echoTo((m) => process.stderr.write(`${m.text.replace(/^/gm, 'libbpf: ')}\n`));
 
@@ -62,6 +65,8 @@ async function run(options: Options): Promise<SessionEnd> {
     // q and Ctrl-C in the dashboard arrive as keys (raw mode), not as SIGINT.
     const view = await createView(options, dashboard, (error) => session?.quit(error));
     if (view) renderers.push(releases.hold(view));
+    // A failed write (not a reader gone) ends the run: nothing written after it would be whole.
+    outputs.onFailure((error) => session?.quit(error));
     if (metrics) renderers.push(metrics);
     if (!options.quiet) sayCounting(options, dashboard, metrics?.url);
 
@@ -81,7 +86,7 @@ async function run(options: Options): Promise<SessionEnd> {
       onSignal: processSignals,
       // Only lines and JSON have a reader to lose (a terminal that hangs up sends SIGHUP);
       // below a second between samples the next write's EPIPE says it soon enough.
-      onReaderGone: view && !dashboard ? stdoutReaderGone(native, readerWatchNeeded(options.interval)) : noReaderToLose,
+      onReaderGone: view && !dashboard ? stdoutReaderGone(native, readerWatchNeeded(options.interval), outputs.sampleStream()) : noReaderToLose,
       notice: (line) => process.stderr.write(`${line}\n`),
       report: (error) => reportError(error, options.verbose),
       flush: flushOutput,
@@ -134,9 +139,10 @@ async function createView(options: Options, dashboard: boolean, onQuit: (error?:
     const { openDashboard } = await import('./render/tui/tui.js');
     return openDashboard({ onQuit });
   }
-  if (options.json) return streamRenderer(renderJson, process.stdout);
-  if (options.quiet && !options.plain) return undefined;
-  return streamRenderer(renderLines, process.stdout);
+  if (options.quiet && !options.plain && !options.json) return undefined;
+  const renderer = streamRenderer(options.json ? renderJson : renderLines, outputs.sampleStream());
+  outputs.countSamples(renderer);
+  return renderer;
 }
 
 const noReaderToLose: Subscribe = () => () => undefined;
@@ -148,7 +154,22 @@ const processSignals: Subscribe = (handler) => {
 };
 
 function flushOutput(): Promise<void> {
-  return Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() => undefined);
+  return outputs.flushed();
+}
+
+/**
+ * A write that failed after the session ended (the last samples, --help) is
+ * said now; and if stderr failed, what sockex had to say is incomplete: the
+ * exit code says it where no line can.
+ */
+function withOutputFailures(exitCode: number): number {
+  const stdout = outputs.stdoutFailure();
+  // Exit code 10 was the session's: it said so already.
+  if (stdout && exitCode !== ExitCode.output) {
+    reportError(stdout, false);
+    if (exitCode === ExitCode.ok) return ExitCode.output;
+  }
+  return exitCode === ExitCode.ok && outputs.stderrFailed() ? ExitCode.output : exitCode;
 }
 
 function reportError(err: unknown, verbose: boolean): number {
@@ -167,10 +188,13 @@ function reportError(err: unknown, verbose: boolean): number {
 main(process.argv.slice(2)).then(
   async ({ exitCode, abandonOutput }) => {
     process.exitCode = exitCode;
-    // Everything written (--help too) reaches its reader before the exit drops it.
-    if (!abandonOutput) await flushOutput();
     // Timers and stdin listeners of libraries must not keep a finished run alive.
-    process.exit(exitCode);
+    if (abandonOutput) process.exit(exitCode);
+    // Everything written (--help too) reaches its reader before the exit drops it.
+    await flushOutput();
+    const code = withOutputFailures(exitCode);
+    await flushOutput();
+    process.exit(code);
   },
   (err: unknown) => {
     process.exitCode = reportError(err, true);

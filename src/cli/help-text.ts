@@ -45,6 +45,7 @@ const EXIT_CODES: Readonly<Record<keyof typeof ExitCode, string>> = {
   libbpf: 'libbpf.so.1 is missing or too old',
   metrics: 'the --metrics address cannot be served',
   io: 'a system call failed',
+  output: 'writing stdout failed (not a closed pipe): the output is incomplete',
 };
 
 /** The exit codes in numeric order, as [status, meaning]. */

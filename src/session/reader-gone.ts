@@ -8,6 +8,7 @@
  * call per period.
  */
 import type { Native } from '../kernel/index.js';
+import { isReaderGone } from './outputs.js';
 import type { Subscribe } from './session.js';
 
 const POLLERR = 0x8;
@@ -32,8 +33,11 @@ export function stdoutReaderGone(native: Native, look: boolean, stdout: NodeJS.W
       gone = true;
       handler();
     };
-    // A write that failed (EPIPE): the reader went away between two looks.
-    const onError = (): void => once();
+    // A write that failed (EPIPE): the reader went away between two looks. Other failures are not its end (outputs.ts).
+    const terminal = (stdout as { isTTY?: boolean }).isTTY === true;
+    const onError = (error: unknown): void => {
+      if (isReaderGone(error, terminal)) once();
+    };
     stdout.on('error', onError);
     // Looking must never be what keeps a finished run alive (unref), and is only done where worth it.
     const timer = look ? lookForHangUp(native, fd, once) : undefined;

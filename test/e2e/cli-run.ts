@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { CLI, type NetNs, type RunningSockex } from './harness.js';
 
@@ -26,6 +27,9 @@ export interface CliRunOptions {
   /** Run as nobody with no capabilities at all. */
   asNobody?: boolean;
   timeoutMs?: number;
+  /** Write stdout (and stderr: stderrTo) to this file or device instead of a pipe, as `> /dev/full` does. */
+  stdoutTo?: string;
+  stderrTo?: string;
 }
 
 export const NOBODY_PREFIX = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
@@ -35,14 +39,16 @@ export function runCli(args: string[], options: CliRunOptions = {}): CliResult {
   if (options.asNobody) command = [...NOBODY_PREFIX, ...command];
   if (options.ns) command = ['ip', 'netns', 'exec', options.ns.name, ...command];
   const [file = '', ...rest] = command;
+  const redirected = [options.stdoutTo, options.stderrTo].map((path) => (path === undefined ? 'pipe' : openSync(path, 'w')));
   const result = spawnSync(file, rest, {
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 15_000,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', ...redirected],
   });
+  for (const fd of redirected) if (typeof fd === 'number') closeSync(fd);
   if (result.error) throw result.error;
-  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr, pid: result.pid };
+  return { status: result.status, signal: result.signal, stdout: result.stdout ?? '', stderr: result.stderr ?? '', pid: result.pid };
 }
 
 /** A V8 stack frame ("    at foo (file.js:1:2)") or an uncaught error banner. */

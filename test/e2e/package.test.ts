@@ -247,4 +247,9 @@ test("the README's exit-code table, row by row, against the installed package's 
   await t.test('9: another system call fails (SO_ATTACH_BPF refuses a program that is no socket filter)', () => {
     failsWith(bin, ['--object', `${fixtures}wrong-type.bpf.o`, '--count', '1'], ExitCode.io, /SO_ATTACH_BPF \(EINVAL\)/, { ns });
   });
+
+  await t.test('10: output: stdout is /dev/full (ENOSPC)', () => {
+    const result = runCli(['--quiet', '--json', '--count', '2'], { program: bin, ns, stdoutTo: '/dev/full' });
+    assertOneLineError(result, ExitCode.output, /^sockex: cannot write to stdout \(ENOSPC: no space left on device\): last 1 sample of 1 not written$/);
+  });
 });
