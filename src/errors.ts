@@ -16,6 +16,7 @@ export const ExitCode = {
   metrics: 8,
   io: 9,
   output: 10,
+  descriptors: 11,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -31,7 +32,8 @@ export type ErrorCode =
   | 'libbpf-too-old'
   | 'metrics-address'
   | 'syscall'
-  | 'output-failed';
+  | 'output-failed'
+  | 'out-of-descriptors';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -46,6 +48,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   'metrics-address': ExitCode.metrics,
   syscall: ExitCode.io,
   'output-failed': ExitCode.output,
+  'out-of-descriptors': ExitCode.descriptors,
 };
 
 export class SockexError extends Error {
@@ -129,6 +132,12 @@ export function errnoName(errno: number): string {
 export function isPermissionErrno(errno: number): boolean {
   const e = Math.abs(errno);
   return e === Errno.EPERM || e === Errno.EACCES;
+}
+
+/** Out of file descriptors: this process's limit (EMFILE) or the whole system's (ENFILE). */
+export function isDescriptorErrno(errno: number): boolean {
+  const e = Math.abs(errno);
+  return e === Errno.EMFILE || e === Errno.ENFILE;
 }
 
 /** Text fit to quote in a message: no control characters or other bytes a terminal would act on. */

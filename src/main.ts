@@ -8,7 +8,7 @@
 import { VERSION, parseCli, type Options } from './cli.js';
 import { startDemoPing } from './demo.js';
 import { ExitCode, asSockexError } from './errors.js';
-import { attachFilter, dropPrivileges, libbpfLog, loadNative } from './kernel/index.js';
+import { attachFilter, DescriptorBudget, dropPrivileges, libbpfLog, loadNative, raiseDescriptorLimit } from './kernel/index.js';
 import { sampleWithBreakdown } from './model/breakdown-sampler.js';
 import { Sampler } from './model/sampler.js';
 import { systemTimers } from './session/ticker.js';
@@ -42,6 +42,9 @@ export async function main(argv: string[]): Promise<SessionEnd> {
 async function run(options: Options): Promise<SessionEnd> {
   const native = loadNative();
   if (options.verbose) libbpfLog(native).echoTo((m) => process.stderr.write(`${m.text.replace(/^/gm, 'libbpf: ')}\n`));
+  // Some descriptors per interface: the soft limit (often 1024) up to the hard one, as daemons do.
+  raiseDescriptorLimit(native);
+  const descriptors = new DescriptorBudget(native, options.interfaces, options.by.length > 0);
 
   const releases = new Releases();
   const dashboard = wantsDashboard(options);
@@ -51,6 +54,7 @@ async function run(options: Options): Promise<SessionEnd> {
     // Listen for scrapes first: a port in use fails before anything is attached.
     const metrics = options.metrics ? releases.hold(await serveMetrics(options.metrics, options.by)) : undefined;
     // One filter per interface; a failure releases the ones before it.
+    descriptors.check();
     const filters = options.interfaces.map((name) =>
       releases.hold(attachFilter(name, { objectPath: options.objectPath, native, by: options.by, maxEntries: options.maxEntries })),
     );
@@ -88,13 +92,15 @@ async function run(options: Options): Promise<SessionEnd> {
       // below a second between samples the next write's EPIPE says it soon enough.
       onReaderGone: view && !dashboard ? stdoutReaderGone(native, readerWatchNeeded(options.interval), outputs.sampleStream()) : noReaderToLose,
       notice: (line) => process.stderr.write(`${line}\n`),
-      report: (error) => reportError(error, options.verbose),
+      report: (error) => reportError(descriptors.explain(error), options.verbose),
       flush: flushOutput,
       startDemo: options.command === 'demo' ? startDemoPing : undefined,
     });
   } catch (err) {
+    // Explained while what was attached is still open: the count is the one that failed.
+    const explained = descriptors.explain(err);
     releases.releaseAll();
-    throw err;
+    throw explained;
   }
   return session.ended;
 }

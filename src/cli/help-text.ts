@@ -46,6 +46,7 @@ const EXIT_CODES: Readonly<Record<keyof typeof ExitCode, string>> = {
   metrics: 'the --metrics address cannot be served',
   io: 'a system call failed',
   output: 'writing stdout failed (not a closed pipe): the output is incomplete',
+  descriptors: 'out of file descriptors: raise the hard limit (ulimit -Hn)',
 };
 
 /** The exit codes in numeric order, as [status, meaning]. */

@@ -8,4 +8,5 @@
 export { attachFilter, type AttachedFilter } from './filters/index.js';
 export { libbpfLog, loadNative, type Native } from './libbpf/index.js';
 export { interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './links/index.js';
+export { DescriptorBudget, raiseDescriptorLimit } from './descriptors.js';
 export { dropPrivileges } from './privileges.js';

@@ -26,6 +26,8 @@ export interface CliRunOptions {
   env?: NodeJS.ProcessEnv;
   /** Run as nobody with no capabilities at all. */
   asNobody?: boolean;
+  /** Run under this command, e.g. ['prlimit', '--nofile=64:64']. */
+  under?: string[];
   timeoutMs?: number;
   /** Write stdout (and stderr: stderrTo) to this file or device instead of a pipe, as `> /dev/full` does. */
   stdoutTo?: string;
@@ -37,6 +39,7 @@ export const NOBODY_PREFIX = ['setpriv', '--reuid=65534', '--regid=65534', '--cl
 export function runCli(args: string[], options: CliRunOptions = {}): CliResult {
   let command = [process.execPath, options.program ?? CLI, ...args];
   if (options.asNobody) command = [...NOBODY_PREFIX, ...command];
+  if (options.under) command = [...options.under, ...command];
   if (options.ns) command = ['ip', 'netns', 'exec', options.ns.name, ...command];
   const [file = '', ...rest] = command;
   const redirected = [options.stdoutTo, options.stderrTo].map((path) => (path === undefined ? 'pipe' : openSync(path, 'w')));

@@ -252,4 +252,11 @@ test("the README's exit-code table, row by row, against the installed package's 
     const result = runCli(['--quiet', '--json', '--count', '2'], { program: bin, ns, stdoutTo: '/dev/full' });
     assertOneLineError(result, ExitCode.output, /^sockex: cannot write to stdout \(ENOSPC: no space left on device\): last 1 sample of 1 not written$/);
   });
+
+  await t.test('11: out of file descriptors (10 interfaces under a hard limit of 64)', () => {
+    const names = Array.from({ length: 10 }, (_, i) => `fd${i}`);
+    for (const name of names) ns.exec('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
+    const args = [...names.flatMap((name) => ['-i', name]), '--count', '1'];
+    failsWith(bin, args, ExitCode.descriptors, /^sockex: too few file descriptors \(the next open would fail with EMFILE\): 10 interfaces need about \d+ \(7 each/, { ns, under: ['prlimit', '--nofile=64:64'] });
+  });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { OPTIONS } from '../../src/cli.js';
 import { EXAMPLES, exitCodeLines } from '../../src/cli/help-text.js';
@@ -35,4 +36,10 @@ test('the man page is roff: a title line, sections, no line a request by acciden
   for (const line of page.split('\n').filter((l) => l.startsWith('.') || l.startsWith("'"))) {
     assert.ok(requests.has(line.slice(1).split(' ')[0] ?? ''), `a known request: ${line}`);
   }
+});
+
+test("the README's exit-code table has one row for each exit code, in order", () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const rows = [...readme.matchAll(/^\| (\d+) \| /gm)].map((row) => Number(row[1]));
+  assert.deepEqual(rows, exitCodeLines().map(([status]) => status));
 });

@@ -58,6 +58,15 @@ export interface Libc {
   setgroups(size: number, list: Buffer | null): number;
   /** fds: struct pollfd entries (int fd; short events; short revents). */
   poll(fds: Buffer, count: number, timeoutMs: number): number;
+  /** The 64-bit forms, so the struct is the same on every architecture; RLIM_INFINITY comes back as a bigint. */
+  getrlimit(resource: number, into: Partial<Rlimit>): number;
+  setrlimit(resource: number, limit: Rlimit): number;
+}
+
+/** struct rlimit64: the soft limit and the hard one (the ceiling for the soft). */
+export interface Rlimit {
+  cur: number | bigint;
+  max: number | bigint;
 }
 
 export interface Native {
@@ -96,6 +105,8 @@ export function loadNative(): Native {
     );
   }
   const c = koffi.load('libc.so.6');
+  // Anonymous: a second copy of this module (the bundle beside dist/) may bind it again.
+  const rlimit = koffi.pointer(koffi.struct({ cur: 'uint64_t', max: 'uint64_t' }));
 
   // The version first: an old libbpf lacks functions bound below, and
   // "too old" is the message that tells the user what to do.
@@ -148,6 +159,8 @@ export function loadNative(): Native {
     setresgid: c.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
     setgroups: c.func('int setgroups(size_t size, const void *list)'),
     poll: c.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+    getrlimit: c.func('getrlimit64', 'int', ['int', koffi.out(rlimit)]),
+    setrlimit: c.func('setrlimit64', 'int', ['int', rlimit]),
   };
 
   native = { koffi, libbpf, libc, errno: () => koffi.errno() };

@@ -3,7 +3,7 @@
  * one program and the map file descriptors user space reads.
  */
 import { existsSync } from 'node:fs';
-import { Errno, errnoName, isPermissionErrno, PERMISSION_HINT, SockexError, VerifierError } from '../../errors.js';
+import { Errno, errnoName, isDescriptorErrno, isPermissionErrno, PERMISSION_HINT, SockexError, SyscallError, VerifierError } from '../../errors.js';
 import { libbpfLog, type LibbpfMessage } from './log.js';
 import { loadNative, type Native } from './native.js';
 
@@ -45,6 +45,7 @@ export function loadObject(path: string, programName: string, native: Native = l
   const obj = libbpf.openFile(path, null);
   if (!obj) {
     const errno = native.errno();
+    if (isDescriptorErrno(errno)) throw outOfDescriptors('bpf_object__open_file', errno, path);
     throw new SockexError(
       'object-invalid',
       `cannot open ${path} (${errnoName(errno)}${lastWarning()}): it is truncated or not a BPF object; rebuild it with "npm run build"`,
@@ -77,6 +78,8 @@ export function loadObject(path: string, programName: string, native: Native = l
     // Load: create the maps, then hand the program to the verifier and the JIT.
     const err = libbpf.load(obj);
     if (err < 0) {
+      // Before the verifier's log: a program it accepted can still fail for want of a descriptor.
+      if (isDescriptorErrno(err)) throw outOfDescriptors('bpf_object__load', err, path);
       if (err === -Errno.EAGAIN) {
         // The verifier stops at a pending signal; a profiler's timer keeps one pending.
         throw new SockexError(
@@ -121,6 +124,11 @@ function setReadOnlyData(native: Native, obj: unknown, path: string, data: Buffe
       `${path} has no ${data.length}-byte read-only data section (${map ? errnoName(err) : 'none found'}): rebuild it with "npm run build"`,
     );
   }
+}
+
+/** main.ts says how many descriptors are needed and what to do (kernel/descriptors.ts). */
+function outOfDescriptors(call: string, errno: number, path: string): SyscallError {
+  return new SyscallError('out-of-descriptors', call, Math.abs(errno), `libbpf could not load ${path}: out of file descriptors (${errnoName(errno)})`);
 }
 
 function lastWarningOf(messages: LibbpfMessage[]): string {

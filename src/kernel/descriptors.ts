@@ -1,0 +1,121 @@
+/**
+ * File descriptors: sockex holds a handful per counted interface, so a few
+ * hundred interfaces meet the usual limit of 1024. At start the soft limit
+ * is raised to the hard one (as many daemons do: sockex never calls
+ * select(), which is what a low soft limit protects); before the filters
+ * are attached, what they will take is checked against it; and an EMFILE or
+ * ENFILE from anywhere (libbpf, socket(), rtnetlink, Node) is said as what
+ * it is, with how many are needed and what to do, never as the misleading
+ * failure it causes further on (a libbpf load, or "is AF_PACKET built in?").
+ */
+import { readdirSync } from 'node:fs';
+import { Errno, errnoName, isDescriptorErrno, SockexError } from '../errors.js';
+import { ANY_INTERFACE } from '../model/counters.js';
+import type { Native } from './libbpf/index.js';
+
+const RLIMIT_NOFILE = 7;
+
+/**
+ * What one attached filter holds open, measured (test/e2e/descriptors.test.ts
+ * counts them in /proc): its maps (counters, .rodata; -i any's link-header
+ * map; --by's two tables), the program, its BTF, the AF_PACKET socket and
+ * the rtnetlink socket that follows the interface.
+ */
+export const DESCRIPTORS_PER_FILTER = { protocol: 7, breakdown: 9, any: 8 } as const;
+
+interface DescriptorLimit {
+  readonly soft: number;
+  readonly hard: number;
+}
+
+/**
+ * Raise the soft RLIMIT_NOFILE to the hard one. Node does the same at its
+ * start today; sockex does not rely on that. A failure here (there is none
+ * for soft <= hard) is left to the budget's check to say.
+ */
+export function raiseDescriptorLimit(native: Native): void {
+  const limit = readLimit(native);
+  if (limit && limit.soft < limit.hard) native.libc.setrlimit(RLIMIT_NOFILE, { cur: limit.hard, max: limit.hard });
+}
+
+function readLimit(native: Native): DescriptorLimit | undefined {
+  const limit: { cur?: number | bigint; max?: number | bigint } = {};
+  if (native.libc.getrlimit(RLIMIT_NOFILE, limit) < 0) return undefined;
+  // RLIM_INFINITY (a bigint) is no real descriptor limit on Linux; as a Number it never binds.
+  return { soft: Number(limit.cur), hard: Number(limit.max) };
+}
+
+/** How many descriptors are open now; undefined without /proc. */
+function openDescriptors(): number | undefined {
+  try {
+    // The listing's own descriptor is open while it is read.
+    return readdirSync('/proc/self/fd').length - 1;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The descriptors a run's filters will take, and what to say when they run out. */
+export class DescriptorBudget {
+  private readonly filters: number;
+  private readonly per: number;
+  private readonly any: boolean;
+  private openBefore: number | undefined;
+
+  constructor(private readonly native: Native, interfaces: readonly string[], breakdown: boolean) {
+    this.any = interfaces.includes(ANY_INTERFACE);
+    this.filters = this.any ? 1 : interfaces.length;
+    this.per = DESCRIPTORS_PER_FILTER[this.any ? 'any' : breakdown ? 'breakdown' : 'protocol'];
+  }
+
+  /**
+   * Before attaching: refuse at once when the filters cannot fit under the
+   * soft limit. Short of descriptors, libbpf's loads fail in odd ways (its
+   * feature probes fail too, and the verifier is handed a program whose maps
+   * were never created), so this is checked, not tried.
+   */
+  check(): void {
+    this.openBefore = openDescriptors();
+    const limit = readLimit(this.native);
+    if (!limit || this.openBefore === undefined || this.needed() <= limit.soft) return;
+    throw this.shortage(`too few file descriptors (the next open would fail with EMFILE)`, limit);
+  }
+
+  /** err as the shortage it is (exit code 11) if it is an EMFILE or ENFILE, sockex's or Node's; anything else as it was. */
+  explain(err: unknown): unknown {
+    const errno = errnoOf(err);
+    if (errno === undefined || !isDescriptorErrno(errno)) return err;
+    const call = (err as { syscall?: unknown }).syscall;
+    const where = `${errnoName(errno)}${typeof call === 'string' ? ` at ${call}` : ''}`;
+    if (Math.abs(errno) === Errno.ENFILE) {
+      return new SockexError('out-of-descriptors', `the system is out of file descriptors (${where}): close other programs' files, or raise fs.file-max (sysctl)`);
+    }
+    return this.shortage(`out of file descriptors (${where})`, readLimit(this.native));
+  }
+
+  private needed(): number {
+    return (this.openBefore ?? 0) + this.filters * this.per;
+  }
+
+  private shortage(headline: string, limit: DescriptorLimit | undefined): SockexError {
+    const needed = this.needed();
+    const who = this.any ? '-i any needs' : `${this.filters} interface${this.filters === 1 ? ' needs' : 's need'}`;
+    const each = this.any ? `${this.per} for its filter` : `${this.per} each`;
+    const already = this.openBefore === undefined ? '' : `, ${this.openBefore} open already`;
+    const allowed = !limit ? '' : `, and this process may open ${limit.soft}${limit.soft === limit.hard ? ' (its hard limit)' : ` (hard limit ${limit.hard})`}`;
+    // Room to spare, and above the limit that was met.
+    const raise = Math.ceil(Math.max(needed + 64, (limit?.hard ?? 0) + 1) / 1024) * 1024;
+    return new SockexError(
+      'out-of-descriptors',
+      `${headline}: ${who} about ${needed} (${each}${already})${allowed}; raise the hard limit: ulimit -Hn ${raise} as root before sockex, or LimitNOFILE=${raise} in its systemd unit`,
+    );
+  }
+}
+
+/** A SyscallError's errno, or a Node system error's (code "EMFILE"). */
+function errnoOf(err: unknown): number | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { errno, code } = err as { errno?: unknown; code?: unknown };
+  if (typeof code === 'string' && Object.hasOwn(Errno, code)) return Errno[code as keyof typeof Errno];
+  return typeof errno === 'number' ? errno : undefined;
+}

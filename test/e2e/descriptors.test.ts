@@ -1,0 +1,99 @@
+/**
+ * Running out of file descriptors: every step of an attach that can meet
+ * EMFILE says so (exit code 11) instead of blaming libbpf or AF_PACKET; a
+ * filter takes exactly what DESCRIPTORS_PER_FILTER says; many interfaces
+ * under a hard limit too low are refused before anything is attached, with
+ * how many are needed; and the soft limit is raised to the hard one.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ExitCode } from '../../src/errors.js';
+import { DESCRIPTORS_PER_FILTER } from '../../src/kernel/descriptors.js';
+import { assertNoProgramLeft, highestProgramId } from './bpf-programs.js';
+import { assertOneLineError, killOnEnd, runCli } from './cli-run.js';
+import { ETH_HLEN } from './frames.js';
+import { CLI, counter, NetNs, requireRoot, RunningSockex, TOOLS } from './harness.js';
+
+/** count veth pairs vN/wN in the namespace, each end up. */
+function vethPairs(ns: NetNs, count: number): string[] {
+  const script = `for i in $(seq 0 ${count - 1}); do ip link add v$i type veth peer name w$i && ip link set v$i up && ip link set w$i up || exit 1; done`;
+  ns.exec('bash', ['-c', script]);
+  return Array.from({ length: count }, (_, i) => `v${i}`);
+}
+
+interface Squeezed {
+  attached?: true;
+  thrown?: string;
+  errno?: number;
+  reported?: string;
+  code?: string;
+}
+
+test('an attach with 0 to N-1 descriptors left fails at each step as EMFILE (exit code 11); with N it attaches, N as documented', (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'squeeze');
+  const kinds = [
+    { kind: 'protocol', args: ['lo'] },
+    { kind: 'breakdown', args: ['lo', 'port,host'] },
+    { kind: 'any', args: ['any'] },
+  ] as const;
+  for (const { kind, args } of kinds) {
+    const per = DESCRIPTORS_PER_FILTER[kind];
+    const failedAt = new Set<string>();
+    for (let free = 0; free <= per; free++) {
+      const result = JSON.parse(ns.exec('prlimit', ['--nofile=128:128', process.execPath, `${TOOLS}squeeze-attach.js`, String(free), ...args])) as Squeezed;
+      if (free === per) {
+        assert.deepEqual(result, { attached: true }, `${kind}: ${per} descriptors are enough`);
+        continue;
+      }
+      assert.equal(result.errno, 24, `${kind} with ${free} left: ${result.thrown}`);
+      assert.equal(result.code, 'out-of-descriptors', `${kind} with ${free} left: ${result.thrown}`);
+      const at = /^out of file descriptors \(EMFILE at (\w+)\): /.exec(result.reported ?? '')?.[1];
+      assert.ok(at, result.reported);
+      failedAt.add(at);
+      assert.match(result.reported ?? '', /; raise the hard limit: ulimit -Hn \d+ as root before sockex, or LimitNOFILE=\d+ in its systemd unit$/);
+    }
+    // The rtnetlink and packet sockets, the object file, the maps and the program: each step met it.
+    assert.deepEqual([...failedAt].sort(), ['bpf_object__load', 'bpf_object__open_file', 'socket'], kind);
+  }
+});
+
+test('40 interfaces under a hard limit of 128 (prlimit): exit 11 at once, how many are needed and what to do, nothing attached', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'emfile');
+  const interfaces = vethPairs(ns, 40);
+  const since = highestProgramId();
+  const result = runCli([...interfaces.flatMap((name) => ['-i', name]), '--json', '--count', '1'], { ns, under: ['prlimit', '--nofile=128:128'] });
+  const per = DESCRIPTORS_PER_FILTER.protocol;
+  const line = assertOneLineError(
+    result,
+    ExitCode.descriptors,
+    new RegExp(
+      `^sockex: too few file descriptors \\(the next open would fail with EMFILE\\): 40 interfaces need about (\\d+) \\(${per} each, (\\d+) open already\\), ` +
+        'and this process may open 128 \\(its hard limit\\); raise the hard limit: ulimit -Hn 1024 as root before sockex, or LimitNOFILE=1024 in its systemd unit$',
+    ),
+  );
+  const [, needed, open] = /about (\d+) \(\d+ each, (\d+) open/.exec(line) ?? [];
+  assert.equal(Number(needed), Number(open) + 40 * per);
+  assert.equal(result.stdout, '');
+  await assertNoProgramLeft(since, result.pid);
+});
+
+test('the soft limit is raised to the hard one: 40 interfaces and lo under a soft limit of 64 (hard 1024) count exactly', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'raise');
+  const interfaces = [...vethPairs(ns, 40), 'lo'];
+  const args = [...interfaces.flatMap((name) => ['-i', name]), '--json', '--interval', '0.2'];
+  const sockex = killOnEnd(t, new RunningSockex(ns.spawn('prlimit', ['--nofile=64:1024', process.execPath, CLI, ...args])));
+  await sockex.attached();
+  // 41 filters hold about 300 descriptors: the soft limit of 64 was raised, not met.
+  const limits = readFileSync(`/proc/${sockex.child.pid}/limits`, 'utf8');
+  assert.match(limits, /^Max open files +1024 +1024 +files/m);
+  ns.tool('udp', ['4', '300,700']);
+  assert.equal(await sockex.stop(), ExitCode.ok, sockex.stderr);
+  const udpBytes = 2 * (ETH_HLEN + 20 + 8) + 300 + 700;
+  for (const direction of ['tx', 'rx'] as const) {
+    assert.deepEqual(counter(sockex.lastSample(), { interface: 'lo', direction, family: 'ipv4', protocol: 17 }), { bytes: udpBytes, packets: 2 });
+  }
+});
