@@ -17,6 +17,7 @@ import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.co
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { parseAllDocuments } from 'yaml';
+import { VERSION } from '../../src/cli.js';
 import { ExitCode } from '../../src/errors.js';
 import { CLI, NetNs, ROOT, RunningSockex, requireRoot, run, waitFor } from './harness.js';
 import { httpGet } from './http-get.js';
@@ -96,6 +97,7 @@ test('the DaemonSet: host network, never privileged, just the capabilities, read
   assert.deepEqual(fromField, { HOST_IP: 'status.hostIP', NODE_NAME: 'spec.nodeName' });
   assert.deepEqual(sockex.args, ['--quiet', '--interface', 'any', '--metrics', '$(HOST_IP):9469']);
   assert.deepEqual(sockex.ports, [{ name: 'metrics', containerPort: 9469 }]);
+  assert.equal(sockex.image, `registry.example/sockex:${VERSION}`, 'kustomization.yaml names the image of this version');
 
   for (const kind of ['requests', 'limits'] as const) {
     assert.ok(sockex.resources?.[kind]?.cpu, `cpu ${kind}`);
