@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * How sockex classifies a frame, shared by both filters (sockex.bpf.c for one
- * interface, sockex-any.bpf.c for every interface) so they can never disagree
- * on what a frame is. Always inlined: each program keeps a single function,
+ * How sockex classifies a frame, shared by every filter (sockex.bpf.c for one
+ * interface, sockex-any.bpf.c for every interface, sockex-by.bpf.c for --by)
+ * so they can never disagree on what a frame is. Always inlined: each program keeps a single function,
  * which the legacy packet loads below require (the verifier refuses
  * LD_ABS/LD_IND in a program with bpf-to-bpf calls).
  *
@@ -36,8 +36,6 @@
 #include <bpf/bpf_endian.h>
 
 #include "sockex.h"
-
-#define ETH_P_8021AD_ 0x88A8
 
 /* Legacy packet loads (BPF_LD_ABS with a constant offset, BPF_LD_IND with a
  * register): big-endian bytes turned into a host-order value, from linear or
@@ -212,26 +210,30 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 	return 1;
 }
 
+/* IPv4 or IPv6 at off, as the EtherType says: 1 when parsed, 0 when its
+ * header is malformed, -1 when the EtherType is neither. */
+static __always_inline int sockex_ip_at(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 off, __u32 ethertype)
+{
+	if (ethertype == ETH_P_IP)
+		return sockex_ipv4_at(skb, f, from, off);
+	if (ethertype == ETH_P_IPV6)
+		return sockex_ipv6_at(skb, f, from, off);
+	return -1;
+}
+
 /* The frame whose network header is at net_off, counted as `from` says. */
 static __always_inline void sockex_parse_from(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 net_off, __u32 ethertype)
 {
 	/* The common case first: from skb->data, at immediate offsets. */
-	if (ethertype == ETH_P_IP) {
-		if (!sockex_ipv4_at(skb, f, from, net_off))
-			goto other;
+	int ip = sockex_ip_at(skb, f, from, net_off, ethertype);
+	if (ip > 0)
 		return;
-	}
-	if (ethertype == ETH_P_IPV6) {
-		if (!sockex_ipv6_at(skb, f, from, net_off))
-			goto other;
-		return;
-	}
 	/* A VLAN tag still inside the frame (a QinQ inner tag, a device that
 	 * does not offload tags) only exists behind an Ethernet header, and the
 	 * network header may point before or after it depending on the path
 	 * (after it on transmit, at it on receive), so walk the tags from the
 	 * link header: TPID at 12, then TCI, then the inner EtherType. */
-	if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
+	if (ip == 0 || (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD))
 		goto other;
 	if (from == SOCKEX_FROM_DATA && net_off != ETH_HLEN)
 		goto other; /* a link without an Ethernet header has no tags to walk */
@@ -240,7 +242,7 @@ static __always_inline void sockex_parse_from(struct __sk_buff *skb, struct sock
 	__u32 off = ETH_HLEN;
 #pragma unroll
 	for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
-		if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
+		if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD)
 			break;
 		if (!sockex_has(f, from, off, 4))
 			goto other;
@@ -250,16 +252,8 @@ static __always_inline void sockex_parse_from(struct __sk_buff *skb, struct sock
 		ethertype = inner;
 		off += 4;
 	}
-	if (ethertype == ETH_P_IP) {
-		if (!sockex_ipv4_at(skb, f, from, off))
-			goto other;
+	if (sockex_ip_at(skb, f, from, off, ethertype) > 0)
 		return;
-	}
-	if (ethertype == ETH_P_IPV6) {
-		if (!sockex_ipv6_at(skb, f, from, off))
-			goto other;
-		return;
-	}
 other:
 	f->family = SOCKEX_FAMILY_OTHER;
 	f->protocol = ethertype;
@@ -288,15 +282,6 @@ static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_fr
 	 * is 0..7, so (pkt_type ^ PACKET_OUTGOING) + 7 is below 8 only for
 	 * outgoing frames. */
 	f->direction = ((skb->pkt_type ^ PACKET_OUTGOING) + 7) >> 3;
-}
-
-/* Add one frame to a per-CPU counter. The filter runs with migration
- * disabled, so a plain add is exact and touches no cache line another CPU
- * writes. */
-static __always_inline void sockex_add(struct sockex_counter *c, __u32 len)
-{
-	c->bytes += len;
-	c->packets += 1;
 }
 
 #endif /* SOCKEX_PARSE_H */

@@ -121,7 +121,7 @@ test('a directory or an object without the sockex program', async (t) => {
   const dir = scratchDir(t);
   await expectError(['--object', dir, '--count', '1'], ExitCode.object, /rebuild it|not a BPF object/);
   const floor = join(dir, 'floor.bpf.o');
-  copyFileSync(`${ROOT}bpf/build/floor.bpf.o`, floor);
+  copyFileSync(`${FIXTURES}floor.bpf.o`, floor);
   await expectError(['--object', floor, '--count', '1'], ExitCode.object, /has no program named sockex_count/);
 });
 
