@@ -64,7 +64,8 @@ struct sockex_frame {
 	/* Set for IPv4 and IPv6 only. */
 	__u32 from;      /* SOCKEX_FROM_*: what ip_off and l4_off count from */
 	__u32 ip_off;    /* the IP header */
-	__u32 l4_off;    /* the header of `protocol` (the transport header once the IPv6 chain is followed) */
+	__u32 l4_off;    /* the header of `protocol` (the transport header once the IPv6 chain is
+			  * followed); for an IPv6 later fragment, which has none, its fragment header */
 	__u32 first_fragment; /* 1: not a later fragment, so the transport header (ports) is in this frame */
 	__u32 ipv6_frag_at;   /* IPv6: the last fragment header, 0 for none (worked out without a branch) */
 };
@@ -99,6 +100,17 @@ static __always_inline __u32 sockex_base(__u32 from)
 static __always_inline int sockex_has(const struct sockex_frame *f, __u32 from, __u32 off, __u32 n)
 {
 	return from != SOCKEX_FROM_DATA || f->len >= off + n;
+}
+
+/* Whether all n bytes at off are in the frame, where the fallback's helper
+ * cannot be asked for so many at once (n is up to 2 KiB): it reads the last
+ * one. */
+static __always_inline int sockex_whole(struct __sk_buff *skb, const struct sockex_frame *f, __u32 from, __u32 off, __u32 n)
+{
+	if (from == SOCKEX_FROM_DATA)
+		return f->len >= off + n;
+	__u8 last;
+	return bpf_skb_load_bytes_relative(skb, off + n - 1, &last, 1, sockex_base(from)) == 0;
 }
 
 /* The big-endian half word at off, counted as `from` says (a constant at
@@ -180,11 +192,17 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 		return 0;
 	__u32 first = 1;
 	__u32 frag_at = 0;
+	__u32 frag_next = 0;
 	f->ip_off = off;
 	off += 40;
 	/* Follow the extension chain to the upper-layer protocol. A chain
-	 * longer than the bound, or cut short by the end of the frame, is
-	 * counted under the extension header the filter stopped at. */
+	 * longer than the bound, or a header cut short by the end of the frame
+	 * (any of its bytes missing), is counted under the extension header the
+	 * filter stopped at. A later fragment stops the walk at its fragment
+	 * header, as the kernel's ipv6_skip_exthdr does (what follows is the
+	 * middle of a payload, not headers), and is counted under the fragment
+	 * header's next header, below. */
+#pragma nounroll
 	for (int i = 0; i < SOCKEX_IPV6_MAX_EXT; i++) {
 		if (!sockex_ipv6_bit(SOCKEX_IPV6_EXT_MASK, nexthdr) || !sockex_has(f, from, off, 2))
 			break;
@@ -193,14 +211,29 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 			break;
 		/* A fragment header is 8 bytes; the others say their length. */
 		__u32 frag = sockex_ipv6_bit(SOCKEX_IPV6_FRAG_MASK, nexthdr);
-		if (frag && sockex_has(f, from, off, 4))
-			first &= (sockex_load_half(skb, from, off + 2) & 0xfff8) == 0;
+		__u32 hdrlen = frag * 8 + (frag ^ 1) * (((ext & 0xff) + 1) * 8);
+		if (!sockex_whole(skb, f, from, off, hdrlen))
+			break;
+		/* 1 for a non-zero fragment offset (or an unreadable one): the
+		 * offset is 0..0xfff8, so adding 0xfff8 carries into bit 16
+		 * unless it is 0. Every extension header is 8 bytes or more, so
+		 * the read is within the header just checked. */
+		__u32 later = frag & ((sockex_load_half(skb, from, off + 2) & 0xfff8) + 0xfff8) >> 16;
+		__u32 step = later ^ 1;
+		first &= step;
 		/* Where it was, for a reader of first_fragment that cannot
 		 * afford the branches above (sockex-by.bpf.c). */
 		frag_at = frag * off + (frag ^ 1) * frag_at;
-		off += frag * 8 + (frag ^ 1) * (((ext & 0xff) + 1) * 8);
-		nexthdr = (ext >> 8) & 0xff;
+		frag_next = (ext >> 8) & 0xff;
+		/* A later fragment is not stepped over: the walk stays on it
+		 * until the bound. Without a branch or a flag that ends the
+		 * loop: either makes the verifier follow every way through the
+		 * chain apart, past its limit for a loader without CAP_PERFMON. */
+		off += step * hdrlen;
+		nexthdr = step * frag_next + later * nexthdr;
 	}
+	/* A later fragment (first is 0 only then) under its next header. */
+	nexthdr = first * nexthdr + (first ^ 1) * frag_next;
 	f->family = SOCKEX_FAMILY_IPV6;
 	f->protocol = nexthdr;
 	f->from = from;
