@@ -4,12 +4,13 @@
  * one-interface filter, the every-interface filter and the breakdown filter,
  * all reading with legacy loads from the link header. Sent with an
  * AF_PACKET socket on one end of a veth pair: tx on the sender, rx on the
- * peer, exact in bytes and packets.
+ * peer, exact in bytes and packets. And an IPv4-mapped source under --by
+ * host, written as inet_ntop writes it.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { killOnEnd } from './cli-run.js';
-import { ETH_HLEN, IPV6_EDGES, ether } from './frames.js';
+import { ETH_HLEN, IPV6_EDGES, ether, ipv6 } from './frames.js';
 import { counter, NetNs, requireRoot, startSockex, waitFor, type JsonSample } from './harness.js';
 
 const FILTERS = [
@@ -60,3 +61,25 @@ for (const filter of FILTERS) {
     }
   });
 }
+
+test('--by host writes an IPv4-mapped source as ::ffff:192.0.2.1 (RFC 5952 section 5), exact', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'v6mapped');
+  ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  ns.exec('ip', ['link', 'add', 'sxa', 'type', 'veth', 'peer', 'name', 'sxb']);
+  ns.exec('ip', ['link', 'set', 'sxa', 'up']);
+  ns.exec('ip', ['link', 'set', 'sxb', 'up']);
+  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.2', '-i', 'sxb', '--by', 'host']));
+  // UDP from ::ffff:192.0.2.1 to ::ffff:192.0.2.2: rx on sxb is keyed by the source.
+  const packet = ipv6(17, Buffer.alloc(8 + 12));
+  packet.set([0xff, 0xff, 192, 0, 2, 1], 8 + 10);
+  packet.set([0xff, 0xff, 192, 0, 2, 2], 24 + 10);
+  const result = JSON.parse(ns.tool('raw-hex', ['sxa', ether(0x86dd, packet).toString('hex'), '3'])) as { sent: number; length: number };
+  assert.equal(result.sent, 3);
+  const want = { bytes: 3 * result.length, packets: 3 };
+  const hosts = (sample: JsonSample) => (sample.breakdown?.counters ?? []).filter((c) => c.direction === 'rx' && c.protocol === 17);
+  await waitFor(() => sockex.samples().some((s) => hosts(s).reduce((sum, c) => sum + c.packets, 0) >= 3), 10_000, () => `not counted: ${sockex.stdout.slice(-2000)}`);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  const rx = hosts(sockex.lastSample());
+  assert.deepEqual(rx.map((c) => ({ host: c.host, bytes: c.bytes, packets: c.packets })), [{ host: '::ffff:192.0.2.1', ...want }]);
+});

@@ -51,6 +51,18 @@ test('IPv6 addresses are compressed as RFC 5952 says', () => {
   assert.throws(() => addressText(new Uint8Array(5)), RangeError);
 });
 
+test('IPv4-mapped IPv6 addresses end in a dotted quad (RFC 5952 section 5, as inet_ntop), and sort by it', () => {
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304])), '::ffff:1.2.3.4');
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201])), '::ffff:192.0.2.1');
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0xffff, 0, 0])), '::ffff:0.0.0.0');
+  // Only that prefix: these stay hex.
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0xfffe, 0x0102, 0x0304])), '::fffe:102:304');
+  assert.equal(addressText(v6([0, 0, 0, 0, 1, 0xffff, 0x0102, 0x0304])), '::1:ffff:102:304');
+  assert.equal(addressText(v6([0x64, 0xff9b, 0, 0, 0, 0, 0x0102, 0x0304])), '64:ff9b::102:304');
+  const sorted = ['::ffff:10.0.0.2', '::ffff:9.0.0.1', '::fffe:1:1', '::1', '::ffff:10.0.0.10'].sort((a, b) => (addressSortKey(a) < addressSortKey(b) ? -1 : 1));
+  assert.deepEqual(sorted, ['::1', '::fffe:1:1', '::ffff:9.0.0.1', '::ffff:10.0.0.2', '::ffff:10.0.0.10']);
+});
+
 test('IPv6 text agrees with the WHATWG URL parser on random addresses with zero runs', () => {
   let seed = 12345;
   const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
