@@ -21,6 +21,7 @@ import { renderJson } from '../../src/render/json.js';
 import { breakdownSection } from '../../src/render/tui/breakdown-rows.js';
 import { actionForKey, applyAction, initialState, viewsFor, withSnapshot, type DashboardState } from '../../src/render/tui/dashboard-state.js';
 import { buildScreen, lineText } from '../../src/render/tui/view-model.js';
+import { Btf } from './btf.js';
 
 /** A machine whose default route is on eth0. */
 const routed: CliSystem = { defaultRouteInterface: () => 'eth0', interfaceNames: () => ['lo', 'eth0'] };
@@ -106,16 +107,19 @@ test('service names: TCP, UDP (and UDP-Lite on UDP ports), SCTP; nothing for oth
   assert.equal(missing.name(6, 443), undefined);
 });
 
-test('the breakdown layout mirrors bpf/sockex.h', () => {
-  for (const [name, value] of Object.entries(BY_LAYOUT)) {
-    const match = new RegExp(`#define ${name} (\\d+)`).exec(header);
-    assert.ok(match, `${name} is defined in sockex.h`);
-    assert.equal(Number(match[1]), value, name);
+test('the breakdown filters\' key and table are what breakdown-layout.ts reads (their BTF)', () => {
+  for (const by of [['port'], ['host'], ['port', 'host']] as const) {
+    const btf = new Btf(byObjectName(by));
+    assert.deepEqual(btf.struct('sockex_by_key'), {
+      size: BY_KEY_SIZE,
+      fields: [['host', 0, 16], ['port', 16, 2], ['protocol', 18, 1], ['direction', 19, 1], ['family', 20, 1], ['flags', 21, 1], ['pad', 22, 2]],
+    });
+    assert.deepEqual(btf.map('by_counters'), { maxEntries: BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX, key: 'sockex_by_key', value: 'sockex_counter' });
   }
-  const struct = /struct sockex_by_key \{([^}]*)\}/.exec(header)?.[1] ?? '';
-  const fields = [...struct.matchAll(/__u(8|16|32) (\w+)(?:\[(\d+)\])?;/g)].map((m) => [m[2], (Number(m[1]) / 8) * Number(m[3] ?? 1)]);
-  assert.deepEqual(fields, [['host', 16], ['port', 2], ['protocol', 1], ['direction', 1], ['family', 1], ['flags', 1], ['pad', 2]]);
-  assert.equal(BY_KEY_SIZE, 24);
+  // The flags are #defines, which BTF does not carry.
+  for (const name of ['SOCKEX_BY_PORT_KNOWN', 'SOCKEX_BY_HOST_KNOWN'] as const) {
+    assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), BY_LAYOUT[name], name);
+  }
 });
 
 function byKey(k: { host?: number[]; port?: number; protocol: number; direction: number; family: number; flags: number }): Buffer {
