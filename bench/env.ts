@@ -9,8 +9,8 @@ import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layo
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PROBE = `${ROOT}dist/bench/probe.js`;
-export const FLOOD = `${ROOT}bpf/build/bench/flood`;
-export const OBJECTS = {
+const FLOOD = `${ROOT}bpf/build/bench/flood`;
+const OBJECTS = {
   sockex: { path: `${ROOT}bpf/build/sockex.bpf.o`, program: 'sockex_count' },
   floor: { path: `${ROOT}bpf/build/floor.bpf.o`, program: 'sockex_floor' },
   sample: { path: `${ROOT}bpf/build/bench/sample-design.bpf.o`, program: 'sample_design' },
@@ -25,7 +25,7 @@ export type FilterName = keyof typeof OBJECTS;
 export type FilterSpec = FilterName | { path: string; program: string };
 
 /** The flood's destination: loopback inside a namespace, never leaving it. */
-export const FLOOD_ADDRESS = '127.0.0.1';
+const FLOOD_ADDRESS = '127.0.0.1';
 export const FLOOD_PORT = 9;
 /** UDP payload of every flood datagram, as in the reference figures. */
 export const PAYLOAD = 64;

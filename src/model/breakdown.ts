@@ -30,9 +30,9 @@ export const NONE = 'none';
 /** Frames that found the kernel's table full, or rows folded together for display. */
 export const OTHER = 'other';
 
-export type PortValue = number | typeof NONE | typeof OTHER;
+type PortValue = number | typeof NONE | typeof OTHER;
 /** An address in its usual text form, or none / other. */
-export type HostValue = string;
+type HostValue = string;
 
 export interface BreakdownKey {
   readonly interface: string;

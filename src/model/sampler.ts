@@ -14,7 +14,7 @@ export interface Clock {
   wall(): number;
 }
 
-export const systemClock: Clock = {
+const systemClock: Clock = {
   monotonic: () => performance.now(),
   wall: () => Date.now(),
 };

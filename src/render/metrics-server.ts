@@ -19,7 +19,7 @@ export interface ListenAddress {
   port: number;
 }
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 /** Listen on address; resolves once listening, or rejects with a one-line SockexError. */
 export function serveMetrics(address: ListenAddress, exposition: PrometheusRenderer): Promise<MetricsServer> {
