@@ -70,9 +70,6 @@ function protocolCounters(native: Native, place: CounterPlace, objectPath: strin
         // The ifindex it had at the start, also after a rebind to a new one: the maps
         // go on counting, so the counters must stay the same series.
         read: () => maps.read().map(name),
-        get lastReadCost() {
-          return maps.lastReadCost;
-        },
       };
     },
   };

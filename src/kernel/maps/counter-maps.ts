@@ -31,8 +31,6 @@ export type SlotReading = SlotKey & Totals;
 export interface CounterMaps {
   /** Every counter that is not zero, cumulative since the maps were created. */
   read(): SlotReading[];
-  /** What the last read() cost: syscalls and bytes copied from the kernel. */
-  readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
 export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: number): CounterMaps {
@@ -44,11 +42,7 @@ export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: num
   const otherLayout = entryMajor(reader.cpus);
   const cache = new ReadingCache<SlotReading>();
   return {
-    get lastReadCost() {
-      return reader.lastReadCost;
-    },
     read(): SlotReading[] {
-      reader.startRead();
       const out: SlotReading[] = [];
       reader.lookupOne(ipMapFd, zeroKey, table, 'the IP counters');
       for (let slot = 0; slot < ARRAY_SLOTS; slot++) {
@@ -134,12 +128,11 @@ export class ReadingCache<R> {
 
 /**
  * Whole-map reads of per-CPU maps: one bpf_map_lookup_batch call per map
- * into buffers allocated once, with what each read cost counted.
+ * into buffers allocated once.
  */
 export class BatchReader {
   readonly cpus: number;
   private readonly native: Native;
-  private readonly cost = { syscalls: 0, bytes: 0 };
   /** False once the kernel said it has no batched lookups (before 5.6): key by key from then on. */
   private batched: boolean;
 
@@ -155,22 +148,10 @@ export class BatchReader {
     return batchBuffers(capacity, keySize, this.cpus);
   }
 
-  /** Syscalls and bytes copied from the kernel since startRead(). */
-  get lastReadCost(): { syscalls: number; bytes: number } {
-    return { ...this.cost };
-  }
-
-  startRead(): void {
-    this.cost.syscalls = 0;
-    this.cost.bytes = 0;
-  }
-
   /** Reads one element (every CPU's copy) into value. */
   lookupOne(fd: number, key: Buffer, value: Buffer, what: string): void {
     const err = this.native.libbpf.mapLookupElem(fd, key, value);
-    this.cost.syscalls += 1;
     if (err < 0) throw new SyscallError('syscall', 'bpf_map_lookup_elem', -err, `cannot read ${what} (${errnoName(err)})`);
-    this.cost.bytes += key.length + value.length;
   }
 
   /** Reads every entry of the map into b; returns how many it holds. */
@@ -178,13 +159,8 @@ export class BatchReader {
     if (this.batched) {
       b.count.writeUInt32LE(b.capacity);
       const err = this.native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
-      this.cost.syscalls += 1;
-      if (err >= 0 || err === -Errno.ENOENT) {
-        // -ENOENT only says the map ended before the batch did.
-        const n = b.count.readUInt32LE();
-        this.cost.bytes += n * (b.keySize + this.cpus * COUNTER_SIZE);
-        return n;
-      }
+      // -ENOENT only says the map ended before the batch did.
+      if (err >= 0 || err === -Errno.ENOENT) return b.count.readUInt32LE();
       if (!NO_BATCH_ERRNOS.has(-err)) {
         throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
       }
@@ -202,11 +178,9 @@ export class BatchReader {
     while (n < b.capacity) {
       const key = b.keys.subarray(n * b.keySize, (n + 1) * b.keySize);
       const err = libbpf.mapGetNextKey(fd, previous, key);
-      this.cost.syscalls += 1;
       if (err === -Errno.ENOENT) break;
       if (err < 0) throw new SyscallError('syscall', 'bpf_map_get_next_key', -err, `cannot read ${what} (${errnoName(err)})`);
       const lookup = libbpf.mapLookupElem(fd, key, b.values.subarray(n * valueSize, (n + 1) * valueSize));
-      this.cost.syscalls += 1;
       previous = key;
       // A hash entry deleted between the two calls: nothing to count, and its key still leads on.
       if (lookup === -Errno.ENOENT) {
@@ -215,7 +189,6 @@ export class BatchReader {
         throw new SyscallError('syscall', 'bpf_map_lookup_elem', -lookup, `cannot read ${what} (${errnoName(lookup)})`);
       }
       n += 1;
-      this.cost.bytes += b.keySize + valueSize;
     }
     return n;
   }
