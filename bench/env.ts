@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layout.js';
+import { udp4Frame } from '../test/e2e/frames.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PROBE = `${ROOT}dist/bench/probe.js`;
@@ -29,8 +30,8 @@ const FLOOD_ADDRESS = '127.0.0.1';
 export const FLOOD_PORT = 9;
 /** UDP payload of every flood datagram, as in the reference figures. */
 export const PAYLOAD = 64;
-/** A UDP/IPv4 frame on lo: Ethernet 14 + IPv4 20 + UDP 8 + payload. */
-export const FRAME_BYTES = 14 + 20 + 8 + PAYLOAD;
+/** A UDP/IPv4 frame on lo. */
+export const FRAME_BYTES = udp4Frame(PAYLOAD);
 
 export function run(command: string, args: string[], timeoutMs = 60_000): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs });

@@ -14,7 +14,7 @@ import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/maps/layout.js
 import { loadNative, type Native } from '../../src/kernel/libbpf/native.js';
 import { seededRandom } from '../unit/random-argv.js';
 import { ROOT, requireRoot } from './harness.js';
-import { ETH_HLEN, ether, ipv4, ipv6 } from './frames.js';
+import { ETH_HLEN, IPV4_HLEN, IPV6_HLEN, ether, ipv4, ipv6 } from './frames.js';
 import { testRun } from './prog-test-run.js';
 
 const EINVAL = 22;
@@ -222,7 +222,7 @@ test('300 random frames: each one the filter sees is counted exactly once, the f
     const ethertype = ethertypes[Math.floor(random() * ethertypes.length)] as number;
     frame.writeUInt16BE(ethertype, 12);
     // Test-run refuses IP frames shorter than their fixed header (see above).
-    if ((ethertype === 0x0800 && length < ETH_HLEN + 20) || (ethertype === 0x86dd && length < ETH_HLEN + 40)) {
+    if ((ethertype === 0x0800 && length < ETH_HLEN + IPV4_HLEN) || (ethertype === 0x86dd && length < ETH_HLEN + IPV6_HLEN)) {
       assert.equal(testRun(native, object!.programFd, frame).err, -EINVAL);
       continue;
     }

@@ -14,6 +14,7 @@ import { after, test } from 'node:test';
 import { VERSION } from '../../src/cli.js';
 import { ExitCode } from '../../src/errors.js';
 import { assertNoStackTrace, assertOneLineError, killOnEnd, runCli, type CliRunOptions } from './cli-run.js';
+import { udp4Frame } from './frames.js';
 import { NetNs, ROOT, RunningSockex, requireRoot, run } from './harness.js';
 import { sendEtherTypes, sleep, startWithStalledReader } from './slow-reader.js';
 
@@ -137,7 +138,7 @@ test('npm pack -> npm install -g -> the installed sockex counts, with no clang a
   assert.equal(await sockex.exit(), 0, sockex.stderr);
   const samples = sockex.samples();
   assert.equal(samples.length, 6, 'one sample per --count');
-  const udpBytes = 2 * (14 + 20 + 8) + 300 + 700; // 1084 each way
+  const udpBytes = udp4Frame(300) + udp4Frame(700); // 1084 each way
   assert.deepEqual(
     samples[5]?.counters.map((c) => `${c.interface}/${c.direction}/${c.family}/${c.protocol} ${c.bytes} ${c.packets}`),
     [`lo/tx/ipv4/17 ${udpBytes} 2`, `lo/rx/ipv4/17 ${udpBytes} 2`],

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/errors.js';
+import { udp6Frame } from './frames.js';
 import { CLI, NetNs, RunningSockex, requireRoot, waitFor } from './harness.js';
 import { httpGet } from './http-get.js';
 
@@ -48,7 +49,7 @@ test('the unit runs sockex unprivileged with just its capabilities, and the coun
   let text = '';
   await waitFor(() => (text = scrape()).includes('device="lo"'), 15_000, () => `never counting: ${text} ${sockex.stderr}`);
   ns.tool('udp', ['6', '40,60']);
-  const bytes = 2 * (14 + 40 + 8) + 40 + 60; // 224 each way
+  const bytes = udp6Frame(40) + udp6Frame(60); // 224 each way
   const want = `sockex_bytes_total{device="lo",direction="transmit",family="ipv6",protocol="udp"} ${bytes}`;
   await waitFor(() => (text = scrape()).includes(want), 10_000, () => `no ${want} in: ${text}`);
   assert.ok(text.includes(`sockex_bytes_total{device="lo",direction="receive",family="ipv6",protocol="udp"} ${bytes}`));

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
+import { PING4_FRAME, udp4Frame } from './frames.js';
 import { CLI, NetNs, requireRoot, waitFor } from './harness.js';
 
 const WIDTH = 100;
 const HEIGHT = 30;
 /** A UDP frame on lo: Ethernet + IPv4 + UDP headers + payload. */
-const udp4Frame = (payload: number): number => 14 + 20 + 8 + payload;
 const exact = (n: number): string => n.toLocaleString('en-US');
 
 let sessions = 0;
@@ -277,9 +277,9 @@ test('dashboard: the demo shows ping running, then its replies and the exact ICM
   const pane = new Pane(t, ns, ['demo', '--interval', '0.2']);
   await pane.until('ping running', (s) => /^demo: ping localhost running/m.test(s));
   pane.keys('e');
-  // ping -4 -c5 localhost: 5 echo requests and 5 replies of 14 + 20 + 8 + 56 bytes, each seen tx and rx on lo.
+  // ping -4 -c5 localhost: 5 echo requests and 5 replies of PING4_FRAME bytes, each seen tx and rx on lo.
   const frames = 10;
-  const bytes = frames * (14 + 20 + 8 + 56);
+  const bytes = frames * PING4_FRAME;
   const screen = await pane.until(
     'ping finished with 5 replies',
     (s) => /^demo: ping localhost finished, 5 of 5 replies back; q quits/m.test(s) && shows(s, 'ICMP', `${exact(bytes)} B`, String(frames)),
