@@ -15,6 +15,7 @@ export interface MetricsServer extends Renderer {
 }
 
 export interface ListenAddress {
+  /** An IPv4 address, an IPv6 address (without brackets) or a host name. */
   host: string;
   port: number;
 }
