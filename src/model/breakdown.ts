@@ -10,7 +10,7 @@
  * family and protocol, the breakdown adds up to the protocol counter.
  */
 import { addressSortKey } from './addresses.js';
-import { compareCounters, type Direction } from './counters.js';
+import { compareCounters, counterId, type Direction } from './counters.js';
 
 export type BreakdownBy = 'port' | 'host';
 
@@ -68,7 +68,7 @@ export interface Breakdown {
 }
 
 export function breakdownId(k: BreakdownKey): string {
-  return `${k.interface}\0${k.ifindex}\0${k.direction}\0${k.family}\0${k.protocol}\0${k.port ?? ''}\0${k.host ?? ''}`;
+  return `${counterId(k)}\0${k.port ?? ''}\0${k.host ?? ''}`;
 }
 
 /** Numbers first, then none, then other (undefined: not split by port). */

@@ -13,7 +13,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakdownBy, BreakdownCounter } from '../model/breakdown.js';
-import { ANY_INTERFACE, type Direction, type Family } from '../model/counters.js';
+import { ANY_INTERFACE, counterKeyNumber, type Direction, type Family } from '../model/counters.js';
 import { protocolName } from '../model/protocols.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
 import { SeriesBound } from './breakdown-series.js';
@@ -96,13 +96,9 @@ interface Row {
   packets: number;
 }
 
-const familyOrder: Record<Family, number> = { ipv4: 0, ipv6: 1, other: 2 };
-const directionOrder: Record<Direction, number> = { tx: 0, rx: 1 };
-/** Protocol numbers stay below this (EtherTypes and the overflow protocol, 0x10000). */
-const PROTOCOL_RANGE = 0x2_0000;
-
+/** Series are per device name: counters of two interfaces with one name share a row, so the ifindex is left out. */
 function seriesOrder(direction: Direction, family: Family, protocol: number): number {
-  return (directionOrder[direction] * 3 + familyOrder[family]) * PROTOCOL_RANGE + protocol;
+  return counterKeyNumber(0, direction, family, protocol);
 }
 
 const LABELS = ['device', 'direction', 'family', 'protocol'] as const;
