@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { after, before, test } from 'node:test';
 import { loadObject, type LoadedObject } from '../../src/kernel/libbpf/object.js';
 import { openCounterMaps, type CounterMaps } from '../../src/kernel/maps/counter-maps.js';
@@ -17,7 +18,7 @@ import { ROOT, requireRoot } from './harness.js';
 import { ETH_HLEN, IPV4_HLEN, IPV6_HLEN, ether, ipv4, ipv6 } from './frames.js';
 import { testRun } from './prog-test-run.js';
 
-const EINVAL = 22;
+const { EINVAL } = constants.errno;
 const IPPROTO = { HOPOPTS: 0, UDP: 17, ROUTING: 43, FRAGMENT: 44, ICMPV6: 58, DSTOPTS: 60 } as const;
 
 /** The filter's loop bound, read from the header the filter is built from. */

@@ -3,7 +3,7 @@
  * the CPUs: ip_counters (one element holding every slot) with one plain
  * lookup, other_counters with one batched lookup.
  */
-import { Errno, errnoName, SyscallError } from '../../errors.js';
+import { ENOTSUPP, Errno, errnoName, SyscallError } from '../../errors.js';
 import {
   ARRAY_SLOTS,
   CPU_MAJOR_TABLE,
@@ -24,7 +24,7 @@ import {
 import type { Native } from '../libbpf/index.js';
 
 /** What a kernel without BPF_MAP_LOOKUP_BATCH (before 5.6) answers. */
-const NO_BATCH_ERRNOS = new Set([Errno.EINVAL, Errno.EOPNOTSUPP, 524 /* ENOTSUPP, kernel-internal */]);
+const NO_BATCH_ERRNOS = new Set([Errno.EINVAL, Errno.EOPNOTSUPP, ENOTSUPP]);
 
 export type SlotReading = SlotKey & Totals;
 
