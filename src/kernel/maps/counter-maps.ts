@@ -1,7 +1,10 @@
 /**
- * Reads the filter's two per-CPU maps into buffers allocated once and sums
- * the CPUs: ip_counters (one element holding every slot) with one plain
- * lookup, other_counters with one batched lookup.
+ * Reading the filters' per-CPU counter maps into buffers allocated once:
+ * BatchReader (one batched lookup a map; key by key before Linux 5.6),
+ * ReadingCache (a counter that did not change allocates nothing), LastRead
+ * (a read that changed nothing, told by two memcmp()s), and openCounterMaps,
+ * the protocol counters: ip_counters (one element holding every slot) with
+ * one plain lookup, other_counters with one batched lookup.
  */
 import { ENOTSUPP, Errno, errnoName, SyscallError } from '../../errors.js';
 import {
