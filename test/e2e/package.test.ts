@@ -16,7 +16,7 @@ import { ExitCode } from '../../src/errors.js';
 import { assertNoStackTrace, assertOneLineError, killOnEnd, runCli, type CliRunOptions } from './cli-run.js';
 import { udp4Frame } from './frames.js';
 import { NetNs, ROOT, RunningSockex, requireRoot, run } from './harness.js';
-import { sendEtherTypes, sleep, startWithStalledReader } from './slow-reader.js';
+import { sleep, stalledWithTraffic } from './slow-reader.js';
 
 /**
  * Runs "$@" after hiding every header (/usr/include) and clang's directory
@@ -189,9 +189,7 @@ test("the README's exit-code table, row by row, against the installed package's 
   });
 
   await t.test('1: a second Ctrl-C while stopping (waiting for a reader that does not read)', async (st) => {
-    const sockex = killOnEnd(st, startWithStalledReader(ns, ['--json', '--interval', '0.01'], bin));
-    await sockex.attached();
-    sendEtherTypes(ns, 300);
+    const sockex = await stalledWithTraffic(st, ns, ['--json', '--interval', '0.01'], 300, bin);
     await sleep(500);
     sockex.child.kill('SIGINT');
     await sleep(300);
