@@ -86,6 +86,7 @@ async function run(options: Options): Promise<SessionEnd> {
       report: (error) => reportError(error, options.verbose),
       flush: flushOutput,
       startDemo: options.command === 'demo' ? startDemoPing : undefined,
+      exitWhenGone: options.exitWhenGone,
     });
   } catch (err) {
     releases.releaseAll();
