@@ -1,9 +1,10 @@
 /**
  * Interfaces re-created as another link type under a running sockex: a veth
  * (14-byte Ethernet header) deleted and a tun (no link header) made under its
- * name, and the other way round. Every frame must be read with the link
- * header of the interface it was seen on: exact bytes and packets, nothing
- * counted as malformed.
+ * name, and the other way round; with -i any, a tun that takes the ifindex
+ * of a veth deleted within one interval. Every frame must be read with the
+ * link header of the interface it was seen on and counted under that
+ * interface: exact bytes and packets, nothing counted as malformed.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -134,5 +135,49 @@ test('-i NAME without the privileges to load a filter again: a veth re-created a
   assert.deepEqual(lines(sockex.samples().at(-1)), [asVeth]);
   assert.equal(await sockex.stop(), 0);
   assert.equal(sockex.stderr.split('\n').filter((l) => l === refusal).length, 1, sockex.stderr);
+  assertNoStackTrace(sockex.stderr);
+});
+
+/** The "generation" a counter's JSON has past the first link of its ifindex (absent: the first). */
+function generationLines(sample: JsonSample | undefined): string[] {
+  return (sample?.counters ?? [])
+    .filter((c) => c.interface !== 'lo')
+    .map((c) => {
+      const generation = (c as { generation?: number }).generation;
+      return `${c.interface}#${c.ifindex}${generation === undefined ? '' : `.${generation}`}/${c.direction}/${c.family}/${c.protocol} ${c.bytes} ${c.packets}`;
+    })
+    .sort();
+}
+
+test('-i any, one interval: a veth at ifindex 600 sends 5 frames and is deleted, a tun takes 600 and gets 10 datagrams, then a veth again: each under its own name and generation, exactly', { timeout: 60_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  const { a, b } = namespaces(t);
+  a.exec('ip', ['link', 'add', 'va', 'index', '600', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name]);
+  a.exec('ip', ['link', 'set', 'va', 'up']);
+  b.exec('ip', ['link', 'set', 'vb', 'up']);
+  // One sample at the start, the next only at the end (SIGTERM): everything below happens within one interval.
+  const sockex = killOnEnd(t, await startSockex(a, ['-i', 'any', '--json', '--interval', '600']));
+  a.tool('raw-frames', ['va', '0x88b5', '5', '100']);
+
+  a.exec('ip', ['link', 'del', 'va']);
+  a.tool('tun-persist', ['tb', '600']);
+  a.exec('ip', ['link', 'set', 'tb', 'up']);
+  assert.equal(ifindex(a, 'tb'), 600);
+  writeTun(a, 'tb');
+
+  // And back: the tun deleted, a veth of the first one's name takes 600 again.
+  a.exec('ip', ['link', 'del', 'tb']);
+  a.exec('ip', ['link', 'add', 'va', 'index', '600', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name]);
+  a.exec('ip', ['link', 'set', 'va', 'up']);
+  b.exec('ip', ['link', 'set', 'vb', 'up']);
+  sendVeth(b, 'vb');
+
+  assert.equal(await sockex.stop(), 0);
+  assert.equal(sockex.samples().length, 2, sockex.stdout);
+  assert.deepEqual(generationLines(sockex.lastSample()), [
+    `tb#600.2/rx/ipv4/${UDP} ${10 * DATAGRAM.length} 10`,
+    `va#600.3/rx/ipv4/${UDP} ${10 * (DATAGRAM.length + 14)} 10`,
+    `va#600/tx/other/${0x88b5} 500 5`,
+  ]);
   assertNoStackTrace(sockex.stderr);
 });

@@ -62,6 +62,13 @@ export interface Libc {
   setgroups(size: number, list: Buffer | null): number;
   /** fds: struct pollfd entries (int fd; short events; short revents). */
   poll(fds: Buffer, count: number, timeoutMs: number): number;
+  /**
+   * poll() on a libuv threadpool thread (koffi's async call), the result
+   * handed to done on the main thread; fds must stay alive until then.
+   */
+  pollAsync(fds: Buffer, count: number, timeoutMs: number, done: (err: unknown, result: number) => void): void;
+  eventfd(initial: number, flags: number): number;
+  write(fd: number, data: Buffer, length: number): number;
 }
 
 export interface Native {
@@ -142,6 +149,7 @@ export function loadNative(): Native {
     mapDeleteElem: f('int bpf_map_delete_elem(int fd, const void *key)'),
     progTestRun: f('int bpf_prog_test_run_opts(int prog_fd, void *opts)'),
   };
+  const poll = c.func('int poll(void *fds, unsigned long nfds, int timeout)') as Libc['poll'];
   const libc: Libc = {
     socket: c.func('int socket(int domain, int type, int protocol)'),
     bind: c.func('int bind(int fd, const void *addr, uint32_t len)'),
@@ -158,7 +166,10 @@ export function loadNative(): Native {
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
     setresgid: c.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
     setgroups: c.func('int setgroups(size_t size, const void *list)'),
-    poll: c.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+    poll,
+    pollAsync: (fds, count, timeoutMs, done) => (poll as unknown as { async: Libc['pollAsync'] }).async(fds, count, timeoutMs, done),
+    eventfd: c.func('int eventfd(unsigned int initval, int flags)'),
+    write: c.func('intptr_t write(int fd, const void *data, size_t len)'),
   };
 
   native = { koffi, libbpf, libc, errno: () => koffi.errno() };
