@@ -19,7 +19,7 @@
  * before anything is said), say the error, and end only once stdout and
  * stderr have been delivered (or their reader is gone).
  */
-import { ExitCode, SockexError } from '../errors.js';
+import { ExitCode, SockexError, printable } from '../errors.js';
 import type { Reading } from '../model/counters.js';
 import type { InterfaceEvent, InterfaceState } from '../model/interface-events.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -181,7 +181,7 @@ export function startSession(inputs: SessionInputs): Session {
     const lost = sources.filter((source) => states.get(source.interface) === 'lost').map((source) => source.interface);
     if (event.kind === 'lost' && lost.length === sources.length) {
       // The last one lost: said by the error that ends the run, or sockex waits for them.
-      if (!inputs.exitWhenGone) notice(`sockex: interface ${event.interface} disappeared; its counts stay at their last values, waiting for ${lost.join(', ')}`);
+      if (!inputs.exitWhenGone) notice(`sockex: interface ${printable(event.interface)} disappeared; its counts stay at their last values, waiting for ${lost.map(printable).join(', ')}`);
       return;
     }
     notice(describe(event), event.kind === 'lost' || event.kind === 'rebound' || event.kind === 'unreadable');
@@ -233,7 +233,7 @@ export function startSession(inputs: SessionInputs): Session {
 }
 
 function describe(event: InterfaceEvent): string {
-  const name = event.interface;
+  const name = printable(event.interface);
   switch (event.kind) {
     case 'lost':
       return `sockex: interface ${name} disappeared; its counts stay at their last values, counting goes on`;

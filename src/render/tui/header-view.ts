@@ -8,6 +8,7 @@ import { formatDuration, formatInterval } from '../units.js';
 import type { DashboardState } from './dashboard-state.js';
 import { packPieces, type Piece } from './fit-text.js';
 import type { Line } from './screen-lines.js';
+import { printable } from '../../errors.js';
 
 const STATE_WORDS: Readonly<Record<Exclude<InterfaceState, 'lost'>, string>> = {
   down: 'down',
@@ -21,7 +22,7 @@ function metricsAddress(url: string): string {
 
 /** The names as a list, or as a count when the list is longer than `room`. */
 function interfaceNames(names: readonly string[], room: number): string {
-  const list = names.join(', ');
+  const list = names.map(printable).join(', ');
   return list.length <= room || names.length === 1 ? list : `${names.length} interfaces`;
 }
 
@@ -38,7 +39,7 @@ export function headerLines(state: DashboardState, width: number): Line[] {
   const states = [...(status?.interfaceStates ?? new Map<string, InterfaceState>())];
   if (states.length > 0) {
     // A lost interface is bound again as soon as it is back: sockex waits for it.
-    const text = states.map(([name, why]) => (why === 'lost' ? `waiting for ${name}` : `${name} ${STATE_WORDS[why]}`)).join(', ');
+    const text = states.map(([name, why]) => (why === 'lost' ? `waiting for ${printable(name)}` : `${printable(name)} ${STATE_WORDS[why]}`)).join(', ');
     pieces.push({ segments: [{ text: '  ', tone: 'plain' }, { text: ` ${text} `, tone: 'alert' }], priority: 1 });
   }
   if (status?.metricsUrl) pieces.push({ segments: [{ text: `  metrics ${metricsAddress(status.metricsUrl)}`, tone: 'plain' }], priority: 2 });
