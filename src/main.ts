@@ -72,7 +72,6 @@ async function run(options: Options): Promise<SessionEnd> {
     // A failed write (not a reader gone) ends the run: nothing written after it would be whole.
     outputs.onFailure((error) => session?.quit(error));
     if (metrics) renderers.push(metrics);
-    if (!options.quiet) sayCounting(options, dashboard, metrics?.url);
 
     session = startSession({
       sources: filters,
@@ -95,6 +94,8 @@ async function run(options: Options): Promise<SessionEnd> {
       report: (error) => reportError(descriptors.explain(error), options.verbose),
       flush: flushOutput,
       startDemo: options.command === 'demo' ? startDemoPing : undefined,
+      exitWhenGone: options.exitWhenGone,
+      started: options.quiet ? undefined : () => sayCounting(options, dashboard, metrics?.url),
     });
   } catch (err) {
     // Explained while what was attached is still open: the count is the one that failed.

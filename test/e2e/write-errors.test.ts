@@ -34,7 +34,7 @@ function smallDisk(t: TestContext, size: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sockex-disk-'));
   run('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'sockex-disk', dir]);
   t.after(() => {
-    spawnSync('umount', [dir]);
+    run('umount', [dir]);
     rmdirSync(dir);
   });
   return dir;
