@@ -17,11 +17,13 @@ const RLIMIT_NOFILE = 7;
 
 /**
  * What one attached filter holds open, measured (test/e2e/descriptors.test.ts
- * counts them in /proc): its maps (counters, .rodata; -i any's link-header
- * map; --by's two tables), the program, its BTF, the AF_PACKET socket and
- * the rtnetlink socket that follows the interface.
+ * finds the count to the descriptor): its maps (counters, .rodata; -i any's
+ * link-header maps; --by's tables) and a duplicate of each counter map (so a
+ * reload keeps counting into them), the program, its BTF, the AF_PACKET
+ * socket and the rtnetlink socket that follows the interface; -i any also
+ * the eventfd that wakes its notification watch.
  */
-export const DESCRIPTORS_PER_FILTER = { protocol: 7, breakdown: 9, any: 8 } as const;
+export const DESCRIPTORS_PER_FILTER = { protocol: 9, breakdown: 13, any: 13 } as const;
 
 interface DescriptorLimit {
   readonly soft: number;

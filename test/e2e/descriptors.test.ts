@@ -55,7 +55,7 @@ test('an attach with 0 to N-1 descriptors left fails at each step as EMFILE (exi
       assert.match(result.reported ?? '', /; raise the hard limit: ulimit -Hn \d+ as root before sockex, or LimitNOFILE=\d+ in its systemd unit$/);
     }
     // The rtnetlink and packet sockets, the object file, the maps and the program: each step met it.
-    assert.deepEqual([...failedAt].sort(), ['bpf_object__load', 'bpf_object__open_file', 'socket'], kind);
+    for (const call of ['bpf_object__load', 'bpf_object__open_file', 'socket']) assert.ok(failedAt.has(call), `${kind}: ${[...failedAt].join(', ')}`);
   }
 });
 

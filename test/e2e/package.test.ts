@@ -289,6 +289,6 @@ test("the README's exit-code table, row by row, against the installed package's 
     const names = Array.from({ length: 10 }, (_, i) => `fd${i}`);
     for (const name of names) ns.exec('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
     const args = [...names.flatMap((name) => ['-i', name]), '--count', '1'];
-    failsWith(bin, args, ExitCode.descriptors, /^sockex: too few file descriptors \(the next open would fail with EMFILE\): 10 interfaces need about \d+ \(7 each/, { ns, under: ['prlimit', '--nofile=64:64'] });
+    failsWith(bin, args, ExitCode.descriptors, /^sockex: too few file descriptors \(the next open would fail with EMFILE\): 10 interfaces need about \d+ \(9 each/, { ns, under: ['prlimit', '--nofile=64:64'] });
   });
 });

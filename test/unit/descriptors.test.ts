@@ -43,7 +43,7 @@ test('check(): refused before attaching when the filters cannot fit, with what t
     () => tight.check(),
     (err: SockexError) =>
       err.exitCode === ExitCode.descriptors &&
-      /^too few file descriptors \(the next open would fail with EMFILE\): 2 interfaces need about \d+ \(7 each, \d+ open already\), and this process may open 16 \(its hard limit\); raise the hard limit: ulimit -Hn 1024 as root before sockex, or LimitNOFILE=1024 in its systemd unit$/.test(err.message),
+      /^too few file descriptors \(the next open would fail with EMFILE\): 2 interfaces need about \d+ \(9 each, \d+ open already\), and this process may open 16 \(its hard limit\); raise the hard limit: ulimit -Hn 1024 as root before sockex, or LimitNOFILE=1024 in its systemd unit$/.test(err.message),
   );
   new DescriptorBudget(fakeNative(1 << 20, 1 << 20).native, ['eth0', 'eth1'], true).check();
 });
@@ -53,7 +53,7 @@ test('explain(): EMFILE from a system call or from Node is a shortage (exit 11);
   budget.check();
   const socket = budget.explain(new SyscallError('syscall', 'socket', 24, 'socket(AF_PACKET) failed (EMFILE): is AF_PACKET built into this kernel (CONFIG_PACKET)?')) as SockexError;
   assert.equal(socket.exitCode, ExitCode.descriptors);
-  assert.match(socket.message, /^out of file descriptors \(EMFILE at socket\): -i any needs about \d+ \(8 for its filter, \d+ open already\), and this process may open 1024 \(its hard limit\); raise the hard limit: ulimit -Hn 2048 /);
+  assert.match(socket.message, /^out of file descriptors \(EMFILE at socket\): -i any needs about \d+ \(13 for its filter, \d+ open already\), and this process may open 1024 \(its hard limit\); raise the hard limit: ulimit -Hn 2048 /);
   const node = budget.explain(Object.assign(new Error("EMFILE: too many open files, open 'tui.js'"), { code: 'EMFILE', errno: -24, syscall: 'open' })) as SockexError;
   assert.match(node.message, /^out of file descriptors \(EMFILE at open\): /);
   const system = budget.explain(new SyscallError('syscall', 'socket', 23, 'socket(AF_PACKET) failed (ENFILE)')) as SockexError;

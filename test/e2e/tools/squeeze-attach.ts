@@ -19,7 +19,7 @@ if (free === undefined) {
 }
 const native = loadNative();
 const options = { native, by: by === undefined ? [] : (by.split(',') as BreakdownBy[]) };
-attachFilter('lo', { native });
+const warm = attachFilter('lo', { native });
 
 const held: number[] = [];
 try {
@@ -30,10 +30,12 @@ try {
 for (const fd of held.splice(0, Number(free))) closeSync(fd);
 
 try {
-  attachFilter(iface, options);
+  // Closed: -i any's filter follows link notifications on a threadpool thread, which would keep this alive.
+  attachFilter(iface, options).close();
   console.log(JSON.stringify({ attached: true }));
 } catch (error) {
   const reported = new DescriptorBudget(native, [iface], options.by.length > 0).explain(error) as Error & { code?: string };
   const { errno } = error as { errno?: number };
   console.log(JSON.stringify({ thrown: (error as Error).message, errno, reported: reported.message, code: reported.code }));
 }
+warm.close();
