@@ -388,6 +388,8 @@ test('dashboard: Ctrl-Z gives the shell a normal terminal, fg brings the dashboa
 
   pane.keys('C-z');
   const stopped = await pane.until("the shell's job notice", (s) => /Stopped/.test(s) && /^\$ ?$/m.test(s));
+  // The shell's screen as Ctrl-Z left it: after fg and q it must read the same, with nothing of the dashboard over it.
+  const shellScreen = stopped.split('\n').filter((line) => line.trim() !== '');
   assert.doesNotMatch(stopped, /PROTOCOL/, 'the dashboard left the screen');
   assert.deepEqual([pane.flags().alternate, pane.flags().cursor], ['0', '1'], 'main screen, cursor shown');
   pane.type('if [ "$(stty -g)" = "$before" ]; then echo tty-cooked; else echo tty-raw; fi');
@@ -406,6 +408,9 @@ test('dashboard: Ctrl-Z gives the shell a normal terminal, fg brings the dashboa
   const after = await pane.until('the shell after sockex', (s) => /^tty-(restored|changed)$/m.test(s));
   assert.match(after, /sockex-exit=0\b/);
   assert.match(after, /^tty-restored$/m, 'terminal modes restored after suspend, fg and q');
+  const afterLines = after.split('\n').filter((line) => line.trim() !== '');
+  assert.deepEqual(afterLines.slice(0, shellScreen.length - 1), shellScreen.slice(0, -1), `the shell's lines as before:\n${after}`);
+  assert.doesNotMatch(after, /LIVE|PROTOCOL|━|pps/, `no dashboard fragments:\n${after}`);
 });
 
 /** Every table line of a screen as [name, direction, bytes, packets], names carried down to their rx line. */
