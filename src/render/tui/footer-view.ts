@@ -2,6 +2,7 @@
  * The footer: the keys and their current settings. Short of room, the
  * settings go first, then whole keys (quit and help stay longest), never half a word.
  */
+import { RATE_WINDOW_SECONDS } from '../../model/rate-history.js';
 import { unitModeLabel } from '../units.js';
 import type { DashboardState } from './dashboard-state.js';
 import { packPieces, type Piece } from './fit-text.js';
@@ -9,7 +10,9 @@ import type { Line } from './screen-lines.js';
 
 export function footerLine(state: DashboardState, width: number): Line {
   // After a reset, bytes and packets sort by the counts since start, so rows keep their places.
-  const sortSetting = state.baseline && (state.sort === 'bytes' || state.sort === 'packets') ? `${state.sort} since start` : state.sort;
+  // The rate is an average: the footer says over how long.
+  const sortSetting =
+    state.baseline && (state.sort === 'bytes' || state.sort === 'packets') ? `${state.sort} since start` : state.sort === 'rate' ? `rate ${RATE_WINDOW_SECONDS} s avg` : state.sort;
   // [key, what it does, its current setting, how long it stays (0 longest)]
   const keys: [string, string, string, number][] = [
     ['q', 'quit', '', 0],
