@@ -170,3 +170,17 @@ test('one sparkline scale per screen: an idle lo with one 32 KiB burst draws low
   assert.match(totalOf('lo'), /pps {2} ▁ {2} *$/, 'the burst is one low bar, not a full one');
   assert.match(lines.find((l) => l.startsWith('PROTOCOL')) ?? '', /HISTORY \(max 1\.2 MiB\/s\)/, 'the scale: the busiest line, the all-interfaces tx total');
 });
+
+test('the key list and the footer say the sort, its window, the idle rule and the one scale', () => {
+  const run = dashboard(['lo'], ['port']);
+  const state = run.step([]);
+  const help = screen(applyAction(state, 'help'), 120, 40).map((l) => l.trimEnd());
+  assert.ok(help.includes('  s         sort by rate (the default, averaged over 3 s), bytes, packets or name'), help.join('\n'));
+  assert.ok(help.some((l) => l.endsWith('(rows idle for 10 s fold into other)')), help.join('\n'));
+  assert.ok(help.includes('RATE and PKT/S: averaged over the last 3 s.'), help.join('\n'));
+  assert.ok(help.some((l) => l.startsWith("HISTORY: bytes per second, one scale for the whole screen (the busiest line's peak, in the heading).")), help.join('\n'));
+  // At 80 columns with a view key, the window goes, then every setting but the sort's (the view's is in the table's title).
+  assert.equal(screen(state).at(-1)?.trimEnd(), 'q quit  p pause  r reset  s sort:rate  u units  e exact  b view  ? help');
+  assert.equal(screen(state, 100).at(-1)?.trimEnd(), 'q quit  p pause  r reset  s sort:rate 3 s avg  u units:bytes IEC  e exact  b view:protocols  ? help');
+  assert.match(screen(applyAction(state, 'sort'), 100).at(-1) ?? '', /s sort:bytes {2}u/);
+});
