@@ -184,3 +184,14 @@ test('the key list and the footer say the sort, its window, the idle rule and th
   assert.equal(screen(state, 100).at(-1)?.trimEnd(), 'q quit  p pause  r reset  s sort:rate 3 s avg  u units:bytes IEC  e exact  b view:protocols  ? help');
   assert.match(screen(applyAction(state, 'sort'), 100).at(-1) ?? '', /s sort:bytes {2}u/);
 });
+
+test('the scale is what the sparklines show: a peak that scrolled out of the column no longer sets it', () => {
+  const run = dashboard(['lo']);
+  let state = run.step([]);
+  // A 100 KiB burst, then a minute and more of 1 KiB/s: at 100 columns the history shows the newest 23 seconds or so.
+  state = run.step([on(17, 100 * 1024, 1)]);
+  for (let t = 1; t <= 70; t++) state = run.step([on(17, 100 * 1024 + 1024 * t, 1 + t)]);
+  const lines = screen(state, 100, 24);
+  assert.match(lines.find((l) => l.startsWith('PROTOCOL')) ?? '', /HISTORY \(max 1\.0 KiB\/s\)/);
+  assert.match(lines.find((l) => l.startsWith('UDP ')) ?? '', /pps {2}█+ *$/);
+});

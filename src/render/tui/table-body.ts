@@ -5,7 +5,8 @@
  * only its top rows, then only its totals; last, whole tables go from the
  * bottom. A breakdown view (--by) is one table that folds its rows into
  * "other" instead (breakdown-rows.ts). Short of columns, table-columns.ts
- * gives up columns.
+ * gives up columns. The sparklines of a screen share one scale: the highest
+ * rate they show.
  */
 import { VIEW_TITLES, breakdownSection } from './breakdown-rows.js';
 import type { DashboardState, DashboardView, Frame } from './dashboard-state.js';
@@ -103,7 +104,8 @@ function compose({ interfaces: interfaceTables, all: allTable, rowsAre }: Tables
   if (allTable && fold.allInterfaces !== 'gone') {
     table(allTable, fold.allInterfaces === 'full' ? Infinity : 0, () => [' (totals only: every interface is above)', ' (totals only)', '']);
   }
-  const peak = peakOf(shown.flatMap(({ table: t, rows }) => [...rows.flat(), ...t.totals].map((l) => l.history)));
+  const visible = (history: readonly number[]): readonly number[] => (layout.historyWidth > 0 ? history.slice(-layout.historyWidth) : []);
+  const peak = peakOf(shown.flatMap(({ table: t, rows }) => [...rows.flat(), ...t.totals].map((l) => visible(l.history))));
   lines.push(layout.heading(peak));
   for (const { table: t, rows, notes } of shown) {
     lines.push(sectionTitle(t.section.title, notes, size));

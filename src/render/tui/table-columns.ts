@@ -74,6 +74,8 @@ export interface ColumnLayout {
   heading(peak: number): Line;
   /** Titles of the columns left out for want of width. */
   readonly hidden: readonly string[];
+  /** Samples the history column shows (0: no history column), the newest. */
+  readonly historyWidth: number;
   /** A table line; `peak` is the highest rate on screen, the sparklines' common scale. */
   render(line: TableLine, peak: number): Line;
 }
@@ -130,6 +132,7 @@ export function fitColumns(
   return {
     heading: (peak) => [{ text: columns.map((c, i) => (i === 0 ? '' : GAP) + cell(c, c.id === 'history' ? historyTitle(peak) : title(c))).join(''), tone: 'heading' }],
     hidden: kept.filter((c) => !shown.has(c.id)).map(title),
+    historyWidth,
     render(line, peak) {
       const segments: Segment[] = [];
       columns.forEach((column, i) => {
