@@ -169,6 +169,7 @@ test('one sparkline scale per screen: an idle lo with one 32 KiB burst draws low
   assert.match(totalOf('eth0'), /pps {2}████ *$/);
   assert.match(totalOf('lo'), /pps {2} ▁ {2} *$/, 'the burst is one low bar, not a full one');
   assert.match(lines.find((l) => l.startsWith('PROTOCOL')) ?? '', /HISTORY \(max 1\.2 MiB\/s\)/, 'the scale: the busiest line, the all-interfaces tx total');
+  assert.match(screen(state, 80, 40).find((l) => l.startsWith('PROTOCOL')) ?? '', /PKT\/S {2}max 1\.2 MiB\/s *$/, 'a narrow column: the scale alone');
 });
 
 test('the key list and the footer say the sort, its window, the idle rule and the one scale', () => {
