@@ -52,18 +52,26 @@ export class RateHistory {
   private readonly now: number;
   /** By id: Snapshot.elapsed when the counter last moved (or first appeared). */
   private readonly lastActive: ReadonlyMap<string, number>;
+  /**
+   * One string per id, shared by every sample (and every history of the
+   * chain: it only grows, never changes a meaning). Without it each sample
+   * keeps its own copy of every id, the bulk of the memory with thousands
+   * of breakdown counters.
+   */
+  private readonly ids: Map<string, string>;
 
-  private constructor(capacity: number, samples: readonly Sample[], lastSequence: number, now: number, lastActive: ReadonlyMap<string, number>) {
+  private constructor(capacity: number, samples: readonly Sample[], lastSequence: number, now: number, lastActive: ReadonlyMap<string, number>, ids: Map<string, string>) {
     this.capacity = capacity;
     this.samples = samples;
     this.lastSequence = lastSequence;
     this.now = now;
     this.lastActive = lastActive;
+    this.ids = ids;
   }
 
   static empty(capacity = DEFAULT_HISTORY_LENGTH): RateHistory {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`history capacity must be a positive integer, got ${capacity}`);
-    return new RateHistory(capacity, [], 0, 0, new Map());
+    return new RateHistory(capacity, [], 0, 0, new Map(), new Map());
   }
 
   /** Samples held, at most capacity. */
@@ -81,26 +89,45 @@ export class RateHistory {
     if (snapshot.sequence <= this.lastSequence) return this;
     const rates = new Map<string, Rates>();
     const lastActive = new Map(this.lastActive);
-    const note = (id: string, moved: Rates): void => {
-      // Every frame has a length: a counter moved when its bytes did.
-      if (moved.bytesPerSecond > 0) rates.set(id, moved);
+    const note = (key: string, moved: Rates): void => {
+      let id = this.ids.get(key);
+      if (id === undefined) this.ids.set(key, (id = key));
+      // Every frame has a length: a counter moved when its bytes did. Only the two rates are kept, not the counter.
+      if (moved.bytesPerSecond > 0) rates.set(id, { bytesPerSecond: moved.bytesPerSecond, packetsPerSecond: moved.packetsPerSecond });
       if (rates.has(id) || !lastActive.has(id)) lastActive.set(id, snapshot.elapsed);
     };
     for (const c of snapshot.counters) note(counterId(c), c);
     for (const c of snapshot.breakdown?.counters ?? []) note(breakdownHistoryId(c), c);
-    if (snapshot.interval <= 0) return new RateHistory(this.capacity, this.samples, snapshot.sequence, snapshot.elapsed, lastActive);
+    if (snapshot.interval <= 0) return new RateHistory(this.capacity, this.samples, snapshot.sequence, snapshot.elapsed, lastActive, this.ids);
     const kept = this.samples.length >= this.capacity ? this.samples.slice(this.samples.length - this.capacity + 1) : this.samples;
-    return new RateHistory(this.capacity, [...kept, { seconds: snapshot.interval, rates }], snapshot.sequence, snapshot.elapsed, lastActive);
+    return new RateHistory(this.capacity, [...kept, { seconds: snapshot.interval, rates }], snapshot.sequence, snapshot.elapsed, lastActive, this.ids);
   }
 
   /** The same window with no samples: what comes after the last snapshot added starts it afresh. */
   emptied(): RateHistory {
-    return new RateHistory(this.capacity, [], this.lastSequence, this.now, this.lastActive);
+    return new RateHistory(this.capacity, [], this.lastSequence, this.now, this.lastActive, this.ids);
   }
 
   /** One counter's bytes per second, oldest first, 0 where it had no traffic. */
   series(id: string): number[] {
     return this.samples.map((sample) => sample.rates.get(id)?.bytesPerSecond ?? 0);
+  }
+
+  /**
+   * The sum of these counters' bytes per second, oldest first: one pass over
+   * each sample, through the ids or through the sample's counters, whichever
+   * is fewer (a total over thousands of breakdown counters).
+   */
+  sumOfSeries(ids: ReadonlySet<string>): number[] {
+    return this.samples.map(({ rates }) => {
+      let sum = 0;
+      if (ids.size <= rates.size) {
+        for (const id of ids) sum += rates.get(id)?.bytesPerSecond ?? 0;
+      } else {
+        for (const [id, r] of rates) if (ids.has(id)) sum += r.bytesPerSecond;
+      }
+      return sum;
+    });
   }
 
   /**

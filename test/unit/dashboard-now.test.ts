@@ -125,6 +125,9 @@ test('a port scan: one-packet rows leave after 10 s idle, summed into other, and
   const section = breakdownSection(state.shown!, 'ports', undefined, state.sort, 20);
   const other = section.rows.find((r) => r.name === 'other')!;
   assert.deepEqual([other.tx.bytes, other.tx.packets], [18n * 44n, 18n]);
+  // Other's history is the scan's one second, exactly: the total's less the steady port's.
+  assert.deepEqual(other.tx.history, [18 * 44, ...new Array<number>(10).fill(0)]);
+  assert.deepEqual(section.total.tx.history, [18 * 44 + 1000, ...new Array<number>(10).fill(1000)]);
   assert.equal(section.rows.reduce((sum, r) => sum + r.tx.bytes, 0n), section.total.tx.bytes);
   assert.equal(section.total.tx.bytes, BigInt(18 * 44 + 11_000));
   const title = screen(applyAction(state, 'view')).find((l) => l.startsWith('━━ ports on lo'));

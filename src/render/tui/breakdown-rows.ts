@@ -46,19 +46,26 @@ interface MutableRow {
   sinceStart: { bytes: bigint; packets: bigint };
   /** Some counter of the row moved in the last IDLE_AFTER_SECONDS. */
   active: boolean;
+  /** The history ids of the row's counters: its history is summed only if the row is shown. */
+  ids: { tx: Set<string>; rx: Set<string> };
 }
 
-const emptyRow = (key: string, name: string, historyLength: number, host?: string): MutableRow => {
-  const totals = (): Totals => ({ bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: new Array<number>(historyLength).fill(0) });
-  return { key, name, host, tx: totals(), rx: totals(), sinceStart: { bytes: 0n, packets: 0n }, active: false };
+const emptyRow = (key: string, name: string, host?: string): MutableRow => {
+  const totals = (): Totals => ({ bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: [] });
+  return { key, name, host, tx: totals(), rx: totals(), sinceStart: { bytes: 0n, packets: 0n }, active: false, ids: { tx: new Set(), rx: new Set() } };
 };
 
-function addTotals(into: Totals, from: DirectionTotals): void {
+function addTotals(into: Totals, from: Omit<DirectionTotals, 'history'>): void {
   into.bytes += from.bytes;
   into.packets += from.packets;
   into.bytesPerSecond += from.bytesPerSecond;
   into.packetsPerSecond += from.packetsPerSecond;
-  for (let i = 0; i < into.history.length; i++) into.history[i] = (into.history[i] ?? 0) + (from.history[i] ?? 0);
+}
+
+/** What is left of a sum once these parts are taken away; what rounding leaves of nothing is 0 (no bar). */
+function restOf(sum: number, parts: readonly number[]): number {
+  const rest = parts.reduce((left, part) => left - part, sum);
+  return rest > sum * 1e-9 ? rest : 0;
 }
 
 function addRow(into: MutableRow, row: MutableRow): MutableRow {
@@ -81,24 +88,25 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
   const { history } = frame;
   const rows = new Map<string, MutableRow>();
   let kernelOther: MutableRow | undefined;
-  const total = emptyRow('total', 'Total', history.length);
+  const total = emptyRow('total', 'Total');
   for (const c of frame.snapshot.breakdown?.counters ?? []) {
     const place = placeOf(c, view);
     const isOther = c.port === OTHER || c.host === OTHER;
     if (!place && !isOther) continue;
     const { bytes, packets } = countsSince(c, baseline?.breakdown?.get(breakdownId(c)));
     const id = breakdownHistoryId(c);
-    const totals: DirectionTotals = { bytes, packets, ...history.recent(id), history: history.series(id) };
+    const totals = { bytes, packets, ...history.recent(id) };
     let row: MutableRow;
     if (isOther || !place) {
-      row = kernelOther ??= emptyRow(OTHER, OTHER, history.length);
+      row = kernelOther ??= emptyRow(OTHER, OTHER);
     } else {
-      row = rows.get(place.key) ?? emptyRow(place.key, place.label, history.length, place.host);
+      row = rows.get(place.key) ?? emptyRow(place.key, place.label, place.host);
       rows.set(place.key, row);
     }
     row.active ||= history.idleFor(id) < IDLE_AFTER_SECONDS;
     for (const into of [row, total]) {
       addTotals(into[c.direction], totals);
+      into.ids[c.direction].add(id);
       // The sort goes by the counts since start, so a reset moves no row (as in the protocol tables).
       into.sinceStart.bytes += c.bytes;
       into.sinceStart.packets += c.packets;
@@ -114,7 +122,13 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
   const fits = sorted.length + (kernelOther || idle > 0 ? 1 : 0) <= room;
   const top = fits ? sorted : sorted.slice(0, room - 1);
   const folded = all.filter((r) => !top.includes(r));
-  const other = folded.length > 0 || kernelOther ? folded.reduce(addRow, kernelOther ?? emptyRow(OTHER, OTHER, history.length)) : undefined;
+  const other = folded.length > 0 || kernelOther ? folded.reduce(addRow, kernelOther ?? emptyRow(OTHER, OTHER)) : undefined;
+  // Histories for what is shown: each top row's and the total's; other's is the total less the top rows.
+  for (const dir of ['tx', 'rx'] as const) {
+    for (const r of top) r[dir].history = history.sumOfSeries(r.ids[dir]);
+    total[dir].history = history.sumOfSeries(total.ids[dir]);
+    if (other) other[dir].history = total[dir].history.map((sum, i) => restOf(sum, top.map((r) => r[dir].history[i] ?? 0)));
+  }
   // Conversations: the hosts padded to the widest shown, so the ports line up (IPv4 beside IPv6).
   const hostWidth = Math.max(4, ...top.map((r) => r.host?.length ?? 0));
   const named = top.map((r) => (r.host === undefined ? r : { ...r, name: `${r.host.padEnd(hostWidth)}  ${r.name}` }));
