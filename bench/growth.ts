@@ -12,7 +12,7 @@
 import { Child, NetNs, PROBE, ROOT, cpuNs, findDescendant, peakRssKiB, sleep } from './env.js';
 import { count, fixed, median, table, type Goal, type SectionResult } from './stats.js';
 import { ICMP, TCP, UDP, addVethPairs, sendVethFrames } from './veth.js';
-import { ARRAY_SLOTS, COUNTER_SIZE, TABLE_SIZE } from '../src/kernel/layout.js';
+import { ARRAY_SLOTS, COUNTER_SIZE, TABLE_SIZE } from '../src/kernel/maps/layout.js';
 
 const SCRAPE = `${ROOT}dist/bench/scrape.js`;
 const METRICS_ADDRESS = '127.0.0.1:9469';
@@ -69,8 +69,8 @@ class Service {
 
   async started(ready: () => Promise<void> | void): Promise<void> {
     await ready();
-    const pid = findDescendant(this.child.process.pid!, 'node');
-    if (pid === undefined) throw new Error(`cannot find the sockex process under ${this.child.process.pid}`);
+    const pid = findDescendant(this.child.child.pid!, 'node');
+    if (pid === undefined) throw new Error(`cannot find the sockex process under ${this.child.child.pid}`);
     this.pid = pid;
   }
 

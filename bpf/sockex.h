@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The counter layout shared by the BPF filter (sockex.bpf.c) and user space
- * (src/kernel/layout.ts mirrors these numbers; test/unit/layout.test.ts
- * checks that the two agree, so change them together).
+ * The counter layout shared by the BPF filters and user space
+ * (src/kernel/maps/layout.ts and breakdown-layout.ts mirror these numbers; the
+ * layout unit tests check them against the compiled objects' BTF, so change
+ * them together).
  */
 #ifndef SOCKEX_H
 #define SOCKEX_H
@@ -39,7 +40,7 @@
 #define SOCKEX_MAX_VLAN_TAGS 2
 
 /* The link-header length user space gives for a link type it does not know
- * (src/kernel/link-header.ts): the filter then reads relative to the network
+ * (src/kernel/maps/link-header.ts): the filter then reads relative to the network
  * header, in the skb's linear data only (see parse.h). */
 #define SOCKEX_LINK_UNKNOWN 255
 

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { SockexError } from './errors.js';
-import type { DemoStatus } from './render/renderer.js';
+import type { DemoStatus } from './model/run-status.js';
 
 const DEMO_PING_ARGS = ['-4', '-c5', 'localhost'];
 

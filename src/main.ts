@@ -7,14 +7,11 @@
  */
 import { VERSION, parseCli, type Options } from './cli.js';
 import { startDemoPing } from './demo.js';
-import { ExitCode, asSockexError } from './errors.js';
-import { attachFilter } from './kernel/filter.js';
-import { libbpfLog } from './kernel/libbpf-log.js';
-import { loadNative } from './kernel/native.js';
-import { dropPrivileges } from './kernel/privileges.js';
+import { ExitCode, asSockexError, printable } from './errors.js';
+import { attachFilter, dropPrivileges, libbpfLog, loadNative } from './kernel/index.js';
 import { sampleWithBreakdown } from './model/breakdown-sampler.js';
 import { Sampler } from './model/sampler.js';
-import { systemTimers } from './model/ticker.js';
+import { systemTimers } from './session/ticker.js';
 import { renderJson } from './render/json.js';
 import { renderLines } from './render/lines.js';
 import type { MetricsServer } from './render/metrics-server.js';
@@ -110,7 +107,7 @@ function sayCounting(options: Options, dashboard: boolean, metricsUrl: string | 
   if (dashboard) return;
   if (metricsUrl) process.stderr.write(`sockex: serving metrics on ${metricsUrl}\n`);
   const stopHint = options.json ? '' : '; Ctrl-C to stop';
-  process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}${chosenBecause[options.interfacesFrom]}${stopHint}\n`);
+  process.stderr.write(`sockex: counting on ${options.interfaces.map(printable).join(', ')}${chosenBecause[options.interfacesFrom]}${stopHint}\n`);
 }
 
 async function serveMetrics(address: NonNullable<Options['metrics']>, by: Options['by']): Promise<MetricsServer> {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { errnoName } from '../errors.js';
-import type { Native } from './native.js';
+import type { Native } from './libbpf/index.js';
 
 /** "Leave this id unchanged" for setresuid/setresgid: (uid_t)-1. */
 const UNCHANGED = 0xffffffff;

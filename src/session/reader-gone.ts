@@ -7,7 +7,7 @@
  * events asked for and no wait reports just those, at the cost of one system
  * call per period.
  */
-import type { Native } from '../kernel/native.js';
+import type { Native } from '../kernel/index.js';
 import type { Subscribe } from './session.js';
 
 const POLLERR = 0x8;

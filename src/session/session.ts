@@ -18,12 +18,13 @@
  * before anything is said), say the error, and end only once stdout and
  * stderr have been delivered (or their reader is gone).
  */
-import { ExitCode, SockexError } from '../errors.js';
+import { ExitCode, SockexError, printable } from '../errors.js';
 import type { Reading } from '../model/counters.js';
 import type { InterfaceEvent, InterfaceState } from '../model/interface-events.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { startTicker, type Ticker, type Timers } from '../model/ticker.js';
-import type { DemoStatus, Renderer, RunStatus } from '../render/renderer.js';
+import { startTicker, type Ticker, type Timers } from './ticker.js';
+import type { DemoStatus, RunStatus } from '../model/run-status.js';
+import type { Renderer } from '../render/renderer.js';
 import type { CounterSource } from './counter-source.js';
 import type { Releases } from './releases.js';
 
@@ -38,7 +39,7 @@ export interface Demo {
 }
 
 /** Start the demo; onStatus gets a new status object whenever it changes. */
-export type StartDemo = (onStatus: (status: Readonly<DemoStatus>) => void) => Promise<Demo>;
+type StartDemo = (onStatus: (status: Readonly<DemoStatus>) => void) => Promise<Demo>;
 
 export interface SessionInputs {
   /** Attached filters, in the order of the interfaces. */
@@ -222,7 +223,7 @@ export function startSession(inputs: SessionInputs): Session {
 }
 
 function describe(event: InterfaceEvent): string {
-  const name = event.interface;
+  const name = printable(event.interface);
   switch (event.kind) {
     case 'lost':
       return `sockex: interface ${name} disappeared; its counts stay at their last values, counting goes on`;

@@ -7,15 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEFAULT_ANY_OBJECT_PATH, openAnyCounterMaps, type AnyCounterMaps } from '../../src/kernel/any-filter.js';
-import { loadObject, type LoadedObject } from '../../src/kernel/bpf-object.js';
-import { openCounterMaps, type CounterMaps } from '../../src/kernel/counter-maps.js';
-import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filter.js';
-import { ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/layout.js';
-import { LinkTable } from '../../src/kernel/interface-names.js';
-import { loadNative, type Native } from '../../src/kernel/native.js';
-import { RouteSocket } from '../../src/kernel/rtnetlink.js';
-import { ether, ipv4 } from './frames.js';
+import { DEFAULT_ANY_OBJECT_PATH, openAnyCounterMaps, type AnyCounterMaps } from '../../src/kernel/filters/any-filter.js';
+import { loadObject, type LoadedObject } from '../../src/kernel/libbpf/object.js';
+import { openCounterMaps, type CounterMaps } from '../../src/kernel/maps/counter-maps.js';
+import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filters/filter.js';
+import { ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/maps/layout.js';
+import { LinkTable } from '../../src/kernel/links/link-table.js';
+import { loadNative, type Native } from '../../src/kernel/libbpf/native.js';
+import { RouteSocket } from '../../src/kernel/links/rtnetlink.js';
+import { IPV6_EDGES, ether, ipv4 } from './frames.js';
 import { requireRoot } from './harness.js';
 import { testRun } from './prog-test-run.js';
 
@@ -141,6 +141,7 @@ test('crafted frames land in the same bucket in both filters', (t) => {
     [ether(0x8100, vlan(0x8100, vlan(0x8100, vlan(0x0800, ipv4(17))))), `rx/other/${0x8100} +40 +1`],
     [ether(0x0806, Buffer.alloc(28)), `rx/other/${0x0806} +28 +1`],
     [ether(0x88b5, Buffer.alloc(46)), `rx/other/${0x88b5} +46 +1`],
+    ...IPV6_EDGES.map((edge): [Buffer, string] => [ether(0x86dd, edge.packet), `rx/ipv6/${edge.protocol} +${edge.packet.length} +1`]),
   ];
   for (const [frame, bucket] of frames) assert.deepEqual(sameBucket(frame), { counted: [bucket], err: 0 });
 });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { PROGRAM_NAME } from '../../src/kernel/layout.js';
+import { PROGRAM_NAME } from '../../src/kernel/maps/layout.js';
 import { run } from './harness.js';
 
 interface BpftoolProgram {

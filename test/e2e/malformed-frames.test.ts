@@ -6,18 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { after, before, test } from 'node:test';
-import { loadObject, type LoadedObject } from '../../src/kernel/bpf-object.js';
-import { openCounterMaps, type CounterMaps } from '../../src/kernel/counter-maps.js';
-import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filter.js';
-import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/layout.js';
-import { loadNative, type Native } from '../../src/kernel/native.js';
+import { loadObject, type LoadedObject } from '../../src/kernel/libbpf/object.js';
+import { openCounterMaps, type CounterMaps } from '../../src/kernel/maps/counter-maps.js';
+import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filters/filter.js';
+import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/maps/layout.js';
+import { loadNative, type Native } from '../../src/kernel/libbpf/native.js';
 import { seededRandom } from '../unit/random-argv.js';
 import { ROOT, requireRoot } from './harness.js';
-import { ETH_HLEN, ether, ipv4, ipv6 } from './frames.js';
+import { ETH_HLEN, IPV4_HLEN, IPV6_EDGES, IPV6_HLEN, ether, ipv4, ipv6 } from './frames.js';
 import { testRun } from './prog-test-run.js';
 
-const EINVAL = 22;
+const { EINVAL } = constants.errno;
 const IPPROTO = { HOPOPTS: 0, UDP: 17, ROUTING: 43, FRAGMENT: 44, ICMPV6: 58, DSTOPTS: 60 } as const;
 
 /** The filter's loop bound, read from the header the filter is built from. */
@@ -177,6 +178,14 @@ test('IPv6 extension chains cut short by the end of the frame', (t) => {
   expectBucket(ether(0x86dd, chain.subarray(0, 40 + 16 + 1)), `rx/ipv6/${IPPROTO.ROUTING}`);
 });
 
+test('IPv6 at the edges of the chain: a later fragment stops the walk, a header cut short counts as itself', (t) => {
+  if (!requireRoot(t)) return;
+  for (const edge of IPV6_EDGES) {
+    const got = countOnce(ether(0x86dd, edge.packet));
+    assert.deepEqual(got, { bucket: `rx/ipv6/${edge.protocol}`, bytes: BigInt(edge.packet.length), packets: 1n }, edge.what);
+  }
+});
+
 test('VLAN tags in the frame: one (0x8100), two stacked (0x88a8 then 0x8100), three, and cut short', (t) => {
   if (!requireRoot(t)) return;
   expectBucket(ether(0x8100, Buffer.concat([vlanTag(0x0800), ipv4(IPPROTO.UDP)])), 'rx/ipv4/17');
@@ -222,7 +231,7 @@ test('300 random frames: each one the filter sees is counted exactly once, the f
     const ethertype = ethertypes[Math.floor(random() * ethertypes.length)] as number;
     frame.writeUInt16BE(ethertype, 12);
     // Test-run refuses IP frames shorter than their fixed header (see above).
-    if ((ethertype === 0x0800 && length < ETH_HLEN + 20) || (ethertype === 0x86dd && length < ETH_HLEN + 40)) {
+    if ((ethertype === 0x0800 && length < ETH_HLEN + IPV4_HLEN) || (ethertype === 0x86dd && length < ETH_HLEN + IPV6_HLEN)) {
       assert.equal(testRun(native, object!.programFd, frame).err, -EINVAL);
       continue;
     }

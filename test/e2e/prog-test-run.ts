@@ -6,14 +6,14 @@
  * namespace's loopback device, and pulls the Ethernet header first, so
  * skb->len is the frame's length minus 14.
  */
-import type { Native } from '../../src/kernel/native.js';
+import type { Native } from '../../src/kernel/libbpf/native.js';
 
 /** sizeof(struct bpf_test_run_opts) in /usr/include/bpf/bpf.h (libbpf 1.x, 64-bit). */
 const OPTS_SIZE = 80;
 const OFFSET = { sz: 0, dataIn: 8, dataSizeIn: 24, retval: 56, repeat: 60 } as const;
 
 export interface TestRunResult {
-  /** 0, or the negative errno libbpf returned (e.g. -22 EINVAL for a runt). */
+  /** 0, or the negative errno libbpf returned (e.g. -EINVAL for a runt). */
   err: number;
   /** The program's return value (meaningful when err is 0). */
   retval: number;

@@ -3,6 +3,7 @@
  * needed): its ExecStart arguments, as user nobody, holding exactly the
  * unit's AmbientCapabilities. The counts must be served and exact; with one
  * capability less, sockex must refuse with the permission exit code.
+ * (package.test.ts runs systemd-analyze verify on the unit as installed.)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,8 +11,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/errors.js';
-import { CLI, NetNs, RunningSockex, requireRoot, waitFor } from './harness.js';
-import { httpGet } from './http-get.js';
+import { udp6Frame } from './frames.js';
+import { CLI, NetNs, RunningSockex, requireRoot } from './harness.js';
+import { scrapeUntil, startService } from './metrics-service.js';
 
 const unit = readFileSync(fileURLToPath(new URL('../../../examples/sockex.service', import.meta.url)), 'utf8');
 
@@ -27,30 +29,24 @@ function asNobodyWith(capabilities: string[]): string[] {
   return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, `--bounding-set=${caps}`];
 }
 
-const [, ...unitArgs] = setting('ExecStart').split(/\s+/);
+const [unitProgram, ...unitArgs] = setting('ExecStart').split(/\s+/);
 const capabilities = setting('AmbientCapabilities').split(/\s+/);
 
 test('the unit runs sockex unprivileged with just its capabilities, and the counts are served', { timeout: 30_000 }, async (t) => {
   if (!requireRoot(t)) return;
   assert.deepEqual(capabilities, ['CAP_BPF', 'CAP_NET_RAW']);
   assert.equal(setting('CapabilityBoundingSet'), capabilities.join(' '));
+  // A bare name, which systemd looks up where npm install -g puts it.
+  assert.equal(unitProgram, 'sockex');
   const metricsAt = unitArgs[unitArgs.indexOf('--metrics') + 1];
-  assert.equal(metricsAt, '127.0.0.1:9469', 'the unit serves on loopback unless changed');
+  assert.equal(metricsAt, '0.0.0.0:9469', 'the unit serves every address: a Prometheus elsewhere scrapes it');
   assert.ok(unitArgs.includes('--quiet'));
 
   const ns = NetNs.create(t, 'unit');
-  const [command = '', ...args] = asNobodyWith(capabilities);
-  const sockex = new RunningSockex(ns.spawn(command, [...args, process.execPath, CLI, ...unitArgs, '--interval', '0.2']));
-  t.after(() => void sockex.stop().catch(() => undefined));
-
-  const scrape = (): string => httpGet(ns, `http://${metricsAt}/metrics`) ?? '';
-  // Headless: the scrapes' own TCP on lo shows the filter is counting.
-  let text = '';
-  await waitFor(() => (text = scrape()).includes('device="lo"'), 15_000, () => `never counting: ${text} ${sockex.stderr}`);
+  const sockex = await startService(t, ns, asNobodyWith(capabilities), unitArgs);
   ns.tool('udp', ['6', '40,60']);
-  const bytes = 2 * (14 + 40 + 8) + 40 + 60; // 224 each way
-  const want = `sockex_bytes_total{device="lo",direction="transmit",family="ipv6",protocol="udp"} ${bytes}`;
-  await waitFor(() => (text = scrape()).includes(want), 10_000, () => `no ${want} in: ${text}`);
+  const bytes = udp6Frame(40) + udp6Frame(60); // 224 each way
+  const text = await scrapeUntil(ns, sockex, `sockex_bytes_total{device="lo",direction="transmit",family="ipv6",protocol="udp"} ${bytes}`, 10_000);
   assert.ok(text.includes(`sockex_bytes_total{device="lo",direction="receive",family="ipv6",protocol="udp"} ${bytes}`));
   assert.equal(await sockex.stop(), 0);
   assert.equal(sockex.stdout, '');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_INTERVAL, MIN_INTERVAL, parseCli, type Options } from '../../src/cli.js';
 import { SockexError } from '../../src/errors.js';
-import { invalidInterfaceName } from '../../src/kernel/interfaces.js';
+import { invalidInterfaceName } from '../../src/kernel/links/interface-name.js';
 import { randomArgv, seededRandom } from './random-argv.js';
 
 const SEED = 0x50c4e7;
@@ -38,7 +38,7 @@ test(`${RUNS} random argument vectors: valid options or one usage line, nothing 
       checkOptions(options, argv);
       valid += 1;
     } catch (err) {
-      if (!(err instanceof SockexError)) throw new Error(`run ${run} ${JSON.stringify(argv)}: not a SockexError: ${String(err)}`);
+      if (!(err instanceof SockexError)) throw new Error(`run ${run} ${JSON.stringify(argv)}: not a SockexError: ${String(err)}`, { cause: err });
       assert.equal(err.code, 'usage', `run ${run} ${JSON.stringify(argv)}`);
       assert.doesNotMatch(err.message, /\n/, `multi-line message for ${JSON.stringify(argv)}`);
       assert.ok(err.message.length > 0 && err.message.length < 400, `message length for ${JSON.stringify(argv)}`);

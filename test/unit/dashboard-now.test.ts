@@ -56,7 +56,7 @@ test('the default sort is the rate over the last 3 s: a one-second burst does no
   let state = run.step([]);
   assert.equal(state.sort, 'rate');
   // TCP 1000 B/s steadily; in the fourth second a 2500-byte UDP burst (its last interval: 2500 B/s).
-  for (let t = 1; t <= 3; t++) state = run.step([on(6, 1000 * t, t)]);
+  for (let t = 1; t <= 3; t++) run.step([on(6, 1000 * t, t)]);
   state = run.step([on(6, 4000, 4), on(17, 2500, 1)]);
   assert.deepEqual(order(state).slice(0, 2), ['TCP', 'UDP'], '2500 B over 3 s is 833 B/s, below 1000');
   const udp = sections(state.shown!, undefined, 'rate')[0]!.rows.find((r) => r.name === 'UDP')!;
@@ -83,11 +83,11 @@ test('rates that read the same at two digits keep their order by bytes since sta
   run.step([]);
   // UDP carried more bytes before sockex started; now UDP runs at 1010 B/s and TCP at 1000 or
   // 1040 in turn: its average is always a little above UDP's, and at two digits both read 1000.
-  let state = run.step([on(17, 50_000, 50)]);
+  run.step([on(17, 50_000, 50)]);
   let tcp = 0;
   for (let t = 1; t <= 6; t++) {
     tcp += t % 2 === 0 ? 1040 : 1000;
-    state = run.step([on(6, tcp, t), on(17, 50_000 + 1010 * t, 50 + t)]);
+    const state = run.step([on(6, tcp, t), on(17, 50_000 + 1010 * t, 50 + t)]);
     assert.deepEqual(order(state).slice(0, 2), ['UDP', 'TCP'], `second ${t}: no swap within the shown precision`);
   }
 });
@@ -191,9 +191,9 @@ test('the key list and the footer say the sort, its window, the idle rule and th
 
 test('the scale is what the sparklines show: a peak that scrolled out of the column no longer sets it', () => {
   const run = dashboard(['lo']);
-  let state = run.step([]);
+  run.step([]);
   // A 100 KiB burst, then a minute and more of 1 KiB/s: at 100 columns the history shows the newest 23 seconds or so.
-  state = run.step([on(17, 100 * 1024, 1)]);
+  let state = run.step([on(17, 100 * 1024, 1)]);
   for (let t = 1; t <= 70; t++) state = run.step([on(17, 100 * 1024 + 1024 * t, 1 + t)]);
   const lines = screen(state, 100, 24);
   assert.match(lines.find((l) => l.startsWith('PROTOCOL')) ?? '', /HISTORY \(max 1\.0 KiB\/s\)/);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Reading } from '../../src/model/counters.js';
 import { Sampler, type Clock } from '../../src/model/sampler.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import type { RunStatus } from '../../src/render/renderer.js';
+import type { RunStatus } from '../../src/model/run-status.js';
 import {
   actionForKey,
   applyAction,
@@ -476,4 +476,12 @@ test('the key list wraps at words: at 40 columns no line ends inside a word', ()
   assert.ok(narrow.some((l) => l.trimEnd() === '            and history to zero (the'), narrow.join('\n'));
   assert.deepEqual(wrapWords('one two three', 7), ['one two', 'three']);
   assert.deepEqual(wrapWords('abcdefghij', 4), ['abcd', 'efgh', 'ij']);
+});
+
+test('interface names on the dashboard as they are, a control character written \\xNN (header and table titles)', () => {
+  const run = fakeRun(['hx\u00e9', 'hx\x07']);
+  const lines = screen(feed(initialState(), run.next([reading('tx', 'ipv4', 17, 100, 1, 'hx\u00e9'), reading('rx', 'ipv4', 17, 100, 1, 'hx\x07')])));
+  assert.ok(lines.every((line) => !/[\x00-\x1f\x7f-\x9f]/.test(line)), 'no control character reaches the terminal');
+  assert.match(lines[0] ?? '', /hx\u00e9, hx\\x07/, 'the header names both');
+  assert.ok(lines.some((line) => line.includes('hx\\x07') && line !== lines[0]), `a table titled hx\\x07: ${lines.join('\n')}`);
 });

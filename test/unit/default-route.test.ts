@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultRouteInterface, ipv4DefaultRoutes, ipv6DefaultRoutes } from '../../src/kernel/default-route.js';
+import { defaultRouteInterface, ipv4DefaultRoutes, ipv6DefaultRoutes } from '../../src/kernel/links/default-route.js';
 
 const IPV4_HEADER = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT';
 const ipv4 = (...lines: string[]): string => [IPV4_HEADER, ...lines, ''].join('\n');

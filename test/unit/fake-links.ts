@@ -4,8 +4,8 @@
  * overflow() drops what is queued as the kernel does when the socket's
  * buffer is full.
  */
-import type { Link, LinkChange, LinkSource } from '../../src/kernel/rtnetlink.js';
-import { IFF_LOWER_UP, IFF_UP } from '../../src/kernel/rtnetlink.js';
+import type { Link, LinkChange, LinkSource } from '../../src/kernel/links/rtnetlink.js';
+import { IFF_LOWER_UP, IFF_UP } from '../../src/kernel/links/rtnetlink.js';
 
 export const UP = IFF_UP | IFF_LOWER_UP;
 const ETHER = 1;

@@ -1,9 +1,9 @@
 /**
- * Timers driven by hand, for anything that takes model/ticker.ts's Timers:
+ * Timers driven by hand, for anything that takes session/ticker.ts's Timers:
  * nothing waits for real time.
  */
 import assert from 'node:assert/strict';
-import type { Timers } from '../../src/model/ticker.js';
+import type { Timers } from '../../src/session/ticker.js';
 
 export function fakeTimers() {
   let now = 0;

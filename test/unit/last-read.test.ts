@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LastRead, batchBuffers } from '../../src/kernel/counter-maps.js';
-import { COUNTER_SIZE } from '../../src/kernel/layout.js';
+import { LastRead, batchBuffers } from '../../src/kernel/maps/counter-maps.js';
+import { COUNTER_SIZE } from '../../src/kernel/maps/layout.js';
 
 const CPUS = 2;
 

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LinkHeaderMap } from '../../src/kernel/link-header-map.js';
-import { ARPHRD, LINK_UNKNOWN, linkHeaderLength } from '../../src/kernel/link-header.js';
+import { LinkHeaderMap } from '../../src/kernel/maps/link-header-map.js';
+import { ARPHRD, LINK_UNKNOWN, linkHeaderLength } from '../../src/kernel/maps/link-header.js';
 
 test('Ethernet and loopback have a 14-byte link header; tun, WireGuard, IP tunnels, PPP and raw IP none', () => {
   assert.equal(linkHeaderLength(ARPHRD.ETHER), 14);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTicker } from '../../src/model/ticker.js';
+import { startTicker } from '../../src/session/ticker.js';
 import { fakeTimers } from './fake-timers.js';
 
 test('ticks land on a fixed grid even when each tick takes time', () => {

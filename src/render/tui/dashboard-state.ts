@@ -7,7 +7,7 @@ import { breakdownId, type BreakdownBy } from '../../model/breakdown.js';
 import { counterId } from '../../model/counters.js';
 import { DEFAULT_HISTORY_LENGTH, RateHistory } from '../../model/rate-history.js';
 import type { Snapshot } from '../../model/snapshot.js';
-import type { RunStatus } from '../renderer.js';
+import type { RunStatus } from '../../model/run-status.js';
 import { UNIT_MODES, type UnitMode } from '../units.js';
 
 export type SortKey = 'bytes' | 'rate' | 'packets' | 'name';
@@ -16,7 +16,7 @@ export type SortKey = 'bytes' | 'rate' | 'packets' | 'name';
  * busy now, as iftop, nethogs and bandwhich sort (averaged over
  * RATE_WINDOW_SECONDS, see rate-history.ts).
  */
-export const SORT_KEYS: readonly SortKey[] = ['rate', 'bytes', 'packets', 'name'];
+const SORT_KEYS: readonly SortKey[] = ['rate', 'bytes', 'packets', 'name'];
 
 /** The table on screen: the protocols, or a breakdown (--by) view. */
 export type DashboardView = 'protocols' | 'ports' | 'hosts' | 'conversations';
@@ -152,7 +152,7 @@ function withoutHistory(frame: Frame | undefined): Frame | undefined {
   return frame && { ...frame, history: frame.history.emptied() };
 }
 
-export function baselineOf(snapshot: Snapshot): Baseline {
+function baselineOf(snapshot: Snapshot): Baseline {
   const counts = new Map<string, { bytes: bigint; packets: bigint }>();
   for (const c of snapshot.counters) counts.set(counterId(c), { bytes: c.bytes, packets: c.packets });
   const breakdown = new Map<string, { bytes: bigint; packets: bigint }>();

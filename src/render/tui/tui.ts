@@ -5,7 +5,8 @@
  * runs never pay for loading it.
  */
 import type { Snapshot } from '../../model/snapshot.js';
-import type { Renderer, RunStatus } from '../renderer.js';
+import type { RunStatus } from '../../model/run-status.js';
+import type { Renderer } from '../renderer.js';
 import { actionForKey, applyAction, initialState, withSnapshot, type DashboardState } from './dashboard-state.js';
 import { colourSupport, toTagged, unicodeSupport } from './tones.js';
 import { buildScreen } from './view-model.js';

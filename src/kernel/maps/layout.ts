@@ -2,7 +2,7 @@
  * The kernel's counter layout, mirrored from bpf/sockex.h (a unit test checks
  * the two agree), and the pure decoding of raw per-CPU map values.
  */
-import { OVERFLOW_PROTOCOL, type Direction, type Family } from '../model/counters.js';
+import { OVERFLOW_PROTOCOL, type Direction, type Family } from '../../model/counters.js';
 
 export const PROGRAM_NAME = 'sockex_count';
 export const IP_MAP = 'ip_counters';

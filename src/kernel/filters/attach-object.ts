@@ -4,10 +4,9 @@
  * reverse order, on failure half-way as on close(). What the caller opened
  * for it (spec.release) is released with it, on failure too.
  */
-import { loadObject, type LoadSettings, type LoadedObject } from './bpf-object.js';
-import type { InterfaceEvent } from '../model/interface-events.js';
-import type { AttachedFilter } from './filter.js';
-import type { Native } from './native.js';
+import { loadObject, type LoadSettings, type LoadedObject, type Native } from '../libbpf/index.js';
+import type { InterfaceEvent } from '../../model/interface-events.js';
+import type { AttachedFilter } from './types.js';
 import { openFilteredSocket, type PacketSocket } from './packet-socket.js';
 
 export interface ObjectAttachment {
@@ -21,7 +20,7 @@ export interface ObjectAttachment {
   /** The interface to bind to; 0 for every interface. */
   ifindex: number;
   interfaceName: string;
-  openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'lastReadCost' | 'readBreakdown'>;
+  openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'readBreakdown'>;
   /** AttachedFilter.poll(), given the socket. */
   poll(socket: PacketSocket): InterfaceEvent[];
   /** What the caller acquired for poll() and read(), released last on close(). */
@@ -54,9 +53,6 @@ export function attachObject(spec: ObjectAttachment): AttachedFilter {
       programFd: object.programFd,
       read: () => counters.read(),
       ...(counters.readBreakdown ? { readBreakdown: counters.readBreakdown } : {}),
-      get lastReadCost() {
-        return counters.lastReadCost;
-      },
       poll: () => spec.poll(socket),
       close() {
         if (closed) return;

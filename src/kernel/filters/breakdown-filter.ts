@@ -5,19 +5,17 @@
  * protocol filter; this says what to load and how to read it.
  */
 import { fileURLToPath } from 'node:url';
-import { breakdownAddsUp, type BreakdownBy, type BreakdownKey, type BreakdownReading } from '../model/breakdown.js';
+import { breakdownAddsUp, type BreakdownBy, type BreakdownKey, type BreakdownReading } from '../../model/breakdown.js';
 import type { CounterSpec } from './attach-object.js';
-import { BY_KEY_SIZE, BY_LAYOUT, BY_MAP, BY_OVERFLOW_MAP, BY_PROGRAM_NAME, byObjectName, decodeByKey, decodeByOverflowSlot } from './breakdown-layout.js';
-import { BatchReader, openCounterMaps } from './counter-maps.js';
-import type { CounterPlace } from './filter.js';
-import { ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, OTHER_MAP, TABLE_SIZE, sumPerCpu } from './layout.js';
-import type { Native } from './native.js';
+import { BY_KEY_SIZE, BY_LAYOUT, BY_MAP, BY_OVERFLOW_MAP, BY_PROGRAM_NAME, byObjectName, decodeByKey, decodeByOverflowSlot, BatchReader, openCounterMaps, ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, OTHER_MAP, TABLE_SIZE, sumPerCpu } from '../maps/index.js';
+import type { CounterPlace } from './types.js';
+import type { Native } from '../libbpf/index.js';
 
 /** How many times read() takes both maps at most, looking for a pair that agrees. */
 const CONSISTENT_READ_TRIES = 4;
 
 /** Where the build puts the breakdown filters, in a clone and in the installed package alike. */
-const OBJECT_DIRECTORY = fileURLToPath(new URL('../../../bpf/build/', import.meta.url));
+const OBJECT_DIRECTORY = fileURLToPath(new URL('../../../../bpf/build/', import.meta.url));
 
 export interface BreakdownOptions {
   by: readonly BreakdownBy[];
@@ -55,20 +53,14 @@ export function breakdownCounters(native: Native, place: CounterPlace, options: 
         },
         // What the last read() took with the protocol counters.
         readBreakdown: () => parts,
-        get lastReadCost() {
-          const a = protocols.lastReadCost;
-          const b = breakdown.lastReadCost;
-          return { syscalls: a.syscalls + b.syscalls, bytes: a.bytes + b.bytes };
-        },
       };
     },
   };
 }
 
-export interface BreakdownMaps {
+interface BreakdownMaps {
   /** Every non-zero breakdown counter, the overflow ("other") ones included. */
   read(): BreakdownReading[];
-  readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
 /**
@@ -102,11 +94,7 @@ function openBreakdownMaps(
     return overflowKeys.get(slot);
   };
   return {
-    get lastReadCost() {
-      return reader.lastReadCost;
-    },
     read(): BreakdownReading[] {
-      reader.startRead();
       const out: BreakdownReading[] = [];
       const n = reader.lookupAll(countersFd, counters, 'the breakdown counters');
       for (let i = 0; i < n; i++) {

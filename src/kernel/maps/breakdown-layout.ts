@@ -3,8 +3,8 @@
  * bpf/sockex.h; a unit test checks the numbers agree) and the decoding of its
  * keys.
  */
-import { addressText } from '../model/addresses.js';
-import { DEFAULT_MAX_ENTRIES, NONE, OTHER, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../model/breakdown.js';
+import { addressText } from '../../model/addresses.js';
+import { DEFAULT_MAX_ENTRIES, NONE, OTHER, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../../model/breakdown.js';
 import { LAYOUT, decodeSlot, type SlotKey } from './layout.js';
 
 export const BY_PROGRAM_NAME = 'sockex_count_by';

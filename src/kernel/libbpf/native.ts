@@ -5,13 +5,13 @@
  * AF_PACKET socket calls. Bound once, on first use.
  */
 import { createRequire } from 'node:module';
-import { SockexError } from '../errors.js';
+import { SockexError } from '../../errors.js';
 
 // koffi ships as CommonJS; createRequire keeps its load synchronous and cheap.
 const require = createRequire(import.meta.url);
 type Koffi = typeof import('koffi');
 
-export interface Libbpf {
+interface Libbpf {
   majorVersion(): number;
   minorVersion(): number;
   setPrint(callback: unknown): unknown;
@@ -43,7 +43,7 @@ export interface Libbpf {
   progTestRun(fd: number, opts: Buffer): number;
 }
 
-export interface Libc {
+interface Libc {
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Buffer, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;

@@ -3,8 +3,8 @@
  * one program and the map file descriptors user space reads.
  */
 import { existsSync } from 'node:fs';
-import { Errno, errnoName, isPermissionErrno, PERMISSION_HINT, SockexError, VerifierError } from '../errors.js';
-import { libbpfLog, type LibbpfMessage } from './libbpf-log.js';
+import { Errno, errnoName, isPermissionErrno, PERMISSION_HINT, SockexError, VerifierError } from '../../errors.js';
+import { libbpfLog, type LibbpfMessage } from './log.js';
 import { loadNative, type Native } from './native.js';
 
 

@@ -6,10 +6,9 @@
  * An interface of the same name that is here again gets the same socket,
  * so the filter and its counts go on.
  */
-import type { InterfaceEvent } from '../model/interface-events.js';
-import type { LinkTable } from './interface-names.js';
+import type { InterfaceEvent } from '../../model/interface-events.js';
+import { type LinkTable, IFF_LOWER_UP, IFF_UP, type Link } from '../links/index.js';
 import type { PacketSocket } from './packet-socket.js';
-import { IFF_LOWER_UP, IFF_UP, type Link } from './rtnetlink.js';
 
 /** The part of the packet socket this needs (a fake in unit tests). */
 export type Binding = Pick<PacketSocket, 'boundIfindex' | 'bind'>;

@@ -3,36 +3,19 @@
  * sees every interface of the network namespace, with its counters keyed by
  * ifindex as well (bpf/sockex-any.bpf.c). Reading turns each ifindex into the
  * interface's name, kept current from the kernel's link notifications
- * (interface-names.ts), so a re-created or renamed interface carries its
+ * (links/link-table.ts), so a re-created or renamed interface carries its
  * right name at the next sample.
  */
 import { fileURLToPath } from 'node:url';
-import type { Reading } from '../model/counters.js';
+import type { Reading } from '../../model/counters.js';
 import { attachObject } from './attach-object.js';
-import { BatchReader, LastRead, ReadingCache } from './counter-maps.js';
-import type { AttachedFilter, AttachOptions } from './filter.js';
-import { LinkTable, type LinkUpdates } from './interface-names.js';
-import { ANY_INTERFACE } from './interfaces.js';
-import { LinkHeaderMap } from './link-header-map.js';
-import {
-  ANY_KEY_SIZE,
-  ANY_MAP,
-  ANY_OVERFLOW_MAP,
-  ANY_PROGRAM_NAME,
-  LAYOUT,
-  LINK_DIRECT_MAP,
-  LINK_MAP,
-  decodeAnyKey,
-  decodeAnyOverflowSlot,
-  entryMajor,
-  type SlotKey,
-  type Totals,
-} from './layout.js';
-import { loadNative, type Native } from './native.js';
-import { RouteSocket } from './rtnetlink.js';
+import { BatchReader, LastRead, ReadingCache, LinkHeaderMap, ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, LAYOUT, LINK_DIRECT_MAP, LINK_MAP, decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Totals } from '../maps/index.js';
+import type { AttachedFilter, AttachOptions } from './types.js';
+import { LinkTable, type LinkUpdates, ANY_INTERFACE, RouteSocket } from '../links/index.js';
+import { loadNative, type Native } from '../libbpf/index.js';
 
 /** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
-export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex-any.bpf.o', import.meta.url));
+export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../../bpf/build/sockex-any.bpf.o', import.meta.url));
 
 export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const native = options.native ?? loadNative();
@@ -86,7 +69,6 @@ function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): Li
 export interface AnyCounterMaps {
   /** Every counter that is not zero; the same array as the last time while no count and no name changed. */
   read(): readonly Reading[];
-  readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
 /**
@@ -125,11 +107,7 @@ export function openAnyCounterMaps(
   // Every link known before the first frame (openCounters runs before attach).
   onLinks(names.refresh());
   return {
-    get lastReadCost() {
-      return reader.lastReadCost;
-    },
     read(): readonly Reading[] {
-      reader.startRead();
       const links = names.refresh();
       const linksChanged = links.changed.length + links.gone.length > 0;
       if (linksChanged) onLinks(links);

@@ -1,53 +1,23 @@
 /**
- * One sockex filter attached to one interface: the loaded object, the socket
- * holding the program, and the counter maps. Each interface gets its own
- * object, so its counts are its own.
+ * attachFilter: sockex's filter on one interface, or on every interface
+ * (-i any: any-filter.ts). It finds the interface, picks the protocol filter
+ * or, with --by, the breakdown filter (breakdown-filter.ts), and leaves
+ * loading, attaching and closing to attach-object.ts. Each interface gets its
+ * own object, so its counts are its own.
  */
 import { fileURLToPath } from 'node:url';
-import type { BreakdownBy, BreakdownReading } from '../model/breakdown.js';
-import type { Reading } from '../model/counters.js';
-import type { InterfaceEvent } from '../model/interface-events.js';
+import type { Reading } from '../../model/counters.js';
 import { attachAnyFilter } from './any-filter.js';
 import { attachObject, type CounterSpec } from './attach-object.js';
 import { BoundInterface } from './bound-interface.js';
 import { breakdownCounters } from './breakdown-filter.js';
-import { openCounterMaps, type CounterMaps, type SlotReading } from './counter-maps.js';
-import { LinkTable } from './interface-names.js';
-import { ANY_INTERFACE, findInterface } from './interfaces.js';
-import { IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData } from './layout.js';
-import { linkHeaderLength } from './link-header.js';
-import { loadNative, type Native } from './native.js';
-import { RouteSocket } from './rtnetlink.js';
+import { openCounterMaps, type SlotReading, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
+import { LinkTable, ANY_INTERFACE, findInterface, RouteSocket } from '../links/index.js';
+import { loadNative, type Native } from '../libbpf/index.js';
+import type { AttachedFilter, AttachOptions, CounterPlace } from './types.js';
 
 /** Where the build puts the filter, in a clone and in the installed package alike. */
-export const DEFAULT_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/sockex.bpf.o', import.meta.url));
-
-export interface AttachedFilter {
-  readonly interface: string;
-  readonly programFd: number;
-  read(): readonly Reading[];
-  /** With a breakdown (--by): its counters, cumulative like read()'s. */
-  readBreakdown?(): BreakdownReading[];
-  readonly lastReadCost: CounterMaps['lastReadCost'];
-  /**
-   * What happened to the interface since the last call, oldest first ([] when
-   * nothing did; the first call reports a start on an interface that is down
-   * or has no carrier). Cheap enough for every sample: no listing, a couple
-   * of syscalls. -i any reports nothing: it has no binding to lose.
-   */
-  poll(): InterfaceEvent[];
-  /** Detach (close the socket) and unload. Safe to call twice. */
-  close(): void;
-}
-
-export interface AttachOptions {
-  objectPath?: string;
-  native?: Native;
-  /** Split IP counters by port and/or host (loads the breakdown filter); empty or absent: protocols only. */
-  by?: readonly BreakdownBy[];
-  /** The breakdown table's size (default SOCKEX_BY_DEFAULT_MAX). */
-  maxEntries?: number;
-}
+export const DEFAULT_OBJECT_PATH = fileURLToPath(new URL('../../../../bpf/build/sockex.bpf.o', import.meta.url));
 
 export function attachFilter(interfaceName: string, options: AttachOptions = {}): AttachedFilter {
   // Every interface needs counters keyed by interface too: its own filter.
@@ -84,12 +54,6 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
   });
 }
 
-/** Which interface a filter's counters belong to. */
-export interface CounterPlace {
-  readonly interface: string;
-  readonly ifindex: number;
-}
-
 /** The protocol filter (sockex.bpf.c): what a run without --by loads. */
 function protocolCounters(native: Native, place: CounterPlace, objectPath: string | undefined): CounterSpec {
   return {
@@ -105,12 +69,7 @@ function protocolCounters(native: Native, place: CounterPlace, objectPath: strin
         return reading;
       };
       return {
-        // The ifindex it had at the start, also after a rebind to a new one: the maps
-        // go on counting, so the counters must stay the same series.
         read: () => maps.read().map(name),
-        get lastReadCost() {
-          return maps.lastReadCost;
-        },
       };
     },
   };

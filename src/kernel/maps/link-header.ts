@@ -7,7 +7,7 @@
  * namespace.
  */
 import { LAYOUT } from './layout.js';
-import type { Link as RouteLink } from './rtnetlink.js';
+import type { Link as RouteLink } from '../links/index.js';
 
 /** What the filter does for a link type not in the table: reads relative to the network header, linear data only. */
 export const LINK_UNKNOWN = LAYOUT.SOCKEX_LINK_UNKNOWN;

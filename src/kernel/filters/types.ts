@@ -1,0 +1,42 @@
+/**
+ * What an attached filter is and how one is asked for, apart from the code
+ * that makes one (filter.ts dispatches to any-filter.ts, breakdown-filter.ts
+ * and attach-object.ts, which all return these): no module imports back the
+ * one that imports it.
+ */
+import type { BreakdownBy, BreakdownReading } from '../../model/breakdown.js';
+import type { Reading } from '../../model/counters.js';
+import type { InterfaceEvent } from '../../model/interface-events.js';
+import type { Native } from '../libbpf/index.js';
+
+export interface AttachedFilter {
+  readonly interface: string;
+  readonly programFd: number;
+  read(): readonly Reading[];
+  /** With a breakdown (--by): its counters, cumulative like read()'s. */
+  readBreakdown?(): BreakdownReading[];
+  /**
+   * What happened to the interface since the last call, oldest first ([] when
+   * nothing did; the first call reports a start on an interface that is down
+   * or has no carrier). Cheap enough for every sample: no listing, a couple
+   * of syscalls. -i any reports nothing: it has no binding to lose.
+   */
+  poll(): InterfaceEvent[];
+  /** Detach (close the socket) and unload. Safe to call twice. */
+  close(): void;
+}
+
+export interface AttachOptions {
+  objectPath?: string;
+  native?: Native;
+  /** Split IP counters by port and/or host (loads the breakdown filter); empty or absent: protocols only. */
+  by?: readonly BreakdownBy[];
+  /** The breakdown table's size (default SOCKEX_BY_DEFAULT_MAX). */
+  maxEntries?: number;
+}
+
+/** Which interface a filter's counters belong to. */
+export interface CounterPlace {
+  readonly interface: string;
+  readonly ifindex: number;
+}
