@@ -91,7 +91,12 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     describe: 'interface to count on; repeat for several, or "any" for all (a bare name works too)',
   },
   interval: { alias: 'n', numeric: true, value: 'seconds', default: 1, describe: 'seconds between samples (fractions allowed, 0.01 to 86400)' },
-  count: { alias: 'c', numeric: true, value: 'samples', describe: 'stop after this many samples, the first taken at once (default: until Ctrl-C)' },
+  count: {
+    alias: 'c',
+    numeric: true,
+    value: 'samples',
+    describe: 'stop after this many samples, each at the end of an interval (-c 1: one interval\'s traffic); without it, until Ctrl-C, the first sample at once',
+  },
   json: { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' },
   plain: { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' },
   quiet: { alias: 'q', type: 'boolean', default: false, describe: 'no dashboard and no status lines; --json and --plain still print (with --metrics: run as a service)' },
