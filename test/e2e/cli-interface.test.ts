@@ -5,14 +5,11 @@
  * completes options, their values and interface names.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
-import { assertOneLineError, runCli } from './cli-run.js';
+import { assertOneLineError, runCli, sockexOnPath } from './cli-run.js';
 import { ETH_HLEN } from './frames.js';
-import { CLI, NetNs, counter, requireRoot, startSockex, vethPair } from './harness.js';
+import { NetNs, counter, requireRoot, startSockex, vethPair } from './harness.js';
 
 test('no -i: sockex counts on the interface of the default route, and says which', async (t) => {
   if (!requireRoot(t)) return;
@@ -69,9 +66,7 @@ test('Tab in bash, through the script sockex completion prints: --by offers its 
   if (!requireRoot(t)) return;
   const { a } = vethPair(t, 'tab');
   // sockex on PATH, as the completion script calls it by name.
-  const bin = mkdtempSync(join(tmpdir(), 'sockex-tab-'));
-  t.after(() => rmSync(bin, { recursive: true, force: true }));
-  writeFileSync(join(bin, 'sockex'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
+  const bin = sockexOnPath(t);
   // What bash offers after these words, the last one being completed (as the script's function sees COMP_WORDS).
   const tab = (...words: string[]): string[] => {
     const script = [
