@@ -35,6 +35,7 @@ export async function main(argv: string[]): Promise<SessionEnd> {
 }
 
 async function run(options: Options): Promise<SessionEnd> {
+  // Decided first: an output that cannot be (--by with the line) is refused before anything is loaded.
   const output = chooseOutput(options, { isTTY: process.stdout.isTTY === true, term: process.env.TERM });
   const dashboard = output === 'dashboard';
   // A reader gone is the session's business (it listens as well); a failed
@@ -121,6 +122,7 @@ async function serveMetrics(address: NonNullable<Options['metrics']>, by: Option
   return serve(address, createPrometheusRenderer({ version: VERSION, by }));
 }
 
+/** The renderer of the chosen output; none for --quiet with --metrics alone. */
 async function createView(output: Output, onQuit: (error?: unknown) => void): Promise<Renderer | undefined> {
   switch (output) {
     case 'dashboard': {

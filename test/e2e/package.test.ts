@@ -214,6 +214,9 @@ test("the README's exit-code table, row by row, against the installed package's 
     failsWith(bin, ['--interval', '0'], ExitCode.usage, /--interval/);
     failsWith(bin, ['--bogus'], ExitCode.usage, /bogus/);
     failsWith(bin, ['--interface', 'a/b'], ExitCode.usage, /not a valid interface name/);
+    failsWith(bin, ['--json', '--plain'], ExitCode.usage, /two outputs/);
+    failsWith(bin, ['--quiet'], ExitCode.usage, /--quiet alone shows nothing/);
+    failsWith(bin, ['lo', '--by', 'port'], ExitCode.usage, /--by needs --json or the dashboard/, { ns });
   });
 
   await t.test('3: permission (nobody, no capabilities)', () => {
