@@ -15,10 +15,12 @@ if [ "${1:-}" = --list ]; then
 fi
 
 # command:package pairs. The build needs clang, make and libbpf's headers (checked below); the demo
-# pings localhost; the tests also drive namespaces, tmux, tcpdump, strace, groff, Prometheus and jq.
+# pings localhost; the tests also drive namespaces, tmux, tcpdump, strace, groff, Prometheus, jq,
+# systemd-analyze and kubectl.
 build="clang:clang make:make"
 demo="ping:iputils-ping"
-tests="ip:iproute2 bpftool:bpftool tmux:tmux tcpdump:tcpdump strace:strace groff:groff-base prometheus:prometheus jq:jq"
+tests="ip:iproute2 bpftool:bpftool tmux:tmux tcpdump:tcpdump strace:strace groff:groff-base prometheus:prometheus jq:jq
+  systemd-analyze:systemd kubectl:kubernetes-client"
 case "${1:-test}" in
   demo) wanted="$build $demo" ;;
   test) wanted="$build $demo $tests" ;;
