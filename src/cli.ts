@@ -13,6 +13,7 @@ import { printable, SockexError } from './errors.js';
 import { interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './kernel/index.js';
 import { BREAKDOWN_KINDS, DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, type BreakdownBy } from './model/breakdown.js';
 import { ANY_INTERFACE } from './model/counters.js';
+import type { ListenAddress } from './render/metrics-server.js';
 
 export interface Options {
   command: 'count' | 'demo';
@@ -35,17 +36,11 @@ export interface Options {
   /** Keep root after attaching instead of dropping to the invoking user. */
   keepPrivileges: boolean;
   /** Where to serve Prometheus metrics (--metrics [host:]port); undefined: nowhere. */
-  metrics: MetricsAddress | undefined;
+  metrics: ListenAddress | undefined;
   /** Split IP counters by port and/or host (--by); empty: by protocol only, today's filter. */
   by: BreakdownBy[];
   /** The kernel's breakdown table size (--max-entries). */
   maxEntries: number;
-}
-
-export interface MetricsAddress {
-  /** An IPv4 address, an IPv6 address (without brackets) or a host name. */
-  host: string;
-  port: number;
 }
 
 /** What the command line needs to know about this machine; unit tests pass fakes. */
@@ -346,7 +341,7 @@ export function parseCount(text: string | number): number {
  * A bare port listens on 127.0.0.1 only; every address must be named (0.0.0.0,
  * or [::] for IPv6 and IPv4), so an empty host is refused rather than guessed.
  */
-export function parseMetricsAddress(text: string | number): MetricsAddress {
+export function parseMetricsAddress(text: string | number): ListenAddress {
   const raw = String(text).trim();
   const usage = (why: string): SockexError =>
     usageError(

@@ -13,11 +13,9 @@ import { test, type TestContext } from 'node:test';
 import { EXAMPLES } from '../../src/cli/help-text.js';
 import { ExitCode } from '../../src/errors.js';
 import { sockexOnPath } from './cli-run.js';
+import { PING4_FRAME, udp4Frame } from './frames.js';
 import { NetNs, RunningSockex, TOOLS, requireRoot, vethPair, waitFor } from './harness.js';
 import { httpGet } from './http-get.js';
-
-/** An echo request or reply: Ethernet + IPv4 + ICMP + ping's 56-byte payload. */
-const PING_FRAME = 14 + 20 + 8 + 56;
 
 /** The example as a script: bash runs it as typed, then says how it ended; SIGTERM is for sockex, bash waits for it. */
 function exampleScript(t: TestContext, command: string): string {
@@ -95,7 +93,7 @@ const CASES: Readonly<Record<string, (t: TestContext, command: string) => Promis
     const terminal = new Terminal(t, a, command);
     await terminal.until('the dashboard of eth0', (screen) => /^sockex {2}eth0 /m.test(screen));
     a.exec('ping', ['-4', '-q', '-c', '2', '-i', '0.2', '192.0.2.2']);
-    await terminal.until('two pings sent and answered on eth0', (screen) => counts(screen, 'ICMP') === `${2 * PING_FRAME} B 2 / ${2 * PING_FRAME} B 2`);
+    await terminal.until('two pings sent and answered on eth0', (screen) => counts(screen, 'ICMP') === `${2 * PING4_FRAME} B 2 / ${2 * PING4_FRAME} B 2`);
     await quits(terminal);
   },
 
@@ -111,7 +109,7 @@ const CASES: Readonly<Record<string, (t: TestContext, command: string) => Promis
     const counters = JSON.parse(run.stdout) as { interface: string; direction: string; name: string; bytes: number; packets: number; bytesPerSecond: number }[];
     assert.deepEqual(
       counters.map((c) => `${c.interface} ${c.direction} ${c.name} ${c.bytes} ${c.packets}`),
-      [`lo tx ICMP ${2 * PING_FRAME} 2`, `lo rx ICMP ${2 * PING_FRAME} 2`],
+      [`lo tx ICMP ${2 * PING4_FRAME} 2`, `lo rx ICMP ${2 * PING4_FRAME} 2`],
     );
     for (const c of counters) assert.ok(c.bytesPerSecond > 0, JSON.stringify(c));
   },
@@ -126,7 +124,7 @@ const CASES: Readonly<Record<string, (t: TestContext, command: string) => Promis
     await terminal.until('the dashboard of eth0', (screen) => /^sockex {2}eth0 /m.test(screen));
     // Two 58-byte queries to port 53 and their echoes: 100-byte frames.
     a.tool('udp-echo', ['call', '192.0.2.2', '53', '40053', '58,58']);
-    const udp = '200 B 2 / 200 B 2';
+    const udp = `${2 * udp4Frame(58)} B 2 / ${2 * udp4Frame(58)} B 2`;
     await terminal.until('the UDP of two queries and answers', (screen) => counts(screen, 'UDP') === udp);
     terminal.keys('b');
     await terminal.until('port 53 in the ports view', (screen) => screen.includes('ports on eth0') && counts(screen, 'UDP 53') === udp);
@@ -149,7 +147,7 @@ const CASES: Readonly<Record<string, (t: TestContext, command: string) => Promis
     // Each of the two requests and two replies is sent and received on lo.
     const icmp = (metric: string, direction: string, value: number): string =>
       `${metric}{device="lo",direction="${direction}",family="ipv4",protocol="icmp"} ${value}`;
-    const wanted = ['transmit', 'receive'].flatMap((d) => [icmp('sockex_bytes_total', d, 4 * PING_FRAME), icmp('sockex_packets_total', d, 4)]);
+    const wanted = ['transmit', 'receive'].flatMap((d) => [icmp('sockex_bytes_total', d, 4 * PING4_FRAME), icmp('sockex_packets_total', d, 4)]);
     let body = '';
     await waitFor(() => wanted.every((line) => (body = httpGet(ns, url) ?? '').split('\n').includes(line)), 15_000, () => `metrics never showed the pings:\n${body}`);
     stop();
@@ -163,7 +161,7 @@ const CASES: Readonly<Record<string, (t: TestContext, command: string) => Promis
     const ns = NetNs.create(t, 'exdemo');
     const terminal = new Terminal(t, ns, command);
     // ping -c5 localhost: five requests and five replies, each sent and received on lo.
-    const icmp = `${10 * PING_FRAME} B 10 / ${10 * PING_FRAME} B 10`;
+    const icmp = `${10 * PING4_FRAME} B 10 / ${10 * PING4_FRAME} B 10`;
     await terminal.until("the demo's five pings on lo", (screen) => /^sockex {2}lo /m.test(screen) && counts(screen, 'ICMP') === icmp);
     await quits(terminal);
   },

@@ -9,12 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { killOnEnd } from './cli-run.js';
+import { PING4_FRAME, udp4Frame } from './frames.js';
 import { NetNs, requireRoot, startSockex, waitFor, type JsonCounter, type JsonSample } from './harness.js';
-
-/** An echo request or reply on lo: Ethernet + IPv4 + ICMP + ping's 56-byte payload. */
-const PING_FRAME = 14 + 20 + 8 + 56;
-/** A UDP datagram on lo with this payload. */
-const udpFrame = (payload: number): number => 14 + 20 + 8 + payload;
 
 test('-i any -c 1 --json: one sample, one interval after attach, with that interval\'s traffic and its rates', async (t) => {
   if (!requireRoot(t)) return;
@@ -28,7 +24,7 @@ test('-i any -c 1 --json: one sample, one interval after attach, with that inter
   // The interval runs from the reading at attach: ping's two frames, each seen sent and received on lo.
   assert.ok(sample.interval > 0 && sample.elapsed >= sample.interval, `interval ${sample.interval}, elapsed ${sample.elapsed}`);
   const icmp = (direction: 'tx' | 'rx'): Omit<JsonCounter, 'bytesPerSecond' | 'packetsPerSecond'> => ({
-    interface: 'lo', ifindex: 1, direction, family: 'ipv4', protocol: 1, name: 'ICMP', bytes: 2 * PING_FRAME, packets: 2,
+    interface: 'lo', ifindex: 1, direction, family: 'ipv4', protocol: 1, name: 'ICMP', bytes: 2 * PING4_FRAME, packets: 2,
   });
   assert.deepEqual(
     sample.counters.map(({ bytesPerSecond: _b, packetsPerSecond: _p, ...count }) => count),
@@ -43,7 +39,7 @@ test('--plain -c 2: two lines, each at the end of an interval, the first with wh
   const sockex = killOnEnd(t, await startSockex(ns, ['lo', '--plain', '-c', '2', '--interval', '1']));
   ns.exec('ping', ['-4', '-q', '-c', '1', '127.0.0.1']);
   assert.equal(await sockex.exit(), ExitCode.ok, sockex.stderr);
-  assert.equal(sockex.stdout, `TCP 0 UDP 0 ICMP ${2 * PING_FRAME} bytes\n`.repeat(2));
+  assert.equal(sockex.stdout, `TCP 0 UDP 0 ICMP ${2 * PING4_FRAME} bytes\n`.repeat(2));
 });
 
 test('without --count the first sample is taken at attach: interval 0, nothing counted yet, rates 0', async (t) => {
@@ -63,7 +59,7 @@ test('JSON rates: per counter and per breakdown counter, rate x interval is what
   // Three bursts of different sizes, each waited for in a sample, so intervals differ.
   for (const [round, sizes] of [['1', '100,200'], ['2', '1000'], ['3', '10,20,30,40']] as const) {
     ns.tool('udp', ['4', sizes, String(5300 + Number(round))]);
-    const payload = sizes.split(',').reduce((sum, size) => sum + udpFrame(Number(size)), 0);
+    const payload = sizes.split(',').reduce((sum, size) => sum + udp4Frame(Number(size)), 0);
     await waitFor(() => sockex.stdout.includes(`"port":${5300 + Number(round)},`) && sockex.stdout.endsWith('\n'), 10_000, () => `burst ${round} (${payload} B) never shown`);
   }
   assert.equal(await sockex.stop(), ExitCode.ok, sockex.stderr);
