@@ -35,6 +35,8 @@ export interface Options {
   objectPath: string | undefined;
   /** Keep root after attaching instead of dropping to the invoking user. */
   keepPrivileges: boolean;
+  /** Exit (code 4) once every interface named is gone, instead of waiting for one to come back. */
+  exitWhenGone: boolean;
   /** Where to serve Prometheus metrics (--metrics [host:]port); undefined: nowhere. */
   metrics: ListenAddress | undefined;
   /** Split IP counters by port and/or host (--by); empty: by protocol only, today's filter. */
@@ -123,6 +125,11 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     value: 'keys',
     defaultDescription: String(DEFAULT_MAX_ENTRIES),
     describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}); frames of new keys past it are counted as "other"`,
+  },
+  'exit-when-gone': {
+    type: 'boolean',
+    default: false,
+    describe: 'exit (code 4) once no interface named is left to count on (default: wait until one is back)',
   },
   'keep-privileges': { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' },
   object: { type: 'string', value: 'file', describe: 'load this compiled filter instead of the bundled one' },
@@ -283,6 +290,7 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     verbose: args.verbose === true,
     objectPath: args.object === undefined ? undefined : String(args.object as unknown),
     keepPrivileges: args['keep-privileges'] === true,
+    exitWhenGone: args['exit-when-gone'] === true,
     metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics as string),
     by,
     maxEntries: args['max-entries'] === undefined ? DEFAULT_MAX_ENTRIES : parseMaxEntries(args['max-entries'] as string),
