@@ -208,21 +208,21 @@ const bc = (c: Partial<BreakdownCounter> & Pick<BreakdownCounter, 'bytes'>): Bre
   ...c,
 });
 
-test('JSON: the breakdown beside the counters, port as a number with its service, none/other as words, exact big counts', () => {
+test('JSON: the breakdown beside the counters, port as a number with its service, none/other as words, exact big counts, rates beside them', () => {
   const big = 2n ** 64n - 1n;
   const out = renderJson(
     snapshotWith([
       bc({ port: 53, service: 'domain', host: 'fd00::2', family: 'ipv6', bytes: big }),
-      bc({ port: 'other', host: 'other', bytes: 3n, direction: 'rx' }),
+      bc({ port: 'other', host: 'other', bytes: 3n, direction: 'rx', bytesPerSecond: 1.5, packetsPerSecond: 0.5 }),
       bc({ protocol: 1, name: 'ICMP', host: '10.0.0.2', bytes: 98n }),
     ]),
   );
   assert.equal(
     out,
-    '{"time":"2026-01-01T00:00:00.000Z","elapsed":1,"counters":[],"breakdown":{"by":["port","host"],"counters":[' +
-      `{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv6","protocol":17,"name":"UDP","port":53,"service":"domain","host":"fd00::2","bytes":${big},"packets":1},` +
-      '{"interface":"lo","ifindex":1,"direction":"rx","family":"ipv4","protocol":17,"name":"UDP","port":"other","host":"other","bytes":3,"packets":1},' +
-      '{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv4","protocol":1,"name":"ICMP","host":"10.0.0.2","bytes":98,"packets":1}]}}\n',
+    '{"time":"2026-01-01T00:00:00.000Z","elapsed":1,"interval":1,"counters":[],"breakdown":{"by":["port","host"],"counters":[' +
+      `{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv6","protocol":17,"name":"UDP","port":53,"service":"domain","host":"fd00::2","bytes":${big},"packets":1,"bytesPerSecond":0,"packetsPerSecond":0},` +
+      '{"interface":"lo","ifindex":1,"direction":"rx","family":"ipv4","protocol":17,"name":"UDP","port":"other","host":"other","bytes":3,"packets":1,"bytesPerSecond":1.5,"packetsPerSecond":0.5},' +
+      '{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv4","protocol":1,"name":"ICMP","host":"10.0.0.2","bytes":98,"packets":1,"bytesPerSecond":0,"packetsPerSecond":0}]}}\n',
   );
   const plain = renderJson({ ...snapshotWith([]), breakdown: undefined });
   assert.equal(plain.includes('breakdown'), false, 'no breakdown key without --by');
