@@ -6,16 +6,16 @@
  * (links/link-table.ts), so a re-created or renamed interface carries its
  * right name at the next sample.
  */
-import { fileURLToPath } from 'node:url';
 import type { Reading } from '../../model/counters.js';
 import { attachObject } from './attach-object.js';
+import { compiledFilter } from './compiled-filters.js';
 import { BatchReader, LastRead, ReadingCache, LinkHeaderMap, ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, LAYOUT, LINK_DIRECT_MAP, LINK_MAP, decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Totals } from '../maps/index.js';
 import type { AttachedFilter, AttachOptions } from './types.js';
 import { LinkTable, type LinkUpdates, ANY_INTERFACE, RouteSocket } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
 
-/** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
-export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../../bpf/build/sockex-any.bpf.o', import.meta.url));
+/** The every-interface filter's object (compiled-filters.ts says where). */
+export const DEFAULT_ANY_OBJECT_PATH = compiledFilter('sockex-any.bpf.o');
 
 export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const native = options.native ?? loadNative();

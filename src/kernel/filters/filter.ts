@@ -3,19 +3,19 @@
  * holding the program, and the counter maps. Each interface gets its own
  * object, so its counts are its own.
  */
-import { fileURLToPath } from 'node:url';
 import type { Reading } from '../../model/counters.js';
 import { attachAnyFilter } from './any-filter.js';
 import { attachObject, type CounterSpec } from './attach-object.js';
 import { BoundInterface } from './bound-interface.js';
 import { breakdownCounters } from './breakdown-filter.js';
+import { compiledFilter } from './compiled-filters.js';
 import { openCounterMaps, type SlotReading, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
 import { LinkTable, ANY_INTERFACE, findInterface, RouteSocket } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
 import type { AttachedFilter, AttachOptions, CounterPlace } from './types.js';
 
-/** Where the build puts the filter, in a clone and in the installed package alike. */
-export const DEFAULT_OBJECT_PATH = fileURLToPath(new URL('../../../../bpf/build/sockex.bpf.o', import.meta.url));
+/** The protocol filter's object (compiled-filters.ts says where). */
+export const DEFAULT_OBJECT_PATH = compiledFilter('sockex.bpf.o');
 
 export function attachFilter(interfaceName: string, options: AttachOptions = {}): AttachedFilter {
   // Every interface needs counters keyed by interface too: its own filter.
