@@ -1,5 +1,5 @@
-// Builds the single executable, dist/sea/sockex (`npm run sea`, after
-// `npm run build`): a copy of the running node binary with sockex injected as
+// Builds the single executable, dist/sea/sockex or the path given (`npm run
+// sea [-- path]`, after `npm run build`): a copy of the running node binary with sockex injected as
 // a Node single executable application. It carries the program (one CommonJS
 // bundle: Node 20 runs only CommonJS as a SEA's main), the compiled filters and
 // koffi's native module (assets, read by src/sea/embedded-files.ts), so a host
@@ -11,15 +11,18 @@ import { dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
 import postject from 'postject';
 
-const OUT = 'dist/sea';
-const EXECUTABLE = `${OUT}/sockex`;
+const EXECUTABLE = resolve(process.argv[2] ?? 'dist/sea/sockex');
+// The intermediate files go beside it, and are removed at the end.
+const BUNDLE = `${EXECUTABLE}.cjs`;
+const BLOB = `${EXECUTABLE}.blob`;
+const SEA_CONFIG = `${EXECUTABLE}.sea-config.json`;
 const FILTERS = 'bpf/build';
 // The fuse Node looks for to know a blob was injected (Node's SEA documentation).
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 const require = createRequire(import.meta.url);
 // koffi's prebuilt addon for this machine: the package koffi's own loader
-// (src/koffi/src/static.cjs) requires, and in it the glibc or the musl build,
+// requires, and in it the glibc or the musl build,
 // whichever the node binary being copied runs on.
 const koffiPackage = `@koromix/koffi-${process.platform}-${process.arch}`;
 const libc = process.report.getReport().header.glibcVersionRuntime ? process.platform : 'musl';
@@ -48,18 +51,18 @@ const ownRequire = {
   },
 };
 
-// koffi asks for its addon package by name: this machine's becomes the
-// embedded addon (src/sea/embedded-files.ts), every other one is absent,
-// which koffi's loader expects of all packages but one.
+// koffi finds its addon with loadStatic (src/koffi/src/static.cjs), which
+// requires this machine's package and swallows why it failed: here it loads
+// the embedded addon (src/sea/embedded-files.ts), and its errors get through.
 const embeddedKoffi = {
   name: 'embedded-koffi',
   setup(b) {
-    b.onResolve({ filter: /^@koromix\/koffi-/ }, (args) => ({ path: args.path, namespace: 'embedded-koffi' }));
-    b.onLoad({ filter: /.*/, namespace: 'embedded-koffi' }, (args) => ({
-      contents:
-        args.path === koffiPackage
-          ? `module.exports = require(${JSON.stringify(resolve('dist/src/sea/embedded-files.js'))}).loadEmbeddedAddon('koffi.node');`
-          : `throw new Error(${JSON.stringify(`${args.path} is not in this single executable`)});`,
+    b.onResolve({ filter: /^\.\/src\/static\.cjs$/ }, (args) =>
+      /[/\\]koffi[/\\]/.test(args.importer) ? { path: 'loadStatic', namespace: 'embedded-koffi' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'embedded-koffi' }, () => ({
+      contents: `const { loadEmbeddedAddon } = require(${JSON.stringify(resolve('dist/src/sea/embedded-files.js'))});
+module.exports = { loadStatic: () => loadEmbeddedAddon('koffi.node') };`,
       loader: 'js',
       resolveDir: resolve('.'),
     }));
@@ -70,30 +73,36 @@ const embeddedKoffi = {
 // name without its extension (esbuild bundles every file such a require can
 // name, keyed with the extension, so the name gets one), and its own terminfo
 // (usr/), which it falls back to when it cannot parse the system's (ncurses
-// 6's format): those become assets, opened as embedded files.
+// 6's format): those become assets, read through withEmbeddedFiles.
 const BLESSED_USR = 'node_modules/blessed/usr';
 const blessedFiles = {
   name: 'blessed-files',
   setup(b) {
-    const rewrite = (file, from, to, count) => {
+    // Each replacement [from, to, how many times from must be found]: a newer blessed that differs fails the build.
+    const rewrite = (file, replacements) => {
       b.onLoad({ filter: new RegExp(`[/\\\\]blessed[/\\\\]lib[/\\\\]${file}$`) }, (args) => {
-        const text = readFileSync(args.path, 'utf8');
-        const found = text.match(from)?.length ?? 0;
-        if (found !== count) throw new Error(`${args.path}: ${found} of ${count} expected ${from} (see scripts/sea.mjs)`);
-        return { contents: text.replace(from, to), loader: 'js' };
+        let text = readFileSync(args.path, 'utf8');
+        for (const [from, to, count] of replacements) {
+          const found = text.match(from)?.length ?? 0;
+          if (found !== count) throw new Error(`${args.path}: ${from} found ${found} times, not ${count} (see scripts/sea.mjs)`);
+          text = text.replace(from, to);
+        }
+        return { contents: text, loader: 'js' };
       });
     };
-    rewrite('widget\\.js', /require\('\.\/widgets\/' \+ file\)/g, "require('./widgets/' + file + '.js')", 1);
+    rewrite('widget\\.js', [[/require\('\.\/widgets\/' \+ file\)/g, "require('./widgets/' + file + '.js')", 1]]);
     const embedded = JSON.stringify(resolve('dist/src/sea/embedded-files.js'));
-    rewrite('tput\\.js', /__dirname \+ '\/\.\.\/usr\/([^']*'(?: \+ name)?(?: \+ '\.termcap')?)/g, `require(${embedded}).embeddedFile('blessed/$1)`, 4);
+    rewrite('tput\\.js', [
+      [/__dirname \+ '\/\.\.\/usr\//g, "'/sockex-embedded/blessed/", 4],
+      [/fs = require\('fs'\)/g, `fs = require(${embedded}).withEmbeddedFiles(require('fs'))`, 1],
+    ]);
   },
 };
 
-rmSync(OUT, { recursive: true, force: true });
-mkdirSync(OUT, { recursive: true });
+mkdirSync(dirname(EXECUTABLE), { recursive: true });
 await build({
   entryPoints: ['dist/src/main.js'],
-  outfile: `${OUT}/sockex.cjs`,
+  outfile: BUNDLE,
   bundle: true,
   minify: true,
   platform: 'node',
@@ -117,18 +126,19 @@ for (const name of readdirSync(BLESSED_USR)) {
   if (name !== 'fonts') assets[`blessed/${name}`] = `${BLESSED_USR}/${name}`;
 }
 writeFileSync(
-  `${OUT}/sea-config.json`,
+  SEA_CONFIG,
   JSON.stringify({
-    main: `${OUT}/sockex.cjs`,
-    output: `${OUT}/sockex.blob`,
+    main: BUNDLE,
+    output: BLOB,
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
     assets,
   }),
 );
-execFileSync(process.execPath, ['--experimental-sea-config', `${OUT}/sea-config.json`], { stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(process.execPath, ['--experimental-sea-config', SEA_CONFIG], { stdio: 'pipe' });
 
 copyFileSync(process.execPath, EXECUTABLE);
 chmodSync(EXECUTABLE, 0o755);
-await postject.inject(EXECUTABLE, 'NODE_SEA_BLOB', readFileSync(`${OUT}/sockex.blob`), { sentinelFuse: SEA_FUSE });
-for (const intermediate of ['sockex.cjs', 'sockex.blob', 'sea-config.json']) rmSync(`${OUT}/${intermediate}`);
+// postject's ELF library warns about note sections it cannot name; they are copied as they are.
+await postject.inject(EXECUTABLE, 'NODE_SEA_BLOB', readFileSync(BLOB), { sentinelFuse: SEA_FUSE });
+for (const intermediate of [BUNDLE, BLOB, SEA_CONFIG]) rmSync(intermediate);

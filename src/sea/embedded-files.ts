@@ -6,9 +6,10 @@
  * nothing is left behind, not even by kill -9. Outside the single executable
  * none of this runs.
  */
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { getAsset, isSea } from 'node:sea';
+import { SockexError } from '../errors.js';
 
 /** open(2)'s O_TMPFILE: __O_TMPFILE (the same on every Linux architecture) with the architecture's O_DIRECTORY. */
 const O_TMPFILE = 0o20000000 | constants.O_DIRECTORY;
@@ -22,55 +23,72 @@ const opened = new Map<string, string>();
 export function embeddedFile(name: string): string {
   let path = opened.get(name);
   if (path === undefined) {
-    path = `/proc/self/fd/${unnamedFile(tmpdir(), Buffer.from(getAsset(name)))}`;
+    const bytes = Buffer.from(getAsset(name));
+    path = `/proc/self/fd/${inFirstDirectory(`write the embedded ${name}`, (directory) => unnamedFile(directory, bytes))}`;
     opened.set(name, path);
   }
   return path;
 }
 
-/**
- * An embedded Node-API addon, loaded. The temp directory may be mounted
- * noexec, where dlopen cannot map code: /dev/shm is tried next.
- */
+/** An embedded Node-API addon, loaded. */
 export function loadEmbeddedAddon(name: string): unknown {
   const bytes = Buffer.from(getAsset(name));
-  const directories = [...new Set([tmpdir(), '/dev/shm'])];
-  let firstError: unknown;
-  for (const directory of directories) {
-    let fd: number | undefined;
+  return inFirstDirectory(`load the embedded ${name}`, (directory) => {
+    const fd = unnamedFile(directory, bytes);
     try {
-      fd = unnamedFile(directory, bytes);
       const addon = { exports: {} };
       process.dlopen(addon, `/proc/self/fd/${fd}`);
       return addon.exports;
-    } catch (err) {
-      firstError ??= err;
     } finally {
       // dlopen has mapped the file: the mapping keeps it, the descriptor is not needed.
-      if (fd !== undefined) closeSync(fd);
+      closeSync(fd);
+    }
+  });
+}
+
+/**
+ * use(TMPDIR), else use('/dev/shm'): a tmpfs, which has unnamed files on
+ * every kernel sockex runs on, where TMPDIR may be missing, read-only,
+ * mounted noexec (no dlopen) or on a filesystem without O_TMPFILE.
+ */
+function inFirstDirectory<T>(what: string, use: (directory: string) => T): T {
+  const directories = [...new Set([tmpdir(), '/dev/shm'])];
+  let firstError: unknown;
+  for (const directory of directories) {
+    try {
+      return use(directory);
+    } catch (err) {
+      firstError ??= err;
     }
   }
   const reason = firstError instanceof Error ? firstError.message.split('\n')[0] : String(firstError);
-  throw new Error(
-    `cannot load the embedded ${name} from ${directories.join(' or ')} (${reason}); set TMPDIR to a writable directory not mounted noexec`,
+  throw new SockexError(
+    'object-missing',
+    `cannot ${what} in ${directories.join(' or ')} (${reason}): set TMPDIR to a writable directory, not mounted noexec, on tmpfs, ext4, xfs or btrfs`,
   );
 }
 
-/** A file with no name holding bytes, open for reading and writing; its descriptor. */
+/** A directory no file system has: withEmbeddedFiles reads the assets under it. */
+export const EMBEDDED_ROOT = '/sockex-embedded/';
+
+/**
+ * fs, with readFileSync reading paths under EMBEDDED_ROOT from the assets:
+ * for a library that reads its own files by path (blessed's terminfo) and
+ * may do so after sockex has given up root, when no new file could be made.
+ */
+export function withEmbeddedFiles(fs: typeof import('node:fs')): typeof import('node:fs') {
+  const readFileSync = (path: unknown, options?: unknown): unknown => {
+    if (typeof path !== 'string' || !path.startsWith(EMBEDDED_ROOT)) return (fs.readFileSync as (p: unknown, o: unknown) => unknown)(path, options);
+    const bytes = Buffer.from(getAsset(path.slice(EMBEDDED_ROOT.length)));
+    const encoding = typeof options === 'string' ? (options as BufferEncoding) : (options as { encoding?: BufferEncoding } | undefined)?.encoding;
+    return encoding ? bytes.toString(encoding) : bytes;
+  };
+  return Object.assign(Object.create(fs) as typeof fs, { readFileSync });
+}
+
+/** A file with no name (O_TMPFILE) in directory holding bytes, open for reading and writing; its descriptor. */
 function unnamedFile(directory: string, bytes: Buffer): number {
-  let fd: number;
-  try {
-    fd = openSync(directory, O_TMPFILE | constants.O_RDWR, 0o700);
-  } catch (err) {
-    // A filesystem without O_TMPFILE: a named file in a private directory, unlinked at once.
-    if (!['EOPNOTSUPP', 'EISDIR', 'EINVAL'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
-    const privateDirectory = mkdtempSync(`${directory}/sockex-`);
-    try {
-      fd = openSync(`${privateDirectory}/asset`, 'wx+', 0o700);
-    } finally {
-      rmSync(privateDirectory, { recursive: true, force: true });
-    }
-  }
+  const fd = openSync(directory, O_TMPFILE | constants.O_RDWR, 0o700);
   try {
     for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
   } catch (err) {

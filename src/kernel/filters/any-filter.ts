@@ -8,14 +8,15 @@
  */
 import type { Reading } from '../../model/counters.js';
 import { attachObject } from './attach-object.js';
-import { compiledFilter } from './compiled-filters.js';
+import { builtFilter, compiledFilter } from './compiled-filters.js';
 import { BatchReader, LastRead, ReadingCache, LinkHeaderMap, ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, LAYOUT, LINK_DIRECT_MAP, LINK_MAP, decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Totals } from '../maps/index.js';
 import type { AttachedFilter, AttachOptions } from './types.js';
 import { LinkTable, type LinkUpdates, ANY_INTERFACE, RouteSocket } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
 
-/** The every-interface filter's object (compiled-filters.ts says where). */
-export const DEFAULT_ANY_OBJECT_PATH = compiledFilter('sockex-any.bpf.o');
+const ANY_OBJECT_NAME = 'sockex-any.bpf.o';
+/** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
+export const DEFAULT_ANY_OBJECT_PATH = builtFilter(ANY_OBJECT_NAME);
 
 export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const native = options.native ?? loadNative();
@@ -23,7 +24,7 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const names = new LinkTable(new RouteSocket(native, true));
   return attachObject({
     native,
-    objectPath: options.objectPath ?? DEFAULT_ANY_OBJECT_PATH,
+    objectPath: options.objectPath ?? compiledFilter(ANY_OBJECT_NAME),
     programName: ANY_PROGRAM_NAME,
     // Bound to no interface: every interface, from the first frame.
     ifindex: 0,

@@ -8,14 +8,15 @@ import { attachAnyFilter } from './any-filter.js';
 import { attachObject, type CounterSpec } from './attach-object.js';
 import { BoundInterface } from './bound-interface.js';
 import { breakdownCounters } from './breakdown-filter.js';
-import { compiledFilter } from './compiled-filters.js';
+import { builtFilter, compiledFilter } from './compiled-filters.js';
 import { openCounterMaps, type SlotReading, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
 import { LinkTable, ANY_INTERFACE, findInterface, RouteSocket } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
 import type { AttachedFilter, AttachOptions, CounterPlace } from './types.js';
 
-/** The protocol filter's object (compiled-filters.ts says where). */
-export const DEFAULT_OBJECT_PATH = compiledFilter('sockex.bpf.o');
+const OBJECT_NAME = 'sockex.bpf.o';
+/** Where the build puts the filter, in a clone and in the installed package alike. */
+export const DEFAULT_OBJECT_PATH = builtFilter(OBJECT_NAME);
 
 export function attachFilter(interfaceName: string, options: AttachOptions = {}): AttachedFilter {
   // Every interface needs counters keyed by interface too: its own filter.
@@ -55,7 +56,7 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
 /** The protocol filter (sockex.bpf.c): what a run without --by loads. */
 function protocolCounters(native: Native, place: CounterPlace, objectPath: string | undefined): CounterSpec {
   return {
-    objectPath: objectPath ?? DEFAULT_OBJECT_PATH,
+    objectPath: objectPath ?? compiledFilter(OBJECT_NAME),
     programName: PROGRAM_NAME,
     openCounters(object) {
       const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
