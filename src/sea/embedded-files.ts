@@ -24,7 +24,7 @@ export function embeddedFile(name: string): string {
   let path = opened.get(name);
   if (path === undefined) {
     const bytes = Buffer.from(getAsset(name));
-    path = `/proc/self/fd/${inFirstDirectory(`write the embedded ${name}`, (directory) => unnamedFile(directory, bytes))}`;
+    path = `/proc/self/fd/${inFirstDirectory(`make the embedded ${name}`, (directory) => unnamedFile(directory, bytes))}`;
     opened.set(name, path);
   }
   return path;
@@ -63,7 +63,7 @@ function inFirstDirectory<T>(what: string, use: (directory: string) => T): T {
   }
   const reason = firstError instanceof Error ? firstError.message.split('\n')[0] : String(firstError);
   throw new SockexError(
-    'object-missing',
+    'syscall',
     `cannot ${what} in ${directories.join(' or ')} (${reason}): set TMPDIR to a writable directory, not mounted noexec, on tmpfs, ext4, xfs or btrfs`,
   );
 }

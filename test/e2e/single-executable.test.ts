@@ -96,7 +96,7 @@ test('the single executable makes its embedded files in /dev/shm when TMPDIR can
   const counted = runAlone(['--count', '1', '--json', '-i', 'lo'], missing);
   assert.equal(counted.status, 0, counted.stderr);
   assert.match(counted.stdout, /"counters":\[/);
-  assertOneLineError(runAlone(['--count', '1', '--json', '-i', 'lo'], missing, true), ExitCode.libbpf, /koffi\.node in \/nonexistent or \/dev\/shm .*set TMPDIR to a writable directory/);
+  assertOneLineError(runAlone(['--count', '1', '--json', '-i', 'lo'], missing, true), ExitCode.io, /^sockex: cannot load the embedded koffi\.node in \/nonexistent or \/dev\/shm \(.*\): set TMPDIR to a writable directory/);
 });
 
 test('the single executable links nothing the node binary does not: libbpf is its one addition, opened at run time', (t) => {
