@@ -13,6 +13,7 @@ import { printable, SockexError } from './errors.js';
 import { interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './kernel/index.js';
 import { BREAKDOWN_KINDS, DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, type BreakdownBy } from './model/breakdown.js';
 import { ANY_INTERFACE } from './model/counters.js';
+import type { ListenAddress } from './render/metrics-server.js';
 
 export interface Options {
   command: 'count' | 'demo';
@@ -34,18 +35,14 @@ export interface Options {
   objectPath: string | undefined;
   /** Keep root after attaching instead of dropping to the invoking user. */
   keepPrivileges: boolean;
+  /** Exit (code 4) once every interface named is gone, instead of waiting for one to come back. */
+  exitWhenGone: boolean;
   /** Where to serve Prometheus metrics (--metrics [host:]port); undefined: nowhere. */
-  metrics: MetricsAddress | undefined;
+  metrics: ListenAddress | undefined;
   /** Split IP counters by port and/or host (--by); empty: by protocol only, today's filter. */
   by: BreakdownBy[];
   /** The kernel's breakdown table size (--max-entries). */
   maxEntries: number;
-}
-
-export interface MetricsAddress {
-  /** An IPv4 address, an IPv6 address (without brackets) or a host name. */
-  host: string;
-  port: number;
 }
 
 /** What the command line needs to know about this machine; unit tests pass fakes. */
@@ -113,6 +110,11 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     value: 'keys',
     defaultDescription: String(DEFAULT_MAX_ENTRIES),
     describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}); frames of new keys past it are counted as "other"`,
+  },
+  'exit-when-gone': {
+    type: 'boolean',
+    default: false,
+    describe: 'exit (code 4) once no interface named is left to count on (default: wait until one is back)',
   },
   'keep-privileges': { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' },
   object: { type: 'string', value: 'file', describe: 'load this compiled filter instead of the bundled one' },
@@ -245,6 +247,7 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     verbose: args.verbose === true,
     objectPath: args.object === undefined ? undefined : String(args.object as unknown),
     keepPrivileges: args['keep-privileges'] === true,
+    exitWhenGone: args['exit-when-gone'] === true,
     metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics as string),
     by,
     maxEntries: args['max-entries'] === undefined ? DEFAULT_MAX_ENTRIES : parseMaxEntries(args['max-entries'] as string),
@@ -299,7 +302,7 @@ export function parseCount(text: string | number): number {
  * A bare port listens on 127.0.0.1 only; every address must be named (0.0.0.0,
  * or [::] for IPv6 and IPv4), so an empty host is refused rather than guessed.
  */
-export function parseMetricsAddress(text: string | number): MetricsAddress {
+export function parseMetricsAddress(text: string | number): ListenAddress {
   const raw = String(text).trim();
   const usage = (why: string): SockexError =>
     usageError(

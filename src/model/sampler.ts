@@ -3,7 +3,7 @@
  * rates from the previous reading. Time comes from an injected clock, so the
  * arithmetic is tested without waiting.
  */
-import { compareCounters, type CounterKey, type Family, type Reading } from './counters.js';
+import { compareCounters, counterKeyNumber, type CounterKey, type Reading } from './counters.js';
 import { protocolName } from './protocols.js';
 import type { CounterSnapshot, Snapshot } from './snapshot.js';
 
@@ -14,7 +14,7 @@ export interface Clock {
   wall(): number;
 }
 
-export const systemClock: Clock = {
+const systemClock: Clock = {
   monotonic: () => performance.now(),
   wall: () => Date.now(),
 };
@@ -142,7 +142,7 @@ export class Sampler {
   }
 
   private find(key: CounterKey): Tracked | undefined {
-    return this.tracked.get(key.interface)?.get(keyNumber(key));
+    return this.tracked.get(placeOf(key))?.get(keyNumber(key));
   }
 
   private track(reading: Reading): Tracked {
@@ -152,8 +152,8 @@ export class Sampler {
       name: protocolName(reading.family, reading.protocol).name,
       seen: 0,
     };
-    let byKey = this.tracked.get(reading.interface);
-    if (!byKey) this.tracked.set(reading.interface, (byKey = new Map()));
+    let byKey = this.tracked.get(placeOf(reading));
+    if (!byKey) this.tracked.set(placeOf(reading), (byKey = new Map()));
     byKey.set(keyNumber(reading), counter);
     this.ordered.push(counter);
     return counter;
@@ -161,14 +161,23 @@ export class Sampler {
 }
 
 function sameKey(a: CounterKey, b: CounterKey): boolean {
-  return a.ifindex === b.ifindex && a.protocol === b.protocol && a.direction === b.direction && a.family === b.family && a.interface === b.interface;
+  return (
+    a.ifindex === b.ifindex &&
+    a.protocol === b.protocol &&
+    a.direction === b.direction &&
+    a.family === b.family &&
+    a.interface === b.interface &&
+    a.generation === b.generation
+  );
 }
 
-const familyCode: Record<Family, number> = { ipv4: 0, ipv6: 1, other: 2 };
+/** The interface name, and the link's generation when it is not the first: what keyNumber leaves out. */
+function placeOf(key: CounterKey): string {
+  return key.generation === undefined ? key.interface : `${key.interface}\0${key.generation}`;
+}
 
-/** A counter's key but for the interface name, as one number exact in a double: ifindex above 20 bits of protocol, direction and family. */
 function keyNumber(key: CounterKey): number {
-  return key.ifindex * 0x10_0000 + key.protocol * 8 + (key.direction === 'tx' ? 4 : 0) + familyCode[key.family];
+  return counterKeyNumber(key.ifindex, key.direction, key.family, key.protocol);
 }
 
 /** The counter's snapshot for this reading: the one it had if nothing it shows changed. */
@@ -191,6 +200,7 @@ function counterSnapshot(reading: Reading, name: string, bytesPerSecond: number,
   return Object.freeze({
     interface: reading.interface,
     ifindex: reading.ifindex,
+    ...(reading.generation === undefined ? {} : { generation: reading.generation }),
     direction: reading.direction,
     family: reading.family,
     protocol: reading.protocol,

@@ -18,7 +18,7 @@
 import { OTHER, breakdownId, type BreakdownCounter } from '../model/breakdown.js';
 
 /** Port/host series per device unless told otherwise. */
-export const DEFAULT_SERIES_PER_DEVICE = 20;
+const DEFAULT_SERIES_PER_DEVICE = 20;
 
 export interface BoundedSeries {
   /** The counter's labels as exported: its own key, or port/host "other". */

@@ -13,18 +13,18 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakdownBy, BreakdownCounter } from '../model/breakdown.js';
-import { ANY_INTERFACE, type Direction, type Family } from '../model/counters.js';
+import { ANY_INTERFACE, counterKeyNumber, type Direction, type Family } from '../model/counters.js';
 import { protocolName } from '../model/protocols.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
 import { SeriesBound } from './breakdown-series.js';
 import type { Renderer } from './renderer.js';
 
-export const BYTES_METRIC = 'sockex_bytes_total';
-export const PACKETS_METRIC = 'sockex_packets_total';
-export const BUILD_INFO_METRIC = 'sockex_build_info';
+const BYTES_METRIC = 'sockex_bytes_total';
+const PACKETS_METRIC = 'sockex_packets_total';
+const BUILD_INFO_METRIC = 'sockex_build_info';
 /** With --by only: the breakdown, labelled like the protocol metrics plus port and/or host. */
-export const BREAKDOWN_BYTES_METRIC = 'sockex_breakdown_bytes_total';
-export const BREAKDOWN_PACKETS_METRIC = 'sockex_breakdown_packets_total';
+const BREAKDOWN_BYTES_METRIC = 'sockex_breakdown_bytes_total';
+const BREAKDOWN_PACKETS_METRIC = 'sockex_breakdown_packets_total';
 
 const directionLabels: Record<Direction, string> = { tx: 'transmit', rx: 'receive' };
 
@@ -69,7 +69,7 @@ export function protocolLabel(family: Family, protocol: number): string {
  * first scrape, so rate() and increase() see the first packets of the common
  * protocols (a series that appears with its first count loses that count).
  */
-export const ZERO_SERIES: readonly { family: Family; protocol: number }[] = [
+const ZERO_SERIES: readonly { family: Family; protocol: number }[] = [
   { family: 'ipv4', protocol: 1 },
   { family: 'ipv4', protocol: 6 },
   { family: 'ipv4', protocol: 17 },
@@ -80,7 +80,7 @@ export const ZERO_SERIES: readonly { family: Family; protocol: number }[] = [
  * ms) wakes an idle process 100 times a second, dearer than sockex's own
  * work; at 1 s the histogram still shows stalls, one sample a second.
  */
-export const EVENT_LOOP_MONITORING_PRECISION_MS = 1000;
+const EVENT_LOOP_MONITORING_PRECISION_MS = 1000;
 
 const HELP: Record<typeof BYTES_METRIC | typeof PACKETS_METRIC, string> = {
   [BYTES_METRIC]: 'Bytes of the frames seen (skb->len: link-layer header included), cumulative since sockex attached its filter.',
@@ -96,13 +96,9 @@ interface Row {
   packets: number;
 }
 
-const familyOrder: Record<Family, number> = { ipv4: 0, ipv6: 1, other: 2 };
-const directionOrder: Record<Direction, number> = { tx: 0, rx: 1 };
-/** Protocol numbers stay below this (EtherTypes and the overflow protocol, 0x10000). */
-const PROTOCOL_RANGE = 0x2_0000;
-
+/** Series are per device name: counters of two interfaces with one name share a row, so the ifindex is left out. */
 function seriesOrder(direction: Direction, family: Family, protocol: number): number {
-  return (directionOrder[direction] * 3 + familyOrder[family]) * PROTOCOL_RANGE + protocol;
+  return counterKeyNumber(0, direction, family, protocol);
 }
 
 const LABELS = ['device', 'direction', 'family', 'protocol'] as const;

@@ -8,10 +8,9 @@ import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { assertNoProgramLeft, highestProgramId } from './bpf-programs.js';
 import { assertNoStackTrace, killOnEnd } from './cli-run.js';
+import { udp4Frame } from './frames.js';
 import { CLI, counter, NetNs, requireRoot, startSockex, waitFor, type JsonSample } from './harness.js';
 
-/** A UDP frame on lo: Ethernet + IPv4 + UDP headers + payload. */
-const udp4Frame = (payload: number): number => 14 + 20 + 8 + payload;
 
 function sendUdp(ns: NetNs, sizes: number[]): void {
   ns.tool('udp', ['4', sizes.join(',')]);
@@ -27,12 +26,12 @@ function addVeth(ns: NetNs, a: string, b: string): void {
   ns.exec('ip', ['link', 'set', b, 'up']);
 }
 
-test('the only interface disappears: says so and exits with the interface code', async (t) => {
+test('--exit-when-gone: the only interface disappears: says so and exits with the interface code', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'lost1');
   addVeth(ns, 'sxa', 'sxb');
   const since = highestProgramId();
-  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.1', '-i', 'sxa']));
+  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.1', '-i', 'sxa', '--exit-when-gone']));
   ns.exec('ip', ['link', 'delete', 'sxa']);
   assert.equal(await sockex.exit(), ExitCode.interface, sockex.stderr);
   assert.match(sockex.stderr, /^sockex: interface sxa disappeared: nothing left to count on$/m);

@@ -272,7 +272,7 @@ test('--help and the man page describe --by and --max-entries from the same tabl
   const page = manPage();
   assert.match(page, /^\\fB\\-\\-by\\fR \\fIport\|host\\fR\nsplit IP counters by port .*\(default: protocol\)\.$/m);
   assert.match(page, /^\\fB\\-\\-max\\-entries\\fR \\fIkeys\\fR\n.*\(default: 4096\)\.$/m);
-  assert.match(page, /^with \\-\\-by: protocols, ports, hosts or conversations in turn$/m);
+  assert.match(page, /^with \\-\\-by: protocols, ports, hosts or conversations in turn \(rows idle for 10 s fold into other\)$/m);
 });
 
 function dashboardWith(counters: BreakdownCounter[], by: ('port' | 'host')[] = ['port']): DashboardState {
@@ -306,12 +306,12 @@ test('a breakdown table: the top rows that fit, then other (rows left over plus 
   assert.equal(breakdownSection(frame, 'ports', reset.baseline, 'bytes', 20).total.tx.bytes, 0n);
 });
 
-test('the dashboard draws the breakdown view at 80x24 with its own column title and no history', () => {
+test('the dashboard draws the breakdown view at 80x24 with its own column title and a history', () => {
   const state = applyAction(dashboardWith([bc({ port: 53, service: 'domain', bytes: 142n, packets: 1n }), bc({ port: 53, direction: 'rx', bytes: 142n, packets: 1n })]), 'view');
   const screen = buildScreen(state, { width: 80, height: 24, unicode: false }).map(lineText);
   assert.equal(screen.length, 24);
   assert.ok(screen.every((line) => line.length === 80));
-  assert.match(screen.find((l) => l.startsWith('PORT')) ?? '', /^PORT\s+DIR\s+TOTAL\s+PACKETS\s+RATE\s+PKT\/S\s*$/);
+  assert.match(screen.find((l) => l.startsWith('PORT')) ?? '', /^PORT\s+DIR\s+TOTAL\s+PACKETS\s+RATE\s+PKT\/S\s+HISTORY\s*$/);
   assert.match(screen.find((l) => l.startsWith('UDP 53 domain')) ?? '', /^UDP 53 domain\s+tx\s+142 B\s+1\s/);
   assert.match(screen[23] ?? '', /b view/);
 });

@@ -11,8 +11,12 @@ import type { RunStatus } from '../../model/run-status.js';
 import { UNIT_MODES, type UnitMode } from '../units.js';
 
 export type SortKey = 'bytes' | 'rate' | 'packets' | 'name';
-/** The order the `s` key cycles through; the first is the default. */
-export const SORT_KEYS: readonly SortKey[] = ['bytes', 'rate', 'packets', 'name'];
+/**
+ * The order the `s` key cycles through; the first is the default: what is
+ * busy now, as iftop, nethogs and bandwhich sort (averaged over
+ * RATE_WINDOW_SECONDS, see rate-history.ts).
+ */
+const SORT_KEYS: readonly SortKey[] = ['rate', 'bytes', 'packets', 'name'];
 
 /** The table on screen: the protocols, or a breakdown (--by) view. */
 export type DashboardView = 'protocols' | 'ports' | 'hosts' | 'conversations';
@@ -67,7 +71,7 @@ export function initialState(historyLength = DEFAULT_HISTORY_LENGTH): DashboardS
     latest: undefined,
     shown: undefined,
     paused: false,
-    sort: SORT_KEYS[0] ?? 'bytes',
+    sort: SORT_KEYS[0] ?? 'rate',
     units: UNIT_MODES[0] ?? { quantity: 'bytes', prefixes: 'iec' },
     exact: false,
     help: false,
@@ -148,7 +152,7 @@ function withoutHistory(frame: Frame | undefined): Frame | undefined {
   return frame && { ...frame, history: frame.history.emptied() };
 }
 
-export function baselineOf(snapshot: Snapshot): Baseline {
+function baselineOf(snapshot: Snapshot): Baseline {
   const counts = new Map<string, { bytes: bigint; packets: bigint }>();
   for (const c of snapshot.counters) counts.set(counterId(c), { bytes: c.bytes, packets: c.packets });
   const breakdown = new Map<string, { bytes: bigint; packets: bigint }>();
