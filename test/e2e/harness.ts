@@ -110,6 +110,9 @@ export interface JsonCounter {
   name: string;
   bytes: number;
   packets: number;
+  /** Over the sample's interval. */
+  bytesPerSecond: number;
+  packetsPerSecond: number;
 }
 
 /** A breakdown counter (--by): the protocol key plus port and/or host. */
@@ -122,6 +125,8 @@ export interface JsonBreakdownCounter extends JsonCounter {
 export interface JsonSample {
   time: string;
   elapsed: number;
+  /** Seconds since the previous sample: what the rates cover. */
+  interval: number;
   counters: JsonCounter[];
   breakdown?: { by: string[]; counters: JsonBreakdownCounter[] };
 }
@@ -147,7 +152,9 @@ export class RunningSockex extends ChildOutput {
 
   constructor(child: ChildProcess) {
     super(child);
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    // 'close', not 'exit': only then has everything sockex wrote to stdout and stderr been read
+    // ('exit' can come first, and a test would miss the final sample).
+    this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   }
 
   /** Wait until stderr says the filter is attached (or the process died). */
