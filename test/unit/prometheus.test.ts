@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import type { Reading } from '../../src/model/counters.js';
 import { Sampler } from '../../src/model/sampler.js';
 import type { CounterSnapshot, Snapshot } from '../../src/model/snapshot.js';
-import { PIECE_LENGTH, createPrometheusRenderer, protocolLabel } from '../../src/render/prometheus.js';
+import { PIECE_LENGTH } from '../../src/render/exposition.js';
+import { createPrometheusRenderer } from '../../src/render/prometheus.js';
+import { protocolLabel } from '../../src/render/protocol-series.js';
 import { fakeClock } from './fake-clock.js';
 
 const status = { interval: 1, demo: undefined };
