@@ -22,8 +22,9 @@
  *   ended.
  * - Places free go, in each sample, to the busiest keys of that sample
  *   without one (most bytes since the last sample), so a new talker gets in.
- * - A device with no readings for `idleSeconds` (gone) has its series
- *   removed, "other" included; one of that name later starts afresh.
+ * - A device with no readings for `idleSeconds` (gone: its counters are no
+ *   longer read) has its series removed, "other" included; one of that
+ *   name later starts afresh.
  *
  * Time is the snapshot's `elapsed` (seconds since attach, the sampler's
  * monotonic clock), so tests drive it with a fake clock.
@@ -106,17 +107,18 @@ export class SeriesBudget {
     const current = new Map<string, { bytes: bigint; packets: bigint }>();
     const deltas = new Map<string, Delta>();
     for (const r of readings) {
-      current.set(breakdownId(r), { bytes: r.bytes, packets: r.packets });
+      const readingId = breakdownId(r);
+      current.set(readingId, { bytes: r.bytes, packets: r.packets });
       this.devices.set(r.interface, now);
-      const before = this.previous.get(breakdownId(r));
+      const before = this.previous.get(readingId);
       // A counter that went backwards was made again (a new map): all of it is new.
-      const gone = before !== undefined && before.bytes <= r.bytes ? before : { bytes: 0n, packets: 0n };
+      const counted = before !== undefined && before.bytes <= r.bytes ? before : { bytes: 0n, packets: 0n };
       const key = seriesKey(r);
       const id = breakdownId(key);
       let delta = deltas.get(id);
       if (!delta) deltas.set(id, (delta = { key, bytes: 0n, packets: 0n }));
-      delta.bytes += r.bytes - gone.bytes;
-      delta.packets += r.packets - gone.packets;
+      delta.bytes += r.bytes - counted.bytes;
+      delta.packets += r.packets - counted.packets;
     }
     this.previous = current;
     return deltas;
