@@ -16,6 +16,8 @@ need tcpdump tcpdump
 need strace strace
 need groff groff-base
 need prometheus prometheus
+need systemd-analyze systemd
+need kubectl kubernetes-client
 [ -f /usr/include/bpf/bpf_helpers.h ] || missing="$missing libbpf-dev"
 
 if [ -n "$missing" ]; then

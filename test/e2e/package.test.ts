@@ -66,9 +66,12 @@ function installedBin(): Promise<string> {
       'package/dist/src/main.js',
       `package/${BIN}`,
       'package/package.json',
-      // What the README and the man page point to: the systemd unit and scrape config, the licence, sockex(1).
+      // What the README and the man page point to: the systemd unit, scrape config and DaemonSet, the licence, sockex(1).
       'package/examples/sockex.service',
       'package/examples/prometheus.yml',
+      'package/examples/sockex-targets.yml',
+      'package/examples/kubernetes/kustomization.yaml',
+      'package/examples/kubernetes/Containerfile',
       'package/LICENSE',
       'package/man/sockex.1',
     ];
@@ -147,6 +150,31 @@ test('npm pack -> npm install -g -> the installed sockex counts, with no clang a
   const by = spawnSync('ip', ['netns', 'exec', ns.name, 'unshare', '-m', 'sh', '-c', SANDBOX, 'sandbox', bin, '--by', 'port,host', '--json', '--count', '1'], { encoding: 'utf8', env });
   assert.equal(by.status, 0, by.stderr);
   assert.deepEqual((JSON.parse(by.stdout) as { breakdown?: { by: string[] } }).breakdown?.by, ['port', 'host']);
+});
+
+test('the unit as shipped passes systemd-analyze verify, with sockex installed by npm -g under /usr/local or /usr', { timeout: 120_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  const bin = await installedBin();
+  const prefix = dirname(dirname(bin));
+  const unit = join(prefix, 'lib', 'node_modules', 'sockex', 'examples', 'sockex.service');
+  // systemd's search path for a bare ExecStart name, and the PATH a service runs with.
+  const servicePath = run('systemd-path', ['search-binaries-default']).trim();
+  // The installed prefix laid over each of npm's usual prefixes, in a private mount namespace.
+  const mounts = {
+    '/usr/local': `mount --bind "${prefix}" /usr/local`,
+    '/usr': `mount -t overlay sockex-usr -o "lowerdir=${prefix}:/usr" /usr`,
+  };
+  for (const [where, mount] of Object.entries(mounts)) {
+    const script = `set -e; ${mount}; systemd-analyze verify "${unit}"; env -i PATH="${servicePath}" sockex --version`;
+    const verified = spawnSync('unshare', ['-m', 'sh', '-c', script], { encoding: 'utf8' });
+    assert.equal(verified.status, 0, `npm prefix ${where}: ${verified.stderr}`);
+    assert.equal(verified.stderr, '', `npm prefix ${where}: systemd-analyze has no complaint`);
+    assert.equal(verified.stdout, `${VERSION}\n`, `npm prefix ${where}: the service's PATH finds sockex and node`);
+  }
+  // Where systemd cannot find the program, verify says so: the check above means something.
+  const missing = spawnSync('sh', ['-c', `sed 's/^ExecStart=sockex /ExecStart=sockex-not-installed /' "${unit}" > "$0" && systemd-analyze verify "$0"`, join(prefix, 'sockex-missing.service')], { encoding: 'utf8' });
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /Command sockex-not-installed is not executable/);
 });
 
 /** The bin's answer to a run that must fail: one line on stderr, this code, no stack, nothing on stdout. */

@@ -3,6 +3,7 @@
  * needed): its ExecStart arguments, as user nobody, holding exactly the
  * unit's AmbientCapabilities. The counts must be served and exact; with one
  * capability less, sockex must refuse with the permission exit code.
+ * (package.test.ts runs systemd-analyze verify on the unit as installed.)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -27,15 +28,17 @@ function asNobodyWith(capabilities: string[]): string[] {
   return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, `--bounding-set=${caps}`];
 }
 
-const [, ...unitArgs] = setting('ExecStart').split(/\s+/);
+const [unitProgram, ...unitArgs] = setting('ExecStart').split(/\s+/);
 const capabilities = setting('AmbientCapabilities').split(/\s+/);
 
 test('the unit runs sockex unprivileged with just its capabilities, and the counts are served', { timeout: 30_000 }, async (t) => {
   if (!requireRoot(t)) return;
   assert.deepEqual(capabilities, ['CAP_BPF', 'CAP_NET_RAW']);
   assert.equal(setting('CapabilityBoundingSet'), capabilities.join(' '));
+  // A bare name, which systemd looks up where npm install -g puts it.
+  assert.equal(unitProgram, 'sockex');
   const metricsAt = unitArgs[unitArgs.indexOf('--metrics') + 1];
-  assert.equal(metricsAt, '127.0.0.1:9469', 'the unit serves on loopback unless changed');
+  assert.equal(metricsAt, '0.0.0.0:9469', 'the unit serves every address: a Prometheus elsewhere scrapes it');
   assert.ok(unitArgs.includes('--quiet'));
 
   const ns = NetNs.create(t, 'unit');
@@ -43,7 +46,7 @@ test('the unit runs sockex unprivileged with just its capabilities, and the coun
   const sockex = new RunningSockex(ns.spawn(command, [...args, process.execPath, CLI, ...unitArgs, '--interval', '0.2']));
   t.after(() => void sockex.stop().catch(() => undefined));
 
-  const scrape = (): string => httpGet(ns, `http://${metricsAt}/metrics`) ?? '';
+  const scrape = (): string => httpGet(ns, 'http://127.0.0.1:9469/metrics') ?? '';
   // Headless: the scrapes' own TCP on lo shows the filter is counting.
   let text = '';
   await waitFor(() => (text = scrape()).includes('device="lo"'), 15_000, () => `never counting: ${text} ${sockex.stderr}`);

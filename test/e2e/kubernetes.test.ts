@@ -1,0 +1,190 @@
+/**
+ * examples/kubernetes, checked without a cluster: `kubectl kustomize` renders
+ * it offline, every object it renders is valid against the Kubernetes API's
+ * schemas (kubernetes-models), the DaemonSet grants what docs/fleet.md says,
+ * and its container's arguments run sockex as the pod would: root holding
+ * exactly the container's capabilities, no new privileges. The image cannot
+ * be built here (no container engine): what its Containerfile copies must be
+ * what `npm pack` makes, and its command's flags must run.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { parseAllDocuments } from 'yaml';
+import { VERSION } from '../../src/cli.js';
+import { ExitCode } from '../../src/errors.js';
+import { CLI, NetNs, ROOT, RunningSockex, requireRoot, run, waitFor } from './harness.js';
+import { httpGet } from './http-get.js';
+
+const EXAMPLE = `${ROOT}examples/kubernetes`;
+
+interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+/** A model per kind the example holds; a kind without one fails the test until it gets one. */
+const MODELS: Record<string, (object: KubeObject) => { validate(): void }> = {
+  'v1 Namespace': (o) => new Namespace(o),
+  'apps/v1 DaemonSet': (o) => new DaemonSet(o as DaemonSet),
+  'monitoring.coreos.com/v1 PodMonitor': (o) => new PodMonitor(o as PodMonitor),
+};
+
+function validate(object: KubeObject): void {
+  const model = MODELS[`${object.apiVersion} ${object.kind}`];
+  assert.ok(model, `no schema here for ${object.apiVersion} ${object.kind}: add its model to MODELS`);
+  model(object).validate();
+}
+
+function rendered(): KubeObject[] {
+  const docs = parseAllDocuments(run('kubectl', ['kustomize', EXAMPLE]));
+  return docs.map((doc) => doc.toJS() as KubeObject);
+}
+
+function daemonSet(): DaemonSet {
+  const found = rendered().find((o) => o.kind === 'DaemonSet');
+  assert.ok(found, 'the example has a DaemonSet');
+  return new DaemonSet(found as DaemonSet);
+}
+
+function container(set: DaemonSet): NonNullable<NonNullable<DaemonSet['spec']>['template']['spec']>['containers'][number] {
+  const only = set.spec?.template.spec?.containers;
+  assert.equal(only?.length, 1, 'one container');
+  return only[0]!;
+}
+
+test('kubectl kustomize renders the example offline, and every object is valid against the API schemas', () => {
+  const objects = rendered();
+  assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(), ['DaemonSet/sockex', 'Namespace/sockex', 'PodMonitor/sockex']);
+  for (const object of objects) {
+    validate(object);
+    if (object.kind !== 'Namespace') assert.equal(object.metadata.namespace, 'sockex', `${object.kind} is put in the namespace`);
+  }
+  // The validation bites: a port given as a string is refused.
+  const broken = structuredClone(daemonSet().toJSON()) as DaemonSet;
+  container(broken).ports![0]!.containerPort = '9469' as unknown as number;
+  assert.throws(() => validate(broken as unknown as KubeObject), /containerPort/);
+});
+
+test('the DaemonSet: host network, never privileged, just the capabilities, read-only cgroup2, downward API, resources, a metrics port', () => {
+  const set = daemonSet();
+  const pod = set.spec?.template.spec;
+  assert.ok(pod);
+  assert.equal(pod.hostNetwork, true);
+  assert.equal(pod.hostPID, undefined);
+  assert.deepEqual(set.spec?.selector.matchLabels, set.spec?.template.metadata?.labels);
+
+  const sockex = container(set);
+  const security = sockex.securityContext;
+  assert.equal(security?.privileged, false);
+  assert.equal(security?.allowPrivilegeEscalation, false);
+  assert.equal(security?.readOnlyRootFilesystem, true);
+  assert.deepEqual(security?.capabilities, { drop: ['ALL'], add: ['BPF', 'NET_RAW', 'SETUID', 'SETGID'] });
+  assert.equal(security?.seccompProfile?.type, 'RuntimeDefault');
+
+  const cgroup = pod.volumes?.find((v) => v.hostPath?.path === '/sys/fs/cgroup');
+  assert.ok(cgroup, 'the node\'s cgroup2 hierarchy is a volume');
+  assert.deepEqual(sockex.volumeMounts, [{ name: cgroup.name, mountPath: '/host/sys/fs/cgroup', readOnly: true }]);
+
+  const fromField = Object.fromEntries((sockex.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+  assert.deepEqual(fromField, { HOST_IP: 'status.hostIP', NODE_NAME: 'spec.nodeName' });
+  assert.deepEqual(sockex.args, ['--quiet', '--interface', 'any', '--metrics', '$(HOST_IP):9469']);
+  assert.deepEqual(sockex.ports, [{ name: 'metrics', containerPort: 9469 }]);
+  assert.equal(sockex.image, `registry.example/sockex:${VERSION}`, 'kustomization.yaml names the image of this version');
+
+  for (const kind of ['requests', 'limits'] as const) {
+    assert.ok(sockex.resources?.[kind]?.cpu, `cpu ${kind}`);
+    assert.ok(sockex.resources?.[kind]?.memory, `memory ${kind}`);
+  }
+
+  const monitor = rendered().find((o) => o.kind === 'PodMonitor') as PodMonitor | undefined;
+  assert.deepEqual(monitor?.spec.selector.matchLabels, set.spec?.template.metadata?.labels, 'the PodMonitor selects the pods');
+  assert.deepEqual(monitor?.spec.podMetricsEndpoints?.map((e) => e.port), ['metrics']);
+});
+
+/** setpriv arguments for what a container runtime gives this container: root, exactly these capabilities, no new privileges. */
+function asContainer(capabilities: string[]): string[] {
+  const caps = ['-all', ...capabilities.map((c) => `+${c.toLowerCase()}`)].join(',');
+  return ['setpriv', '--inh-caps=-all', `--bounding-set=${caps}`, '--no-new-privs'];
+}
+
+function processStatus(pid: number): { uid: string; capEff: string } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { uid: /^Uid:\s+(.*)$/m.exec(status)?.[1] ?? '', capEff: /^CapEff:\s+(\S+)$/m.exec(status)?.[1] ?? '' };
+}
+
+test('the container as the pod runs it: counts served on the host address, then nobody with no capability', { timeout: 60_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  const sockex = container(daemonSet());
+  const capabilities = sockex.securityContext?.capabilities?.add ?? [];
+  // What the kubelet does with $(NAME) in args, with this namespace's lo standing for the node's address.
+  const downward: Record<string, string> = { HOST_IP: '127.0.0.1' };
+  const args = (sockex.args ?? []).map((a) => a.replace(/\$\((\w+)\)/g, (_, name: string) => downward[name] ?? assert.fail(`no value for $(${name})`)));
+
+  const ns = NetNs.create(t, 'pod');
+  const [command = '', ...setpriv] = asContainer(capabilities);
+  const pod = new RunningSockex(ns.spawn(command, [...setpriv, process.execPath, CLI, ...args, '--interval', '0.2']));
+  t.after(() => void pod.stop().catch(() => undefined));
+
+  const scrape = (): string => httpGet(ns, 'http://127.0.0.1:9469/metrics') ?? '';
+  let text = '';
+  await waitFor(() => (text = scrape()).includes('device="lo"'), 15_000, () => `never counting: ${text} ${pod.stderr}`);
+  ns.tool('udp', ['4', '100,200']);
+  const bytes = 2 * (14 + 20 + 8) + 100 + 200; // 384 each way
+  const want = `sockex_bytes_total{device="lo",direction="receive",family="ipv4",protocol="udp"} ${bytes}`;
+  await waitFor(() => (text = scrape()).includes(want), 10_000, () => `no ${want} in: ${text}`);
+
+  // Attached, then nobody: every uid 65534, no capability left.
+  const pid = pod.child.pid ?? assert.fail('no pid');
+  assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /sockex\.js/, 'the pid is sockex itself (ip netns exec and setpriv exec)');
+  assert.deepEqual(processStatus(pid), { uid: '65534\t65534\t65534\t65534', capEff: '0000000000000000' });
+  assert.equal(await pod.stop(), 0);
+  assert.equal(pod.stdout, '');
+  assert.equal(pod.stderr, '', 'nothing to say: attached and dropped quietly');
+
+  // Why CAP_SETUID and CAP_SETGID: without them sockex counts but stays root, and says so.
+  const rootOnly = spawnSync('ip', ['netns', 'exec', ns.name, ...asContainer(['BPF', 'NET_RAW']), process.execPath, CLI, ...args, '--count', '1'], { encoding: 'utf8' });
+  assert.equal(rootOnly.status, ExitCode.ok, rootOnly.stderr);
+  assert.match(rootOnly.stderr, /^sockex: keeping root privileges: cannot change user .*CAP_SETUID/m);
+});
+
+/** The sources of the Containerfile's COPY and ADD instructions (flags and destination left out). */
+function copiedSources(containerfile: string): string[] {
+  return [...containerfile.matchAll(/^(?:COPY|ADD)\s+(.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1));
+}
+
+test('the Containerfile: Node 20 with libbpf1, its COPY sources are what npm pack makes, its command runs', { timeout: 60_000 }, (t) => {
+  if (!requireRoot(t)) return;
+  const recipe = readFileSync(join(EXAMPLE, 'Containerfile'), 'utf8');
+  assert.match(recipe, /^FROM docker\.io\/library\/node:20-\S+$/m);
+  assert.match(recipe, /apt-get install .*\blibbpf1\b/);
+
+  // The build context, as docs/fleet.md makes it.
+  const context = mkdtempSync(join(tmpdir(), 'sockex-image-'));
+  t.after(() => rmSync(context, { recursive: true, force: true }));
+  run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', context], 60_000);
+  const files = readdirSync(context);
+  const sources = copiedSources(recipe);
+  assert.ok(sources.length > 0, 'the image copies the package in');
+  for (const source of sources) {
+    const pattern = new RegExp(`^${source.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+    assert.equal(files.filter((f) => pattern.test(f)).length, 1, `${source} names one file of ${files.join(' ')}`);
+  }
+
+  // ENTRYPOINT is the package's bin, found on the image's PATH after npm install -g.
+  const bin = Object.keys((JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: Record<string, string> }).bin);
+  const entrypoint = JSON.parse(/^ENTRYPOINT\s+(.+)$/m.exec(recipe)?.[1] ?? 'null') as string[];
+  assert.deepEqual(entrypoint, bin);
+  const cmd = JSON.parse(/^CMD\s+(.+)$/m.exec(recipe)?.[1] ?? 'null') as string[];
+  const ns = NetNs.create(t, 'image');
+  const ran = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, ...cmd, '--count', '1'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(ran.status, ExitCode.ok, ran.stderr);
+  assert.equal(ran.stdout, '', '--quiet');
+});
