@@ -2,11 +2,18 @@
  * The series budget end to end (the issue's case): 30 one-packet UDP probes
  * to distinct ports fill the budget, then, once they are idle, a large
  * transfer to a new port shows under its own port, to the byte; "other"
- * never goes down on the way.
+ * never goes down on the way. And the PromQL docs/breakdown.md shows, on
+ * series the budget made.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { NetNs, requireRoot, startSockex, waitFor } from './harness.js';
+import type { BreakdownReading } from '../../src/model/breakdown.js';
+import { SeriesBudget } from '../../src/model/series-budget.js';
+import { NetNs, ROOT, requireRoot, startSockex, waitFor } from './harness.js';
 import { httpGet } from './http-get.js';
 
 const PORT = 9472;
@@ -69,4 +76,57 @@ test('after 30 one-packet probes fill the budget, a large transfer to a new port
   assert.deepEqual([...udpSeries(text).keys()].sort(), ['receive/9999', 'receive/other', 'transmit/9999', 'transmit/other']);
   assert.equal(otherSum(udpSeries(text)), probesInOther);
   assert.equal(await sockex.stop(), 0);
+});
+
+/** The ```promql blocks of docs/breakdown.md, each as one expression. */
+function documentedQueries(): string[] {
+  const doc = readFileSync(`${ROOT}docs/breakdown.md`, 'utf8');
+  return [...doc.matchAll(/^```promql\n([\s\S]*?)^```$/gm)].map((m) => m[1]!.trim());
+}
+
+test('the PromQL of docs/breakdown.md, on the series the budget made while a key idled out and another took its place (promtool test rules)', (t) => {
+  // One sample a minute, one place, idle after 2 minutes: 443 sends 600 B/min for 4 minutes and
+  // stops; 8080 starts at minute 3 (into other, no place free) and gets 443's place at minute 6;
+  // 53 sends 60 B/min throughout, always in other.
+  const budget = new SeriesBudget({ maxSeries: 1, idleSeconds: 120 });
+  const totals = new Map<number, number>();
+  const values = new Map<string, string[]>();
+  const protocol: string[] = [];
+  const MINUTES = 20;
+  for (let minute = 0; minute <= MINUTES; minute++) {
+    const add = (port: number, bytes: number): void => void totals.set(port, (totals.get(port) ?? 0) + bytes);
+    if (minute >= 1 && minute <= 4) add(443, 600);
+    if (minute >= 3) add(8080, 1200);
+    if (minute >= 1) add(53, 60);
+    const readings = [...totals].map(([port, bytes]): BreakdownReading => ({
+      interface: 'eth0', ifindex: 2, direction: 'rx', family: 'ipv4', protocol: 17, port, bytes: BigInt(bytes), packets: 1n,
+    }));
+    const exported = new Map(budget.fold(readings, minute * 60).map((s) => [String(s.key.port), String(s.bytes)]));
+    for (const port of exported.keys()) if (!values.has(port)) values.set(port, Array<string>(minute).fill('_'));
+    // A series gone from a scrape is marked stale by Prometheus, then has no samples.
+    for (const [port, list] of values) list.push(exported.get(port) ?? (list.at(-1) === '_' || list.at(-1) === 'stale' ? '_' : 'stale'));
+    protocol.push(String([...totals.values()].reduce((a, b) => a + b, 0)));
+  }
+  assert.deepEqual([...values.keys()].sort(), ['443', '8080', 'other'], 'series: 443 (ended), 8080 (promoted), other');
+  assert.equal(values.get('443')?.[6], 'stale', '443 idled out at minute 6');
+  const labels = 'device="eth0",direction="receive",family="ipv4",protocol="udp"';
+  const inputSeries = [
+    ...[...values].map(([port, list]) => ({ series: `sockex_breakdown_bytes_total{${labels},port="${port}"}`, values: list.join(' ') })),
+    { series: `sockex_bytes_total{${labels}}`, values: protocol.join(' ') },
+  ];
+  const [perPort, otherShare] = documentedQueries();
+  assert.ok(perPort && otherShare, 'docs/breakdown.md shows two queries');
+  // At 20 minutes the last 5 are steady: 8080 has 1200 B/min, other 53's 60 B/min.
+  const expected = [
+    { expr: perPort, eval_time: `${MINUTES}m`, exp_samples: [{ labels: '{device="eth0",port="8080"}', value: 20 }, { labels: '{device="eth0",port="other"}', value: 1 }] },
+    { expr: otherShare, eval_time: `${MINUTES}m`, exp_samples: [{ labels: '{}', value: 1 / 21 }] },
+    // The sum of the breakdown's rates is the protocol's rate.
+    { expr: 'sum(rate(sockex_breakdown_bytes_total[5m])) - sum(rate(sockex_bytes_total[5m]))', eval_time: `${MINUTES}m`, exp_samples: [{ labels: '{}', value: 0 }] },
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'sockex-budget-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'queries.yml'), JSON.stringify({ rule_files: [], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: inputSeries, promql_expr_test: expected }] }, null, 2));
+  const result = spawnSync('promtool', ['test', 'rules', 'queries.yml'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /SUCCESS/);
 });
