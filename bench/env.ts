@@ -12,7 +12,7 @@ export const PROBE = `${ROOT}dist/bench/probe.js`;
 export const FLOOD = `${ROOT}bpf/build/bench/flood`;
 export const OBJECTS = {
   sockex: { path: `${ROOT}bpf/build/sockex.bpf.o`, program: 'sockex_count' },
-  floor: { path: `${ROOT}bpf/build/floor.bpf.o`, program: 'sockex_floor' },
+  floor: { path: `${ROOT}bpf/build/bench/floor.bpf.o`, program: 'sockex_floor' },
   sample: { path: `${ROOT}bpf/build/bench/sample-design.bpf.o`, program: 'sample_design' },
   any: { path: `${ROOT}bpf/build/sockex-any.bpf.o`, program: 'sockex_count_any' },
   // The breakdown filters (--by), at their default table size.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * How sockex classifies a frame, shared by both filters (sockex.bpf.c for one
- * interface, sockex-any.bpf.c for every interface) so they can never disagree
- * on what a frame is. Always inlined: each program keeps a single function,
+ * How sockex classifies a frame, shared by every filter (sockex.bpf.c for one
+ * interface, sockex-any.bpf.c for every interface, sockex-by.bpf.c for --by)
+ * so they can never disagree on what a frame is. Always inlined: each program keeps a single function,
  * which the legacy packet loads below require (the verifier refuses
  * LD_ABS/LD_IND in a program with bpf-to-bpf calls).
  *
@@ -37,8 +37,6 @@
 
 #include "sockex.h"
 
-#define ETH_P_8021AD_ 0x88A8
-
 /* Legacy packet loads (BPF_LD_ABS with a constant offset, BPF_LD_IND with a
  * register): big-endian bytes turned into a host-order value, from linear or
  * paged data. */
@@ -66,7 +64,8 @@ struct sockex_frame {
 	/* Set for IPv4 and IPv6 only. */
 	__u32 from;      /* SOCKEX_FROM_*: what ip_off and l4_off count from */
 	__u32 ip_off;    /* the IP header */
-	__u32 l4_off;    /* the header of `protocol` (the transport header once the IPv6 chain is followed) */
+	__u32 l4_off;    /* the header of `protocol` (the transport header once the IPv6 chain is
+			  * followed); for an IPv6 later fragment, which has none, its fragment header */
 	__u32 first_fragment; /* 1: not a later fragment, so the transport header (ports) is in this frame */
 	__u32 ipv6_frag_at;   /* IPv6: the last fragment header, 0 for none (worked out without a branch) */
 };
@@ -101,6 +100,17 @@ static __always_inline __u32 sockex_base(__u32 from)
 static __always_inline int sockex_has(const struct sockex_frame *f, __u32 from, __u32 off, __u32 n)
 {
 	return from != SOCKEX_FROM_DATA || f->len >= off + n;
+}
+
+/* Whether all n bytes at off are in the frame, where the fallback's helper
+ * cannot be asked for so many at once (n is up to 2 KiB): it reads the last
+ * one. */
+static __always_inline int sockex_whole(struct __sk_buff *skb, const struct sockex_frame *f, __u32 from, __u32 off, __u32 n)
+{
+	if (from == SOCKEX_FROM_DATA)
+		return f->len >= off + n;
+	__u8 last;
+	return bpf_skb_load_bytes_relative(skb, off + n - 1, &last, 1, sockex_base(from)) == 0;
 }
 
 /* The big-endian half word at off, counted as `from` says (a constant at
@@ -182,11 +192,17 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 		return 0;
 	__u32 first = 1;
 	__u32 frag_at = 0;
+	__u32 frag_next = 0;
 	f->ip_off = off;
 	off += 40;
 	/* Follow the extension chain to the upper-layer protocol. A chain
-	 * longer than the bound, or cut short by the end of the frame, is
-	 * counted under the extension header the filter stopped at. */
+	 * longer than the bound, or a header cut short by the end of the frame
+	 * (any of its bytes missing), is counted under the extension header the
+	 * filter stopped at. A later fragment stops the walk at its fragment
+	 * header, as the kernel's ipv6_skip_exthdr does (what follows is the
+	 * middle of a payload, not headers), and is counted under the fragment
+	 * header's next header, below. */
+#pragma nounroll
 	for (int i = 0; i < SOCKEX_IPV6_MAX_EXT; i++) {
 		if (!sockex_ipv6_bit(SOCKEX_IPV6_EXT_MASK, nexthdr) || !sockex_has(f, from, off, 2))
 			break;
@@ -195,14 +211,29 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 			break;
 		/* A fragment header is 8 bytes; the others say their length. */
 		__u32 frag = sockex_ipv6_bit(SOCKEX_IPV6_FRAG_MASK, nexthdr);
-		if (frag && sockex_has(f, from, off, 4))
-			first &= (sockex_load_half(skb, from, off + 2) & 0xfff8) == 0;
+		__u32 hdrlen = frag * 8 + (frag ^ 1) * (((ext & 0xff) + 1) * 8);
+		if (!sockex_whole(skb, f, from, off, hdrlen))
+			break;
+		/* 1 for a non-zero fragment offset (or an unreadable one): the
+		 * offset is 0..0xfff8, so adding 0xfff8 carries into bit 16
+		 * unless it is 0. Every extension header is 8 bytes or more, so
+		 * the read is within the header just checked. */
+		__u32 later = frag & ((sockex_load_half(skb, from, off + 2) & 0xfff8) + 0xfff8) >> 16;
+		__u32 step = later ^ 1;
+		first &= step;
 		/* Where it was, for a reader of first_fragment that cannot
 		 * afford the branches above (sockex-by.bpf.c). */
 		frag_at = frag * off + (frag ^ 1) * frag_at;
-		off += frag * 8 + (frag ^ 1) * (((ext & 0xff) + 1) * 8);
-		nexthdr = (ext >> 8) & 0xff;
+		frag_next = (ext >> 8) & 0xff;
+		/* A later fragment is not stepped over: the walk stays on it
+		 * until the bound. Without a branch or a flag that ends the
+		 * loop: either makes the verifier follow every way through the
+		 * chain apart, past its limit for a loader without CAP_PERFMON. */
+		off += step * hdrlen;
+		nexthdr = step * frag_next + later * nexthdr;
 	}
+	/* A later fragment (first is 0 only then) under its next header. */
+	nexthdr = first * nexthdr + (first ^ 1) * frag_next;
 	f->family = SOCKEX_FAMILY_IPV6;
 	f->protocol = nexthdr;
 	f->from = from;
@@ -212,26 +243,30 @@ static __always_inline int sockex_ipv6_at(struct __sk_buff *skb, struct sockex_f
 	return 1;
 }
 
+/* IPv4 or IPv6 at off, as the EtherType says: 1 when parsed, 0 when its
+ * header is malformed, -1 when the EtherType is neither. */
+static __always_inline int sockex_ip_at(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 off, __u32 ethertype)
+{
+	if (ethertype == ETH_P_IP)
+		return sockex_ipv4_at(skb, f, from, off);
+	if (ethertype == ETH_P_IPV6)
+		return sockex_ipv6_at(skb, f, from, off);
+	return -1;
+}
+
 /* The frame whose network header is at net_off, counted as `from` says. */
 static __always_inline void sockex_parse_from(struct __sk_buff *skb, struct sockex_frame *f, __u32 from, __u32 net_off, __u32 ethertype)
 {
 	/* The common case first: from skb->data, at immediate offsets. */
-	if (ethertype == ETH_P_IP) {
-		if (!sockex_ipv4_at(skb, f, from, net_off))
-			goto other;
+	int ip = sockex_ip_at(skb, f, from, net_off, ethertype);
+	if (ip > 0)
 		return;
-	}
-	if (ethertype == ETH_P_IPV6) {
-		if (!sockex_ipv6_at(skb, f, from, net_off))
-			goto other;
-		return;
-	}
 	/* A VLAN tag still inside the frame (a QinQ inner tag, a device that
 	 * does not offload tags) only exists behind an Ethernet header, and the
 	 * network header may point before or after it depending on the path
 	 * (after it on transmit, at it on receive), so walk the tags from the
 	 * link header: TPID at 12, then TCI, then the inner EtherType. */
-	if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
+	if (ip == 0 || (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD))
 		goto other;
 	if (from == SOCKEX_FROM_DATA && net_off != ETH_HLEN)
 		goto other; /* a link without an Ethernet header has no tags to walk */
@@ -240,7 +275,7 @@ static __always_inline void sockex_parse_from(struct __sk_buff *skb, struct sock
 	__u32 off = ETH_HLEN;
 #pragma unroll
 	for (int i = 0; i < SOCKEX_MAX_VLAN_TAGS; i++) {
-		if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD_)
+		if (ethertype != ETH_P_8021Q && ethertype != ETH_P_8021AD)
 			break;
 		if (!sockex_has(f, from, off, 4))
 			goto other;
@@ -250,16 +285,8 @@ static __always_inline void sockex_parse_from(struct __sk_buff *skb, struct sock
 		ethertype = inner;
 		off += 4;
 	}
-	if (ethertype == ETH_P_IP) {
-		if (!sockex_ipv4_at(skb, f, from, off))
-			goto other;
+	if (sockex_ip_at(skb, f, from, off, ethertype) > 0)
 		return;
-	}
-	if (ethertype == ETH_P_IPV6) {
-		if (!sockex_ipv6_at(skb, f, from, off))
-			goto other;
-		return;
-	}
 other:
 	f->family = SOCKEX_FAMILY_OTHER;
 	f->protocol = ethertype;
@@ -288,15 +315,6 @@ static __always_inline void sockex_parse(struct __sk_buff *skb, struct sockex_fr
 	 * is 0..7, so (pkt_type ^ PACKET_OUTGOING) + 7 is below 8 only for
 	 * outgoing frames. */
 	f->direction = ((skb->pkt_type ^ PACKET_OUTGOING) + 7) >> 3;
-}
-
-/* Add one frame to a per-CPU counter. The filter runs with migration
- * disabled, so a plain add is exact and touches no cache line another CPU
- * writes. */
-static __always_inline void sockex_add(struct sockex_counter *c, __u32 len)
-{
-	c->bytes += len;
-	c->packets += 1;
 }
 
 #endif /* SOCKEX_PARSE_H */

@@ -8,6 +8,7 @@
 #ifndef SOCKEX_PROTOCOL_COUNT_H
 #define SOCKEX_PROTOCOL_COUNT_H
 
+#include "count.h"
 #include "parse.h"
 
 /* The interface's link-header length (parse.h), set by user space before
@@ -66,6 +67,10 @@ static __always_inline void count_overflow(__u32 dir, __u32 len)
 	if (!table)
 		return;
 	struct sockex_counter *c = &table->slot[SOCKEX_OVERFLOW_SLOT(SOCKEX_DIR_TX)];
+	/* The rx slot is the next one. An immediate add in asm, for the
+	 * Spectre masking of count_slot: left to itself, clang turns the branch
+	 * into a register holding 0 or 16 added to the pointer, which the
+	 * masking refuses on a path where it differs from the others. */
 	if (dir == SOCKEX_DIR_RX)
 		asm volatile("%0 += %1" : "+r"(c) : "i"(sizeof(*c)));
 	sockex_add(c, len);
@@ -74,24 +79,10 @@ static __always_inline void count_overflow(__u32 dir, __u32 len)
 static __always_inline void count_other(__u32 dir, __u32 ethertype, __u32 len)
 {
 	struct sockex_other_key key = { .ethertype = ethertype, .direction = dir };
-	struct sockex_counter *c = bpf_map_lookup_elem(&other_counters, &key);
 
-	if (c) {
-		sockex_add(c, len);
-		return;
-	}
-	struct sockex_counter first = { .bytes = len, .packets = 1 };
-	long err = bpf_map_update_elem(&other_counters, &key, &first, BPF_NOEXIST);
-	if (err == 0)
-		return;
-	/* Another CPU created the entry between our lookup and update. */
-	c = bpf_map_lookup_elem(&other_counters, &key);
-	if (c) {
-		sockex_add(c, len);
-		return;
-	}
 	/* The table is full: count the frame anyway, in the overflow slot. */
-	count_overflow(dir, len);
+	if (sockex_count_key(&other_counters, &key, len))
+		count_overflow(dir, len);
 }
 
 /* Count a parsed frame in the per-protocol counters. One call per family, so

@@ -18,6 +18,7 @@
  * sockex.bpf.c, which knows its link header at load time and indexes a
  * per-CPU array.
  */
+#include "count.h"
 #include "parse.h"
 
 /* ifindex -> link-header length (parse.h), written by user space for every
@@ -79,24 +80,12 @@ static __always_inline void count_any(__u32 ifindex, __u32 dir, __u32 family, __
 		.direction = dir,
 		.family = family,
 	};
-	struct sockex_counter *c = bpf_map_lookup_elem(&any_counters, &key);
 
-	if (c) {
-		sockex_add(c, len);
+	if (sockex_count_key(&any_counters, &key, len) == 0)
 		return;
-	}
-	struct sockex_counter first = { .bytes = len, .packets = 1 };
-	if (bpf_map_update_elem(&any_counters, &key, &first, BPF_NOEXIST) == 0)
-		return;
-	/* Another CPU created the entry between our lookup and update. */
-	c = bpf_map_lookup_elem(&any_counters, &key);
-	if (c) {
-		sockex_add(c, len);
-		return;
-	}
 	/* The table is full: count the frame anyway, without its interface. */
 	__u32 slot = dir;
-	c = bpf_map_lookup_elem(&any_overflow, &slot);
+	struct sockex_counter *c = bpf_map_lookup_elem(&any_overflow, &slot);
 	if (c)
 		sockex_add(c, len);
 }

@@ -133,21 +133,8 @@ static __always_inline void count_overflow_slot(struct sockex_ip_table *table, _
 /* Inlined like everything else: legacy packet loads rule out bpf-to-bpf calls. */
 static __always_inline void count_by(const struct sockex_by_key *key, __u32 len)
 {
-	struct sockex_counter *c = bpf_map_lookup_elem(&by_counters, key);
-
-	if (c) {
-		sockex_add(c, len);
+	if (sockex_count_key(&by_counters, key, len) == 0)
 		return;
-	}
-	struct sockex_counter first = { .bytes = len, .packets = 1 };
-	if (bpf_map_update_elem(&by_counters, key, &first, BPF_NOEXIST) == 0)
-		return;
-	/* Another CPU created the entry between our lookup and update. */
-	c = bpf_map_lookup_elem(&by_counters, key);
-	if (c) {
-		sockex_add(c, len);
-		return;
-	}
 	/* The table is full: count the frame anyway, as "other" of its protocol. */
 	__u32 zero = 0;
 	struct sockex_ip_table *overflow = bpf_map_lookup_elem(&by_overflow, &zero);

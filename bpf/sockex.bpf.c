@@ -12,7 +12,7 @@
  * (bounded loops); from 5.6 user space reads the EtherType hash in batches.
  *
  * Cost per IP frame: three context reads (len, protocol, pkt_type), two
- * legacy byte loads at constant offsets (one more per IPv6 extension header;
+ * legacy byte loads at constant offsets (two more per IPv6 extension header;
  * each a call of a small kernel function), and one inlined per-CPU array
  * update: no atomic operation and no shared cache line.
  */

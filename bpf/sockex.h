@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The counter layout shared by the BPF filter (sockex.bpf.c) and user space
- * (src/kernel/maps/layout.ts mirrors these numbers; test/unit/layout.test.ts
- * checks that the two agree, so change them together).
+ * The counter layout shared by the BPF filters and user space
+ * (src/kernel/maps/layout.ts and breakdown-layout.ts mirror these numbers; the
+ * layout unit tests check them against the compiled objects' BTF, so change
+ * them together).
  */
 #ifndef SOCKEX_H
 #define SOCKEX_H

@@ -128,9 +128,13 @@ export function isPermissionErrno(errno: number): boolean {
   return e === Errno.EPERM || e === Errno.EACCES;
 }
 
-/** Text fit to quote in a message: no control characters or other bytes a terminal would act on. */
+/**
+ * Text fit to print on a terminal: every character as it is (interface names
+ * may be any UTF-8: hxé), except control characters (C0, DEL, C1), which a
+ * terminal would act on, written as \xNN.
+ */
 export function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?');
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export const PERMISSION_HINT =

@@ -7,7 +7,7 @@
  */
 import { VERSION, parseCli, type Options } from './cli.js';
 import { startDemoPing } from './demo.js';
-import { ExitCode, asSockexError } from './errors.js';
+import { ExitCode, asSockexError, printable } from './errors.js';
 import { attachFilter, dropPrivileges, libbpfLog, loadNative } from './kernel/index.js';
 import { sampleWithBreakdown } from './model/breakdown-sampler.js';
 import { Sampler } from './model/sampler.js';
@@ -107,7 +107,7 @@ function sayCounting(options: Options, dashboard: boolean, metricsUrl: string | 
   if (dashboard) return;
   if (metricsUrl) process.stderr.write(`sockex: serving metrics on ${metricsUrl}\n`);
   const stopHint = options.json ? '' : '; Ctrl-C to stop';
-  process.stderr.write(`sockex: counting on ${options.interfaces.join(', ')}${chosenBecause[options.interfacesFrom]}${stopHint}\n`);
+  process.stderr.write(`sockex: counting on ${options.interfaces.map(printable).join(', ')}${chosenBecause[options.interfacesFrom]}${stopHint}\n`);
 }
 
 async function serveMetrics(address: NonNullable<Options['metrics']>, options: Options): Promise<MetricsServer> {

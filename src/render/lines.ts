@@ -9,6 +9,7 @@
  */
 import { ANY_INTERFACE } from '../model/counters.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
+import { printable } from '../errors.js';
 
 const TCP = 6;
 const UDP = 17;
@@ -32,7 +33,7 @@ export function renderLines(snapshot: Snapshot): string {
   return snapshot.interfaces
     .map((iface) => {
       const { tcp, udp, icmp } = sampleLineTotals(snapshot.counters, iface);
-      return `${several ? `${iface}: ` : ''}TCP ${tcp} UDP ${udp} ICMP ${icmp} bytes\n`;
+      return `${several ? `${printable(iface)}: ` : ''}TCP ${tcp} UDP ${udp} ICMP ${icmp} bytes\n`;
     })
     .join('');
 }

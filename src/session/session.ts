@@ -18,7 +18,7 @@
  * before anything is said), say the error, and end only once stdout and
  * stderr have been delivered (or their reader is gone).
  */
-import { ExitCode, SockexError } from '../errors.js';
+import { ExitCode, SockexError, printable } from '../errors.js';
 import type { Reading } from '../model/counters.js';
 import type { InterfaceEvent, InterfaceState } from '../model/interface-events.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -223,7 +223,7 @@ export function startSession(inputs: SessionInputs): Session {
 }
 
 function describe(event: InterfaceEvent): string {
-  const name = event.interface;
+  const name = printable(event.interface);
   switch (event.kind) {
     case 'lost':
       return `sockex: interface ${name} disappeared; its counts stay at their last values, counting goes on`;

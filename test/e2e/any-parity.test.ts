@@ -15,7 +15,7 @@ import { ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, IP_MAP, OTHER_MAP, PROGRAM
 import { LinkTable } from '../../src/kernel/links/link-table.js';
 import { loadNative, type Native } from '../../src/kernel/libbpf/native.js';
 import { RouteSocket } from '../../src/kernel/links/rtnetlink.js';
-import { ether, ipv4 } from './frames.js';
+import { IPV6_EDGES, ether, ipv4 } from './frames.js';
 import { requireRoot } from './harness.js';
 import { testRun } from './prog-test-run.js';
 
@@ -141,6 +141,7 @@ test('crafted frames land in the same bucket in both filters', (t) => {
     [ether(0x8100, vlan(0x8100, vlan(0x8100, vlan(0x0800, ipv4(17))))), `rx/other/${0x8100} +40 +1`],
     [ether(0x0806, Buffer.alloc(28)), `rx/other/${0x0806} +28 +1`],
     [ether(0x88b5, Buffer.alloc(46)), `rx/other/${0x88b5} +46 +1`],
+    ...IPV6_EDGES.map((edge): [Buffer, string] => [ether(0x86dd, edge.packet), `rx/ipv6/${edge.protocol} +${edge.packet.length} +1`]),
   ];
   for (const [frame, bucket] of frames) assert.deepEqual(sameBucket(frame), { counted: [bucket], err: 0 });
 });

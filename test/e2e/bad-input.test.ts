@@ -48,14 +48,22 @@ test('unknown interface: the error lists the interfaces that exist', async (t) =
   assert.match(line, /interfaces here: lo, sx-one, sx-two \(or "any" for all\)$/);
 });
 
-test('interface names that can never exist: too long, odd characters, empty', async (t) => {
+test('interface names the kernel refuses: too long, "/", ":", spaces, "." and "..", empty', async (t) => {
   if (!requireRoot(t)) return;
-  const names = ['a'.repeat(16), 'x'.repeat(300), 'a/b', '..', 'eth 0', 'eth:0', 'tab\there', 'bell\x07', 'caf\u00e9', ''];
+  const names = ['a'.repeat(16), 'x'.repeat(300), '\u00e9'.repeat(8), 'a/b', '..', '.', 'eth 0', 'eth:0', 'tab\there', 'hx\u00e0', ''];
   for (const name of names) {
     const line = await expectError(['--interface', name, '--count', '1'], ExitCode.usage, /not a valid interface name/);
     // Control characters are never echoed raw to the terminal.
     assert.doesNotMatch(line, /[\x00-\x08\x0b-\x1f\x7f]/, `raw control character echoed for ${JSON.stringify(name)}`);
   }
+});
+
+test('names the kernel accepts (non-ASCII, control characters) are looked up: absent ones are "no interface", printed as they are', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'ifbytes');
+  await expectError(['--interface', 'caf\u00e9', '--count', '1'], ExitCode.interface, /^sockex: no interface named "caf\u00e9"; interfaces here: lo /, { ns });
+  const line = await expectError(['--interface', 'bell\x07', '--count', '1'], ExitCode.interface, /^sockex: no interface named "bell\\x07"/, { ns });
+  assert.doesNotMatch(line, /[\x00-\x08\x0b-\x1f\x7f]/, 'the control character is escaped');
 });
 
 test('interval: zero, negative, NaN, text, absurdly large, empty', async (t) => {
@@ -121,7 +129,7 @@ test('a directory or an object without the sockex program', async (t) => {
   const dir = scratchDir(t);
   await expectError(['--object', dir, '--count', '1'], ExitCode.object, /rebuild it|not a BPF object/);
   const floor = join(dir, 'floor.bpf.o');
-  copyFileSync(`${ROOT}bpf/build/floor.bpf.o`, floor);
+  copyFileSync(`${FIXTURES}floor.bpf.o`, floor);
   await expectError(['--object', floor, '--count', '1'], ExitCode.object, /has no program named sockex_count/);
 });
 

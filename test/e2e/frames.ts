@@ -33,3 +33,37 @@ export function ipv6(nextHeader: number, rest: Buffer = Buffer.alloc(8)): Buffer
   h[7] = 64;
   return Buffer.concat([h, rest]);
 }
+
+/** An IPv6 fragment header: next header, the fragment offset in 8-byte units, more fragments. */
+export function fragmentHeader(nextHeader: number, offset: number, more = true): Buffer {
+  const h = Buffer.alloc(8);
+  h[0] = nextHeader;
+  h.writeUInt16BE((offset << 3) | (more ? 1 : 0), 2);
+  h.writeUInt32BE(0x5eed, 4);
+  return h;
+}
+
+/** An extension header of 8 bytes (hop-by-hop, routing, destination options) naming nextHeader. */
+function extension(nextHeader: number): Buffer {
+  const h = Buffer.alloc(8);
+  h[0] = nextHeader;
+  return h;
+}
+
+/**
+ * IPv6 packets at the edges of the extension chain (docs/counting.md), each
+ * with the protocol it is counted under. The same packets go through
+ * test-run (malformed-frames, any-parity) and over a veth (ipv6-edges).
+ */
+export const IPV6_EDGES: readonly { what: string; packet: Buffer; protocol: number }[] = [
+  // A later fragment's payload is not headers, even when it looks like them.
+  { what: 'a later fragment naming destination options', packet: ipv6(44, Buffer.concat([fragmentHeader(60, 10), extension(6), Buffer.alloc(20)])), protocol: 60 },
+  { what: 'a later fragment of UDP', packet: ipv6(44, Buffer.concat([fragmentHeader(17, 185, false), Buffer.alloc(16)])), protocol: 17 },
+  { what: 'a first fragment naming destination options, then TCP', packet: ipv6(44, Buffer.concat([fragmentHeader(60, 0), extension(6), Buffer.alloc(20)])), protocol: 6 },
+  // Cut short: counted under the extension header, not the one it names.
+  { what: 'destination options cut to 2 bytes [17, 0]', packet: ipv6(60, Buffer.from([17, 0])), protocol: 60 },
+  { what: 'hop-by-hop claiming 2 KB in a 72-byte frame', packet: ipv6(0, Buffer.concat([Buffer.from([17, 255]), Buffer.alloc(16)])), protocol: 0 },
+  { what: 'a fragment header cut to 4 bytes', packet: ipv6(44, Buffer.from([17, 0, 0, 0])), protocol: 44 },
+  // Whole, up to the end of the frame: followed.
+  { what: 'destination options ending with the frame', packet: ipv6(60, extension(17)), protocol: 17 },
+];

@@ -14,7 +14,7 @@ import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/maps/layout.js
 import { loadNative, type Native } from '../../src/kernel/libbpf/native.js';
 import { seededRandom } from '../unit/random-argv.js';
 import { ROOT, requireRoot } from './harness.js';
-import { ETH_HLEN, ether, ipv4, ipv6 } from './frames.js';
+import { ETH_HLEN, IPV6_EDGES, ether, ipv4, ipv6 } from './frames.js';
 import { testRun } from './prog-test-run.js';
 
 const EINVAL = 22;
@@ -175,6 +175,14 @@ test('IPv6 extension chains cut short by the end of the frame', (t) => {
   expectBucket(ether(0x86dd, chain.subarray(0, 40 + 16)), `rx/ipv6/${IPPROTO.ROUTING}`);
   // The last header cut inside its first two bytes.
   expectBucket(ether(0x86dd, chain.subarray(0, 40 + 16 + 1)), `rx/ipv6/${IPPROTO.ROUTING}`);
+});
+
+test('IPv6 at the edges of the chain: a later fragment stops the walk, a header cut short counts as itself', (t) => {
+  if (!requireRoot(t)) return;
+  for (const edge of IPV6_EDGES) {
+    const got = countOnce(ether(0x86dd, edge.packet));
+    assert.deepEqual(got, { bucket: `rx/ipv6/${edge.protocol}`, bytes: BigInt(edge.packet.length), packets: 1n }, edge.what);
+  }
 });
 
 test('VLAN tags in the frame: one (0x8100), two stacked (0x88a8 then 0x8100), three, and cut short', (t) => {

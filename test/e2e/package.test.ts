@@ -82,6 +82,11 @@ function installedBin(): Promise<string> {
       ['package/bpf/build/sockex-any.bpf.o', 'package/bpf/build/sockex-by-host-port.bpf.o', 'package/bpf/build/sockex-by-host.bpf.o', 'package/bpf/build/sockex-by-port.bpf.o', 'package/bpf/build/sockex.bpf.o'],
       'the only compiled objects are the filters: none of the benchmark\'s (floor.bpf.o, bench/)',
     );
+    assert.deepEqual(
+      listing.filter((f) => f.startsWith('package/bpf/') && !f.startsWith('package/bpf/build/')).sort(),
+      ['package/bpf/Makefile', 'package/bpf/count.h', 'package/bpf/parse.h', 'package/bpf/protocol-count.h', 'package/bpf/sockex-any.bpf.c', 'package/bpf/sockex-by.bpf.c', 'package/bpf/sockex.bpf.c', 'package/bpf/sockex.h'],
+      'the sources shipped are the filters\' and what they include: none of the benchmark\'s (floor.bpf.c)',
+    );
     assert.match(readFileSync(`${ROOT}LICENSE`, 'utf8'), /^MIT License\n\nCopyright \(c\) 2026 the sockex authors\n/);
 
     // Nothing runs at install time: the packed package.json builds on prepack only.

@@ -1,34 +1,21 @@
 /**
- * The every-interface filter's key layout: bpf/sockex.h and
- * src/kernel/maps/layout.ts must agree, and keys decode to what they count.
+ * The every-interface filter's key layout: what bpf/build/sockex-any.bpf.o was
+ * compiled with (its BTF) against src/kernel/maps/layout.ts, and keys decode
+ * to what they count.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { ANY_KEY_SIZE, LAYOUT, decodeAnyKey, decodeAnyOverflowSlot } from '../../src/kernel/maps/layout.js';
+import { ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, LAYOUT, LINK_DIRECT_MAP, LINK_MAP, decodeAnyKey, decodeAnyOverflowSlot } from '../../src/kernel/maps/layout.js';
 import { OVERFLOW_PROTOCOL } from '../../src/model/counters.js';
+import { Btf } from './btf.js';
 
-const header = readFileSync(fileURLToPath(new URL('../../../bpf/sockex.h', import.meta.url)), 'utf8');
-
-function define(name: string): number {
-  const match = new RegExp(`^#define ${name} (\\d+)`, 'm').exec(header);
-  assert.ok(match, `${name} is defined in bpf/sockex.h`);
-  return Number(match[1]);
-}
-
-test('sockex.h and layout.ts agree on the any-filter constants', () => {
-  assert.equal(define('SOCKEX_FAMILY_OTHER'), LAYOUT.SOCKEX_FAMILY_OTHER);
-  assert.equal(define('SOCKEX_ANY_MAX'), LAYOUT.SOCKEX_ANY_MAX);
-  assert.equal(define('SOCKEX_FAMILY_IPV4'), LAYOUT.SOCKEX_FAMILY_IPV4);
-  assert.equal(define('SOCKEX_FAMILY_IPV6'), LAYOUT.SOCKEX_FAMILY_IPV6);
-});
-
-test('struct sockex_any_key is u32 ifindex, u16 protocol, u8 direction, u8 family', () => {
-  const struct = /struct sockex_any_key \{([^}]*)\}/.exec(header)?.[1] ?? '';
-  const fields = [...struct.matchAll(/__u(\d+) (\w+);/g)].map((m) => `${m[2]}:${m[1]}`);
-  assert.deepEqual(fields, ['ifindex:32', 'protocol:16', 'direction:8', 'family:8']);
-  assert.equal(ANY_KEY_SIZE, 4 + 2 + 1 + 1);
+test('struct sockex_any_key is u32 ifindex, u16 protocol, u8 direction, u8 family; the maps are sized as layout.ts says', () => {
+  const btf = new Btf('sockex-any.bpf.o');
+  assert.deepEqual(btf.struct('sockex_any_key'), { size: ANY_KEY_SIZE, fields: [['ifindex', 0, 4], ['protocol', 4, 2], ['direction', 6, 1], ['family', 7, 1]] });
+  assert.deepEqual(btf.map(ANY_MAP), { maxEntries: LAYOUT.SOCKEX_ANY_MAX, key: 'sockex_any_key', value: 'sockex_counter' });
+  assert.deepEqual(btf.map(ANY_OVERFLOW_MAP), { maxEntries: LAYOUT.SOCKEX_DIRECTIONS, key: 'unsigned int', value: 'sockex_counter' });
+  assert.equal(btf.map(LINK_DIRECT_MAP).maxEntries, LAYOUT.SOCKEX_LINKS_DIRECT);
+  assert.equal(btf.map(LINK_MAP).maxEntries, LAYOUT.SOCKEX_LINKS_MAX);
 });
 
 test('keys decode to interface, direction, family and protocol', () => {

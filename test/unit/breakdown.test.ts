@@ -20,6 +20,7 @@ import { renderJson } from '../../src/render/json.js';
 import { breakdownSection } from '../../src/render/tui/breakdown-rows.js';
 import { actionForKey, applyAction, initialState, viewsFor, withSnapshot, type DashboardState } from '../../src/render/tui/dashboard-state.js';
 import { buildScreen, lineText } from '../../src/render/tui/view-model.js';
+import { Btf } from './btf.js';
 
 /** A machine whose default route is on eth0. */
 const routed: CliSystem = { defaultRouteInterface: () => 'eth0', interfaceNames: () => ['lo', 'eth0'] };
@@ -48,6 +49,18 @@ test('IPv6 addresses are compressed as RFC 5952 says', () => {
   assert.equal(addressText(v6([1, 0, 0, 2, 3, 0, 0, 4])), '1::2:3:0:0:4');
   assert.equal(addressText(v6([0x2001, 0xdb8, 0xabcd, 0x12, 0xffff, 0xffff, 0xffff, 0xffff])), '2001:db8:abcd:12:ffff:ffff:ffff:ffff');
   assert.throws(() => addressText(new Uint8Array(5)), RangeError);
+});
+
+test('IPv4-mapped IPv6 addresses end in a dotted quad (RFC 5952 section 5, as inet_ntop), and sort by it', () => {
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304])), '::ffff:1.2.3.4');
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201])), '::ffff:192.0.2.1');
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0xffff, 0, 0])), '::ffff:0.0.0.0');
+  // Only that prefix: these stay hex.
+  assert.equal(addressText(v6([0, 0, 0, 0, 0, 0xfffe, 0x0102, 0x0304])), '::fffe:102:304');
+  assert.equal(addressText(v6([0, 0, 0, 0, 1, 0xffff, 0x0102, 0x0304])), '::1:ffff:102:304');
+  assert.equal(addressText(v6([0x64, 0xff9b, 0, 0, 0, 0, 0x0102, 0x0304])), '64:ff9b::102:304');
+  const sorted = ['::ffff:10.0.0.2', '::ffff:9.0.0.1', '::fffe:1:1', '::1', '::ffff:10.0.0.10'].sort((a, b) => (addressSortKey(a) < addressSortKey(b) ? -1 : 1));
+  assert.deepEqual(sorted, ['::1', '::fffe:1:1', '::ffff:9.0.0.1', '::ffff:10.0.0.2', '::ffff:10.0.0.10']);
 });
 
 test('IPv6 text agrees with the WHATWG URL parser on random addresses with zero runs', () => {
@@ -93,16 +106,19 @@ test('service names: TCP, UDP (and UDP-Lite on UDP ports), SCTP; nothing for oth
   assert.equal(missing.name(6, 443), undefined);
 });
 
-test('the breakdown layout mirrors bpf/sockex.h', () => {
-  for (const [name, value] of Object.entries(BY_LAYOUT)) {
-    const match = new RegExp(`#define ${name} (\\d+)`).exec(header);
-    assert.ok(match, `${name} is defined in sockex.h`);
-    assert.equal(Number(match[1]), value, name);
+test('the breakdown filters\' key and table are what breakdown-layout.ts reads (their BTF)', () => {
+  for (const by of [['port'], ['host'], ['port', 'host']] as const) {
+    const btf = new Btf(byObjectName(by));
+    assert.deepEqual(btf.struct('sockex_by_key'), {
+      size: BY_KEY_SIZE,
+      fields: [['host', 0, 16], ['port', 16, 2], ['protocol', 18, 1], ['direction', 19, 1], ['family', 20, 1], ['flags', 21, 1], ['pad', 22, 2]],
+    });
+    assert.deepEqual(btf.map('by_counters'), { maxEntries: BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX, key: 'sockex_by_key', value: 'sockex_counter' });
   }
-  const struct = /struct sockex_by_key \{([^}]*)\}/.exec(header)?.[1] ?? '';
-  const fields = [...struct.matchAll(/__u(8|16|32) (\w+)(?:\[(\d+)\])?;/g)].map((m) => [m[2], (Number(m[1]) / 8) * Number(m[3] ?? 1)]);
-  assert.deepEqual(fields, [['host', 16], ['port', 2], ['protocol', 1], ['direction', 1], ['family', 1], ['flags', 1], ['pad', 2]]);
-  assert.equal(BY_KEY_SIZE, 24);
+  // The flags are #defines, which BTF does not carry.
+  for (const name of ['SOCKEX_BY_PORT_KNOWN', 'SOCKEX_BY_HOST_KNOWN'] as const) {
+    assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), BY_LAYOUT[name], name);
+  }
 });
 
 function byKey(k: { host?: number[]; port?: number; protocol: number; direction: number; family: number; flags: number }): Buffer {

@@ -471,3 +471,11 @@ test('the key list wraps at words: at 40 columns no line ends inside a word', ()
   assert.deepEqual(wrapWords('one two three', 7), ['one two', 'three']);
   assert.deepEqual(wrapWords('abcdefghij', 4), ['abcd', 'efgh', 'ij']);
 });
+
+test('interface names on the dashboard as they are, a control character written \\xNN (header and table titles)', () => {
+  const run = fakeRun(['hx\u00e9', 'hx\x07']);
+  const lines = screen(feed(initialState(), run.next([reading('tx', 'ipv4', 17, 100, 1, 'hx\u00e9'), reading('rx', 'ipv4', 17, 100, 1, 'hx\x07')])));
+  assert.ok(lines.every((line) => !/[\x00-\x1f\x7f-\x9f]/.test(line)), 'no control character reaches the terminal');
+  assert.match(lines[0] ?? '', /hx\u00e9, hx\\x07/, 'the header names both');
+  assert.ok(lines.some((line) => line.includes('hx\\x07') && line !== lines[0]), `a table titled hx\\x07: ${lines.join('\n')}`);
+});

@@ -2,9 +2,12 @@
  * The link table behind -i any's names, fed by a fake kernel: names follow
  * interfaces that come, go, are re-created and swap names, from
  * notifications alone; a full listing only at the start and after an overflow.
+ * And which names can be interface names, and how they are printed.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { printable } from '../../src/errors.js';
+import { invalidInterfaceName } from '../../src/kernel/links/interface-name.js';
 import { LinkTable } from '../../src/kernel/links/link-table.js';
 import { FakeLinks } from './fake-links.js';
 
@@ -80,4 +83,31 @@ test('an ifindex never seen is named ifN; close() closes the source', () => {
   assert.equal(links.name(42), 'if42');
   links.close();
   assert.ok(source.closed);
+});
+
+test('a name is refused only where the kernel refuses it: empty, over 15 bytes, ".", "..", "/", ":", spaces', () => {
+  for (const name of ['lo', 'hx\u00e9', 'hx\x07', 'wg-\u00fc\u00f1\u00ee', '\u{1f600}', 'a'.repeat(15), '\u00e9'.repeat(7), 'eth0.100', 'a..b', '-x', '\x7f']) {
+    assert.equal(invalidInterfaceName(name), undefined, JSON.stringify(name));
+  }
+  const refused: [string, RegExp][] = [
+    ['', /empty/],
+    ['a'.repeat(16), /longer than 15 bytes/],
+    ['\u00e9'.repeat(8), /longer than 15 bytes/],
+    ['.', /"\." and "\.\."/],
+    ['..', /"\." and "\.\."/],
+    ['a/b', /refuses "\/"/],
+    ['eth:0', /refuses ":"/],
+    ['eth 0', /refuses " "/],
+    ['tab\there', /refuses "\\x09"/],
+    ['line\nfeed', /refuses "\\x0a"/],
+    // The kernel's isspace() is Latin-1: 0xa0 is a space, also as the second byte of \u00e0 (C3 A0).
+    ['hx\u00e0', /refuses "\u00e0"/],
+    ['nb\u00a0sp', /refuses "\u00a0"/],
+  ];
+  for (const [name, why] of refused) assert.match(invalidInterfaceName(name) ?? 'valid', why, JSON.stringify(name));
+});
+
+test('printable keeps every character but control characters, which it writes as \\xNN', () => {
+  assert.equal(printable('hx\u00e9 \u{1f600} \u4e2d'), 'hx\u00e9 \u{1f600} \u4e2d');
+  assert.equal(printable('bell\x07 esc\x1b[2J del\x7f csi\x9b nl\n'), 'bell\\x07 esc\\x1b[2J del\\x7f csi\\x9b nl\\x0a');
 });

@@ -1,19 +1,29 @@
+/**
+ * The protocol filter's layout: what bpf/build/sockex.bpf.o was compiled with
+ * (its BTF) against src/kernel/maps/layout.ts, and the decoding of its maps.
+ */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ARRAY_SLOTS, COUNTER_SIZE, CPU_MAJOR_TABLE, IP_SLOTS, LAYOUT, TABLE_SIZE, decodeOtherKey, decodeSlot, sumPerCpu } from '../../src/kernel/maps/layout.js';
+import { ARRAY_SLOTS, COUNTER_SIZE, CPU_MAJOR_TABLE, IP_MAP, IP_SLOTS, LAYOUT, OTHER_KEY_SIZE, OTHER_MAP, TABLE_SIZE, decodeOtherKey, decodeSlot, sumPerCpu } from '../../src/kernel/maps/layout.js';
 import { OVERFLOW_PROTOCOL } from '../../src/model/counters.js';
+import { Btf } from './btf.js';
 
-const header = readFileSync(new URL('../../../bpf/sockex.h', import.meta.url), 'utf8');
+test('the compiled filter\'s structs and maps are what layout.ts reads', () => {
+  const btf = new Btf('sockex.bpf.o');
+  assert.deepEqual(btf.struct('sockex_counter'), { size: COUNTER_SIZE, fields: [['bytes', 0, 8], ['packets', 8, 8]] });
+  assert.deepEqual(btf.struct('sockex_other_key'), { size: OTHER_KEY_SIZE, fields: [['ethertype', 0, 2], ['direction', 2, 1], ['pad', 3, 1]] });
+  assert.equal(btf.arrayLength('sockex_ip_table', 'slot'), ARRAY_SLOTS);
+  assert.equal(btf.struct('sockex_ip_table').size, TABLE_SIZE);
+  assert.deepEqual(btf.map(IP_MAP), { maxEntries: 1, key: 'unsigned int', value: 'sockex_ip_table' });
+  assert.deepEqual(btf.map(OTHER_MAP), { maxEntries: LAYOUT.SOCKEX_OTHER_MAX, key: 'sockex_other_key', value: 'sockex_counter' });
+});
 
-test('the TypeScript layout mirrors every number in bpf/sockex.h', () => {
-  for (const [name, value] of Object.entries(LAYOUT)) {
-    const match = new RegExp(`#define ${name} (\\d+)`).exec(header);
-    assert.ok(match, `${name} is defined in sockex.h`);
-    assert.equal(Number(match[1]), value, name);
+test('the numbers BTF cannot carry (#defines used only in code) mirror bpf/sockex.h', () => {
+  const header = readFileSync(new URL('../../../bpf/sockex.h', import.meta.url), 'utf8');
+  for (const name of ['SOCKEX_DIR_TX', 'SOCKEX_DIR_RX', 'SOCKEX_FAMILY_IPV4', 'SOCKEX_FAMILY_IPV6', 'SOCKEX_FAMILY_OTHER', 'SOCKEX_IP_FAMILIES', 'SOCKEX_IP_PROTOCOLS', 'SOCKEX_LINK_UNKNOWN'] as const) {
+    assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), LAYOUT[name], name);
   }
-  assert.match(header, /struct sockex_counter \{\s*__u64 bytes;\s*__u64 packets;\s*\}/);
-  assert.equal(COUNTER_SIZE, 16);
 });
 
 test('slots decode to direction, family and protocol as the filter encodes them', () => {

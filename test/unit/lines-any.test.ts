@@ -22,3 +22,15 @@ test('-i any: the line sums the transmitted bytes of every interface', () => {
   };
   assert.equal(renderLines(snapshot), 'TCP 1060 UDP 726 ICMP 294 bytes\n');
 });
+
+test('several interfaces: each line starts with its name as it is, a control character written \\xNN', () => {
+  const snapshot: Snapshot = {
+    time: 0,
+    elapsed: 1,
+    interval: 1,
+    sequence: 1,
+    interfaces: ['hx\u00e9', 'hx\x07'],
+    counters: [c('hx\u00e9', 'tx', 6, 10n), c('hx\x07', 'tx', 17, 20n)],
+  };
+  assert.equal(renderLines(snapshot), 'hx\u00e9: TCP 10 UDP 0 ICMP 0 bytes\nhx\\x07: TCP 0 UDP 20 ICMP 0 bytes\n');
+});

@@ -121,6 +121,12 @@ test('device names are escaped as label values', async () => {
   ]);
 });
 
+test('non-ASCII device names are label values as they are', async () => {
+  const metrics = createPrometheusRenderer({ version: '0', processMetrics: false });
+  metrics.render(snapshot([counter({ interface: 'hx\u00e9', direction: 'tx', family: 'ipv4', protocol: 17, bytes: 1n, packets: 1n })]), status);
+  assert.deepEqual(samples(await metrics.metrics(), 'sockex_bytes_total'), ['sockex_bytes_total{device="hx\u00e9",direction="transmit",family="ipv4",protocol="udp"} 1']);
+});
+
 test('TCP, UDP and ICMP series exist at 0 for each counted interface and direction from the first scrape', async () => {
   const metrics = createPrometheusRenderer({ version: '0', processMetrics: false });
   const first: Snapshot = {

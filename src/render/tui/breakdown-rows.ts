@@ -7,6 +7,7 @@
 import { OTHER, breakdownId, type BreakdownCounter } from '../../model/breakdown.js';
 import type { Baseline, DashboardView, Frame, SortKey } from './dashboard-state.js';
 import { compareRows, countsSince, type DirectionTotals, type ProtocolRow, type Section } from './protocol-rows.js';
+import { printable } from '../../errors.js';
 
 /** The first column's title in each view. */
 export const VIEW_TITLES: Readonly<Record<DashboardView, string>> = { protocols: 'PROTOCOL', ports: 'PORT', hosts: 'HOST', conversations: 'HOST  PORT' };
@@ -100,5 +101,5 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
 
 function viewTitle(frame: Frame, view: DashboardView): string {
   const names = frame.snapshot.interfaces;
-  return `${view} on ${names.join(', ')}`;
+  return `${view} on ${names.map(printable).join(', ')}`;
 }

@@ -8,6 +8,7 @@ import { formatDuration, formatInterval } from '../units.js';
 import type { DashboardState } from './dashboard-state.js';
 import { packPieces, type Piece } from './fit-text.js';
 import type { Line } from './screen-lines.js';
+import { printable } from '../../errors.js';
 
 const STATE_WORDS: Readonly<Record<InterfaceState, string>> = {
   down: 'down',
@@ -22,7 +23,7 @@ function metricsAddress(url: string): string {
 
 /** The names as a list, or as a count when the list is longer than `room`. */
 function interfaceNames(names: readonly string[], room: number): string {
-  const list = names.join(', ');
+  const list = names.map(printable).join(', ');
   return list.length <= room || names.length === 1 ? list : `${names.length} interfaces`;
 }
 
@@ -38,7 +39,7 @@ export function headerLines(state: DashboardState, width: number): Line[] {
   pieces.push({ segments: [{ text: namesText, tone: 'plain' }], priority: 0 });
   const states = [...(status?.interfaceStates ?? new Map<string, InterfaceState>())];
   if (states.length > 0) {
-    const text = states.map(([name, why]) => `${name} ${STATE_WORDS[why]}`).join(', ');
+    const text = states.map(([name, why]) => `${printable(name)} ${STATE_WORDS[why]}`).join(', ');
     pieces.push({ segments: [{ text: '  ', tone: 'plain' }, { text: ` ${text} `, tone: 'alert' }], priority: 1 });
   }
   if (status?.metricsUrl) pieces.push({ segments: [{ text: `  metrics ${metricsAddress(status.metricsUrl)}`, tone: 'plain' }], priority: 2 });

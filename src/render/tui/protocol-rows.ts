@@ -7,6 +7,7 @@ import { ANY_INTERFACE, counterId } from '../../model/counters.js';
 import type { RateHistory } from '../../model/rate-history.js';
 import type { CounterSnapshot } from '../../model/snapshot.js';
 import type { Baseline, Frame, SortKey } from './dashboard-state.js';
+import { printable } from '../../errors.js';
 
 /** One direction of one protocol, as displayed (after the reset baseline). */
 export interface DirectionTotals {
@@ -153,7 +154,7 @@ export function sections(frame: Frame, baseline: Baseline | undefined, sort: Sor
   const any = snapshot.interfaces.includes(ANY_INTERFACE);
   const names = any ? [...new Set(snapshot.counters.map((c) => c.interface))].sort() : snapshot.interfaces;
   const result: Section[] = names.map((name) => ({
-    title: name,
+    title: printable(name),
     ...protocolRows(
       snapshot.counters.filter((c) => c.interface === name),
       history,
