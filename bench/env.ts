@@ -6,11 +6,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layout.js';
+import { udp4Frame } from '../test/e2e/frames.js';
+import { ChildOutput } from '../test/e2e/harness.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PROBE = `${ROOT}dist/bench/probe.js`;
-export const FLOOD = `${ROOT}bpf/build/bench/flood`;
-export const OBJECTS = {
+const FLOOD = `${ROOT}bpf/build/bench/flood`;
+const OBJECTS = {
   sockex: { path: `${ROOT}bpf/build/sockex.bpf.o`, program: 'sockex_count' },
   floor: { path: `${ROOT}bpf/build/bench/floor.bpf.o`, program: 'sockex_floor' },
   sample: { path: `${ROOT}bpf/build/bench/sample-design.bpf.o`, program: 'sample_design' },
@@ -25,12 +27,12 @@ export type FilterName = keyof typeof OBJECTS;
 export type FilterSpec = FilterName | { path: string; program: string };
 
 /** The flood's destination: loopback inside a namespace, never leaving it. */
-export const FLOOD_ADDRESS = '127.0.0.1';
+const FLOOD_ADDRESS = '127.0.0.1';
 export const FLOOD_PORT = 9;
 /** UDP payload of every flood datagram, as in the reference figures. */
 export const PAYLOAD = 64;
-/** A UDP/IPv4 frame on lo: Ethernet 14 + IPv4 20 + UDP 8 + payload. */
-export const FRAME_BYTES = 14 + 20 + 8 + PAYLOAD;
+/** A UDP/IPv4 frame on lo. */
+export const FRAME_BYTES = udp4Frame(PAYLOAD);
 
 export function run(command: string, args: string[], timeoutMs = 60_000): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs });
@@ -76,19 +78,12 @@ export function deleteAllNamespaces(): void {
   for (const ns of [...namespaces]) ns.delete();
 }
 
-/** Collects a child's output and its exit. */
-export class Child {
-  readonly process: ChildProcess;
-  stdout = '';
-  stderr = '';
+/** Collects a child's output and its exit (once its output is closed too). */
+export class Child extends ChildOutput {
   readonly exited: Promise<number | null>;
 
   constructor(child: ChildProcess) {
-    this.process = child;
-    child.stdout?.setEncoding('utf8');
-    child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (d: string) => (this.stdout += d));
-    child.stderr?.on('data', (d: string) => (this.stderr += d));
+    super(child);
     this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   }
 
@@ -106,8 +101,8 @@ export class Child {
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
-    this.process.kill(signal);
-    const timer = setTimeout(() => this.process.kill('SIGKILL'), timeoutMs);
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     const code = await this.exited;
     clearTimeout(timer);
     return code;
@@ -129,7 +124,7 @@ export async function attachInNs(ns: NetNs, filter: FilterSpec, iface = 'lo'): P
   return {
     progId,
     async detach() {
-      child.process.stdin?.end();
+      child.child.stdin?.end();
       await child.exited;
     },
   };
@@ -146,7 +141,7 @@ export async function flood(ns: NetNs, options: { count?: number; seconds?: numb
   const args = [FLOOD_ADDRESS, String(FLOOD_PORT), String(PAYLOAD), String(options.count ?? 0), String(options.seconds ?? 0)];
   if (options.cpu !== undefined) args.push(String(options.cpu));
   const child = new Child(ns.spawn(FLOOD, args));
-  child.process.stdin?.end();
+  child.child.stdin?.end();
   const code = await child.exited;
   if (code !== 0) throw new Error(`flood exited ${code}: ${child.stderr.trim()}`);
   return JSON.parse(child.stdout) as FloodResult;

@@ -69,8 +69,8 @@ class Service {
 
   async started(ready: () => Promise<void> | void): Promise<void> {
     await ready();
-    const pid = findDescendant(this.child.process.pid!, 'node');
-    if (pid === undefined) throw new Error(`cannot find the sockex process under ${this.child.process.pid}`);
+    const pid = findDescendant(this.child.child.pid!, 'node');
+    if (pid === undefined) throw new Error(`cannot find the sockex process under ${this.child.child.pid}`);
     this.pid = pid;
   }
 

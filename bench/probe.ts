@@ -17,14 +17,14 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadObject } from '../src/kernel/libbpf/object.js';
 import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layout.js';
-import { attachFilter } from '../src/kernel/filters/filter.js';
-import type { AttachedFilter } from '../src/kernel/filters/types.js';
+import { attachFilter, type AttachedFilter } from '../src/kernel/index.js';
 import { ANY_INTERFACE } from '../src/kernel/links/interface-name.js';
 import { ANY_PROGRAM_NAME, PROGRAM_NAME } from '../src/kernel/maps/layout.js';
 import { loadNative } from '../src/kernel/libbpf/native.js';
 import { openFilteredSocket } from '../src/kernel/filters/packet-socket.js';
 import type { BreakdownBy } from '../src/model/breakdown.js';
 import { Sampler } from '../src/model/sampler.js';
+import { ReadMeter } from './read-meter.js';
 import { median } from './stats.js';
 
 /** The kernel's id of a loaded program, from the fd's /proc entry. */
@@ -70,22 +70,22 @@ function attach(objectPath: string, program: string, iface: string, asIs: boolea
 }
 
 function readCost(samples: number, interfaces: string[]): void {
-  const native = loadNative();
+  const meter = new ReadMeter(loadNative());
   const filters: AttachedFilter[] = [];
   try {
-    for (const name of interfaces) filters.push(attachFilter(name, { native }));
+    for (const name of interfaces) filters.push(attachFilter(name, { native: meter.native }));
     const sampler = new Sampler(interfaces);
     const times: number[] = [];
     let syscalls = 0;
     let bytes = 0;
     for (let i = 0; i < samples; i++) {
+      meter.reset();
       const start = process.hrtime.bigint();
       sampler.sample(filters.flatMap((f) => f.read()));
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
-      syscalls = filters.reduce((sum, f) => sum + f.lastReadCost.syscalls, 0);
-      bytes = filters.reduce((sum, f) => sum + f.lastReadCost.bytes, 0);
+      ({ syscalls, bytes } = meter);
     }
-    const cpus = native.libbpf.numPossibleCpus();
+    const cpus = meter.native.libbpf.numPossibleCpus();
     process.stdout.write(`${JSON.stringify({ interfaces: interfaces.length, cpus, syscalls, bytes, ms: median(times) })}\n`);
   } finally {
     for (const f of filters.reverse()) f.close();

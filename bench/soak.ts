@@ -18,13 +18,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NetNs, findDescendant } from './env.js';
 import { UDP, addVethPairs, sendVethFrames } from './veth.js';
+import { udp4Frame } from '../test/e2e/frames.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${ROOT}dist/src/bin/sockex.js`;
 const FLOOD = `${ROOT}dist/bench/udp-flood.js`;
 const SCRAPE = `${ROOT}dist/bench/scrape.js`;
-/** Ethernet + IPv4 + UDP headers of a datagram on lo. */
-const UDP4_OVERHEAD = 14 + 20 + 8;
 
 export interface SoakOptions {
   seconds: number;
@@ -174,7 +173,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       failed,
       txPackets: sum('tx', 'packets'),
       txBytes: sum('tx', 'bytes'),
-      expectedTxBytes: sent * (UDP4_OVERHEAD + options.payload),
+      expectedTxBytes: sent * udp4Frame(options.payload),
       rxPackets: sum('rx', 'packets'),
       exitCode,
       ok: false,

@@ -38,8 +38,8 @@ async function measure(cli: string, mode: Mode, warmupSeconds: number, windowSec
   const child = startCli(ns, cli, mode);
   try {
     await child.waitFor(() => (child.stderr + child.stdout).includes('sockex: counting on') || child.stdout.includes('\x1b['), `sockex (${mode})`);
-    const pid = findDescendant(child.process.pid!, 'node');
-    if (pid === undefined) throw new Error(`cannot find the sockex process under ${child.process.pid}`);
+    const pid = findDescendant(child.child.pid!, 'node');
+    if (pid === undefined) throw new Error(`cannot find the sockex process under ${child.child.pid}`);
     await sleep(1000);
     const window = async (withFlood: boolean, seconds = windowSeconds): Promise<number> => {
       const before = cpuNs(pid);
@@ -56,7 +56,7 @@ async function measure(cli: string, mode: Mode, warmupSeconds: number, windowSec
     return usage;
   } finally {
     // Signal sockex itself: under script(1) the direct child is script, not sockex.
-    const pid = findDescendant(child.process.pid!, 'node');
+    const pid = findDescendant(child.child.pid!, 'node');
     if (pid !== undefined) process.kill(pid, 'SIGTERM');
     await child.stop('SIGTERM');
     ns.delete();
@@ -73,7 +73,7 @@ async function hasTui(cli: string): Promise<boolean> {
     // Line mode on a terminal prints the sample's lines; a dashboard draws with escape sequences.
     return !/TCP \d+ UDP \d+ ICMP \d+ bytes/.test(child.stdout) && child.stdout.includes('\x1b[');
   } finally {
-    const pid = findDescendant(child.process.pid!, 'node');
+    const pid = findDescendant(child.child.pid!, 'node');
     if (pid !== undefined) process.kill(pid, 'SIGTERM');
     await child.stop('SIGTERM');
     ns.delete();

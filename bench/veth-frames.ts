@@ -8,6 +8,7 @@
  * Prints {"frames":N}.
  */
 import { createRequire } from 'node:module';
+import { AF_PACKET, SOCK_RAW } from '../src/kernel/libbpf/socket-constants.js';
 import { ETH_HLEN, ether, ipv4 } from '../test/e2e/frames.js';
 
 const require = createRequire(import.meta.url);
@@ -25,8 +26,6 @@ const sendto = libc.func('long sendto(int, const void *, size_t, int, const void
 const ifNameToIndex = libc.func('uint32_t if_nametoindex(const char *)') as (name: string) => number;
 const close = libc.func('int close(int)') as (fd: number) => number;
 
-const AF_PACKET = 17;
-const SOCK_RAW = 3;
 const ETH_P_IP = 0x0800;
 
 const [firstText = '0', pairsText = '1', ...protocolTexts] = process.argv.slice(2);

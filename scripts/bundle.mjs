@@ -3,9 +3,9 @@
 // Node resolves, reads and compiles one by one at every start; one file
 // starts about 40 ms sooner. koffi and blessed stay outside,
 // loaded from node_modules as before (see external below); the modules
-// loaded lazily become chunks beside it (dist/src/bin/*-HASH.js). dist/src/main.js,
-// the same program unbundled, stays what the tests run; test/e2e/bundle.test.ts
-// checks that the two behave alike.
+// loaded lazily become chunks beside it (dist/src/bin/*-HASH.js). The end-to-end
+// tests run this bin, what users run; test/e2e/bundle.test.ts checks that it
+// behaves as dist/src/main.js, the same program unbundled.
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { build } from 'esbuild';

@@ -14,6 +14,7 @@ import { interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } f
 import { BREAKDOWN_KINDS, DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, type BreakdownBy } from './model/breakdown.js';
 import { ANY_INTERFACE } from './model/counters.js';
 import { DEFAULT_MAX_SERIES, DEFAULT_SERIES_IDLE_SECONDS } from './model/series-budget.js';
+import type { ListenAddress } from './render/metrics-server.js';
 
 export interface Options {
   command: 'count' | 'demo';
@@ -36,7 +37,7 @@ export interface Options {
   /** Keep root after attaching instead of dropping to the invoking user. */
   keepPrivileges: boolean;
   /** Where to serve Prometheus metrics (--metrics [host:]port); undefined: nowhere. */
-  metrics: MetricsAddress | undefined;
+  metrics: ListenAddress | undefined;
   /** Split IP counters by port and/or host (--by); empty: by protocol only, today's filter. */
   by: BreakdownBy[];
   /** The kernel's breakdown table size (--max-entries). */
@@ -47,12 +48,6 @@ export interface Options {
   seriesIdle: number;
   /** Add Node.js's runtime metrics to --metrics (--runtime-metrics). */
   runtimeMetrics: boolean;
-}
-
-export interface MetricsAddress {
-  /** An IPv4 address, an IPv6 address (without brackets) or a host name. */
-  host: string;
-  port: number;
 }
 
 /** What the command line needs to know about this machine; unit tests pass fakes. */
@@ -83,9 +78,9 @@ export const VERSION = (createRequire(import.meta.url)('../../package.json') as 
 const SINGLE_VALUE = ['interval', 'count', 'metrics', 'max-entries', 'max-series', 'series-idle', 'object'] as const;
 
 /** The most --max-series allows: beyond it the budget no longer protects a Prometheus server. */
-export const MAX_MAX_SERIES = 100_000;
+const MAX_MAX_SERIES = 100_000;
 /** The longest --series-idle: a week. */
-export const MAX_SERIES_IDLE = 604_800;
+const MAX_SERIES_IDLE = 604_800;
 
 /**
  * Every option, once: yargs reads argv with these, --help shows them and the
@@ -353,7 +348,7 @@ export function parseCount(text: string | number): number {
  * A bare port listens on 127.0.0.1 only; every address must be named (0.0.0.0,
  * or [::] for IPv6 and IPv4), so an empty host is refused rather than guessed.
  */
-export function parseMetricsAddress(text: string | number): MetricsAddress {
+export function parseMetricsAddress(text: string | number): ListenAddress {
   const raw = String(text).trim();
   const usage = (why: string): SockexError =>
     usageError(

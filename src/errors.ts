@@ -114,9 +114,11 @@ export class VerifierError extends SockexError {
 
 /** Errno numbers by name, and names by number, as Node knows them for this platform. */
 export const Errno = osConstants.errno;
+/** The kernel's own "not supported" (kernel-internal: libc has no name for it), which some BPF commands return. */
+export const ENOTSUPP = 524;
 const errnoNames = new Map<number, string>(Object.entries(Errno).map(([name, number]) => [number, name]));
 // Kernel-internal and libbpf codes that libc does not name.
-errnoNames.set(524, 'ENOTSUPP');
+errnoNames.set(ENOTSUPP, 'ENOTSUPP');
 errnoNames.set(4007, 'LIBBPF_ERRNO__PROG2BIG');
 
 export function errnoName(errno: number): string {

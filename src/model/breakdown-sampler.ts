@@ -48,8 +48,9 @@ export function withBreakdown(snapshot: Snapshot, breakdown: Breakdown): Snapsho
 
 /**
  * A sampler whose snapshots carry the breakdown too: after the protocol
- * counters it takes readBreakdown()'s counters (read right after them, so
- * under traffic the two differ by the frames in between).
+ * counters it takes readBreakdown()'s counters, those the same read() took
+ * (the filter reads the two maps again until they agree, a few times at
+ * most: see kernel/filters/breakdown-filter.ts).
  */
 export function sampleWithBreakdown(
   protocols: { sample(readings: readonly Reading[]): Snapshot },

@@ -10,7 +10,7 @@
  * family and protocol, the breakdown adds up to the protocol counter.
  */
 import { addressSortKey } from './addresses.js';
-import { compareCounters, type Direction } from './counters.js';
+import { compareCounters, counterId, type Direction } from './counters.js';
 
 export type BreakdownBy = 'port' | 'host';
 
@@ -30,9 +30,9 @@ export const NONE = 'none';
 /** Frames that found the kernel's table full, or rows folded together for display. */
 export const OTHER = 'other';
 
-export type PortValue = number | typeof NONE | typeof OTHER;
+type PortValue = number | typeof NONE | typeof OTHER;
 /** An address in its usual text form, or none / other. */
-export type HostValue = string;
+type HostValue = string;
 
 export interface BreakdownKey {
   readonly interface: string;
@@ -68,7 +68,7 @@ export interface Breakdown {
 }
 
 export function breakdownId(k: BreakdownKey): string {
-  return `${k.interface}\0${k.ifindex}\0${k.direction}\0${k.family}\0${k.protocol}\0${k.port ?? ''}\0${k.host ?? ''}`;
+  return `${counterId(k)}\0${k.port ?? ''}\0${k.host ?? ''}`;
 }
 
 /** Numbers first, then none, then other (undefined: not split by port). */

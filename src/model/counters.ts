@@ -46,10 +46,19 @@ export function counterId(c: CounterKey): string {
 /** A stable order: interface, ifindex, direction (tx first), family, protocol. */
 export function compareCounters(a: CounterKey, b: CounterKey): number {
   if (a.interface !== b.interface) return a.interface < b.interface ? -1 : 1;
-  if (a.ifindex !== b.ifindex) return a.ifindex - b.ifindex;
-  if (a.direction !== b.direction) return a.direction === 'tx' ? -1 : 1;
-  if (a.family !== b.family) return familyOrder[a.family] - familyOrder[b.family];
-  return a.protocol - b.protocol;
+  return counterKeyNumber(a.ifindex, a.direction, a.family, a.protocol) - counterKeyNumber(b.ifindex, b.direction, b.family, b.protocol);
 }
 
+const directionOrder: Record<Direction, number> = { tx: 0, rx: 1 };
 const familyOrder: Record<Family, number> = { ipv4: 0, ipv6: 1, other: 2 };
+/** Protocol numbers stay below this (IP protocols, EtherTypes and OVERFLOW_PROTOCOL). */
+const PROTOCOL_RANGE = 0x2_0000;
+
+/**
+ * A counter's key less its interface name as one number, exact in a double
+ * (ifindex < 2^31), in compareCounters' order: ifindex, direction, family,
+ * protocol. Positional, so hot paths build no object for it.
+ */
+export function counterKeyNumber(ifindex: number, direction: Direction, family: Family, protocol: number): number {
+  return ((ifindex * 2 + directionOrder[direction]) * 3 + familyOrder[family]) * PROTOCOL_RANGE + protocol;
+}

@@ -3,7 +3,7 @@
  * rates from the previous reading. Time comes from an injected clock, so the
  * arithmetic is tested without waiting.
  */
-import { compareCounters, type CounterKey, type Family, type Reading } from './counters.js';
+import { compareCounters, counterKeyNumber, type CounterKey, type Reading } from './counters.js';
 import { protocolName } from './protocols.js';
 import type { CounterSnapshot, Snapshot } from './snapshot.js';
 
@@ -14,7 +14,7 @@ export interface Clock {
   wall(): number;
 }
 
-export const systemClock: Clock = {
+const systemClock: Clock = {
   monotonic: () => performance.now(),
   wall: () => Date.now(),
 };
@@ -164,11 +164,8 @@ function sameKey(a: CounterKey, b: CounterKey): boolean {
   return a.ifindex === b.ifindex && a.protocol === b.protocol && a.direction === b.direction && a.family === b.family && a.interface === b.interface;
 }
 
-const familyCode: Record<Family, number> = { ipv4: 0, ipv6: 1, other: 2 };
-
-/** A counter's key but for the interface name, as one number exact in a double: ifindex above 20 bits of protocol, direction and family. */
 function keyNumber(key: CounterKey): number {
-  return key.ifindex * 0x10_0000 + key.protocol * 8 + (key.direction === 'tx' ? 4 : 0) + familyCode[key.family];
+  return counterKeyNumber(key.ifindex, key.direction, key.family, key.protocol);
 }
 
 /** The counter's snapshot for this reading: the one it had if nothing it shows changed. */

@@ -9,8 +9,8 @@ import { SeriesBudget, type BudgetSeries, type SeriesBudgetOptions } from '../mo
 import { familyHeader, labelText, valueText } from './exposition.js';
 import { directionLabels, protocolLabel } from './protocol-series.js';
 
-export const BREAKDOWN_BYTES_METRIC = 'sockex_breakdown_bytes_total';
-export const BREAKDOWN_PACKETS_METRIC = 'sockex_breakdown_packets_total';
+const BREAKDOWN_BYTES_METRIC = 'sockex_breakdown_bytes_total';
+const BREAKDOWN_PACKETS_METRIC = 'sockex_breakdown_packets_total';
 
 function labels(k: BreakdownKey): [string, string][] {
   const out: [string, string][] = [

@@ -15,7 +15,7 @@ const TCP = 6;
 const UDP = 17;
 const ICMP = 1;
 
-export function sampleLineTotals(counters: readonly CounterSnapshot[], iface: string): { tcp: bigint; udp: bigint; icmp: bigint } {
+function sampleLineTotals(counters: readonly CounterSnapshot[], iface: string): { tcp: bigint; udp: bigint; icmp: bigint } {
   let tcp = 0n;
   let udp = 0n;
   let icmp = 0n;

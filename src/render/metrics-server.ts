@@ -15,11 +15,12 @@ export interface MetricsServer extends Renderer {
 }
 
 export interface ListenAddress {
+  /** An IPv4 address, an IPv6 address (without brackets) or a host name. */
   host: string;
   port: number;
 }
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 /** Listen on address; resolves once listening, or rejects with a one-line SockexError. */
 export function serveMetrics(address: ListenAddress, exposition: PrometheusRenderer): Promise<MetricsServer> {

@@ -82,7 +82,7 @@ const PROCESS_FAMILIES: readonly Family[] = [
  * process: at 10 ms (Node's default) an idle sockex would wake 100 times a
  * second, dearer than its own work; at 1 s the figures still show stalls.
  */
-export const EVENT_LOOP_RESOLUTION_MS = 1000;
+const EVENT_LOOP_RESOLUTION_MS = 1000;
 
 function runtimeFamilies(delay: ReturnType<typeof monitorEventLoopDelay>): Family[] {
   const memory = (field: 'heapTotal' | 'heapUsed' | 'external'): (() => number) => () => process.memoryUsage()[field];

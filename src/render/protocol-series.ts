@@ -5,13 +5,13 @@
  * counters are the same objects (the sampler keeps those that did not
  * change), so a scrape remakes only the devices that saw traffic.
  */
-import { ANY_INTERFACE, type Direction, type Family } from '../model/counters.js';
+import { ANY_INTERFACE, counterKeyNumber, type Direction, type Family } from '../model/counters.js';
 import { protocolName } from '../model/protocols.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
 import { escapeLabelValue, familyHeader, valueText, type Pieces } from './exposition.js';
 
-export const BYTES_METRIC = 'sockex_bytes_total';
-export const PACKETS_METRIC = 'sockex_packets_total';
+const BYTES_METRIC = 'sockex_bytes_total';
+const PACKETS_METRIC = 'sockex_packets_total';
 
 export const directionLabels: Record<Direction, string> = { tx: 'transmit', rx: 'receive' };
 
@@ -51,13 +51,9 @@ interface Row {
   packets: number;
 }
 
-const familyOrder: Record<Family, number> = { ipv4: 0, ipv6: 1, other: 2 };
-const directionOrder: Record<Direction, number> = { tx: 0, rx: 1 };
-/** Protocol numbers stay below this (EtherTypes and the overflow protocol, 0x10000). */
-const PROTOCOL_RANGE = 0x2_0000;
-
+/** Series are per device name: counters of two interfaces with one name share a row, so the ifindex is left out. */
 function seriesOrder(direction: Direction, family: Family, protocol: number): number {
-  return (directionOrder[direction] * 3 + familyOrder[family]) * PROTOCOL_RANGE + protocol;
+  return counterKeyNumber(0, direction, family, protocol);
 }
 
 function row(device: string, direction: Direction, family: Family, protocol: number): Row {

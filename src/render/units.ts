@@ -3,9 +3,9 @@
  * mode prints every digit (grouped in threes) so nothing is rounded away.
  */
 
-export type Quantity = 'bytes' | 'bits';
+type Quantity = 'bytes' | 'bits';
 /** IEC: powers of 1024 (KiB, MiB); SI: powers of 1000 (kB, MB). */
-export type Prefixes = 'iec' | 'si';
+type Prefixes = 'iec' | 'si';
 
 export interface UnitMode {
   readonly quantity: Quantity;
@@ -40,7 +40,7 @@ export function groupDigits(value: bigint | number): string {
  * A value scaled to the largest prefix that keeps it at 1 or more: three
  * significant figures at most (1.2, 12.3, 123), whole numbers stay whole.
  */
-export function scaleNumber(value: number, base: number, prefixes: readonly string[]): { text: string; prefix: string } {
+function scaleNumber(value: number, base: number, prefixes: readonly string[]): { text: string; prefix: string } {
   let exponent = 0;
   let scaled = value;
   while (Math.abs(scaled) >= base && exponent < prefixes.length - 1) {

@@ -39,7 +39,7 @@ export interface Demo {
 }
 
 /** Start the demo; onStatus gets a new status object whenever it changes. */
-export type StartDemo = (onStatus: (status: Readonly<DemoStatus>) => void) => Promise<Demo>;
+type StartDemo = (onStatus: (status: Readonly<DemoStatus>) => void) => Promise<Demo>;
 
 export interface SessionInputs {
   /** Attached filters, in the order of the interfaces. */

@@ -19,12 +19,9 @@ import {
   type JsonBreakdownCounter,
   type JsonSample,
 } from './harness.js';
+import { ETH_HLEN, IPV4_HLEN, IPV6_HLEN, PING4_FRAME, udp4Frame, udp6Frame } from './frames.js';
 import { httpGet } from './http-get.js';
 
-const ETH = 14;
-const IPV4 = 20;
-const IPV6 = 40;
-const UDP = 8;
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 type Family = 'ipv4' | 'ipv6';
 
@@ -84,11 +81,11 @@ test('--by port on lo: UDP and TCP to known ports, IPv4 and IPv6, exact per port
   for (const direction of ['tx', 'rx'] as const) {
     // On lo each frame is seen once sent and once received; the service port is the lower one.
     assert.deepEqual(byCounter(sample, { direction, family: 'ipv4', protocol: 17, port: 53 }), {
-      bytes: sum(sizes4.map((s) => ETH + IPV4 + UDP + s)),
+      bytes: sum(sizes4.map(udp4Frame)),
       packets: sizes4.length,
     });
     assert.deepEqual(byCounter(sample, { direction, family: 'ipv6', protocol: 17, port: 5301 }), {
-      bytes: sum(sizes6.map((s) => ETH + IPV6 + UDP + s)),
+      bytes: sum(sizes6.map(udp6Frame)),
       packets: sizes6.length,
     });
     // Every TCP frame of a connection, both ways, is on the server's port.
@@ -147,14 +144,14 @@ test('--by host on a veth pair: the other end of each frame, IPv4 and IPv6, exac
   for (const direction of ['tx', 'rx'] as const) {
     // tx: what a sent to b (destination b); rx: b's echoes (source b).
     assert.deepEqual(byCounter(sample, { direction, family: 'ipv4', protocol: 17, host: '192.0.2.2' }), {
-      bytes: sum(sizes.map((s) => ETH + IPV4 + UDP + s)),
+      bytes: sum(sizes.map(udp4Frame)),
       packets: sizes.length,
     });
     assert.deepEqual(byCounter(sample, { direction, family: 'ipv6', protocol: 17, host: 'fd00::2' }), {
-      bytes: sum(sizes.map((s) => ETH + IPV6 + UDP + s)),
+      bytes: sum(sizes.map(udp6Frame)),
       packets: sizes.length,
     });
-    assert.deepEqual(byCounter(sample, { direction, family: 'ipv4', protocol: 1, host: '192.0.2.2' }), { bytes: 2 * 98, packets: 2 });
+    assert.deepEqual(byCounter(sample, { direction, family: 'ipv4', protocol: 1, host: '192.0.2.2' }), { bytes: 2 * PING4_FRAME, packets: 2 });
   }
   // Whatever else crossed the link (neighbour discovery to multicast addresses) is split as well.
   assertAddsUp(sample, everyIp);
@@ -185,15 +182,16 @@ test('--by port,host (conversations): fragments without a port count as port non
     }
   }
   // IPv4: 3008 bytes of UDP in fragments of 1480, 1480 and 48.
-  const v4First = ETH + IPV4 + 1480;
-  const v4Rest = [ETH + IPV4 + 1480, ETH + IPV4 + 48];
-  // IPv6: a fragment header (8) each, fragments of 1448, 1448 and 112.
-  const v6First = ETH + IPV6 + 8 + 1448;
-  const v6Rest = [ETH + IPV6 + 8 + 1448, ETH + IPV6 + 8 + 112];
+  const v4First = ETH_HLEN + IPV4_HLEN + 1480;
+  const v4Rest = [ETH_HLEN + IPV4_HLEN + 1480, ETH_HLEN + IPV4_HLEN + 48];
+  // IPv6: a fragment header each, fragments of 1448, 1448 and 112.
+  const FRAGMENT_HLEN = 8;
+  const v6First = ETH_HLEN + IPV6_HLEN + FRAGMENT_HLEN + 1448;
+  const v6Rest = [ETH_HLEN + IPV6_HLEN + FRAGMENT_HLEN + 1448, ETH_HLEN + IPV6_HLEN + FRAGMENT_HLEN + 112];
   for (const direction of ['tx', 'rx'] as const) {
-    assert.deepEqual(byCounter(sample, { direction, family: 'ipv4', protocol: 17, host: '192.0.2.2', port: 7000 }), { bytes: ETH + IPV4 + UDP + 100 + v4First, packets: 2 });
+    assert.deepEqual(byCounter(sample, { direction, family: 'ipv4', protocol: 17, host: '192.0.2.2', port: 7000 }), { bytes: udp4Frame(100) + v4First, packets: 2 });
     assert.deepEqual(byCounter(sample, { direction, family: 'ipv4', protocol: 17, host: '192.0.2.2', port: 'none' }), { bytes: sum(v4Rest), packets: 2 });
-    assert.deepEqual(byCounter(sample, { direction, family: 'ipv6', protocol: 17, host: 'fd00::2', port: 7000 }), { bytes: ETH + IPV6 + UDP + 100 + v6First, packets: 2 });
+    assert.deepEqual(byCounter(sample, { direction, family: 'ipv6', protocol: 17, host: 'fd00::2', port: 7000 }), { bytes: udp6Frame(100) + v6First, packets: 2 });
     assert.deepEqual(byCounter(sample, { direction, family: 'ipv6', protocol: 17, host: 'fd00::2', port: 'none' }), { bytes: sum(v6Rest), packets: 2 });
   }
   assertAddsUp(sample, everyIp);
@@ -216,11 +214,11 @@ test('a table filled past --max-entries: new keys go to port "other", totals sti
   for (const c of named) {
     const flow = flows.find((f) => f.server === c.port);
     assert.ok(flow, `port ${c.port} is one of ours`);
-    assert.deepEqual({ bytes: c.bytes, packets: c.packets }, { bytes: ETH + IPV4 + UDP + flow.size, packets: 1 }, `port ${c.port} ${c.direction}`);
+    assert.deepEqual({ bytes: c.bytes, packets: c.packets }, { bytes: udp4Frame(flow.size), packets: 1 }, `port ${c.port} ${c.direction}`);
   }
   for (const direction of ['tx', 'rx'] as const) {
     const total = counter(sample, { direction, family: 'ipv4', protocol: 17 });
-    assert.deepEqual(total, { bytes: sum(flows.map((f) => ETH + IPV4 + UDP + f.size)), packets: flows.length });
+    assert.deepEqual(total, { bytes: sum(flows.map((f) => udp4Frame(f.size))), packets: flows.length });
     const other = byCounter(sample, { direction, family: 'ipv4', protocol: 17, port: 'other' });
     assert.ok(other.packets > 0, `${direction}: frames past the table are counted as other`);
   }
@@ -249,7 +247,7 @@ test('--by port --metrics --max-series 20: a port label only on the breakdown me
   // 15 flows, tx and rx on lo, before any scrape: 30 port keys for 20 places, none idle long enough to give one up.
   const flows = Array.from({ length: 15 }, (_, i) => ({ server: 6200 + i, client: 46100 + i, size: 20 + i }));
   for (const flow of flows) ns.tool('udp', ['4', String(flow.size), String(flow.server), String(flow.client)]);
-  const total = sum(flows.map((f) => ETH + IPV4 + UDP + f.size));
+  const total = sum(flows.map((f) => udp4Frame(f.size)));
   let text = '';
   const udpSeries = (direction: string) => exposition(text, 'sockex_breakdown_bytes_total').filter((s) => s.labels.direction === direction && s.labels.protocol === 'udp');
   await waitFor(
@@ -267,7 +265,7 @@ test('--by port --metrics --max-series 20: a port label only on the breakdown me
   for (const s of own) {
     const flow = flows.find((f) => String(f.server) === s.labels.port);
     assert.ok(flow, `port ${s.labels.port} is one of ours`);
-    assert.equal(s.value, ETH + IPV4 + UDP + flow.size, `port ${s.labels.port} ${s.labels.direction}`);
+    assert.equal(s.value, udp4Frame(flow.size), `port ${s.labels.port} ${s.labels.direction}`);
   }
   for (const direction of ['transmit', 'receive']) {
     assert.equal(udpSeries(direction).filter((s) => s.labels.port === 'other').length, 1, `${direction}: one other series`);
@@ -289,6 +287,6 @@ test('the breakdown filters load and count with CAP_BPF and CAP_NET_RAW alone (t
     ns.tool('udp', ['4', '50', '5400', '45400']);
     assert.equal(await sockex.stop(), 0, sockex.stderr);
     const want = { direction: 'tx' as const, family: 'ipv4' as const, protocol: 17, ...(by.includes('port') ? { port: 5400 } : {}), ...(by.includes('host') ? { host: '127.0.0.1' } : {}) };
-    assert.deepEqual(byCounter(sockex.lastSample(), want), { bytes: ETH + IPV4 + UDP + 50, packets: 1 }, `--by ${by}`);
+    assert.deepEqual(byCounter(sockex.lastSample(), want), { bytes: udp4Frame(50), packets: 1 }, `--by ${by}`);
   }
 });

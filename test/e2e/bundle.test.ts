@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
+import { udp4Frame } from './frames.js';
 import { CLI, NetNs, ROOT, RunningSockex, counter, requireRoot } from './harness.js';
 
 const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: { sockex: string } };
@@ -47,5 +48,5 @@ test('the bundled bin loads the filter and counts exact UDP bytes', async (t) =>
   ns.tool('udp', ['4', '100,200']);
   await bundled.stop();
   const tx = counter(bundled.lastSample(), { direction: 'tx', family: 'ipv4', protocol: 17 });
-  assert.deepEqual(tx, { bytes: 2 * (14 + 20 + 8) + 100 + 200, packets: 2 });
+  assert.deepEqual(tx, { bytes: udp4Frame(100) + udp4Frame(200), packets: 2 });
 });

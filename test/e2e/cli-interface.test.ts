@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { assertOneLineError, runCli } from './cli-run.js';
-import { ETH_HLEN } from './frames.js';
+import { PING4_FRAME } from './frames.js';
 import { NetNs, counter, requireRoot, startSockex, vethPair } from './harness.js';
 
 test('no -i: sockex counts on the interface of the default route, and says which', async (t) => {
@@ -20,8 +20,7 @@ test('no -i: sockex counts on the interface of the default route, and says which
   assert.equal(await sockex.stop(), 0);
   const sample = sockex.lastSample();
   assert.ok(sample.counters.every((c) => c.interface === 'veth-a'), JSON.stringify(sample.counters));
-  // Ethernet + IPv4 + ICMP echo headers + ping's 56-byte payload.
-  const echo = ETH_HLEN + 20 + 8 + 56;
+  const echo = PING4_FRAME;
   assert.deepEqual(counter(sample, { direction: 'tx', family: 'ipv4', protocol: 1 }), { bytes: 2 * echo, packets: 2 });
   assert.deepEqual(counter(sample, { direction: 'rx', family: 'ipv4', protocol: 1 }), { bytes: 2 * echo, packets: 2 });
 });

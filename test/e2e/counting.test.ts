@@ -7,14 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { ICMP_ECHO_HLEN, IPV4_HLEN, PING4_FRAME, PING6_FRAME, PING_PAYLOAD, udp4Frame, udp6Frame } from './frames.js';
 import { CLI, NetNs, RunningSockex, TOOLS, counter, requireRoot, run, startSockex, vethPair, waitFor } from './harness.js';
 
-const ETH = 14;
-const IPV4 = 20;
-const IPV6 = 40;
-const UDP = 8;
-const ICMP_ECHO = 8;
-const PING_PAYLOAD = 56;
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -32,7 +27,7 @@ test('UDP over IPv4: exact bytes and packets, tx and rx apart', async (t) => {
   const sizes = [0, 1, 100, 1000, 1472, 8000];
   ns.tool('udp', ['4', sizes.join(',')]);
   assert.equal(await sockex.stop(), 0);
-  const bytes = sum(sizes.map((s) => ETH + IPV4 + UDP + s));
+  const bytes = sum(sizes.map(udp4Frame));
   assertBothWays(sockex.lastSample(), 'ipv4', 17, bytes, sizes.length);
   assert.deepEqual(counter(sockex.lastSample(), { direction: 'tx', family: 'ipv6', protocol: 17 }), { bytes: 0, packets: 0 });
 });
@@ -44,7 +39,7 @@ test('UDP over IPv6: exact bytes and packets', async (t) => {
   const sizes = [10, 20, 30, 1452];
   ns.tool('udp', ['6', sizes.join(',')]);
   assert.equal(await sockex.stop(), 0);
-  assertBothWays(sockex.lastSample(), 'ipv6', 17, sum(sizes.map((s) => ETH + IPV6 + UDP + s)), sizes.length);
+  assertBothWays(sockex.lastSample(), 'ipv6', 17, sum(sizes.map(udp6Frame)), sizes.length);
   assert.equal(sockex.lastSample().counters.find((c) => c.family === 'ipv6' && c.protocol === 17)?.name, 'UDP');
 });
 
@@ -56,7 +51,7 @@ test('ping: ICMP echo requests and replies, each seen once sent and once receive
   ns.exec('ping', ['-4', '-q', '-c', String(k), '-i', '0.01', '127.0.0.1']);
   assert.equal(await sockex.stop(), 0);
   // k requests + k replies, all sent and all received on lo.
-  assertBothWays(sockex.lastSample(), 'ipv4', 1, 2 * k * (ETH + IPV4 + ICMP_ECHO + PING_PAYLOAD), 2 * k);
+  assertBothWays(sockex.lastSample(), 'ipv4', 1, 2 * k * PING4_FRAME, 2 * k);
 });
 
 test('ping -6: IPv6-ICMP counted under IPv6, not IPv4 ICMP', async (t) => {
@@ -67,7 +62,7 @@ test('ping -6: IPv6-ICMP counted under IPv6, not IPv4 ICMP', async (t) => {
   ns.exec('ping', ['-6', '-q', '-c', String(k), '-i', '0.01', '::1']);
   assert.equal(await sockex.stop(), 0);
   const sample = sockex.lastSample();
-  assertBothWays(sample, 'ipv6', 58, 2 * k * (ETH + IPV6 + ICMP_ECHO + PING_PAYLOAD), 2 * k);
+  assertBothWays(sample, 'ipv6', 58, 2 * k * PING6_FRAME, 2 * k);
   assert.deepEqual(counter(sample, { direction: 'tx', family: 'ipv4', protocol: 1 }), { bytes: 0, packets: 0 });
   assert.equal(sample.counters.find((c) => c.protocol === 58)?.name, 'IPv6-ICMP');
 });
@@ -149,8 +144,8 @@ test('ARP over a veth pair: requests sent, replies received, apart from ICMP', a
   // ARP for IPv4 over Ethernet: 14 + 28, no padding on veth.
   assert.deepEqual(counter(sample, { direction: 'tx', family: 'other', protocol: 0x0806 }), { bytes: 42, packets: 1 });
   assert.deepEqual(counter(sample, { direction: 'rx', family: 'other', protocol: 0x0806 }), { bytes: 42, packets: 1 });
-  assert.deepEqual(counter(sample, { direction: 'tx', family: 'ipv4', protocol: 1 }), { bytes: 98, packets: 1 });
-  assert.deepEqual(counter(sample, { direction: 'rx', family: 'ipv4', protocol: 1 }), { bytes: 98, packets: 1 });
+  assert.deepEqual(counter(sample, { direction: 'tx', family: 'ipv4', protocol: 1 }), { bytes: PING4_FRAME, packets: 1 });
+  assert.deepEqual(counter(sample, { direction: 'rx', family: 'ipv4', protocol: 1 }), { bytes: PING4_FRAME, packets: 1 });
   assert.equal(sample.counters.find((c) => c.protocol === 0x0806)?.name, 'ARP');
   assert.ok(sample.counters.every((c) => c.interface === 'veth-a'));
 });
@@ -166,7 +161,7 @@ test('line output matches the kernel sample, character for character', async (t)
   assert.equal(lines.length, 4, '--count 4 prints four samples');
   for (const line of lines) assert.match(line, /^TCP \d+ UDP \d+ ICMP \d+ bytes$/);
   // 2 requests + 2 replies sent on lo, 98 bytes each.
-  assert.equal(lines[3], `TCP 0 UDP 0 ICMP ${4 * (ETH + IPV4 + ICMP_ECHO + PING_PAYLOAD)} bytes`);
+  assert.equal(lines[3], `TCP 0 UDP 0 ICMP ${4 * PING4_FRAME} bytes`);
 });
 
 test('sockex demo pings localhost five times and ends with the exact total', async (t) => {
@@ -176,7 +171,7 @@ test('sockex demo pings localhost five times and ends with the exact total', asy
   assert.equal(await demo.exit(20_000), 0);
   const lines = demo.stdout.trim().split('\n');
   assert.ok(lines.length >= 4, `a sample each second while ping runs (${lines.length})`);
-  assert.equal(lines[lines.length - 1], `TCP 0 UDP 0 ICMP ${10 * (ETH + IPV4 + ICMP_ECHO + PING_PAYLOAD)} bytes`);
+  assert.equal(lines[lines.length - 1], `TCP 0 UDP 0 ICMP ${10 * PING4_FRAME} bytes`);
 });
 
 /** The BPF program ids a process holds, from its fds' fdinfo. */
@@ -267,6 +262,6 @@ test('a link with no link-layer header (tun): IP found from the network header, 
     // ping exits 1 when no reply came, which is the point here.
   }
   assert.equal(await sockex.stop(), 0);
-  assert.deepEqual(counter(sockex.lastSample(), { direction: 'tx', family: 'ipv4', protocol: 1 }), { bytes: k * (IPV4 + ICMP_ECHO + PING_PAYLOAD), packets: k });
+  assert.deepEqual(counter(sockex.lastSample(), { direction: 'tx', family: 'ipv4', protocol: 1 }), { bytes: k * (IPV4_HLEN + ICMP_ECHO_HLEN + PING_PAYLOAD), packets: k });
   assert.deepEqual(sockex.lastSample().counters.map((c) => `${c.direction}/${c.family}/${c.protocol}`), ['tx/ipv4/1']);
 });

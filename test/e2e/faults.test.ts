@@ -8,10 +8,9 @@ import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { assertNoProgramLeft, highestProgramId } from './bpf-programs.js';
 import { assertNoStackTrace, killOnEnd } from './cli-run.js';
+import { udp4Frame } from './frames.js';
 import { CLI, counter, NetNs, requireRoot, startSockex, waitFor, type JsonSample } from './harness.js';
 
-/** A UDP frame on lo: Ethernet + IPv4 + UDP headers + payload. */
-const udp4Frame = (payload: number): number => 14 + 20 + 8 + payload;
 
 function sendUdp(ns: NetNs, sizes: number[]): void {
   ns.tool('udp', ['4', sizes.join(',')]);

@@ -126,12 +126,11 @@ export interface JsonSample {
   breakdown?: { by: string[]; counters: JsonBreakdownCounter[] };
 }
 
-/** A running sockex process and what it printed. */
-export class RunningSockex {
+/** A child process and all it printed so far (the bench's children too). */
+export class ChildOutput {
   readonly child: ChildProcess;
   stdout = '';
   stderr = '';
-  private readonly exited: Promise<number | null>;
 
   constructor(child: ChildProcess) {
     this.child = child;
@@ -139,6 +138,15 @@ export class RunningSockex {
     child.stderr?.setEncoding('utf8');
     child.stdout?.on('data', (d: string) => (this.stdout += d));
     child.stderr?.on('data', (d: string) => (this.stderr += d));
+  }
+}
+
+/** A running sockex process and what it printed. */
+export class RunningSockex extends ChildOutput {
+  private readonly exited: Promise<number | null>;
+
+  constructor(child: ChildProcess) {
+    super(child);
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 

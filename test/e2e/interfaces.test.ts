@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { PING4_FRAME, udp4Frame } from './frames.js';
 import { NetNs, requireRoot, startSockex, waitFor, type JsonSample } from './harness.js';
 import { httpGet } from './http-get.js';
 
@@ -14,9 +15,6 @@ const ADDR_A = '192.0.2.1';
 const ADDR_B = '192.0.2.2';
 const METRICS_PORT = 9469;
 
-/** Ethernet + IPv4 + ICMP + ping's 56 bytes of data. */
-const PING_FRAME = 14 + 20 + 8 + 56;
-const UDP4_OVERHEAD = 14 + 20 + 8;
 
 /**
  * Namespace a (sockex runs here: lo and va) and b (vb, va's peer). IPv6 is off
@@ -50,15 +48,15 @@ function sendTraffic(a: NetNs, b: NetNs): void {
   a.tool('udp', ['4', '100,200,300']);
 }
 
-const UDP_BYTES = 3 * UDP4_OVERHEAD + 100 + 200 + 300; // 726
+const UDP_BYTES = udp4Frame(100) + udp4Frame(200) + udp4Frame(300); // 726
 
 /** Every counter of the traffic above, as "interface/direction/family/protocol bytes packets". */
 const EXPECTED = [
   `lo/rx/ipv4/17 ${UDP_BYTES} 3`,
   `lo/tx/ipv4/17 ${UDP_BYTES} 3`,
-  `va/rx/ipv4/1 ${3 * PING_FRAME} 3`,
+  `va/rx/ipv4/1 ${3 * PING4_FRAME} 3`,
   `va/rx/other/${0x88b6} ${5 * 80} 5`,
-  `va/tx/ipv4/1 ${3 * PING_FRAME} 3`,
+  `va/tx/ipv4/1 ${3 * PING4_FRAME} 3`,
   `va/tx/other/${0x88b5} ${7 * 100} 7`,
 ];
 
@@ -71,7 +69,7 @@ function counters(sample: JsonSample, skip: (c: JsonSample['counters'][number]) 
 
 test('-i va -i lo: per-interface counts are exact and never mixed', { timeout: 60_000 }, async (t) => {
   if (!requireRoot(t)) return;
-  assert.deepEqual([UDP_BYTES, PING_FRAME], [726, 98]);
+  assert.deepEqual([UDP_BYTES, PING4_FRAME], [726, 98]);
   const { a, b } = topology(t);
   const sockex = await startSockex(a, ['-i', 'va', '-i', 'lo', '--json', '--interval', '0.2']);
   t.after(() => void sockex.stop().catch(() => undefined));
@@ -117,9 +115,9 @@ test('-i any: the same traffic attributed to the right interface names, also in 
   const expectedMetrics = [
     `lo receive ipv4 udp ${UDP_BYTES}`,
     `lo transmit ipv4 udp ${UDP_BYTES}`,
-    `va receive ipv4 icmp ${3 * PING_FRAME}`,
+    `va receive ipv4 icmp ${3 * PING4_FRAME}`,
     `va receive other 0x88b6 400`,
-    `va transmit ipv4 icmp ${3 * PING_FRAME}`,
+    `va transmit ipv4 icmp ${3 * PING4_FRAME}`,
     `va transmit other 0x88b5 700`,
     'vc transmit other 0x88b7 270',
   ];

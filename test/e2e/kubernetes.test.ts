@@ -19,8 +19,9 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { parseAllDocuments } from 'yaml';
 import { VERSION } from '../../src/cli.js';
 import { ExitCode } from '../../src/errors.js';
-import { CLI, NetNs, ROOT, RunningSockex, requireRoot, run, waitFor } from './harness.js';
-import { httpGet } from './http-get.js';
+import { CLI, NetNs, ROOT, requireRoot, run } from './harness.js';
+import { udp4Frame } from './frames.js';
+import { scrapeUntil, startService } from './metrics-service.js';
 
 const EXAMPLE = `${ROOT}examples/kubernetes`;
 
@@ -129,17 +130,10 @@ test('the container as the pod runs it: counts served on the host address, then 
   const args = (sockex.args ?? []).map((a) => a.replace(/\$\((\w+)\)/g, (_, name: string) => downward[name] ?? assert.fail(`no value for $(${name})`)));
 
   const ns = NetNs.create(t, 'pod');
-  const [command = '', ...setpriv] = asContainer(capabilities);
-  const pod = new RunningSockex(ns.spawn(command, [...setpriv, process.execPath, CLI, ...args, '--interval', '0.2']));
-  t.after(() => void pod.stop().catch(() => undefined));
-
-  const scrape = (): string => httpGet(ns, 'http://127.0.0.1:9469/metrics') ?? '';
-  let text = '';
-  await waitFor(() => (text = scrape()).includes('device="lo"'), 15_000, () => `never counting: ${text} ${pod.stderr}`);
+  const pod = await startService(t, ns, asContainer(capabilities), args);
   ns.tool('udp', ['4', '100,200']);
-  const bytes = 2 * (14 + 20 + 8) + 100 + 200; // 384 each way
-  const want = `sockex_bytes_total{device="lo",direction="receive",family="ipv4",protocol="udp"} ${bytes}`;
-  await waitFor(() => (text = scrape()).includes(want), 10_000, () => `no ${want} in: ${text}`);
+  const bytes = udp4Frame(100) + udp4Frame(200); // 384 each way
+  await scrapeUntil(ns, pod, `sockex_bytes_total{device="lo",direction="receive",family="ipv4",protocol="udp"} ${bytes}`, 10_000);
 
   // Attached, then nobody: every uid 65534, no capability left.
   const pid = pod.child.pid ?? assert.fail('no pid');

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { after, before, test } from 'node:test';
 import { loadObject, type LoadedObject } from '../../src/kernel/libbpf/object.js';
 import { openCounterMaps, type CounterMaps } from '../../src/kernel/maps/counter-maps.js';
@@ -14,10 +15,10 @@ import { IP_MAP, OTHER_MAP, PROGRAM_NAME } from '../../src/kernel/maps/layout.js
 import { loadNative, type Native } from '../../src/kernel/libbpf/native.js';
 import { seededRandom } from '../unit/random-argv.js';
 import { ROOT, requireRoot } from './harness.js';
-import { ETH_HLEN, IPV6_EDGES, ether, ipv4, ipv6 } from './frames.js';
+import { ETH_HLEN, IPV4_HLEN, IPV6_EDGES, IPV6_HLEN, ether, ipv4, ipv6 } from './frames.js';
 import { testRun } from './prog-test-run.js';
 
-const EINVAL = 22;
+const { EINVAL } = constants.errno;
 const IPPROTO = { HOPOPTS: 0, UDP: 17, ROUTING: 43, FRAGMENT: 44, ICMPV6: 58, DSTOPTS: 60 } as const;
 
 /** The filter's loop bound, read from the header the filter is built from. */
@@ -230,7 +231,7 @@ test('300 random frames: each one the filter sees is counted exactly once, the f
     const ethertype = ethertypes[Math.floor(random() * ethertypes.length)] as number;
     frame.writeUInt16BE(ethertype, 12);
     // Test-run refuses IP frames shorter than their fixed header (see above).
-    if ((ethertype === 0x0800 && length < ETH_HLEN + 20) || (ethertype === 0x86dd && length < ETH_HLEN + 40)) {
+    if ((ethertype === 0x0800 && length < ETH_HLEN + IPV4_HLEN) || (ethertype === 0x86dd && length < ETH_HLEN + IPV6_HLEN)) {
       assert.equal(testRun(native, object!.programFd, frame).err, -EINVAL);
       continue;
     }

@@ -8,17 +8,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
-import { assertNoStackTrace, killOnEnd, runCli } from './cli-run.js';
+import { assertNoStackTrace, runCli } from './cli-run.js';
 import { CLI, NetNs, ROOT, requireRoot, type JsonSample } from './harness.js';
-import { assertEachEtherTypeOnce, sendEtherTypes, sleep, startWithStalledReader } from './slow-reader.js';
+import { assertEachEtherTypeOnce, sleep, stalledWithTraffic } from './slow-reader.js';
 
 test('a reader starting 3 s late gets all 200 samples of --count 200 --interval 0.01, each line whole', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'slow');
-  const sockex = killOnEnd(t, startWithStalledReader(ns, ['--json', '--count', '200', '--interval', '0.01']));
-  await sockex.attached();
-  // About 60 KiB a line from here on: megabytes wait in sockex for the reader.
-  sendEtherTypes(ns, 300);
+  // About 60 KiB a line once attached: megabytes wait in sockex for the reader.
+  const sockex = await stalledWithTraffic(t, ns, ['--json', '--count', '200', '--interval', '0.01'], 300);
   await sleep(3000);
   sockex.child.stdout?.resume();
   assert.equal(await sockex.exit(), ExitCode.ok, sockex.stderr);
@@ -30,9 +28,7 @@ test('a reader starting 3 s late gets all 200 samples of --count 200 --interval 
 test('SIGINT with a slow reader: sockex waits for it, and the final sample arrives whole', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'slowint');
-  const sockex = killOnEnd(t, startWithStalledReader(ns, ['--json', '--interval', '0.02']));
-  await sockex.attached();
-  sendEtherTypes(ns, 256);
+  const sockex = await stalledWithTraffic(t, ns, ['--json', '--interval', '0.02'], 256);
   await sleep(1000);
   sockex.child.kill('SIGINT');
   await sleep(500);
@@ -47,9 +43,7 @@ test('SIGINT with a slow reader: sockex waits for it, and the final sample arriv
 test('a JSON line of 2000+ counters (-i any, 1280 EtherTypes each way on lo) arrives whole after SIGTERM', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'wide');
-  const sockex = killOnEnd(t, startWithStalledReader(ns, ['--json', '-i', 'any', '--interval', '5']));
-  await sockex.attached();
-  sendEtherTypes(ns, 1280);
+  const sockex = await stalledWithTraffic(t, ns, ['--json', '-i', 'any', '--interval', '5'], 1280);
   sockex.child.kill('SIGTERM');
   await sleep(500);
   sockex.child.stdout?.resume();

@@ -14,8 +14,9 @@ import { after, test } from 'node:test';
 import { VERSION } from '../../src/cli.js';
 import { ExitCode } from '../../src/errors.js';
 import { assertNoStackTrace, assertOneLineError, killOnEnd, runCli, type CliRunOptions } from './cli-run.js';
+import { udp4Frame } from './frames.js';
 import { NetNs, ROOT, RunningSockex, requireRoot, run } from './harness.js';
-import { sendEtherTypes, sleep, startWithStalledReader } from './slow-reader.js';
+import { sleep, stalledWithTraffic } from './slow-reader.js';
 
 /**
  * Runs "$@" after hiding every header (/usr/include) and clang's directory
@@ -145,7 +146,7 @@ test('npm pack -> npm install -g -> the installed sockex counts, with no clang a
   assert.equal(await sockex.exit(), 0, sockex.stderr);
   const samples = sockex.samples();
   assert.equal(samples.length, 6, 'one sample per --count');
-  const udpBytes = 2 * (14 + 20 + 8) + 300 + 700; // 1084 each way
+  const udpBytes = udp4Frame(300) + udp4Frame(700); // 1084 each way
   assert.deepEqual(
     samples[5]?.counters.map((c) => `${c.interface}/${c.direction}/${c.family}/${c.protocol} ${c.bytes} ${c.packets}`),
     [`lo/tx/ipv4/17 ${udpBytes} 2`, `lo/rx/ipv4/17 ${udpBytes} 2`],
@@ -221,9 +222,7 @@ test("the README's exit-code table, row by row, against the installed package's 
   });
 
   await t.test('1: a second Ctrl-C while stopping (waiting for a reader that does not read)', async (st) => {
-    const sockex = killOnEnd(st, startWithStalledReader(ns, ['--json', '--interval', '0.01'], bin));
-    await sockex.attached();
-    sendEtherTypes(ns, 300);
+    const sockex = await stalledWithTraffic(st, ns, ['--json', '--interval', '0.01'], 300, bin);
     await sleep(500);
     sockex.child.kill('SIGINT');
     await sleep(300);

@@ -42,7 +42,15 @@ async function startBoth(t: TestContext, ns: NetNs, interfaces: string[]): Promi
   return { named, any };
 }
 
-/** Send with the C fixture; returns the bytes of one frame. */
+/** A quiet namespace with the tun device sxt up, and sockex on it both ways. */
+async function onTun(t: TestContext, label: string): Promise<{ ns: NetNs; both: { named: RunningSockex; any: RunningSockex } }> {
+  const ns = quietNs(t, label);
+  ns.exec('ip', ['tuntap', 'add', 'mode', 'tun', 'name', 'sxt']);
+  ns.exec('ip', ['link', 'set', 'sxt', 'up']);
+  return { ns, both: await startBoth(t, ns, ['sxt']) };
+}
+
+/** Send with the C fixture; it must report every frame sent, each of size bytes. */
 function send(ns: NetNs, mode: 'ring' | 'sendto', iface: string, family: 4 | 6, size: number, count: number): void {
   const result = JSON.parse(ns.exec(PACKET_SEND, [mode, iface, String(family), String(size), String(count)])) as { sent: number; length: number };
   assert.deepEqual(result, { sent: count, length: size }, `${mode} ${iface} IPv${family} ${size} bytes`);
@@ -124,10 +132,7 @@ test('PACKET_TX_RING and large sendto() frames on a veth pair (MTU 9000): tx on 
 
 test('a tun device (no link header): IPv4 UDP, IPv6 UDP and ICMP received, bytes without a link header', async (t) => {
   if (!requireRoot(t)) return;
-  const ns = quietNs(t, 'paged-tun');
-  ns.exec('ip', ['tuntap', 'add', 'mode', 'tun', 'name', 'sxt']);
-  ns.exec('ip', ['link', 'set', 'sxt', 'up']);
-  const both = await startBoth(t, ns, ['sxt']);
+  const { ns, both } = await onTun(t, 'paged-tun');
   const packets: { family: Family; protocol: number; packet: Buffer; count: number }[] = [
     { family: 'ipv4', protocol: UDP, packet: ipv4(UDP, { payload: 8 + 100 }), count: 3 },
     { family: 'ipv6', protocol: UDP, packet: ipv6(UDP, Buffer.alloc(8 + 200)), count: 4 },
@@ -142,10 +147,7 @@ test('a tun device (no link header): IPv4 UDP, IPv6 UDP and ICMP received, bytes
 
 test('a tun device: malformed IP read without a link header lands in the documented buckets', async (t) => {
   if (!requireRoot(t)) return;
-  const ns = quietNs(t, 'paged-tun-odd');
-  ns.exec('ip', ['tuntap', 'add', 'mode', 'tun', 'name', 'sxt']);
-  ns.exec('ip', ['link', 'set', 'sxt', 'up']);
-  const both = await startBoth(t, ns, ['sxt']);
+  const { ns, both } = await onTun(t, 'paged-tun-odd');
   const hopByHopTo = (next: number): Buffer => Buffer.from([next, 0, 0, 0, 0, 0, 0, 0]);
   const cases: { what: string; packet: Buffer; family: Family | 'other'; protocol: number }[] = [
     { what: 'IPv4 cut before the protocol field', packet: ipv4(UDP).subarray(0, 9), family: 'other', protocol: 0x0800 },

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { runCli } from './cli-run.js';
+import { udp4Frame } from './frames.js';
 import { CLI, counter, NetNs, RunningSockex, requireRoot, type JsonSample } from './harness.js';
 
 interface Ids {
@@ -42,7 +43,7 @@ const udpTx = (s: JsonSample): { bytes: number; packets: number } => counter(s, 
 /** Counts still update after the drop: send, wait for a sample that shows exactly that. */
 async function assertStillCounts(ns: NetNs, sockex: RunningSockex): Promise<void> {
   ns.tool('udp', ['4', '100,200']);
-  const want = { bytes: 2 * (14 + 20 + 8) + 300, packets: 2 };
+  const want = { bytes: udp4Frame(100) + udp4Frame(200), packets: 2 };
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     const samples = sockex.samples();

@@ -13,7 +13,7 @@ const OPTS_SIZE = 80;
 const OFFSET = { sz: 0, dataIn: 8, dataSizeIn: 24, retval: 56, repeat: 60 } as const;
 
 export interface TestRunResult {
-  /** 0, or the negative errno libbpf returned (e.g. -22 EINVAL for a runt). */
+  /** 0, or the negative errno libbpf returned (e.g. -EINVAL for a runt). */
   err: number;
   /** The program's return value (meaningful when err is 0). */
   retval: number;

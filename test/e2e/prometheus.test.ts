@@ -10,16 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { VERSION } from '../../src/cli.js';
+import { PING4_FRAME, udp4Frame, udp6Frame } from './frames.js';
 import { CLI, NetNs, RunningSockex, requireRoot, startSockex, waitFor } from './harness.js';
 import { httpGet } from './http-get.js';
 
 const SOCKEX_PORT = 9469;
 const PROMETHEUS_PORT = 9090;
-/** Ethernet + IPv4 + UDP headers on lo; IPv6 has a 40-byte header. */
-const UDP4_OVERHEAD = 14 + 20 + 8;
-const UDP6_OVERHEAD = 14 + 40 + 8;
-/** ping's default echo: 56 bytes of data behind the ICMP header. */
-const PING_FRAME = 14 + 20 + 8 + 56;
 
 interface Series {
   metric: Record<string, string>;
@@ -94,9 +90,9 @@ test('Prometheus scrapes sockex and sees exactly the UDP and ICMP bytes sent', {
   ns.exec('ping', ['-4', '-c', '3', '-i', '0.2', '-q', '127.0.0.1']);
 
   // Each frame is seen once leaving lo and once arriving: the same on both sides.
-  const udp4Bytes = udp4.reduce((sum, p) => sum + UDP4_OVERHEAD + p, 0); // 1476
-  const udp6Bytes = udp6.reduce((sum, p) => sum + UDP6_OVERHEAD + p, 0); // 688
-  const icmpBytes = 6 * PING_FRAME; // 3 requests + 3 replies, 98 bytes each: 588
+  const udp4Bytes = udp4.reduce((sum, p) => sum + udp4Frame(p), 0); // 1476
+  const udp6Bytes = udp6.reduce((sum, p) => sum + udp6Frame(p), 0); // 688
+  const icmpBytes = 6 * PING4_FRAME; // 3 requests + 3 replies, 98 bytes each: 588
   const expectedBytes = {
     'lo/transmit/ipv4/udp': udp4Bytes,
     'lo/receive/ipv4/udp': udp4Bytes,
@@ -152,7 +148,7 @@ test('--quiet --metrics runs headless: nothing on stdout, metrics served', { tim
     () => `sockex never counted on lo: ${text}; stderr: ${sockex.stderr}`,
   );
   ns.tool('udp', ['4', '10,20']);
-  const expected = 2 * UDP4_OVERHEAD + 30; // 114 each way
+  const expected = udp4Frame(10) + udp4Frame(20); // 114 each way
   await waitFor(
     () => {
       text = httpGet(ns, `http://127.0.0.1:${SOCKEX_PORT}/metrics`) ?? '';
@@ -201,7 +197,7 @@ test('--by port --max-series 20: Prometheus scrapes 20 port series, plus other, 
   // 15 flows to 15 server ports, each seen tx and rx: 30 port keys (and the scrapes' TCP) for 20 places.
   const sizes = Array.from({ length: 15 }, (_, i) => 30 + i);
   sizes.forEach((size, i) => ns.tool('udp', ['4', String(size), String(6500 + i), String(46500 + i)]));
-  const total = sizes.reduce((sum, size) => sum + UDP4_OVERHEAD + size, 0);
+  const total = sizes.reduce((sum, size) => sum + udp4Frame(size), 0);
   let sums: Record<string, number> = {};
   await waitFor(
     () => {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runAnySoak, runSoak } from '../../bench/soak.js';
+import { udp4Frame } from './frames.js';
 import { requireRoot } from './harness.js';
 
 /** Growth allowed over the short run: GC timing, not a leak, lives below this. */
@@ -18,7 +19,7 @@ test('soak, shortened: 20 s of loopback flood, every sample, exact final counts,
   t.diagnostic(JSON.stringify(result));
   assert.deepEqual(result.problems, []);
   assert.equal(result.txPackets, result.sent);
-  assert.equal(result.txBytes, result.sent * (14 + 20 + 8 + 64));
+  assert.equal(result.txBytes, result.sent * udp4Frame(64));
   assert.ok(result.sent > 0);
   assert.ok(result.samples >= 20, `${result.samples} samples`);
   assert.ok(result.rssEndKiB - result.rssStartKiB < RSS_GROWTH_LIMIT_KIB, `RSS ${result.rssStartKiB} -> ${result.rssEndKiB} KiB`);

@@ -11,8 +11,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/errors.js';
-import { CLI, NetNs, RunningSockex, requireRoot, waitFor } from './harness.js';
-import { httpGet } from './http-get.js';
+import { udp6Frame } from './frames.js';
+import { CLI, NetNs, RunningSockex, requireRoot } from './harness.js';
+import { scrapeUntil, startService } from './metrics-service.js';
 
 const unit = readFileSync(fileURLToPath(new URL('../../../examples/sockex.service', import.meta.url)), 'utf8');
 
@@ -42,18 +43,10 @@ test('the unit runs sockex unprivileged with just its capabilities, and the coun
   assert.ok(unitArgs.includes('--quiet'));
 
   const ns = NetNs.create(t, 'unit');
-  const [command = '', ...args] = asNobodyWith(capabilities);
-  const sockex = new RunningSockex(ns.spawn(command, [...args, process.execPath, CLI, ...unitArgs, '--interval', '0.2']));
-  t.after(() => void sockex.stop().catch(() => undefined));
-
-  const scrape = (): string => httpGet(ns, 'http://127.0.0.1:9469/metrics') ?? '';
-  // Headless: the scrapes' own TCP on lo shows the filter is counting.
-  let text = '';
-  await waitFor(() => (text = scrape()).includes('device="lo"'), 15_000, () => `never counting: ${text} ${sockex.stderr}`);
+  const sockex = await startService(t, ns, asNobodyWith(capabilities), unitArgs);
   ns.tool('udp', ['6', '40,60']);
-  const bytes = 2 * (14 + 40 + 8) + 40 + 60; // 224 each way
-  const want = `sockex_bytes_total{device="lo",direction="transmit",family="ipv6",protocol="udp"} ${bytes}`;
-  await waitFor(() => (text = scrape()).includes(want), 10_000, () => `no ${want} in: ${text}`);
+  const bytes = udp6Frame(40) + udp6Frame(60); // 224 each way
+  const text = await scrapeUntil(ns, sockex, `sockex_bytes_total{device="lo",direction="transmit",family="ipv6",protocol="udp"} ${bytes}`, 10_000);
   assert.ok(text.includes(`sockex_bytes_total{device="lo",direction="receive",family="ipv6",protocol="udp"} ${bytes}`));
   assert.equal(await sockex.stop(), 0);
   assert.equal(sockex.stdout, '');

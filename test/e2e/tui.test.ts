@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
+import { PING4_FRAME, udp4Frame } from './frames.js';
 import { CLI, NetNs, requireRoot, waitFor } from './harness.js';
 
 const WIDTH = 100;
 const HEIGHT = 30;
 /** A UDP frame on lo: Ethernet + IPv4 + UDP headers + payload. */
-const udp4Frame = (payload: number): number => 14 + 20 + 8 + payload;
 const exact = (n: number): string => n.toLocaleString('en-US');
 
 let sessions = 0;
@@ -157,7 +157,7 @@ test('dashboard: exact counts of real UDP traffic on screen; p, r, u, resize and
 
   // p: the tables freeze while the kernel keeps counting.
   pane.keys('p');
-  screen = await pane.until('PAUSED', (s) => s.includes(' PAUSED'));
+  await pane.until('PAUSED', (s) => s.includes(' PAUSED'));
   ns.tool('udp', ['4', '50']);
   const afterSend = elapsedSeconds(pane.capture());
   // The header clock keeps running; two seconds on, at 0.2 s a sample, the new datagram was read many times over.
@@ -168,7 +168,7 @@ test('dashboard: exact counts of real UDP traffic on screen; p, r, u, resize and
   // p again: live, and the datagram sent while paused was counted.
   pane.keys('p');
   const total = sent + udp4Frame(50);
-  screen = await pane.until(`UDP ${total} B in 4 packets after resuming`, (s) => s.includes(' LIVE') && shows(s, 'UDP', `${exact(total)} B`, '4'));
+  await pane.until(`UDP ${total} B in 4 packets after resuming`, (s) => s.includes(' LIVE') && shows(s, 'UDP', `${exact(total)} B`, '4'));
 
   // r: zero from now on; then only new traffic shows.
   pane.keys('r');
@@ -183,13 +183,13 @@ test('dashboard: exact counts of real UDP traffic on screen; p, r, u, resize and
   pane.keys('u');
   await pane.until('bytes SI', (s) => s.includes('u units:bytes SI'));
   pane.keys('u');
-  screen = await pane.until(`UDP ${since * 8} bit`, (s) => s.includes('u units:bits SI') && shows(s, 'UDP', `${exact(since * 8)} bit`, '2'));
+  await pane.until(`UDP ${since * 8} bit`, (s) => s.includes('u units:bits SI') && shows(s, 'UDP', `${exact(since * 8)} bit`, '2'));
 
   // e off: rounded values (SI kilobits now).
   pane.keys('e');
   ns.tool('udp', ['4', '1400,1400']);
   const rounded = ((since + 2 * udp4Frame(1400)) * 8) / 1000;
-  screen = await pane.until(`UDP ${rounded.toFixed(1)} kbit`, (s) => s.includes('e exact:off') && shows(s, 'UDP', `${rounded.toFixed(1)} kbit`, '4'));
+  await pane.until(`UDP ${rounded.toFixed(1)} kbit`, (s) => s.includes('e exact:off') && shows(s, 'UDP', `${rounded.toFixed(1)} kbit`, '4'));
 
   // s cycles the sort; ? shows the keys until Esc.
   pane.keys('s');
@@ -277,9 +277,9 @@ test('dashboard: the demo shows ping running, then its replies and the exact ICM
   const pane = new Pane(t, ns, ['demo', '--interval', '0.2']);
   await pane.until('ping running', (s) => /^demo: ping localhost running/m.test(s));
   pane.keys('e');
-  // ping -4 -c5 localhost: 5 echo requests and 5 replies of 14 + 20 + 8 + 56 bytes, each seen tx and rx on lo.
+  // ping -4 -c5 localhost: 5 echo requests and 5 replies of PING4_FRAME bytes, each seen tx and rx on lo.
   const frames = 10;
-  const bytes = frames * (14 + 20 + 8 + 56);
+  const bytes = frames * PING4_FRAME;
   const screen = await pane.until(
     'ping finished with 5 replies',
     (s) => /^demo: ping localhost finished, 5 of 5 replies back; q quits/m.test(s) && shows(s, 'ICMP', `${exact(bytes)} B`, String(frames)),

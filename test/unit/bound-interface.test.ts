@@ -4,13 +4,14 @@
  * that name is back, down / no-carrier / up each said once.
  */
 import assert from 'node:assert/strict';
+import { constants } from 'node:os';
 import { test } from 'node:test';
 import { BoundInterface, type Binding } from '../../src/kernel/filters/bound-interface.js';
 import { LinkTable } from '../../src/kernel/links/link-table.js';
 import { IFF_UP } from '../../src/kernel/links/rtnetlink.js';
 import { FakeLinks } from './fake-links.js';
 
-const ENODEV = 19;
+const { ENODEV } = constants.errno;
 
 /** A socket the fake kernel unbinds (-1) like the real one; refuseNext makes the next bind() fail as for a link gone again. */
 function fakeSocket(ifindex: number): Binding & { unbind(): void; binds: number[]; refuseNext: boolean } {

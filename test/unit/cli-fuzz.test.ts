@@ -38,7 +38,7 @@ test(`${RUNS} random argument vectors: valid options or one usage line, nothing 
       checkOptions(options, argv);
       valid += 1;
     } catch (err) {
-      if (!(err instanceof SockexError)) throw new Error(`run ${run} ${JSON.stringify(argv)}: not a SockexError: ${String(err)}`);
+      if (!(err instanceof SockexError)) throw new Error(`run ${run} ${JSON.stringify(argv)}: not a SockexError: ${String(err)}`, { cause: err });
       assert.equal(err.code, 'usage', `run ${run} ${JSON.stringify(argv)}`);
       assert.doesNotMatch(err.message, /\n/, `multi-line message for ${JSON.stringify(argv)}`);
       assert.ok(err.message.length > 0 && err.message.length < 400, `message length for ${JSON.stringify(argv)}`);

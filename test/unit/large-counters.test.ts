@@ -6,30 +6,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ReadingCache } from '../../src/kernel/maps/counter-maps.js';
-import { COUNTER_SIZE, entryMajor, sumPerCpu, sumPerCpuSmall, wordView } from '../../src/kernel/maps/layout.js';
+import { entryMajor, sumPerCpu, sumPerCpuSmall, wordView } from '../../src/kernel/maps/layout.js';
 import type { Reading } from '../../src/model/counters.js';
 import { Sampler } from '../../src/model/sampler.js';
 import { fakeClock } from './fake-clock.js';
+import { mapValues } from './map-values.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderLines } from '../../src/render/lines.js';
 
 const P32 = 2n ** 32n;
 const P53 = 2n ** 53n;
 const U64_MAX = 2n ** 64n - 1n;
-
-/** Per-CPU map values for consecutive entries: entries[e][cpu] = [bytes, packets]. */
-function mapValues(entries: [bigint, bigint][][]): Buffer {
-  const cpus = entries[0]?.length ?? 0;
-  const buf = Buffer.alloc(entries.length * cpus * COUNTER_SIZE);
-  entries.forEach((perCpu, e) =>
-    perCpu.forEach(([bytes, packets], cpu) => {
-      const off = (e * cpus + cpu) * COUNTER_SIZE;
-      buf.writeBigUInt64LE(bytes, off);
-      buf.writeBigUInt64LE(packets, off + 8);
-    }),
-  );
-  return buf;
-}
 
 test('sumPerCpu: sums past 2^53 and past 2^64 exactly', () => {
   const values = mapValues([

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { ARRAY_SLOTS, COUNTER_SIZE, CPU_MAJOR_TABLE, IP_MAP, IP_SLOTS, LAYOUT, OTHER_KEY_SIZE, OTHER_MAP, TABLE_SIZE, decodeOtherKey, decodeSlot, sumPerCpu } from '../../src/kernel/maps/layout.js';
 import { OVERFLOW_PROTOCOL } from '../../src/model/counters.js';
 import { Btf } from './btf.js';
+import { mapValues } from './map-values.js';
 
 test('the compiled filter\'s structs and maps are what layout.ts reads', () => {
   const btf = new Btf('sockex.bpf.o');
@@ -42,21 +43,8 @@ test('other_counters keys decode the host-order EtherType and direction', () => 
   assert.deepEqual(decodeOtherKey(key, 0), { direction: 'rx', family: 'other', protocol: 0x0806 });
 });
 
-function perCpu(entries: Array<Array<[bigint, bigint]>>): Buffer {
-  const cpus = entries[0]?.length ?? 0;
-  const buf = Buffer.alloc(entries.length * cpus * COUNTER_SIZE);
-  entries.forEach((cpuValues, entry) =>
-    cpuValues.forEach(([bytes, packets], cpu) => {
-      const off = (entry * cpus + cpu) * COUNTER_SIZE;
-      buf.writeBigUInt64LE(bytes, off);
-      buf.writeBigUInt64LE(packets, off + 8);
-    }),
-  );
-  return buf;
-}
-
 test('sumPerCpu adds every CPU of one entry and no other entry', () => {
-  const values = perCpu([
+  const values = mapValues([
     [[1n, 1n], [2n, 1n], [3n, 1n]],
     [[100n, 10n], [0n, 0n], [5n, 1n]],
   ]);
@@ -65,18 +53,18 @@ test('sumPerCpu adds every CPU of one entry and no other entry', () => {
 });
 
 test('sumPerCpu skips entries that are zero on every CPU', () => {
-  const values = perCpu([[[0n, 0n], [0n, 0n]], [[0n, 0n], [0n, 1n]]]);
+  const values = mapValues([[[0n, 0n], [0n, 0n]], [[0n, 0n], [0n, 1n]]]);
   assert.equal(sumPerCpu(values, 0, 2), undefined);
   assert.deepEqual(sumPerCpu(values, 1, 2), { bytes: 0n, packets: 1n });
 });
 
 test('sumPerCpu stays exact past 2^32 and 2^53, and past 2^64 in the sum', () => {
   const max = 2n ** 64n - 1n;
-  const values = perCpu([[[2n ** 32n + 1n, 2n ** 53n + 1n], [max, max]]]);
+  const values = mapValues([[[2n ** 32n + 1n, 2n ** 53n + 1n], [max, max]]]);
   const sum = sumPerCpu(values, 0, 2);
   assert.deepEqual(sum, { bytes: 2n ** 32n + 1n + max, packets: 2n ** 53n + 1n + max });
   // Only the high half set: still not mistaken for zero.
-  const high = perCpu([[[2n ** 32n, 0n]]]);
+  const high = mapValues([[[2n ** 32n, 0n]]]);
   assert.deepEqual(sumPerCpu(high, 0, 1), { bytes: 2n ** 32n, packets: 0n });
 });
 

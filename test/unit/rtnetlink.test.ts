@@ -4,6 +4,7 @@
  * messages per datagram).
  */
 import assert from 'node:assert/strict';
+import { constants } from 'node:os';
 import { test } from 'node:test';
 import { encodeLinkDumpRequest, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, parseLinkMessages } from '../../src/kernel/links/rtnetlink.js';
 
@@ -96,7 +97,8 @@ test('errors carry the errno; an acknowledgement (0) is no error', () => {
     body.writeInt32LE(-errno, 0);
     return nlmsg(NLMSG_ERROR, 3, body);
   };
-  assert.deepEqual(parseLinkMessages(Buffer.concat([error(0), error(22)])), [{ kind: 'error', seq: 3, errno: 22 }]);
+  const { EINVAL } = constants.errno;
+  assert.deepEqual(parseLinkMessages(Buffer.concat([error(0), error(EINVAL)])), [{ kind: 'error', seq: 3, errno: EINVAL }]);
 });
 
 test('truncated input: what is whole is read, the rest is left', () => {

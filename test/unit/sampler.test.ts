@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Reading } from '../../src/model/counters.js';
+import { OVERFLOW_PROTOCOL, compareCounters, counterKeyNumber, type CounterKey, type Reading } from '../../src/model/counters.js';
 import { Sampler, rate } from '../../src/model/sampler.js';
 import { fakeClock } from './fake-clock.js';
 
@@ -161,4 +161,21 @@ test('the same readings array handed in again: the same counters while every rat
   clock.advance(1000);
   const back = sampler.sample([r(17, 350n, 5n), r(6, 40n, 3n)]);
   assert.equal(back.counters.find((c) => c.protocol === 6)?.bytesPerSecond, 40);
+});
+
+test('counterKeyNumber: one exact number per key, in compareCounters order, up to the largest ifindex and protocol', () => {
+  const keys: CounterKey[] = [];
+  for (const ifindex of [0, 1, 2, 2 ** 31 - 1]) {
+    for (const direction of ['tx', 'rx'] as const) {
+      for (const family of ['ipv4', 'ipv6', 'other'] as const) {
+        for (const protocol of [0, 1, 255, 0xffff, OVERFLOW_PROTOCOL]) keys.push({ interface: 'lo', ifindex, direction, family, protocol });
+      }
+    }
+  }
+  const numbers = keys.map((k) => counterKeyNumber(k.ifindex, k.direction, k.family, k.protocol));
+  assert.ok(numbers.every(Number.isSafeInteger));
+  assert.equal(new Set(numbers).size, keys.length);
+  // Built in compareCounters' order: the numbers ascend with it.
+  assert.deepEqual([...keys].sort(compareCounters), keys);
+  assert.deepEqual([...numbers].sort((a, b) => a - b), numbers);
 });

@@ -69,7 +69,6 @@ function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): Li
 export interface AnyCounterMaps {
   /** Every counter that is not zero; the same array as the last time while no count and no name changed. */
   read(): readonly Reading[];
-  readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
 /**
@@ -108,11 +107,7 @@ export function openAnyCounterMaps(
   // Every link known before the first frame (openCounters runs before attach).
   onLinks(names.refresh());
   return {
-    get lastReadCost() {
-      return reader.lastReadCost;
-    },
     read(): readonly Reading[] {
-      reader.startRead();
       const links = names.refresh();
       const linksChanged = links.changed.length + links.gone.length > 0;
       if (linksChanged) onLinks(links);

@@ -20,7 +20,7 @@ export interface ObjectAttachment {
   /** The interface to bind to; 0 for every interface. */
   ifindex: number;
   interfaceName: string;
-  openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'lastReadCost' | 'readBreakdown'>;
+  openCounters(object: LoadedObject): Pick<AttachedFilter, 'read' | 'readBreakdown'>;
   /** AttachedFilter.poll(), given the socket. */
   poll(socket: PacketSocket): InterfaceEvent[];
   /** What the caller acquired for poll() and read(), released last on close(). */
@@ -53,9 +53,6 @@ export function attachObject(spec: ObjectAttachment): AttachedFilter {
       programFd: object.programFd,
       read: () => counters.read(),
       ...(counters.readBreakdown ? { readBreakdown: counters.readBreakdown } : {}),
-      get lastReadCost() {
-        return counters.lastReadCost;
-      },
       poll: () => spec.poll(socket),
       close() {
         if (closed) return;

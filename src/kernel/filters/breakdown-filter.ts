@@ -53,20 +53,14 @@ export function breakdownCounters(native: Native, place: CounterPlace, options: 
         },
         // What the last read() took with the protocol counters.
         readBreakdown: () => parts,
-        get lastReadCost() {
-          const a = protocols.lastReadCost;
-          const b = breakdown.lastReadCost;
-          return { syscalls: a.syscalls + b.syscalls, bytes: a.bytes + b.bytes };
-        },
       };
     },
   };
 }
 
-export interface BreakdownMaps {
+interface BreakdownMaps {
   /** Every non-zero breakdown counter, the overflow ("other") ones included. */
   read(): BreakdownReading[];
-  readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
 /**
@@ -100,11 +94,7 @@ function openBreakdownMaps(
     return overflowKeys.get(slot);
   };
   return {
-    get lastReadCost() {
-      return reader.lastReadCost;
-    },
     read(): BreakdownReading[] {
-      reader.startRead();
       const out: BreakdownReading[] = [];
       const n = reader.lookupAll(countersFd, counters, 'the breakdown counters');
       for (let i = 0; i < n; i++) {

@@ -1,7 +1,9 @@
 /**
- * One sockex filter attached to one interface: the loaded object, the socket
- * holding the program, and the counter maps. Each interface gets its own
- * object, so its counts are its own.
+ * attachFilter: sockex's filter on one interface, or on every interface
+ * (-i any: any-filter.ts). It finds the interface, picks the protocol filter
+ * or, with --by, the breakdown filter (breakdown-filter.ts), and leaves
+ * loading, attaching and closing to attach-object.ts. Each interface gets its
+ * own object, so its counts are its own.
  */
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../../model/counters.js';
@@ -67,12 +69,7 @@ function protocolCounters(native: Native, place: CounterPlace, objectPath: strin
         return reading;
       };
       return {
-        // The ifindex it had at the start, also after a rebind to a new one: the maps
-        // go on counting, so the counters must stay the same series.
         read: () => maps.read().map(name),
-        get lastReadCost() {
-          return maps.lastReadCost;
-        },
       };
     },
   };

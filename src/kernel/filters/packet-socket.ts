@@ -5,13 +5,9 @@
  * nothing.
  */
 import { Errno, errnoName, isPermissionErrno, PERMISSION_HINT, SyscallError } from '../../errors.js';
-import { loadNative, type Native } from '../libbpf/index.js';
+import { AF_PACKET, SOCK_CLOEXEC, SOCK_RAW, SOL_SOCKET, loadNative, type Native } from '../libbpf/index.js';
 
-const AF_PACKET = 17;
-const SOCK_RAW = 3;
-const SOCK_CLOEXEC = 0o2000000;
 const ETH_P_ALL = 0x0003;
-const SOL_SOCKET = 1;
 const SO_ATTACH_BPF = 50;
 const SOCKADDR_LL_SIZE = 20;
 

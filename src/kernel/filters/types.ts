@@ -7,7 +7,6 @@
 import type { BreakdownBy, BreakdownReading } from '../../model/breakdown.js';
 import type { Reading } from '../../model/counters.js';
 import type { InterfaceEvent } from '../../model/interface-events.js';
-import type { CounterMaps } from '../maps/index.js';
 import type { Native } from '../libbpf/index.js';
 
 export interface AttachedFilter {
@@ -16,7 +15,6 @@ export interface AttachedFilter {
   read(): readonly Reading[];
   /** With a breakdown (--by): its counters, cumulative like read()'s. */
   readBreakdown?(): BreakdownReading[];
-  readonly lastReadCost: CounterMaps['lastReadCost'];
   /**
    * What happened to the interface since the last call, oldest first ([] when
    * nothing did; the first call reports a start on an interface that is down

@@ -11,7 +11,7 @@ import { SockexError } from '../../errors.js';
 const require = createRequire(import.meta.url);
 type Koffi = typeof import('koffi');
 
-export interface Libbpf {
+interface Libbpf {
   majorVersion(): number;
   minorVersion(): number;
   setPrint(callback: unknown): unknown;
@@ -43,7 +43,7 @@ export interface Libbpf {
   progTestRun(fd: number, opts: Buffer): number;
 }
 
-export interface Libc {
+interface Libc {
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Buffer, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;

@@ -9,7 +9,7 @@
  * RouteSocket does the syscalls.
  */
 import { Errno, errnoName, SyscallError } from '../../errors.js';
-import type { Native } from '../libbpf/index.js';
+import { AF_NETLINK, SOCK_CLOEXEC, SOCK_RAW, SOL_SOCKET, type Native } from '../libbpf/index.js';
 
 /** One network interface as the kernel describes it in an RTM_NEWLINK message. */
 export interface Link {
@@ -33,11 +33,7 @@ export const IFF_RUNNING = 0x40;
 export const IFF_LOWER_UP = 0x10000;
 
 const AF_UNSPEC = 0;
-const AF_NETLINK = 16;
 const NETLINK_ROUTE = 0;
-const SOCK_RAW = 3;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
 const MSG_DONTWAIT = 0x40;

@@ -1,9 +1,12 @@
 /**
- * Reads the filter's two per-CPU maps into buffers allocated once and sums
- * the CPUs: ip_counters (one element holding every slot) with one plain
- * lookup, other_counters with one batched lookup.
+ * Reading the filters' per-CPU counter maps into buffers allocated once:
+ * BatchReader (one batched lookup a map; key by key before Linux 5.6),
+ * ReadingCache (a counter that did not change allocates nothing), LastRead
+ * (a read that changed nothing, told by two memcmp()s), and openCounterMaps,
+ * the protocol counters: ip_counters (one element holding every slot) with
+ * one plain lookup, other_counters with one batched lookup.
  */
-import { Errno, errnoName, SyscallError } from '../../errors.js';
+import { ENOTSUPP, Errno, errnoName, SyscallError } from '../../errors.js';
 import {
   ARRAY_SLOTS,
   CPU_MAJOR_TABLE,
@@ -24,15 +27,13 @@ import {
 import type { Native } from '../libbpf/index.js';
 
 /** What a kernel without BPF_MAP_LOOKUP_BATCH (before 5.6) answers. */
-const NO_BATCH_ERRNOS = new Set([Errno.EINVAL, Errno.EOPNOTSUPP, 524 /* ENOTSUPP, kernel-internal */]);
+const NO_BATCH_ERRNOS = new Set([Errno.EINVAL, Errno.EOPNOTSUPP, ENOTSUPP]);
 
 export type SlotReading = SlotKey & Totals;
 
 export interface CounterMaps {
   /** Every counter that is not zero, cumulative since the maps were created. */
   read(): SlotReading[];
-  /** What the last read() cost: syscalls and bytes copied from the kernel. */
-  readonly lastReadCost: { syscalls: number; bytes: number };
 }
 
 export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: number): CounterMaps {
@@ -44,11 +45,7 @@ export function openCounterMaps(native: Native, ipMapFd: number, otherMapFd: num
   const otherLayout = entryMajor(reader.cpus);
   const cache = new ReadingCache<SlotReading>();
   return {
-    get lastReadCost() {
-      return reader.lastReadCost;
-    },
     read(): SlotReading[] {
-      reader.startRead();
       const out: SlotReading[] = [];
       reader.lookupOne(ipMapFd, zeroKey, table, 'the IP counters');
       for (let slot = 0; slot < ARRAY_SLOTS; slot++) {
@@ -134,12 +131,11 @@ export class ReadingCache<R> {
 
 /**
  * Whole-map reads of per-CPU maps: one bpf_map_lookup_batch call per map
- * into buffers allocated once, with what each read cost counted.
+ * into buffers allocated once.
  */
 export class BatchReader {
   readonly cpus: number;
   private readonly native: Native;
-  private readonly cost = { syscalls: 0, bytes: 0 };
   /** False once the kernel said it has no batched lookups (before 5.6): key by key from then on. */
   private batched: boolean;
 
@@ -155,22 +151,10 @@ export class BatchReader {
     return batchBuffers(capacity, keySize, this.cpus);
   }
 
-  /** Syscalls and bytes copied from the kernel since startRead(). */
-  get lastReadCost(): { syscalls: number; bytes: number } {
-    return { ...this.cost };
-  }
-
-  startRead(): void {
-    this.cost.syscalls = 0;
-    this.cost.bytes = 0;
-  }
-
   /** Reads one element (every CPU's copy) into value. */
   lookupOne(fd: number, key: Buffer, value: Buffer, what: string): void {
     const err = this.native.libbpf.mapLookupElem(fd, key, value);
-    this.cost.syscalls += 1;
     if (err < 0) throw new SyscallError('syscall', 'bpf_map_lookup_elem', -err, `cannot read ${what} (${errnoName(err)})`);
-    this.cost.bytes += key.length + value.length;
   }
 
   /** Reads every entry of the map into b; returns how many it holds. */
@@ -178,13 +162,8 @@ export class BatchReader {
     if (this.batched) {
       b.count.writeUInt32LE(b.capacity);
       const err = this.native.libbpf.mapLookupBatch(fd, null, b.outBatch, b.keys, b.values, b.count, null);
-      this.cost.syscalls += 1;
-      if (err >= 0 || err === -Errno.ENOENT) {
-        // -ENOENT only says the map ended before the batch did.
-        const n = b.count.readUInt32LE();
-        this.cost.bytes += n * (b.keySize + this.cpus * COUNTER_SIZE);
-        return n;
-      }
+      // -ENOENT only says the map ended before the batch did.
+      if (err >= 0 || err === -Errno.ENOENT) return b.count.readUInt32LE();
       if (!NO_BATCH_ERRNOS.has(-err)) {
         throw new SyscallError('syscall', 'bpf_map_lookup_batch', -err, `cannot read ${what} (${errnoName(err)})`);
       }
@@ -202,11 +181,9 @@ export class BatchReader {
     while (n < b.capacity) {
       const key = b.keys.subarray(n * b.keySize, (n + 1) * b.keySize);
       const err = libbpf.mapGetNextKey(fd, previous, key);
-      this.cost.syscalls += 1;
       if (err === -Errno.ENOENT) break;
       if (err < 0) throw new SyscallError('syscall', 'bpf_map_get_next_key', -err, `cannot read ${what} (${errnoName(err)})`);
       const lookup = libbpf.mapLookupElem(fd, key, b.values.subarray(n * valueSize, (n + 1) * valueSize));
-      this.cost.syscalls += 1;
       previous = key;
       // A hash entry deleted between the two calls: nothing to count, and its key still leads on.
       if (lookup === -Errno.ENOENT) {
@@ -215,7 +192,6 @@ export class BatchReader {
         throw new SyscallError('syscall', 'bpf_map_lookup_elem', -lookup, `cannot read ${what} (${errnoName(lookup)})`);
       }
       n += 1;
-      this.cost.bytes += b.keySize + valueSize;
     }
     return n;
   }

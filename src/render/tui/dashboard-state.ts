@@ -12,7 +12,7 @@ import { UNIT_MODES, type UnitMode } from '../units.js';
 
 export type SortKey = 'bytes' | 'rate' | 'packets' | 'name';
 /** The order the `s` key cycles through; the first is the default. */
-export const SORT_KEYS: readonly SortKey[] = ['bytes', 'rate', 'packets', 'name'];
+const SORT_KEYS: readonly SortKey[] = ['bytes', 'rate', 'packets', 'name'];
 
 /** The table on screen: the protocols, or a breakdown (--by) view. */
 export type DashboardView = 'protocols' | 'ports' | 'hosts' | 'conversations';
@@ -148,7 +148,7 @@ function withoutHistory(frame: Frame | undefined): Frame | undefined {
   return frame && { ...frame, history: frame.history.emptied() };
 }
 
-export function baselineOf(snapshot: Snapshot): Baseline {
+function baselineOf(snapshot: Snapshot): Baseline {
   const counts = new Map<string, { bytes: bigint; packets: bigint }>();
   for (const c of snapshot.counters) counts.set(counterId(c), { bytes: c.bytes, packets: c.packets });
   const breakdown = new Map<string, { bytes: bigint; packets: bigint }>();

@@ -37,7 +37,7 @@ export interface Section {
 }
 
 /** The kernel sample's three protocols: always on screen, even at zero. */
-export const HEADLINE_ROWS: readonly { key: string; name: string }[] = [
+const HEADLINE_ROWS: readonly { key: string; name: string }[] = [
   { key: 'ip/6', name: 'TCP' },
   { key: 'ip/17', name: 'UDP' },
   { key: 'ip/1', name: 'ICMP' },
@@ -46,7 +46,7 @@ export const HEADLINE_ROWS: readonly { key: string; name: string }[] = [
 export const ALL_INTERFACES = 'all interfaces';
 
 /** TCP over IPv4 and over IPv6 are one row, as in the line output; non-IP frames go by EtherType. */
-export function rowKey(c: Pick<CounterSnapshot, 'family' | 'protocol'>): string {
+function rowKey(c: Pick<CounterSnapshot, 'family' | 'protocol'>): string {
   return c.family === 'other' ? `ether/${c.protocol}` : `ip/${c.protocol}`;
 }
 
@@ -71,7 +71,7 @@ function addInto(target: MutableTotals, bytes: bigint, packets: bigint, bps: num
 }
 
 /** A counter's counts since the reset; a counter that went backwards (a new filter) counts from zero. */
-export function sinceBaseline(c: CounterSnapshot, baseline: Baseline | undefined): { bytes: bigint; packets: bigint } {
+function sinceBaseline(c: CounterSnapshot, baseline: Baseline | undefined): { bytes: bigint; packets: bigint } {
   return countsSince(c, baseline?.counts.get(counterId(c)));
 }
 
@@ -85,7 +85,7 @@ export function countsSince(
 }
 
 /** The rows of one table (headline protocols first, then every protocol seen), sorted, and their total. */
-export function protocolRows(
+function protocolRows(
   counters: readonly CounterSnapshot[],
   history: RateHistory,
   baseline: Baseline | undefined,

@@ -6,9 +6,9 @@
  * line, the bars start at the left, beside the numbers.
  */
 
-export const UNICODE_BARS = '▁▂▃▄▅▆▇█';
+const UNICODE_BARS = '▁▂▃▄▅▆▇█';
 /** For terminals without UTF-8: eight steps that still read as rising. */
-export const ASCII_BARS = '.:-=+*#@';
+const ASCII_BARS = '.:-=+*#@';
 
 /** The highest finite rate in these histories: the scale for drawing them together. */
 export function peakOf(histories: readonly (readonly number[])[]): number {

@@ -15,8 +15,8 @@ import { tableBody } from './table-body.js';
 export { lineText } from './screen-lines.js';
 
 /** Below this the dashboard would garble; it says so instead. */
-export const MIN_WIDTH = 40;
-export const MIN_HEIGHT = 8;
+const MIN_WIDTH = 40;
+const MIN_HEIGHT = 8;
 
 /** The whole screen, exactly `height` lines of exactly `width` columns. */
 export function buildScreen(state: DashboardState, size: ScreenSize): Line[] {

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { AF_PACKET, SOCK_RAW } from '../../../src/kernel/libbpf/socket-constants.js';
 
 const require = createRequire(import.meta.url);
 const koffi = require('koffi') as typeof import('koffi');
@@ -22,14 +23,14 @@ const count = Number(countText);
 const size = Number(sizeText);
 const ifindex = Number(readFileSync(`/sys/class/net/${iface}/ifindex`, 'utf8'));
 
-const fd = socket(17 /* AF_PACKET */, 3 /* SOCK_RAW */, 0);
+const fd = socket(AF_PACKET, SOCK_RAW, 0);
 if (fd < 0) throw new Error(`socket failed: errno ${koffi.errno()}`);
 const frame = Buffer.alloc(size, 0x63);
 frame.fill(0xff, 0, 6); // broadcast destination
 frame.set([0x02, 0, 0, 0, 0, 1], 6); // locally administered source
 Buffer.from(hex, 'hex').copy(frame, 14);
 const addr = Buffer.alloc(20);
-addr.writeUInt16LE(17, 0);
+addr.writeUInt16LE(AF_PACKET, 0);
 addr.writeInt32LE(ifindex, 4);
 for (let ethertype = first; ethertype <= last; ethertype++) {
   frame.writeUInt16BE(ethertype, 12);

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { AF_PACKET, SOCK_RAW } from '../../../src/kernel/libbpf/socket-constants.js';
 
 const require = createRequire(import.meta.url);
 const koffi = require('koffi') as typeof import('koffi');
@@ -26,10 +27,10 @@ const count = Number(countText);
 const ifindex = Number(readFileSync(`/sys/class/net/${iface}/ifindex`, 'utf8'));
 const ethertype = frame.length >= 14 ? frame.readUInt16BE(12) : 0;
 
-const fd = socket(17 /* AF_PACKET */, 3 /* SOCK_RAW */, 0);
+const fd = socket(AF_PACKET, SOCK_RAW, 0);
 if (fd < 0) throw new Error(`socket failed: errno ${koffi.errno()}`);
 const addr = Buffer.alloc(20);
-addr.writeUInt16LE(17, 0);
+addr.writeUInt16LE(AF_PACKET, 0);
 addr.writeUInt16BE(ethertype, 2);
 addr.writeInt32LE(ifindex, 4);
 let sent = 0;
