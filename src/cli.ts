@@ -36,6 +36,8 @@ export interface Options {
   objectPath: string | undefined;
   /** Keep root after attaching instead of dropping to the invoking user. */
   keepPrivileges: boolean;
+  /** Exit (code 4) once every interface named is gone, instead of waiting for one to come back. */
+  exitWhenGone: boolean;
   /** Where to serve Prometheus metrics (--metrics [host:]port); undefined: nowhere. */
   metrics: ListenAddress | undefined;
   /** Split IP counters by port and/or host (--by); empty: by protocol only, today's filter. */
@@ -134,6 +136,11 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     describe: 'with --by and --metrics: seconds without traffic before a key gives its series up to a busier one (and a gone interface loses its series)',
   },
   'runtime-metrics': { type: 'boolean', default: false, describe: "with --metrics: add Node.js's runtime metrics (heap, event-loop delay) to the process metrics" },
+  'exit-when-gone': {
+    type: 'boolean',
+    default: false,
+    describe: 'exit (code 4) once no interface named is left to count on (default: wait until one is back)',
+  },
   'keep-privileges': { type: 'boolean', default: false, describe: 'stay root after attaching (default: drop to the sudo user or nobody)' },
   object: { type: 'string', value: 'file', describe: 'load this compiled filter instead of the bundled one' },
   verbose: { alias: 'v', type: 'boolean', default: false, describe: "show libbpf's log and full errors" },
@@ -273,6 +280,7 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     verbose: args.verbose === true,
     objectPath: args.object === undefined ? undefined : String(args.object as unknown),
     keepPrivileges: args['keep-privileges'] === true,
+    exitWhenGone: args['exit-when-gone'] === true,
     metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics as string),
     by,
     maxEntries: args['max-entries'] === undefined ? DEFAULT_MAX_ENTRIES : parseMaxEntries(args['max-entries'] as string),

@@ -63,7 +63,6 @@ async function run(options: Options): Promise<SessionEnd> {
     const view = await createView(options, dashboard, (error) => session?.quit(error));
     if (view) renderers.push(releases.hold(view));
     if (metrics) renderers.push(metrics);
-    if (!options.quiet) sayCounting(options, dashboard, metrics?.url);
 
     session = startSession({
       sources: filters,
@@ -86,6 +85,8 @@ async function run(options: Options): Promise<SessionEnd> {
       report: (error) => reportError(error, options.verbose),
       flush: flushOutput,
       startDemo: options.command === 'demo' ? startDemoPing : undefined,
+      exitWhenGone: options.exitWhenGone,
+      started: options.quiet ? undefined : () => sayCounting(options, dashboard, metrics?.url),
     });
   } catch (err) {
     releases.releaseAll();

@@ -39,7 +39,7 @@ const EXIT_CODES: Readonly<Record<keyof typeof ExitCode, string>> = {
   internal: 'an unexpected error (run with --verbose)',
   usage: 'a bad command line or option value',
   permission: 'not allowed: run as root or with CAP_BPF and CAP_NET_RAW',
-  interface: 'no such interface, or every counted interface went away',
+  interface: 'no such interface, or every interface went away (--exit-when-gone)',
   object: 'the compiled filter is missing or not valid',
   verifier: "the kernel's verifier rejected the filter",
   libbpf: 'libbpf.so.1 is missing or too old',

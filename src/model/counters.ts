@@ -30,6 +30,12 @@ export interface Reading {
    * could not attribute to one interface (-i any with a full table).
    */
   readonly ifindex: number;
+  /**
+   * -i any: which link this is of those that had this ifindex during the run,
+   * when it is not the first (2, 3...): a new interface that took the index
+   * of one deleted starts from zero as its own counter. Absent: the first.
+   */
+  readonly generation?: number;
   readonly direction: Direction;
   readonly family: Family;
   readonly protocol: number;
@@ -37,15 +43,16 @@ export interface Reading {
   readonly packets: bigint;
 }
 
-export type CounterKey = Pick<Reading, 'interface' | 'ifindex' | 'direction' | 'family' | 'protocol'>;
+export type CounterKey = Pick<Reading, 'interface' | 'ifindex' | 'generation' | 'direction' | 'family' | 'protocol'>;
 
 export function counterId(c: CounterKey): string {
-  return `${c.interface}\0${c.ifindex}\0${c.direction}\0${c.family}\0${c.protocol}`;
+  return `${c.interface}\0${c.ifindex}\0${c.generation ?? 1}\0${c.direction}\0${c.family}\0${c.protocol}`;
 }
 
-/** A stable order: interface, ifindex, direction (tx first), family, protocol. */
+/** A stable order: interface, ifindex, generation, direction (tx first), family, protocol. */
 export function compareCounters(a: CounterKey, b: CounterKey): number {
   if (a.interface !== b.interface) return a.interface < b.interface ? -1 : 1;
+  if (a.ifindex === b.ifindex && a.generation !== b.generation) return (a.generation ?? 1) - (b.generation ?? 1);
   return counterKeyNumber(a.ifindex, a.direction, a.family, a.protocol) - counterKeyNumber(b.ifindex, b.direction, b.family, b.protocol);
 }
 

@@ -14,6 +14,12 @@ export type InterfaceEvent =
       /** At most this long nothing was counted: from the last poll that saw it bound to the one that bound it again. */
       readonly goneForMs: number;
     }
+  /**
+   * An interface of that name is here as a link type whose link header the
+   * filter was not loaded for, and it cannot be loaded again (sockex gave up
+   * the privileges): not counted, rather than counted wrongly.
+   */
+  | { readonly kind: 'unreadable'; readonly interface: string; readonly ifindex: number; readonly linkType: number; readonly reason: string }
   /** Administratively down: it sees no frames until it is up. */
   | { readonly kind: 'down'; readonly interface: string }
   /** Up, but the link has no carrier. */

@@ -142,7 +142,7 @@ export class Sampler {
   }
 
   private find(key: CounterKey): Tracked | undefined {
-    return this.tracked.get(key.interface)?.get(keyNumber(key));
+    return this.tracked.get(placeOf(key))?.get(keyNumber(key));
   }
 
   private track(reading: Reading): Tracked {
@@ -152,8 +152,8 @@ export class Sampler {
       name: protocolName(reading.family, reading.protocol).name,
       seen: 0,
     };
-    let byKey = this.tracked.get(reading.interface);
-    if (!byKey) this.tracked.set(reading.interface, (byKey = new Map()));
+    let byKey = this.tracked.get(placeOf(reading));
+    if (!byKey) this.tracked.set(placeOf(reading), (byKey = new Map()));
     byKey.set(keyNumber(reading), counter);
     this.ordered.push(counter);
     return counter;
@@ -161,7 +161,19 @@ export class Sampler {
 }
 
 function sameKey(a: CounterKey, b: CounterKey): boolean {
-  return a.ifindex === b.ifindex && a.protocol === b.protocol && a.direction === b.direction && a.family === b.family && a.interface === b.interface;
+  return (
+    a.ifindex === b.ifindex &&
+    a.protocol === b.protocol &&
+    a.direction === b.direction &&
+    a.family === b.family &&
+    a.interface === b.interface &&
+    a.generation === b.generation
+  );
+}
+
+/** The interface name, and the link's generation when it is not the first: what keyNumber leaves out. */
+function placeOf(key: CounterKey): string {
+  return key.generation === undefined ? key.interface : `${key.interface}\0${key.generation}`;
 }
 
 function keyNumber(key: CounterKey): number {
@@ -188,6 +200,7 @@ function counterSnapshot(reading: Reading, name: string, bytesPerSecond: number,
   return Object.freeze({
     interface: reading.interface,
     ifindex: reading.ifindex,
+    ...(reading.generation === undefined ? {} : { generation: reading.generation }),
     direction: reading.direction,
     family: reading.family,
     protocol: reading.protocol,

@@ -9,6 +9,8 @@ export interface CounterSnapshot {
   readonly interface: string;
   /** The kernel's interface index (see Reading.ifindex). */
   readonly ifindex: number;
+  /** -i any: the link's generation at that ifindex, when not the first (see Reading.generation). */
+  readonly generation?: number;
   readonly direction: Direction;
   readonly family: Family;
   /** IP protocol number (ipv4, ipv6) or EtherType (other). */

@@ -43,9 +43,14 @@ function renderBreakdown(breakdown: Breakdown): string {
 /** What a counter is keyed by, as every counter (protocol or breakdown) starts. */
 function keyFields(c: CounterSnapshot | BreakdownCounter): string {
   return (
-    `"interface":${JSON.stringify(c.interface)},"ifindex":${c.ifindex},"direction":"${c.direction}","family":"${c.family}",` +
+    `"interface":${JSON.stringify(c.interface)},"ifindex":${c.ifindex},${generationField(c)}"direction":"${c.direction}","family":"${c.family}",` +
     `"protocol":${c.protocol},"name":${JSON.stringify(c.name)}`
   );
+}
+
+/** "generation" only for a link that took the ifindex of one before it (-i any). */
+function generationField(c: CounterSnapshot | BreakdownCounter): string {
+  return 'generation' in c && c.generation !== undefined ? `"generation":${c.generation},` : '';
 }
 
 function countFields(c: { bytes: bigint; packets: bigint }): string {

@@ -12,7 +12,8 @@
  *   q in the dashboard     exit 0
  *   the demo's ping ended  exit 0, a final sample (the dashboard stays up)
  *   the reader went away   exit 0, nothing more written
- *   every interface lost   exit 4, a final sample
+ *   every interface lost   with exitWhenGone: exit 4, a final sample;
+ *                          else it waits for them to come back
  *   a failure (a read, a renderer, the demo)  its own exit code
  * Then: release what was acquired, last first (the terminal is restored
  * before anything is said), say the error, and end only once stdout and
@@ -71,6 +72,17 @@ export interface SessionInputs {
   /** Resolves once everything written has reached its reader, or the reader is gone. */
   flush(): Promise<void>;
   readonly startDemo?: StartDemo | undefined;
+  /**
+   * End with exit 4 once every interface is gone (--exit-when-gone); else
+   * sockex waits for them and counts again when one is back.
+   */
+  readonly exitWhenGone?: boolean | undefined;
+  /**
+   * Called once the signals are handled, before the first sample: where the
+   * status line a script waits for is said, so a SIGTERM sent on seeing it
+   * always ends the run the way it should (with a final sample).
+   */
+  readonly started?: (() => void) | undefined;
 }
 
 export interface SessionEnd {
@@ -166,22 +178,26 @@ export function startSession(inputs: SessionInputs): Session {
 
   const apply = (event: InterfaceEvent): void => {
     const before = states.get(event.interface);
-    const after: InterfaceState | undefined = event.kind === 'rebound' || event.kind === 'up' ? undefined : event.kind;
-    if (before === after) return;
+    const after: InterfaceState | undefined = event.kind === 'rebound' || event.kind === 'up' ? undefined : event.kind === 'unreadable' ? 'lost' : event.kind;
+    // Each refusal is said: it tells what the interface came back as.
+    if (before === after && event.kind !== 'unreadable') return;
     if (after === undefined) states.delete(event.interface);
     else states.set(event.interface, after);
     updateStatus({ interfaceStates: new Map(states) });
-    const lostCount = sources.filter((source) => states.get(source.interface) === 'lost').length;
-    // The last one lost is said by the error that ends the run.
-    if (event.kind === 'lost' && lostCount === sources.length) return;
-    notice(describe(event), event.kind === 'lost' || event.kind === 'rebound');
+    const lost = sources.filter((source) => states.get(source.interface) === 'lost').map((source) => source.interface);
+    if (event.kind === 'lost' && lost.length === sources.length) {
+      // The last one lost: said by the error that ends the run, or sockex waits for them.
+      if (!inputs.exitWhenGone) notice(`sockex: interface ${printable(event.interface)} disappeared; its counts stay at their last values, waiting for ${lost.map(printable).join(', ')}`);
+      return;
+    }
+    notice(describe(event), event.kind === 'lost' || event.kind === 'rebound' || event.kind === 'unreadable');
   };
 
   const tick = (): void => {
     try {
       for (const source of sources) source.poll().forEach(apply);
       const lost = sources.filter((source) => states.get(source.interface) === 'lost');
-      if (sources.length > 0 && lost.length === sources.length) {
+      if (inputs.exitWhenGone && sources.length > 0 && lost.length === sources.length) {
         const gone = lost.map((source) => source.interface).join(', ');
         const error = new SockexError('interface-lost', `interface ${gone} disappeared: nothing left to count on`);
         stop({ code: ExitCode.interface, finalSample: true, error });
@@ -196,6 +212,7 @@ export function startSession(inputs: SessionInputs): Session {
     if (inputs.count !== undefined && samples >= inputs.count) stop({ code: ExitCode.ok, finalSample: false });
   };
 
+  inputs.started?.();
   // The first sample at once (as the kernel sample prints before its first sleep), then one per interval.
   tick();
   if (!stopping) ticker = startTicker(inputs.intervalSeconds * 1000, tick, inputs.timers);
@@ -227,6 +244,8 @@ function describe(event: InterfaceEvent): string {
   switch (event.kind) {
     case 'lost':
       return `sockex: interface ${name} disappeared; its counts stay at their last values, counting goes on`;
+    case 'unreadable':
+      return `sockex: interface ${name} is back as link type ${event.linkType} (ifindex ${event.ifindex}) and is not counted: ${event.reason}`;
     case 'rebound':
       return `sockex: interface ${name} was gone for up to ${(event.goneForMs / 1000).toFixed(1)} s; counting on it again (ifindex ${event.ifindex})`;
     case 'down':

@@ -26,12 +26,12 @@ function addVeth(ns: NetNs, a: string, b: string): void {
   ns.exec('ip', ['link', 'set', b, 'up']);
 }
 
-test('the only interface disappears: says so and exits with the interface code', async (t) => {
+test('--exit-when-gone: the only interface disappears: says so and exits with the interface code', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'lost1');
   addVeth(ns, 'sxa', 'sxb');
   const since = highestProgramId();
-  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.1', '-i', 'sxa']));
+  const sockex = killOnEnd(t, await startSockex(ns, ['--json', '--interval', '0.1', '-i', 'sxa', '--exit-when-gone']));
   ns.exec('ip', ['link', 'delete', 'sxa']);
   assert.equal(await sockex.exit(), ExitCode.interface, sockex.stderr);
   assert.match(sockex.stderr, /^sockex: interface sxa disappeared: nothing left to count on$/m);

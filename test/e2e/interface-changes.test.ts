@@ -239,3 +239,34 @@ test('-i NAME: down at the start, no carrier, up, down again: each said once', {
   assert.equal(await sockex.stop(), 0);
   assert.equal(messagesAbout(sockex, 'va').length, 4, sockex.stderr);
 });
+
+test('-i NAME, the only one: deleted, sockex waits ("waiting for va"), then created again and counted exactly', { timeout: 60_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  const { a, b } = namespaces(t);
+  veth(a, b, 'va', 'vb');
+  const first = ifindex(a, 'va');
+  const sockex = killOnEnd(t, await startSockex(a, ['-i', 'va', '--json', '--interval', '0.2']));
+  send(a, 'va', 0x88b5, 3, 100);
+  await sampleWith(sockex, `va#${first}/tx/other/${0x88b5} 300 3`);
+
+  a.exec('ip', ['link', 'del', 'va']);
+  const waiting = 'sockex: interface va disappeared; its counts stay at their last values, waiting for va';
+  await waitFor(() => sockex.stderr.includes(waiting), 10_000, () => `not waiting: ${sockex.stderr}`);
+  // Still sampling while it waits.
+  const during = sockex.samples().length;
+  await waitFor(() => sockex.samples().length > during + 2, 10_000, () => `no samples while waiting: ${sockex.stderr}`);
+  assert.equal(sockex.child.exitCode, null, 'still running');
+
+  veth(a, b, 'va', 'vb');
+  await waitFor(() => sockex.stderr.includes(`counting on it again (ifindex ${ifindex(a, 'va')})`), 10_000, () => `no rebind: ${sockex.stderr}`);
+  send(a, 'va', 0x88b5, 2, 100);
+  b.tool('raw-frames', ['vb', '0x88b6', '4', '80']);
+  const after = await sampleWith(sockex, `va#${first}/tx/other/${0x88b5} 500 5`, `va#${first}/rx/other/${0x88b6} 320 4`);
+  assert.deepEqual(lines(after), [`va#${first}/rx/other/${0x88b6} 320 4`, `va#${first}/tx/other/${0x88b5} 500 5`]);
+  assert.equal(await sockex.stop(), 0);
+  const said = fromLost(messagesAbout(sockex, 'va').map((line) => (line === waiting ? LOST : line)));
+  assert.equal(said.filter((line) => line === LOST).length, 1, sockex.stderr);
+  assert.equal(sockex.stderr.split('\n').filter((line) => line === waiting).length, 1, sockex.stderr);
+  assertNeverBackwards(sockex.samples());
+  assertNoStackTrace(sockex.stderr);
+});

@@ -242,10 +242,10 @@ test("the README's exit-code table, row by row, against the installed package's 
     failsWith(bin, ['--count', '1'], ExitCode.permission, /CAP_BPF and CAP_NET_RAW/, { ns, asNobody: true });
   });
 
-  await t.test('4: no such interface; the only interface disappeared while counting', async (st) => {
+  await t.test('4: no such interface; the only interface disappeared while counting (--exit-when-gone)', async (st) => {
     failsWith(bin, ['--interface', 'nosuch0', '--count', '1'], ExitCode.interface, /no interface named "nosuch0"/, { ns });
     ns.exec('ip', ['link', 'add', 'sxa', 'type', 'veth', 'peer', 'name', 'sxb']);
-    const sockex = killOnEnd(st, new RunningSockex(ns.spawn(process.execPath, [bin, '--json', '--interval', '0.1', '-i', 'sxa'])));
+    const sockex = killOnEnd(st, new RunningSockex(ns.spawn(process.execPath, [bin, '--json', '--interval', '0.1', '-i', 'sxa', '--exit-when-gone'])));
     await sockex.attached();
     ns.exec('ip', ['link', 'delete', 'sxa']);
     assert.equal(await sockex.exit(), ExitCode.interface, sockex.stderr);

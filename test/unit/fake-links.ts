@@ -23,8 +23,8 @@ export class FakeLinks implements LinkSource {
     for (const [name, ifindex] of Object.entries(initial)) this.current.set(ifindex, { ifindex, name, type: ETHER, flags: UP });
   }
 
-  set(name: string, ifindex: number, flags = UP): void {
-    const link = { ifindex, name, type: ETHER, flags };
+  set(name: string, ifindex: number, flags = UP, type = ETHER): void {
+    const link = { ifindex, name, type, flags };
     this.current.set(ifindex, link);
     this.queue.push({ kind: 'link', link });
   }

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { printable } from '../../src/errors.js';
 import { invalidInterfaceName } from '../../src/kernel/links/interface-name.js';
 import { LinkTable } from '../../src/kernel/links/link-table.js';
-import { FakeLinks } from './fake-links.js';
+import { FakeLinks, UP } from './fake-links.js';
 
 test('the first refresh lists every link; quiet refreshes list nothing', () => {
   const source = new FakeLinks({ lo: 1, eth0: 2 });
@@ -17,8 +17,8 @@ test('the first refresh lists every link; quiet refreshes list nothing', () => {
   const first = links.refresh();
   assert.deepEqual(first.changed.map((l) => l.name).sort(), ['eth0', 'lo']);
   assert.deepEqual([links.name(1), links.name(2)], ['lo', 'eth0']);
-  assert.deepEqual(links.refresh(), { changed: [], gone: [] });
-  assert.deepEqual(links.refresh(), { changed: [], gone: [] });
+  assert.deepEqual(links.refresh(), { changed: [], gone: [], ended: [] });
+  assert.deepEqual(links.refresh(), { changed: [], gone: [], ended: [] });
   assert.equal(source.lists, 1, 'one listing, then notifications only');
 });
 
@@ -56,7 +56,7 @@ test('a link created and deleted between two refreshes is named, and gone', () =
   source.set('brief', 9);
   source.delete(9);
   const updates = links.refresh();
-  assert.deepEqual(updates, { changed: [], gone: [9] });
+  assert.deepEqual(updates, { changed: [], gone: [9], ended: [{ ifindex: 9, name: 'brief', type: 1, flags: UP }] });
   assert.equal(links.name(9), 'brief');
 });
 
@@ -83,6 +83,19 @@ test('an ifindex never seen is named ifN; close() closes the source', () => {
   assert.equal(links.name(42), 'if42');
   links.close();
   assert.ok(source.closed);
+});
+
+test('an ifindex taken by another link between two refreshes: the one that went is ended, with its name, though not gone', () => {
+  const source = new FakeLinks({ lo: 1, va: 600 });
+  const links = new LinkTable(source);
+  links.refresh();
+  source.delete(600);
+  source.set('tb', 600, UP, 0xfffe);
+  const updates = links.refresh();
+  assert.deepEqual(updates.gone, []);
+  assert.deepEqual(updates.ended, [{ ifindex: 600, name: 'va', type: 1, flags: UP }]);
+  assert.deepEqual(updates.changed, [{ ifindex: 600, name: 'tb', type: 0xfffe, flags: UP }]);
+  assert.equal(links.name(600), 'tb');
 });
 
 test('a name is refused only where the kernel refuses it: empty, over 15 bytes, ".", "..", "/", ":", spaces', () => {

@@ -56,6 +56,12 @@ test('JSON has the documented shape, one object per line', () => {
   });
 });
 
+test('JSON: "generation" after "ifindex" only for a link past the first of its ifindex', () => {
+  const out = renderJson(snapshot([counter({ family: 'ipv4', protocol: 17, bytes: 70n, packets: 1n, generation: 2 })]));
+  assert.match(out, /"ifindex":1,"generation":2,"direction":"tx"/);
+  assert.doesNotMatch(renderJson(snapshot([counter({ family: 'ipv4', protocol: 17 })])), /generation/);
+});
+
 test('JSON writes counts past 2^53 and 2^64 as exact integers', () => {
   const big = 2n ** 64n + 7n;
   const out = renderJson(snapshot([counter({ family: 'ipv4', protocol: 6, bytes: big, packets: 2n ** 53n + 1n })]));

@@ -179,3 +179,19 @@ test('counterKeyNumber: one exact number per key, in compareCounters order, up t
   assert.deepEqual([...keys].sort(compareCounters), keys);
   assert.deepEqual([...numbers].sort((a, b) => a - b), numbers);
 });
+
+test('two links that had one ifindex and one name (-i any, a generation apart) are two counters, in generation order', () => {
+  const sampler = new Sampler(['any'], fakeClock());
+  const first: Reading = { ...r(17, 500n, 5n), interface: 'va', ifindex: 600 };
+  const second: Reading = { ...first, generation: 2, bytes: 70n, packets: 1n };
+  sampler.sample([first]);
+  const s = sampler.sample([second, first]);
+  assert.deepEqual(
+    s.counters.map((c) => [c.interface, c.ifindex, c.generation, c.bytes]),
+    [
+      ['va', 600, undefined, 500n],
+      ['va', 600, 2, 70n],
+    ],
+  );
+  assert.equal(s.counters[1]?.bytesPerSecond, 0, 'a new counter: no rate in its first sample');
+});

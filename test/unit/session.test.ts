@@ -169,8 +169,8 @@ test('one of two interfaces lost: said once, its state in the status, counting g
   assert.notEqual(run.timers.pending, undefined, 'still ticking');
 });
 
-test('every interface lost: a final sample, then the error reported after release, exit 4', async () => {
-  const run = fakeRun(['a', 'b']);
+test('every interface lost with exitWhenGone: a final sample, then the error reported after release, exit 4', async () => {
+  const run = fakeRun(['a', 'b'], { exitWhenGone: true });
   run.happen({ kind: 'lost', interface: 'a' });
   run.timers.fire();
   run.happen({ kind: 'lost', interface: 'b' });
@@ -185,6 +185,60 @@ test('every interface lost: a final sample, then the error reported after releas
     'flush',
   ]);
   assert.deepEqual(await run.delivered(), { exitCode: ExitCode.interface, abandonOutput: false });
+});
+
+test('every interface lost: sockex waits, says so once, keeps sampling, and counts again when one is back', () => {
+  const run = fakeRun(['a', 'b']);
+  run.happen({ kind: 'lost', interface: 'a' });
+  run.timers.fire();
+  run.happen({ kind: 'lost', interface: 'b' });
+  run.timers.fire();
+  run.timers.fire();
+  assert.deepEqual(
+    run.log.filter((line) => line.startsWith('sockex:')),
+    [
+      'sockex: interface a disappeared; its counts stay at their last values, counting goes on',
+      'sockex: interface b disappeared; its counts stay at their last values, waiting for a, b',
+    ],
+  );
+  assert.deepEqual([...(run.statuses.at(-1)?.interfaceStates ?? [])], [['a', 'lost'], ['b', 'lost']]);
+  assert.equal(run.log.filter((line) => line.startsWith('render')).length, 4, 'still sampling');
+  assert.ok(!run.log.some((line) => line.startsWith('close')), 'nothing released');
+  run.happen({ kind: 'rebound', interface: 'b', ifindex: 4, goneForMs: 2000 });
+  run.timers.fire();
+  assert.equal(run.log.at(-2), 'sockex: interface b was gone for up to 2.0 s; counting on it again (ifindex 4)');
+  assert.deepEqual([...(run.statuses.at(-1)?.interfaceStates ?? [])], [['a', 'lost']]);
+});
+
+test('the only interface lost: "waiting for" it once, on stderr and (as its state) in the status', () => {
+  const run = fakeRun(['wg0']);
+  run.happen({ kind: 'lost', interface: 'wg0' });
+  run.timers.fire();
+  run.timers.fire();
+  assert.deepEqual(
+    run.log.filter((line) => line.startsWith('sockex:')),
+    ['sockex: interface wg0 disappeared; its counts stay at their last values, waiting for wg0'],
+  );
+  assert.equal(run.statuses.at(-1)?.interfaceStates?.get('wg0'), 'lost');
+});
+
+test('back as a link type that cannot be read: said each time, its state lost (waited for)', () => {
+  const run = fakeRun(['a']);
+  const unreadable = { kind: 'unreadable', interface: 'a', ifindex: 9, linkType: 65534, reason: 'no privileges' } as const;
+  run.happen({ kind: 'lost', interface: 'a' });
+  run.happen(unreadable);
+  run.timers.fire();
+  run.happen({ ...unreadable, ifindex: 10 });
+  run.timers.fire();
+  assert.deepEqual(
+    run.log.filter((line) => line.startsWith('sockex:')),
+    [
+      'sockex: interface a disappeared; its counts stay at their last values, waiting for a',
+      'sockex: interface a is back as link type 65534 (ifindex 9) and is not counted: no privileges',
+      'sockex: interface a is back as link type 65534 (ifindex 10) and is not counted: no privileges',
+    ],
+  );
+  assert.equal(run.statuses.at(-1)?.interfaceStates?.get('a'), 'lost');
 });
 
 test('an interface that comes back is counting again: said once, its state cleared; down and no-carrier are said', () => {
@@ -338,4 +392,18 @@ test('releases: every close runs even when one throws, last acquired first; the 
   assert.equal((releases.releaseAll() as Error).message, 'second failed');
   assert.deepEqual(closed, ['third', 'second', 'first']);
   assert.equal(releases.releaseAll(), undefined, 'nothing is released twice');
+});
+
+test('the status line is said once signals are handled and before the first sample: a SIGTERM sent on seeing it gets a final sample', async () => {
+  const signal = subscription();
+  const order: string[] = [];
+  const run = fakeRun(['a'], {
+    onSignal: signal.subscribe,
+    started: () => order.push(`started with ${signal.subscribed} signal handler`),
+    renderers: [{ render: () => order.push('sample'), close: () => undefined }],
+  });
+  assert.deepEqual(order, ['started with 1 signal handler', 'sample']);
+  signal.fire();
+  assert.deepEqual(order, ['started with 1 signal handler', 'sample', 'sample'], 'a final sample');
+  assert.deepEqual(await run.delivered(), { exitCode: ExitCode.ok, abandonOutput: false });
 });

@@ -5,13 +5,19 @@
  * interface's name, kept current from the kernel's link notifications
  * (links/link-table.ts), so a re-created or renamed interface carries its
  * right name at the next sample.
+ *
+ * The notifications are followed as they arrive, not at the next sample: when
+ * an interface goes, its link-header length leaves the filter's map and its
+ * counters are closed (read, kept under its name, deleted from the kernel's
+ * table), so an interface that takes its ifindex next is read with its own
+ * link header and starts from zero, as the next generation of that ifindex.
  */
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../../model/counters.js';
 import { attachObject } from './attach-object.js';
-import { BatchReader, LastRead, ReadingCache, LinkHeaderMap, ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, LAYOUT, LINK_DIRECT_MAP, LINK_MAP, decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Totals } from '../maps/index.js';
+import { BatchReader, LastRead, ReadingCache, LinkHeaderMap, sumPerCpu, ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, LAYOUT, LINK_DIRECT_MAP, LINK_MAP, decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Totals } from '../maps/index.js';
 import type { AttachedFilter, AttachOptions } from './types.js';
-import { LinkTable, type LinkUpdates, ANY_INTERFACE, RouteSocket } from '../links/index.js';
+import { LinkTable, type Link, type LinkUpdates, type ReadableWatch, ANY_INTERFACE, RouteSocket, watchReadable } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
 
 /** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
@@ -20,7 +26,9 @@ export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../../bpf/bu
 export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const native = options.native ?? loadNative();
   // Following link notifications from before the first listing: no change after it is missed.
-  const names = new LinkTable(new RouteSocket(native, true));
+  const routes = new RouteSocket(native, true);
+  const names = new LinkTable(routes);
+  let watch: ReadableWatch | undefined;
   return attachObject({
     native,
     objectPath: options.objectPath ?? DEFAULT_ANY_OBJECT_PATH,
@@ -31,14 +39,18 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
     openCounters(object) {
       // The link-header length of every interface, kept current with the names.
       const linkHeaders = openLinkHeaderMap(native, object.mapFd(LINK_DIRECT_MAP), object.mapFd(LINK_MAP));
-      const onLinks: LinkTypesHook = (updates) => {
-        if (updates.changed.length + updates.gone.length > 0) linkHeaders.update(names.links());
-      };
-      return openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names, onLinks);
+      const onLinks: LinkTypesHook = () => linkHeaders.update(names.links());
+      const counters = openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names, onLinks);
+      watch = watchReadable(native, routes.fd, () => counters.follow());
+      return counters;
     },
     // Bound to no interface: there is nothing the kernel can unbind.
     poll: () => [],
-    release: () => names.close(),
+    // The watch first: it polls the route socket.
+    release: () => {
+      watch?.close();
+      names.close();
+    },
   });
 }
 
@@ -69,13 +81,18 @@ function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): Li
 export interface AnyCounterMaps {
   /** Every counter that is not zero; the same array as the last time while no count and no name changed. */
   read(): readonly Reading[];
+  /**
+   * Take in the link notifications queued now (between samples, as they
+   * arrive); false after a failure, which the next read() throws.
+   */
+  follow(): boolean;
 }
 
 /**
  * Where the filter's per-ifindex link types (its link-header lengths) are
  * kept current: called once when the counters are opened (before attach,
- * with every link) and then at every read with what appeared, changed or went
- * since.
+ * with every link) and then whenever links appeared, changed or went, before
+ * the counters of those that went are closed.
  */
 export type LinkTypesHook = (updates: LinkUpdates) => void;
 const noLinkTypes: LinkTypesHook = () => undefined;
@@ -104,13 +121,59 @@ export function openAnyCounterMaps(
   const overflowCache = new ReadingCache<Reading>();
   let readings: readonly Reading[] = [];
 
+  /** ifindex -> the generation of the link that has it now, once it is not the first. */
+  const generations = new Map<number, number>();
+  /** The counters of links that went, under the names they had. */
+  const closed: Reading[] = [];
+  const deleteKey = Buffer.alloc(ANY_KEY_SIZE);
+  /** Read the counters of links that went, keep them, and delete them from the kernel's table. */
+  const closeCounters = (ended: readonly Link[]): void => {
+    const endedAt = new Map<number, Link>();
+    // One ifindex ended twice in one refresh: its counts are the first one's, but for a moment's.
+    for (const link of ended) if (!endedAt.has(link.ifindex)) endedAt.set(link.ifindex, link);
+    const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
+    const forget = new Set<number>();
+    for (let i = 0; i < n; i++) {
+      const ifindex = keyWords[2 * i]!;
+      const link = endedAt.get(ifindex);
+      if (!link) continue;
+      const totals = sumPerCpu(counters.values, i, cpus, layout);
+      if (totals) closed.push(anyReading(link.name, decodeAnyKey(counters.keys, i * ANY_KEY_SIZE), totals, generations.get(ifindex)));
+      counters.keys.copy(deleteKey, 0, i * ANY_KEY_SIZE, (i + 1) * ANY_KEY_SIZE);
+      native.libbpf.mapDeleteElem(countersFd, deleteKey);
+      forget.add(anyKeyNumber(ifindex, keyWords[2 * i + 1]!));
+    }
+    cache.forget(forget);
+    for (const ifindex of endedAt.keys()) generations.set(ifindex, (generations.get(ifindex) ?? 1) + 1);
+  };
+  /** Whether links changed since the last read() built its readings. */
+  let linksChanged = false;
+  /** What follow() could not do, thrown by the next read(). */
+  let failure: unknown;
+  const takeLinks = (): void => {
+    const links = names.refresh();
+    if (links.changed.length + links.gone.length + links.ended.length === 0) return;
+    linksChanged = true;
+    // The link headers first: an interface that took an ended one's ifindex is read with its own (or the fallback).
+    onLinks(links);
+    if (links.ended.length > 0) closeCounters(links.ended);
+  };
+
   // Every link known before the first frame (openCounters runs before attach).
-  onLinks(names.refresh());
+  takeLinks();
   return {
+    follow(): boolean {
+      try {
+        takeLinks();
+        return true;
+      } catch (err) {
+        failure = err;
+        return false;
+      }
+    },
     read(): readonly Reading[] {
-      const links = names.refresh();
-      const linksChanged = links.changed.length + links.gone.length > 0;
-      if (linksChanged) onLinks(links);
+      if (failure !== undefined) throw failure;
+      takeLinks();
       const n = reader.lookupAll(countersFd, counters, 'the per-interface counters');
       const m = reader.lookupAll(overflowFd, overflow, 'the overflow counters');
       // Both compared (and remembered) whatever the other says.
@@ -118,6 +181,7 @@ export function openAnyCounterMaps(
       const sameOverflow = lastOverflow.same(overflow, m, cpus);
       // Nothing counted and no name changed since the last read: the same readings, without a walk over every entry.
       if (sameCounters && sameOverflow && !linksChanged) return readings;
+      linksChanged = false;
       // Each ifindex is its own counter (counterId holds it), so an interface
       // deleted and created again under one name, or two that swapped names,
       // never share one and none goes backwards.
@@ -128,25 +192,28 @@ export function openAnyCounterMaps(
         if (!entry) continue;
         const name = names.name(ifindex);
         // A renamed interface: same counts, new name.
-        if (entry.reading?.interface !== name) entry.reading = anyReading(name, decodeAnyKey(counters.keys, i * ANY_KEY_SIZE), entry.totals);
+        if (entry.reading?.interface !== name) entry.reading = anyReading(name, decodeAnyKey(counters.keys, i * ANY_KEY_SIZE), entry.totals, generations.get(ifindex));
         next.push(entry.reading);
       }
       for (let i = 0; i < m; i++) {
         const slot = overflow.keys.readUInt32LE(i * 4);
         const entry = overflowCache.update(slot, overflow.values, i, cpus, layout);
         if (!entry) continue;
-        entry.reading ??= anyReading(ANY_INTERFACE, { ifindex: 0, ...decodeAnyOverflowSlot(slot) }, entry.totals);
+        entry.reading ??= anyReading(ANY_INTERFACE, { ifindex: 0, ...decodeAnyOverflowSlot(slot) }, entry.totals, undefined);
         next.push(entry.reading);
       }
+      next.push(...closed);
       readings = next;
       return readings;
     },
   };
 }
 
-/** A reading built field by field: one object of one shape, not a spread of two. */
-function anyReading(name: string, key: SlotKey & { ifindex: number }, totals: Totals): Reading {
-  return { interface: name, ifindex: key.ifindex, direction: key.direction, family: key.family, protocol: key.protocol, bytes: totals.bytes, packets: totals.packets };
+/** A reading built field by field (a generation only past the first link of an ifindex). */
+function anyReading(name: string, key: SlotKey & { ifindex: number }, totals: Totals, generation: number | undefined): Reading {
+  const { ifindex, direction, family, protocol } = key;
+  if (generation === undefined) return { interface: name, ifindex, direction, family, protocol, bytes: totals.bytes, packets: totals.packets };
+  return { interface: name, ifindex, generation, direction, family, protocol, bytes: totals.bytes, packets: totals.packets };
 }
 
 /**

@@ -6,10 +6,12 @@
  * own object, so its counts are its own.
  */
 import { fileURLToPath } from 'node:url';
+import { asSockexError } from '../../errors.js';
 import type { Reading } from '../../model/counters.js';
 import { attachAnyFilter } from './any-filter.js';
 import { attachObject, type CounterSpec } from './attach-object.js';
-import { BoundInterface } from './bound-interface.js';
+import { BoundInterface, type Binding } from './bound-interface.js';
+import type { PacketSocket } from './packet-socket.js';
 import { breakdownCounters } from './breakdown-filter.js';
 import { openCounterMaps, type SlotReading, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
 import { LinkTable, ANY_INTERFACE, findInterface, RouteSocket } from '../links/index.js';
@@ -34,7 +36,7 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     links.close();
     throw err;
   }
-  const bound = new BoundInterface(interfaceName, ifindex, links, () => performance.now());
+  const bound = new BoundInterface(interfaceName, { ifindex, type: linkType }, links, () => performance.now());
   // The ifindex it had at the start, also after a rebind to a new one: the maps
   // go on counting, so the counters must stay the same series.
   const place = { interface: interfaceName, ifindex };
@@ -42,6 +44,8 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     options.by && options.by.length > 0
       ? breakdownCounters(native, place, { by: options.by, maxEntries: options.maxEntries, objectPath: options.objectPath })
       : protocolCounters(native, place, options.objectPath);
+  // Made at the first poll, once the socket is there; it remembers the link header the filter reads.
+  let binding: Binding | undefined;
   return attachObject({
     native,
     ...counters,
@@ -49,9 +53,37 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     readOnlyData: filterReadOnlyData(linkHeaderLength(linkType)),
     ifindex,
     interfaceName,
-    poll: (socket) => bound.poll(socket),
+    poll: (socket, reload) => bound.poll((binding ??= linkTyped(socket, linkType, reload))),
     release: () => links.close(),
   });
+}
+
+/**
+ * The socket, and the filter loaded again (same maps, so the counts go on)
+ * when a link type with another link-header length comes: the verifier saw
+ * the length as a constant, so no frame is ever read with the wrong one.
+ * Loading needs the privileges sockex gives up after attaching: without
+ * them the interface is refused, not read wrongly.
+ */
+function linkTyped(socket: PacketSocket, linkType: number, reload: (readOnlyData: Buffer) => void): Binding {
+  let length = linkHeaderLength(linkType);
+  return {
+    boundIfindex: () => socket.boundIfindex(),
+    bind: (ifindex) => socket.bind(ifindex),
+    unbind: () => socket.unbind(),
+    useLinkType(type) {
+      const next = linkHeaderLength(type);
+      if (next === length) return undefined;
+      try {
+        reload(filterReadOnlyData(next));
+      } catch (err) {
+        if (asSockexError(err)?.code !== 'permission') throw err;
+        return 'its filter was loaded for another link header, and loading it again needs the privileges sockex gave up (--keep-privileges keeps them)';
+      }
+      length = next;
+      return undefined;
+    },
+  };
 }
 
 /** The protocol filter (sockex.bpf.c): what a run without --by loads. */

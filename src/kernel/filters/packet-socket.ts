@@ -21,6 +21,10 @@ export interface PacketSocket {
   boundIfindex(): number;
   /** Bind to another ifindex; the attached filter and its counts stay. 0, or the errno. */
   bind(ifindex: number): number;
+  /** Stop seeing frames (bound to protocol 0, which registers no tap); boundIfindex() then says 0. */
+  unbind(): void;
+  /** Attach another program in place of the one attached (the kernel swaps them in one step). */
+  attach(programFd: number): void;
   /** Closing the socket detaches the filter. Safe to call twice. */
   close(): void;
 }
@@ -47,14 +51,19 @@ export function openFilteredSocket(ifindex: number, interfaceName: string, progr
   };
   try {
     // Attach: from now on every frame the socket sees runs the filter.
-    const progFd = Buffer.alloc(4);
-    progFd.writeInt32LE(programFd);
-    if (libc.setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, progFd, 4) < 0) {
-      const errno = native.errno();
-      throw new SyscallError('syscall', 'setsockopt', errno, `cannot attach the filter with SO_ATTACH_BPF (${errnoName(errno)})`);
-    }
+    const attach = (program: number): void => {
+      const progFd = Buffer.alloc(4);
+      progFd.writeInt32LE(program);
+      if (libc.setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, progFd, 4) < 0) {
+        const errno = native.errno();
+        throw new SyscallError('syscall', 'setsockopt', errno, `cannot attach the filter with SO_ATTACH_BPF (${errnoName(errno)})`);
+      }
+    };
+    attach(programFd);
     // Bind: choose the interface and start seeing every protocol on it.
     const bind = (to: number): number => (libc.bind(fd, linkAddress(to), SOCKADDR_LL_SIZE) < 0 ? native.errno() : 0);
+    // Cannot fail on an open socket: protocol 0 looks up no device.
+    const unbind = (): void => void libc.bind(fd, linkAddress(0, 0), SOCKADDR_LL_SIZE);
     const errno = bind(ifindex);
     if (errno !== 0) {
       if (errno === Errno.ENODEV) {
@@ -70,18 +79,18 @@ export function openFilteredSocket(ifindex: number, interfaceName: string, progr
       if (libc.getsockname(fd, address, length) < 0) return -1;
       return address.readInt32LE(4);
     };
-    return { fd, close, boundIfindex, bind };
+    return { fd, close, boundIfindex, bind, unbind, attach };
   } catch (err) {
     close();
     throw err;
   }
 }
 
-/** sockaddr_ll for bind(): every protocol, on that ifindex (0: every interface). */
-function linkAddress(ifindex: number): Buffer {
+/** sockaddr_ll for bind(): every protocol (or none), on that ifindex (0: every interface). */
+function linkAddress(ifindex: number, protocol = ETH_P_ALL): Buffer {
   const address = Buffer.alloc(SOCKADDR_LL_SIZE);
   address.writeUInt16LE(AF_PACKET, 0);
-  address.writeUInt16BE(ETH_P_ALL, 2);
+  address.writeUInt16BE(protocol, 2);
   address.writeInt32LE(ifindex, 4);
   return address;
 }

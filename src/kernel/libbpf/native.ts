@@ -26,6 +26,8 @@ interface Libbpf {
   /** Before load only: the map's size. */
   mapSetMaxEntries(map: unknown, maxEntries: number): number;
   setInitialValue(map: unknown, data: Buffer, size: number): number;
+  /** Before load only: use an existing map (its fd, duplicated) instead of creating one. */
+  mapReuseFd(map: unknown, fd: number): number;
   numPossibleCpus(): number;
   mapLookupBatch(
     fd: number,
@@ -48,6 +50,8 @@ interface Libc {
   bind(fd: number, addr: Buffer, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   close(fd: number): number;
+  /** A duplicate of fd that is closed on exec (fcntl F_DUPFD_CLOEXEC), or -1. */
+  dupCloexec(fd: number): number;
   send(fd: number, data: Buffer, len: number, flags: number): number;
   recv(fd: number, into: Buffer, len: number, flags: number): number;
   getsockname(fd: number, addr: Buffer, len: Buffer): number;
@@ -58,6 +62,13 @@ interface Libc {
   setgroups(size: number, list: Buffer | null): number;
   /** fds: struct pollfd entries (int fd; short events; short revents). */
   poll(fds: Buffer, count: number, timeoutMs: number): number;
+  /**
+   * poll() on a libuv threadpool thread (koffi's async call), the result
+   * handed to done on the main thread; fds must stay alive until then.
+   */
+  pollAsync(fds: Buffer, count: number, timeoutMs: number, done: (err: unknown, result: number) => void): void;
+  eventfd(initial: number, flags: number): number;
+  write(fd: number, data: Buffer, length: number): number;
 }
 
 export interface Native {
@@ -67,6 +78,9 @@ export interface Native {
   /** errno of the last native call on this thread. */
   errno(): number;
 }
+
+/** fcntl's command for a duplicate fd with FD_CLOEXEC set. */
+const F_DUPFD_CLOEXEC = 1030;
 
 /** The oldest libbpf whose API sockex relies on (bpf_program__set_log_buf). */
 const MIN_LIBBPF = { major: 1, minor: 0 } as const;
@@ -124,6 +138,7 @@ export function loadNative(): Native {
     findMap: f('void *bpf_object__find_map_by_name(const void *obj, const char *name)'),
     mapSetMaxEntries: f('int bpf_map__set_max_entries(void *map, uint32_t max_entries)'),
     setInitialValue: f('int bpf_map__set_initial_value(void *map, const void *data, size_t size)'),
+    mapReuseFd: f('int bpf_map__reuse_fd(void *map, int fd)'),
     numPossibleCpus: f('int libbpf_num_possible_cpus(void)'),
     mapLookupBatch: f(
       'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, uint32_t *count, const void *opts)',
@@ -134,11 +149,15 @@ export function loadNative(): Native {
     mapDeleteElem: f('int bpf_map_delete_elem(int fd, const void *key)'),
     progTestRun: f('int bpf_prog_test_run_opts(int prog_fd, void *opts)'),
   };
+  const poll = c.func('int poll(void *fds, unsigned long nfds, int timeout)') as Libc['poll'];
   const libc: Libc = {
     socket: c.func('int socket(int domain, int type, int protocol)'),
     bind: c.func('int bind(int fd, const void *addr, uint32_t len)'),
     setsockopt: c.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
     close: c.func('int close(int fd)'),
+    dupCloexec: ((fcntl: (fd: number, cmd: number, ...rest: unknown[]) => number) => (fd: number) => fcntl(fd, F_DUPFD_CLOEXEC, 'int', 0))(
+      c.func('int fcntl(int fd, int cmd, ...)'),
+    ),
     send: c.func('intptr_t send(int fd, const void *data, size_t len, int flags)'),
     recv: c.func('intptr_t recv(int fd, void *into, size_t len, int flags)'),
     getsockname: c.func('int getsockname(int fd, void *addr, void *len)'),
@@ -147,7 +166,10 @@ export function loadNative(): Native {
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
     setresgid: c.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
     setgroups: c.func('int setgroups(size_t size, const void *list)'),
-    poll: c.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+    poll,
+    pollAsync: (fds, count, timeoutMs, done) => (poll as unknown as { async: Libc['pollAsync'] }).async(fds, count, timeoutMs, done),
+    eventfd: c.func('int eventfd(unsigned int initval, int flags)'),
+    write: c.func('intptr_t write(int fd, const void *data, size_t len)'),
   };
 
   native = { koffi, libbpf, libc, errno: () => koffi.errno() };

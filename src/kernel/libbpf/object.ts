@@ -27,9 +27,14 @@ export interface LoadSettings {
    * verifier sees those values as constants.
    */
   readonly readOnlyData?: Buffer;
+  /**
+   * Maps to take over instead of creating them (name -> fd of a map already
+   * loaded): a filter loaded again goes on counting in the same counters.
+   */
+  readonly reuseMaps?: ReadonlyMap<string, number>;
 }
 
-export function loadObject(path: string, programName: string, native: Native = loadNative(), { mapSizes = {}, readOnlyData }: LoadSettings = {}): LoadedObject {
+export function loadObject(path: string, programName: string, native: Native = loadNative(), { mapSizes = {}, readOnlyData, reuseMaps = new Map() }: LoadSettings = {}): LoadedObject {
   const { koffi, libbpf } = native;
   if (!existsSync(path)) {
     throw new SockexError(
@@ -69,6 +74,11 @@ export function loadObject(path: string, programName: string, native: Native = l
       if (!map) throw new SockexError('object-invalid', `${path} has no map named ${name}: rebuild it with "npm run build"`);
       const err = libbpf.mapSetMaxEntries(map, size);
       if (err < 0) throw new SockexError('object-invalid', `cannot size map ${name} of ${path} to ${size} entries (${errnoName(err)})`);
+    }
+    for (const [name, fd] of reuseMaps) {
+      const map = libbpf.findMap(obj, name);
+      const err = map ? libbpf.mapReuseFd(map, fd) : -1;
+      if (err < 0) throw new SockexError('object-invalid', `cannot take over map ${name} for ${path} (${map ? errnoName(err) : 'no such map'}): rebuild it with "npm run build"`);
     }
     if (readOnlyData) setReadOnlyData(native, obj, path, readOnlyData);
     logBuffer = koffi.alloc('char', VERIFIER_LOG_SIZE);

@@ -12,9 +12,14 @@ export type { Link, LinkSource };
 export interface LinkUpdates {
   readonly changed: readonly Link[];
   readonly gone: readonly number[];
+  /**
+   * Every link that went, as it was (with its name), in order: also one whose
+   * ifindex another link took within this refresh (it is not in gone then).
+   */
+  readonly ended: readonly Link[];
 }
 
-const NO_UPDATES: LinkUpdates = Object.freeze({ changed: Object.freeze([]), gone: Object.freeze([]) });
+const NO_UPDATES: LinkUpdates = Object.freeze({ changed: Object.freeze([]), gone: Object.freeze([]), ended: Object.freeze([]) });
 
 export class LinkTable {
   private readonly source: LinkSource;
@@ -42,8 +47,9 @@ export class LinkTable {
     if (changes !== 'overflow' && changes.length === 0) return NO_UPDATES;
     const changed = new Map<number, Link>();
     const gone = new Set<number>();
+    const ended: Link[] = [];
     while (changes === 'overflow') {
-      this.relist(changed, gone);
+      this.relist(changed, gone, ended);
       changes = this.source.changes();
     }
     for (const change of changes) {
@@ -51,12 +57,16 @@ export class LinkTable {
         this.put(change.link);
         changed.set(change.link.ifindex, change.link);
         gone.delete(change.link.ifindex);
-      } else if (this.remove(change.ifindex)) {
+        continue;
+      }
+      const before = this.present.get(change.ifindex);
+      if (before && this.remove(change.ifindex)) {
         changed.delete(change.ifindex);
         gone.add(change.ifindex);
+        ended.push(before);
       }
     }
-    return { changed: [...changed.values()], gone: [...gone] };
+    return { changed: [...changed.values()], gone: [...gone], ended };
   }
 
   /** The link with this ifindex, if it is here now. */
@@ -85,15 +95,16 @@ export class LinkTable {
   }
 
   /** Replace what is known by a full listing; what it lacks is gone. */
-  private relist(changed: Map<number, Link>, gone: Set<number>): void {
+  private relist(changed: Map<number, Link>, gone: Set<number>, ended: Link[]): void {
     this.listed = true;
     const now = this.source.list();
     const listed = new Set(now.map((link) => link.ifindex));
-    for (const ifindex of [...this.present.keys()]) {
+    for (const [ifindex, before] of [...this.present]) {
       if (listed.has(ifindex)) continue;
       this.remove(ifindex);
       changed.delete(ifindex);
       gone.add(ifindex);
+      ended.push(before);
     }
     for (const link of now) {
       this.put(link);

@@ -145,7 +145,8 @@ const SOCKET_BUFFER = 4 * 1024 * 1024;
  */
 export class RouteSocket implements LinkSource {
   private readonly native: Native;
-  private readonly fd: number;
+  /** The socket, for watching it (links/readable-watch.ts). */
+  readonly fd: number;
   private readonly buffer = Buffer.alloc(RECEIVE_BUFFER);
   private seq = 0;
   /** Notifications that arrived amid a dump, handed out by the next changes(). */

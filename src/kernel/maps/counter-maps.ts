@@ -98,6 +98,12 @@ export class ReadingCache<R> {
   private values: Buffer | undefined;
   private words: Uint32Array | null = null;
 
+  /** Forget these keys: counters the kernel no longer has, whose next values start from zero. */
+  forget(keys: ReadonlySet<number>): void {
+    for (const key of keys) this.entries.delete(key);
+    for (let i = 0; i < this.byPosition.length; i++) if (keys.has(this.byPosition[i]?.key ?? -1)) this.byPosition[i] = undefined;
+  }
+
   /** The entry at this position of values after this read, or undefined if it is zero on every CPU. */
   update(key: number, values: Buffer, position: number, cpus: number, layout: PerCpuLayout): CachedEntry<R> | undefined {
     if (values !== this.values) {

@@ -10,10 +10,9 @@ import { packPieces, type Piece } from './fit-text.js';
 import type { Line } from './screen-lines.js';
 import { printable } from '../../errors.js';
 
-const STATE_WORDS: Readonly<Record<InterfaceState, string>> = {
+const STATE_WORDS: Readonly<Record<Exclude<InterfaceState, 'lost'>, string>> = {
   down: 'down',
   'no-carrier': 'no carrier',
-  lost: 'lost',
 };
 
 /** "http://127.0.0.1:9469/metrics" -> "127.0.0.1:9469": the scheme and path are always the same. */
@@ -39,7 +38,8 @@ export function headerLines(state: DashboardState, width: number): Line[] {
   pieces.push({ segments: [{ text: namesText, tone: 'plain' }], priority: 0 });
   const states = [...(status?.interfaceStates ?? new Map<string, InterfaceState>())];
   if (states.length > 0) {
-    const text = states.map(([name, why]) => `${printable(name)} ${STATE_WORDS[why]}`).join(', ');
+    // A lost interface is bound again as soon as it is back: sockex waits for it.
+    const text = states.map(([name, why]) => (why === 'lost' ? `waiting for ${printable(name)}` : `${printable(name)} ${STATE_WORDS[why]}`)).join(', ');
     pieces.push({ segments: [{ text: '  ', tone: 'plain' }, { text: ` ${text} `, tone: 'alert' }], priority: 1 });
   }
   if (status?.metricsUrl) pieces.push({ segments: [{ text: `  metrics ${metricsAddress(status.metricsUrl)}`, tone: 'plain' }], priority: 2 });
