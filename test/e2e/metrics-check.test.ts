@@ -17,7 +17,7 @@ test('promtool check metrics passes on the scrape, with and without --by and --r
   assert.equal(spawnSync('promtool', ['--version']).status, 0, 'promtool must be installed (scripts/bootstrap.sh installs prometheus)');
   const ns = NetNs.create(t, 'promtool');
   for (const extra of [[], ['--by', 'port'], ['--by', 'port,host', '--runtime-metrics'], ['--runtime-metrics']]) {
-    const sockex = await startSockex(ns, ['--metrics', String(PORT), '--interval', '0.1', '--plain', ...extra]);
+    const sockex = await startSockex(ns, ['--metrics', String(PORT), '--interval', '0.1', '--json', ...extra]);
     t.after(() => void sockex.stop().catch(() => undefined));
     ns.tool('udp', ['4', '100,200', '6600', '46600']);
     ns.tool('udp', ['6', '300']);

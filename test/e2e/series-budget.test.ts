@@ -33,7 +33,7 @@ function udpSeries(text: string): Map<string, number> {
 test('after 30 one-packet probes fill the budget, a large transfer to a new port gets its own series once they are idle', { timeout: 90_000 }, async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'budget');
-  const sockex = await startSockex(ns, ['--plain', '--interval', '0.1', '--by', 'port', '--metrics', String(PORT), '--max-series', '10', '--series-idle', '1']);
+  const sockex = await startSockex(ns, ['--json', '--interval', '0.1', '--by', 'port', '--metrics', String(PORT), '--max-series', '10', '--series-idle', '1']);
   t.after(() => void sockex.stop().catch(() => undefined));
 
   let text = '';
