@@ -181,3 +181,10 @@ test('-i any, one interval: a veth at ifindex 600 sends 5 frames and is deleted,
   ]);
   assertNoStackTrace(sockex.stderr);
 });
+
+test('-i any: an exit that skips the release still ends the process (the link-notification watch is closed on exit, not left waiting on a threadpool thread)', { timeout: 30_000 }, (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'exit');
+  // exec() waits for the tool to end (30 s at most): a hang fails this test.
+  assert.equal(ns.tool('exit-attached', ['any']).trim(), 'attached');
+});

@@ -6,7 +6,9 @@
  * waits again. It takes one threadpool thread for as long as it watches.
  *
  * close() wakes that thread through an eventfd it polls as well: a poll()
- * left waiting would keep the thread, and Node joins its threadpool at exit.
+ * left waiting would keep the thread, and Node joins its threadpool at exit,
+ * so an exit that comes before close() (any path that skips the release)
+ * closes it too rather than hang.
  */
 import { SyscallError, errnoName } from '../../errors.js';
 import type { Native } from '../libbpf/index.js';
@@ -53,14 +55,15 @@ export function watchReadable(native: Native, fd: number, onReadable: () => bool
       else wait();
     });
   };
-  wait();
-  return {
-    close() {
-      if (closing) return;
-      closing = true;
-      const one = Buffer.alloc(8);
-      one.writeBigUInt64LE(1n);
-      libc.write(wake, one, 8);
-    },
+  const close = (): void => {
+    if (closing) return;
+    closing = true;
+    process.off('exit', close);
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(1n);
+    libc.write(wake, one, 8);
   };
+  process.on('exit', close);
+  wait();
+  return { close };
 }
