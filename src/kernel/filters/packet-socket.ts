@@ -41,7 +41,9 @@ export function openFilteredSocket(ifindex: number, interfaceName: string, progr
     if (isPermissionErrno(errno)) {
       throw new SyscallError('permission', 'socket', errno, `not allowed to open a raw AF_PACKET socket (${errnoName(errno)}): ${PERMISSION_HINT}`);
     }
-    throw new SyscallError('syscall', 'socket', errno, `socket(AF_PACKET) failed (${errnoName(errno)}): is AF_PACKET built into this kernel (CONFIG_PACKET)?`);
+    // Only a missing address family points at the kernel's build; EMFILE and the like are said as main.ts maps them.
+    const hint = errnoName(errno) === 'EAFNOSUPPORT' ? ': is AF_PACKET built into this kernel (CONFIG_PACKET)?' : '';
+    throw new SyscallError('syscall', 'socket', errno, `socket(AF_PACKET) failed (${errnoName(errno)})${hint}`);
   }
   let open = true;
   const close = (): void => {
