@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExitCode, SockexError } from '../../src/errors.js';
-import type { Reading } from '../../src/model/counters.js';
+import { counterRead, type CounterRead } from '../../src/model/counter-read.js';
 import type { InterfaceEvent } from '../../src/model/interface-events.js';
 import { Sampler } from '../../src/model/sampler.js';
 import type { DemoStatus, RunStatus } from '../../src/model/run-status.js';
@@ -26,9 +26,9 @@ function fakeRun(interfaces: string[] = ['a'], overrides: Partial<SessionInputs>
   const sources: CounterSource[] = interfaces.map((name) =>
     releases.hold({
       interface: name,
-      read(): Reading[] {
+      read(): CounterRead {
         if (failRead) throw failRead;
-        return [{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n }];
+        return counterRead([{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n }]);
       },
       poll: () => events.get(name)?.splice(0) ?? [],
       close: () => log.push(`close ${name}`),
