@@ -23,17 +23,19 @@ function fakeRun(interfaces: string[] = ['a'], overrides: Partial<SessionInputs>
   let failRead: Error | undefined;
   const releases = new Releases();
   releases.hold({ close: () => log.push('close metrics') });
-  const sources: CounterSource[] = interfaces.map((name) =>
-    releases.hold({
+  const sources: CounterSource[] = interfaces.map((name) => {
+    // Its counts never move: the same read every time.
+    const quiet = counterRead([{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n }]);
+    return releases.hold({
       interface: name,
       read(): CounterRead {
         if (failRead) throw failRead;
-        return counterRead([{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n }]);
+        return quiet;
       },
       poll: () => events.get(name)?.splice(0) ?? [],
       close: () => log.push(`close ${name}`),
-    }),
-  );
+    });
+  });
   const view: Renderer = releases.hold({
     render(snapshot, status) {
       log.push(`render #${snapshot.sequence}`);
@@ -275,6 +277,23 @@ test('the status renderers see is a new object whenever it changes, with the met
   assert.equal(second?.interfaceStates?.size, 0, 'the earlier status did not change');
   assert.equal(third?.metricsUrl, 'http://127.0.0.1:9469/metrics');
   assert.ok(run.statuses.every((status) => Object.isFrozen(status)), 'frozen');
+});
+
+test('the sampler gets the sources\' reads as one, in their order: the same read while none moved', () => {
+  const reads: CounterRead[] = [];
+  const sampler = new Sampler(['a', 'b']);
+  const run = fakeRun(['a', 'b'], {
+    sampler: {
+      sample(read) {
+        reads.push(read);
+        return sampler.sample(read);
+      },
+    },
+  });
+  run.timers.fire();
+  assert.deepEqual(reads[0]?.readings.map((r) => r.interface), ['a', 'b']);
+  assert.equal(reads[1], reads[0], 'nothing moved: the same read, generation and all');
+  assert.equal(run.log.filter((line) => line.startsWith('render')).length, 2);
 });
 
 test('a failed read: no final sample, the error reported after release, its exit code', async () => {

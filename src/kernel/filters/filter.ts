@@ -88,7 +88,7 @@ function linkTyped(socket: PacketSocket, linkType: number, reload: (readOnlyData
 }
 
 /** The protocol filter (sockex.bpf.c): what a run without --by loads. */
-function protocolCounters(native: Native, place: CounterPlace, objectPath: string | undefined): CounterSpec {
+export function protocolCounters(native: Native, place: CounterPlace, objectPath: string | undefined): CounterSpec {
   return {
     objectPath: objectPath ?? DEFAULT_OBJECT_PATH,
     programName: PROGRAM_NAME,

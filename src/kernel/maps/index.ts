@@ -8,6 +8,6 @@ export { decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Tot
 export { BY_KEY_SIZE, BY_LAYOUT, BY_MAP, BY_OVERFLOW_MAP, BY_PROGRAM_NAME, byObjectName, decodeByKey, decodeByOverflowSlot } from './breakdown-layout.js';
 export { BatchReader } from './batch-reader.js';
 export { openCounterMaps, type SlotReading } from './counter-maps.js';
-export { LastRead, ReadingCache, handOn } from './reading-cache.js';
+export { LastRead, ReadingCache } from './reading-cache.js';
 export { LinkHeaderMap } from './link-header-map.js';
 export { linkHeaderLength } from './link-header.js';
