@@ -1,23 +1,45 @@
 #!/bin/sh
-# Installs everything sockex needs to build, run its demo and run its tests,
-# then builds it. Safe to run again: it only installs what is missing.
+# Installs what sockex needs, then builds it. Safe to run again: it only
+# installs what is missing.
+#   sh scripts/bootstrap.sh demo    the build and the demo (npm run demo)
+#   sh scripts/bootstrap.sh test    that, and every tool the tests and benchmarks run (npm test, npm run bench;
+#                                   the default)
+#   sh scripts/bootstrap.sh --list demo|test    print that set's Debian packages, install nothing
 set -eu
 cd "$(dirname "$0")/.."
 
+list=false
+if [ "${1:-}" = --list ]; then
+  list=true
+  shift
+fi
+
+# command:package pairs. The build needs clang, make and libbpf's headers (checked below); the demo
+# pings localhost; the tests also drive namespaces, tmux, tcpdump, strace, groff, Prometheus, jq,
+# systemd-analyze and kubectl.
+build="clang:clang make:make"
+demo="ping:iputils-ping"
+tests="ip:iproute2 bpftool:bpftool tmux:tmux tcpdump:tcpdump strace:strace groff:groff-base prometheus:prometheus jq:jq
+  systemd-analyze:systemd kubectl:kubernetes-client"
+case "${1:-test}" in
+  demo) wanted="$build $demo" ;;
+  test) wanted="$build $demo $tests" ;;
+  *)
+    echo "bootstrap: \"$1\" is neither demo nor test: sh scripts/bootstrap.sh [--list] [demo|test]" >&2
+    exit 2
+    ;;
+esac
+
+if $list; then
+  for pair in $wanted; do echo "${pair#*:}"; done
+  echo libbpf-dev
+  exit 0
+fi
+
 missing=""
-need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
-need clang clang
-need make make
-need bpftool bpftool
-need ping iputils-ping
-need ip iproute2
-need tmux tmux
-need tcpdump tcpdump
-need strace strace
-need groff groff-base
-need prometheus prometheus
-need systemd-analyze systemd
-need kubectl kubernetes-client
+for pair in $wanted; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
+done
 [ -f /usr/include/bpf/bpf_helpers.h ] || missing="$missing libbpf-dev"
 
 if [ -n "$missing" ]; then

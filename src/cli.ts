@@ -88,10 +88,25 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     describe: 'interface to count on; repeat for several, or "any" for all (a bare name works too)',
   },
   interval: { alias: 'n', numeric: true, value: 'seconds', default: 1, describe: 'seconds between samples (fractions allowed, 0.01 to 86400)' },
-  count: { alias: 'c', numeric: true, value: 'samples', describe: 'stop after this many samples, the first taken at once (default: until Ctrl-C)' },
-  json: { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON)' },
-  plain: { type: 'boolean', default: false, describe: 'print lines even on a terminal (no dashboard)' },
-  quiet: { alias: 'q', type: 'boolean', default: false, describe: 'no dashboard and no status lines; --json and --plain still print (with --metrics: run as a service)' },
+  count: {
+    alias: 'c',
+    numeric: true,
+    value: 'samples',
+    defaultDescription: 'until Ctrl-C',
+    describe: 'stop after this many samples, each at the end of an interval (-c 1: one interval\'s traffic)',
+  },
+  json: { type: 'boolean', default: false, describe: 'print one JSON object per sample (NDJSON): every counter, its count since attach and its rate over the interval' },
+  plain: {
+    type: 'boolean',
+    default: false,
+    describe: "print the kernel sample's line even on a terminal: bytes sent (tx only, on purpose) by TCP, UDP and ICMP; not with --json or --by",
+  },
+  quiet: {
+    alias: 'q',
+    type: 'boolean',
+    default: false,
+    describe: 'no dashboard and no status lines, for a run that serves --metrics (a service) or prints --json or --plain; alone it is refused',
+  },
   tui: { type: 'boolean', default: true, hidden: true, describe: '--no-tui is the same as --quiet' },
   metrics: {
     type: 'string',
@@ -122,6 +137,20 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
   help: { alias: 'h', type: 'boolean', describe: 'show this help' },
 };
 
+/** What completion offers after an option that takes one of a known set of values. */
+const VALUE_COMPLETIONS: Readonly<Record<string, (system: CliSystem) => string[]>> = {
+  interface: (system) => [ANY_INTERFACE, ...system.interfaceNames()],
+  by: () => [...BY_WORDS, BREAKDOWN_KINDS.join(',')],
+};
+
+/** The long name of the option a word is ("-i" and "--interface": "interface"); undefined if it is none. */
+function optionNamed(word: string | undefined): string | undefined {
+  const long = /^--([a-z-]+)$/.exec(word ?? '')?.[1];
+  if (long !== undefined) return long in OPTIONS ? long : undefined;
+  const short = /^-([a-zA-Z])$/.exec(word ?? '')?.[1];
+  return short === undefined ? undefined : Object.keys(OPTIONS).find((name) => OPTIONS[name]?.alias === short);
+}
+
 /** The options as yargs should read them (forHelp: as --help should show them). */
 function yargsOptions(forHelp: boolean): Record<string, YargsOption> {
   const result: Record<string, YargsOption> = {};
@@ -147,10 +176,17 @@ function buildParser(argv: string[], forHelp: boolean, system: CliSystem): Argv 
     )
     .command('demo', "attach to lo, ping localhost five times, show the counts (the kernel sample's demo)")
     .completion('completion', 'print a bash completion script (sockex completion >> ~/.bashrc)', (current: string, _argv: unknown, completionFilter: CompletionFilter, done: (words: string[]) => void) => {
+      // argv is "--get-yargs-completions sockex ... current": the word before the current one may be an option awaiting its value.
+      const option = optionNamed(argv.at(-2));
+      if (option !== undefined && OPTIONS[option]?.type !== 'boolean') {
+        // A value goes here: what the option takes, or nothing (bash then offers file names).
+        done(VALUE_COMPLETIONS[option]?.(system) ?? []);
+        return;
+      }
       completionFilter((_error, words = []) => {
         // yargs also offers its default command ("$0") and one-letter aliases as "--i": neither is typed so.
         const offered = words.filter((word) => word !== '$0' && !/^--.$/.test(word));
-        done(current.startsWith('-') ? offered : [...offered, ...system.interfaceNames()]);
+        done(current.startsWith('-') ? offered : [...offered, ANY_INTERFACE, ...system.interfaceNames()]);
       });
     })
     // Our own --help: the help shown must come from the parser that types numbers as numbers.
@@ -235,6 +271,13 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
   if (args['max-entries'] !== undefined && by.length === 0) {
     throw usageError('--max-entries sizes the --by table: add --by port or --by host');
   }
+  const quiet = args.quiet === true || args.tui === false;
+  if (args.json === true && args.plain === true) {
+    throw usageError('--json and --plain are two outputs: give one (--json: a JSON object per sample; --plain: the kernel sample\'s line)');
+  }
+  if (quiet && args.json !== true && args.plain !== true && args.metrics === undefined) {
+    throw usageError('--quiet alone shows nothing: it silences the dashboard and status lines of a run that serves --metrics or prints --json or --plain; add one');
+  }
   return {
     command: demo ? 'demo' : 'count',
     interfaces,
@@ -243,7 +286,7 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     count: args.count === undefined ? undefined : parseCount(args.count as string | number),
     json: args.json === true,
     plain: args.plain === true,
-    quiet: args.quiet === true || args.tui === false,
+    quiet,
     verbose: args.verbose === true,
     objectPath: args.object === undefined ? undefined : String(args.object as unknown),
     keepPrivileges: args['keep-privileges'] === true,
@@ -254,14 +297,18 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
   };
 }
 
+/** What --by takes: protocol (the default, always counted) and the ways of splitting. */
+const BY_WORDS: readonly string[] = ['protocol', ...BREAKDOWN_KINDS];
+
 /** "--by port --by host", "--by port,host", "--by protocol" -> what to split by, in a fixed order (protocol is always counted). */
 export function parseBy(values: string | readonly string[] | undefined): BreakdownBy[] {
   const asked = new Set<string>();
   for (const value of [values ?? []].flat()) {
     for (const word of String(value).split(',')) {
       const name = word.trim().toLowerCase();
-      if (name !== 'protocol' && !BREAKDOWN_KINDS.includes(name as BreakdownBy)) {
-        throw usageError(`--by takes protocol, port or host (or port,host), not "${printable(word)}"`);
+      if (!BY_WORDS.includes(name)) {
+        const meant = closest(name, BY_WORDS);
+        throw usageError(`--by takes protocol, port or host (or port,host), not "${printable(word)}"${meant ? `; did you mean --by ${meant}?` : ''}`);
       }
       asked.add(name);
     }

@@ -6,6 +6,7 @@
  * into one line on stderr and an exit code, here and nowhere else.
  */
 import { VERSION, parseCli, type Options } from './cli.js';
+import { chooseOutput, type Output } from './cli/output.js';
 import { startDemoPing } from './demo.js';
 import { ExitCode, asSockexError, printable } from './errors.js';
 import { attachFilter, dropPrivileges, libbpfLog, loadNative } from './kernel/index.js';
@@ -34,6 +35,9 @@ export async function main(argv: string[]): Promise<SessionEnd> {
 }
 
 async function run(options: Options): Promise<SessionEnd> {
+  // Decided first: an output that cannot be (--by with the line) is refused before anything is loaded.
+  const output = chooseOutput(options, { isTTY: process.stdout.isTTY === true, term: process.env.TERM });
+  const dashboard = output === 'dashboard';
   // A reader gone is the session's business (it listens as well); a failed
   // write must never become an uncaught exception.
   for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
@@ -41,7 +45,6 @@ async function run(options: Options): Promise<SessionEnd> {
   if (options.verbose) libbpfLog(native).echoTo((m) => process.stderr.write(`${m.text.replace(/^/gm, 'libbpf: ')}\n`));
 
   const releases = new Releases();
-  const dashboard = wantsDashboard(options);
   const renderers: Renderer[] = [];
   let session: Session | undefined;
   try {
@@ -60,7 +63,7 @@ async function run(options: Options): Promise<SessionEnd> {
       }
     }
     // q and Ctrl-C in the dashboard arrive as keys (raw mode), not as SIGINT.
-    const view = await createView(options, dashboard, (error) => session?.quit(error));
+    const view = await createView(output, (error) => session?.quit(error));
     if (view) renderers.push(releases.hold(view));
     if (metrics) renderers.push(metrics);
 
@@ -120,24 +123,21 @@ async function serveMetrics(address: NonNullable<Options['metrics']>, by: Option
   return serve(address, createPrometheusRenderer({ version: VERSION, by }));
 }
 
-/**
- * The dashboard when a person is watching: stdout is a terminal and no other
- * output was asked for. A dumb terminal cannot move its cursor: lines there.
- */
-function wantsDashboard(options: Options): boolean {
-  return process.stdout.isTTY === true && process.env.TERM !== 'dumb' && !options.plain && !options.json && !options.quiet;
-}
-
-/** --json and --plain print even with --quiet, which silences the dashboard and the status lines. */
-async function createView(options: Options, dashboard: boolean, onQuit: (error?: unknown) => void): Promise<Renderer | undefined> {
-  if (dashboard) {
-    // Loaded only here: blessed costs start-up time that line and JSON runs should not pay.
-    const { openDashboard } = await import('./render/tui/tui.js');
-    return openDashboard({ onQuit });
+/** The renderer of the chosen output; none for --quiet with --metrics alone. */
+async function createView(output: Output, onQuit: (error?: unknown) => void): Promise<Renderer | undefined> {
+  switch (output) {
+    case 'dashboard': {
+      // Loaded only here: blessed costs start-up time that line and JSON runs should not pay.
+      const { openDashboard } = await import('./render/tui/tui.js');
+      return openDashboard({ onQuit });
+    }
+    case 'json':
+      return streamRenderer(renderJson, process.stdout);
+    case 'lines':
+      return streamRenderer(renderLines, process.stdout);
+    case 'none':
+      return undefined;
   }
-  if (options.json) return streamRenderer(renderJson, process.stdout);
-  if (options.quiet && !options.plain) return undefined;
-  return streamRenderer(renderLines, process.stdout);
 }
 
 const noReaderToLose: Subscribe = () => () => undefined;

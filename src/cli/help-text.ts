@@ -15,7 +15,8 @@ export const DESCRIPTION: readonly string[] = [
   'A bare word names an interface, as with nload: sockex eth0 is sockex -i eth0.',
   'With no interface: the one carrying the default route (IPv4, then IPv6) in this network namespace, else lo.',
   `A word that is also a command (${COMMAND_WORDS.join(', ')}) is taken as the command: for an interface of that name use -i.`,
-  'On a terminal sockex shows a live dashboard (? lists its keys); piped, it prints one line per sample.',
+  'On a terminal sockex shows a live dashboard (? lists its keys); piped, or with --plain, it prints the kernel sample\'s line per sample: the bytes TCP, UDP and ICMP sent since attach (tx only, on purpose: the sample counts so; --json has every counter both ways).',
+  'With --count N, each of the N samples closes an interval, so -c 1 answers with one interval\'s traffic; without it the first sample comes at once.',
   'Each of --interval, --count, --metrics, --max-entries and --object is taken once: given twice, sockex refuses rather than guess.',
 ];
 

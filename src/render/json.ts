@@ -1,7 +1,9 @@
 /**
  * One JSON object per snapshot (NDJSON). Counts are written as exact JSON
  * integers even past 2^53: JSON has no size limit, and JSON.stringify cannot
- * write a BigInt, so numbers are spliced in as digits.
+ * write a BigInt, so numbers are spliced in as digits. Beside each count, its
+ * rate over the snapshot's "interval" (seconds since the previous sample), so
+ * a script need not diff samples.
  */
 import type { Breakdown, BreakdownCounter } from '../model/breakdown.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
@@ -23,7 +25,8 @@ export function renderJson(snapshot: Snapshot): string {
   const counters = snapshot.counters.map(counterJson);
   const time = JSON.stringify(new Date(snapshot.time).toISOString());
   const breakdown = snapshot.breakdown ? `,"breakdown":${renderBreakdown(snapshot.breakdown)}` : '';
-  return `{"time":${time},"elapsed":${round(snapshot.elapsed)},"counters":[${counters.join(',')}]${breakdown}}\n`;
+  const interval = Math.round(snapshot.interval * 1e6) / 1e6;
+  return `{"time":${time},"elapsed":${round(snapshot.elapsed)},"interval":${interval},"counters":[${counters.join(',')}]${breakdown}}\n`;
 }
 
 /**
@@ -53,10 +56,11 @@ function generationField(c: CounterSnapshot | BreakdownCounter): string {
   return 'generation' in c && c.generation !== undefined ? `"generation":${c.generation},` : '';
 }
 
-function countFields(c: { bytes: bigint; packets: bigint }): string {
-  return `"bytes":${c.bytes},"packets":${c.packets}`;
+function countFields(c: { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsPerSecond: number }): string {
+  return `"bytes":${c.bytes},"packets":${c.packets},"bytesPerSecond":${round(c.bytesPerSecond)},"packetsPerSecond":${round(c.packetsPerSecond)}`;
 }
 
-function round(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
+/** Three decimals: milliseconds of elapsed time, thousandths of a byte or packet per second. */
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

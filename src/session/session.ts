@@ -52,7 +52,11 @@ export interface SessionInputs {
   readonly releases: Releases;
   readonly timers: Timers;
   readonly intervalSeconds: number;
-  /** Stop after this many samples; undefined: until stopped. */
+  /**
+   * Stop after this many samples, each at the end of an interval (the reading
+   * at attach is only the first one's baseline, shown to a dashboard alone);
+   * undefined: until stopped, the first sample shown at attach.
+   */
   readonly count: number | undefined;
   /**
    * A person watches a dashboard: no final sample (a closing dashboard would
@@ -139,9 +143,10 @@ export function startSession(inputs: SessionInputs): Session {
 
   // The sources' reads as one: the same read (and generation) while none moved.
   const join = joinReads();
-  const show = (): void => {
+  /** Read and sample; shown: hand the snapshot to the renderers (else it is only the baseline of the next one's rates). */
+  const show = (shown = true): void => {
     const snapshot = inputs.sampler.sample(join(sources.map((source) => source.read())));
-    for (const renderer of renderers) renderer.render(snapshot, status);
+    if (shown) for (const renderer of renderers) renderer.render(snapshot, status);
   };
 
   const stop = (ending: Ending): void => {
@@ -193,7 +198,8 @@ export function startSession(inputs: SessionInputs): Session {
     notice(describe(event), event.kind === 'lost' || event.kind === 'rebound' || event.kind === 'unreadable');
   };
 
-  const tick = (): void => {
+  /** atAttach: the first reading, taken at once; it is not one of --count's samples. */
+  const tick = (atAttach = false): void => {
     try {
       for (const source of sources) source.poll().forEach(apply);
       const lost = sources.filter((source) => states.get(source.interface) === 'lost');
@@ -203,19 +209,23 @@ export function startSession(inputs: SessionInputs): Session {
         stop({ code: ExitCode.interface, finalSample: true, error });
         return;
       }
-      show();
+      show(!atAttach || inputs.count === undefined || inputs.interactive);
     } catch (err) {
       fail(err);
       return;
     }
+    if (atAttach) return;
     samples += 1;
     if (inputs.count !== undefined && samples >= inputs.count) stop({ code: ExitCode.ok, finalSample: false });
   };
 
   inputs.started?.();
-  // The first sample at once (as the kernel sample prints before its first sleep), then one per interval.
-  tick();
-  if (!stopping) ticker = startTicker(inputs.intervalSeconds * 1000, tick, inputs.timers);
+  // The first reading at once, then one per interval. Without --count it is shown (the kernel sample
+  // prints before its first sleep; the dashboard draws at once). With --count each sample closes an
+  // interval, so "-c 1" answers with one interval's traffic and its rates: the reading at attach is
+  // their baseline (a dashboard still draws it, and it does not count).
+  tick(true);
+  if (!stopping) ticker = startTicker(inputs.intervalSeconds * 1000, () => tick(), inputs.timers);
   if (inputs.startDemo && !stopping) {
     inputs
       .startDemo((demoStatus) => updateStatus({ demo: demoStatus }))

@@ -99,6 +99,20 @@ test('unknown options and commands', async (t) => {
   await expectError(['-i'], ExitCode.usage, /--interface needs a name/);
 });
 
+test('outputs that cannot be: --json with --plain, --quiet alone, --by with the line output, a mistyped --by', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'outputs');
+  const see = ' \\(see sockex --help\\)$';
+  await expectError(['--json', '--plain'], ExitCode.usage, /^sockex: --json and --plain are two outputs: give one/, { ns });
+  for (const quiet of [['-q'], ['--quiet', 'lo', '--count', '1']]) {
+    await expectError(quiet, ExitCode.usage, /^sockex: --quiet alone shows nothing: .* add one/, { ns });
+  }
+  // The line is the kernel sample's, tx bytes per protocol: --by is refused with it, asked for or piped.
+  await expectError(['lo', '--plain', '--by', 'port'], ExitCode.usage, new RegExp(`^sockex: --by needs --json or the dashboard: the line output \\(--plain\\).*no ports or hosts${see}`), { ns });
+  await expectError(['lo', '--by', 'host'], ExitCode.usage, /^sockex: --by needs --json or the dashboard: the line output \(stdout is not a terminal\)/, { ns });
+  await expectError(['lo', '--by', 'ports'], ExitCode.usage, new RegExp(`^sockex: --by takes protocol, port or host \\(or port,host\\), not "ports"; did you mean --by port\\?${see}`), { ns });
+});
+
 test('compiled object missing: says how to build it', async (t) => {
   if (!requireRoot(t)) return;
   const dir = scratchDir(t);

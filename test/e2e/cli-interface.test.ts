@@ -1,12 +1,13 @@
 /**
  * The command line as a user types it, with the real CLI: no -i counts on
  * the interface of the namespace's default route; a bare name is the
- * interface; mistyped words get one usage line naming the closest one.
+ * interface; mistyped words get one usage line naming the closest one; Tab
+ * completes options, their values and interface names.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
-import { assertOneLineError, runCli } from './cli-run.js';
+import { assertOneLineError, runCli, sockexOnPath } from './cli-run.js';
 import { PING4_FRAME } from './frames.js';
 import { NetNs, counter, requireRoot, startSockex, vethPair } from './harness.js';
 
@@ -56,6 +57,31 @@ test('sockex completion prints a bash script that asks sockex itself; the hidden
   assert.match(script.stdout, /complete -o bashdefault -o default -F _sockex_yargs_completions sockex/);
   const words = runCli(['--get-yargs-completions', 'sockex', ''], { ns });
   assert.equal(words.status, 0, words.stderr);
-  // Commands and this namespace's interfaces (only lo here).
-  assert.deepEqual(words.stdout.trim().split('\n'), ['demo', 'completion', 'lo']);
+  // Commands, any and this namespace's interfaces (only lo here).
+  assert.deepEqual(words.stdout.trim().split('\n'), ['demo', 'completion', 'any', 'lo']);
+});
+
+test('Tab in bash, through the script sockex completion prints: --by offers its values, -i any and the interfaces', (t) => {
+  if (!requireRoot(t)) return;
+  const { a } = vethPair(t, 'tab');
+  // sockex on PATH, as the completion script calls it by name.
+  const bin = sockexOnPath(t);
+  // What bash offers after these words, the last one being completed (as the script's function sees COMP_WORDS).
+  const tab = (...words: string[]): string[] => {
+    const script = [
+      'source <(sockex completion)',
+      'COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))',
+      '_sockex_yargs_completions',
+      'printf "%s\\n" "${COMPREPLY[@]}"',
+    ].join('\n');
+    const out = a.exec('env', [`PATH=${bin}:${process.env.PATH ?? ''}`, 'bash', '-c', script, 'bash', ...words]);
+    return out.split('\n').filter((word) => word !== '');
+  };
+  assert.deepEqual(tab('sockex', '--by', ''), ['protocol', 'port', 'host', 'port,host']);
+  assert.deepEqual(tab('sockex', 'veth-a', '--by', 'po'), ['port', 'port,host']);
+  assert.deepEqual(tab('sockex', '-i', ''), ['any', 'lo', 'veth-a']);
+  assert.deepEqual(tab('sockex', '--interface', 'v'), ['veth-a']);
+  assert.deepEqual(tab('sockex', '-i', 'lo', '-i', 'a'), ['any']);
+  assert.deepEqual(tab('sockex', ''), ['demo', 'completion', 'any', 'lo', 'veth-a']);
+  assert.deepEqual(tab('sockex', '--js'), ['--json']);
 });

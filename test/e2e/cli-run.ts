@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { CLI, type NetNs, type RunningSockex } from './harness.js';
 
@@ -71,4 +74,16 @@ export function killOnEnd(t: TestContext, sockex: RunningSockex): RunningSockex 
     if (sockex.child.exitCode === null && sockex.child.signalCode === null) sockex.child.kill('SIGKILL');
   });
   return sockex;
+}
+
+/**
+ * A directory holding a `sockex` that runs the bundled bin, for PATH: what
+ * the help's examples and the completion script call by name. Removed when
+ * the test ends.
+ */
+export function sockexOnPath(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sockex-path-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'sockex'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
+  return dir;
 }

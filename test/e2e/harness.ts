@@ -110,6 +110,9 @@ export interface JsonCounter {
   name: string;
   bytes: number;
   packets: number;
+  /** Over the sample's interval. */
+  bytesPerSecond: number;
+  packetsPerSecond: number;
 }
 
 /** A breakdown counter (--by): the protocol key plus port and/or host. */
@@ -122,6 +125,8 @@ export interface JsonBreakdownCounter extends JsonCounter {
 export interface JsonSample {
   time: string;
   elapsed: number;
+  /** Seconds since the previous sample: what the rates cover. */
+  interval: number;
   counters: JsonCounter[];
   breakdown?: { by: string[]; counters: JsonBreakdownCounter[] };
 }

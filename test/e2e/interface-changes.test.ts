@@ -53,7 +53,7 @@ async function sampleWith(sockex: RunningSockex, ...wanted: string[]): Promise<J
   await waitFor(
     () => (found = sockex.samples().find((s) => wanted.every((line) => lines(s).includes(line)))) !== undefined,
     10_000,
-    () => `no sample holds ${wanted.join(', ')}; last: ${lines(sockex.samples().at(-1) ?? { time: '', elapsed: 0, counters: [] }).join(', ')}; stderr: ${sockex.stderr}`,
+    () => `no sample holds ${wanted.join(', ')}; last: ${lines(sockex.samples().at(-1) ?? { time: '', elapsed: 0, interval: 0, counters: [] }).join(', ')}; stderr: ${sockex.stderr}`,
   );
   return found as JsonSample;
 }
@@ -107,7 +107,7 @@ test('nsenter without a /sys remount: -i NAME and -i any see the namespace\'s in
   b.tool('raw-frames', ['sxvb', '0x88b6', '2', '80']);
   const expected = [`sxva#${index}/rx/other/${0x88b6} 160 2`, `sxva#${index}/tx/other/${0x88b5} 300 3`];
   for (const sockex of [one, any]) {
-    await waitFor(() => JSON.stringify(lines(sockex.samples().at(-1) ?? { time: '', elapsed: 0, counters: [] })) === JSON.stringify(expected), 10_000, () => sockex.stdout.split('\n').slice(-2).join('\n'));
+    await waitFor(() => JSON.stringify(lines(sockex.samples().at(-1) ?? { time: '', elapsed: 0, interval: 0, counters: [] })) === JSON.stringify(expected), 10_000, () => sockex.stdout.split('\n').slice(-2).join('\n'));
     assert.equal(await sockex.stop(), 0);
     assert.deepEqual(lines(sockex.lastSample()), expected);
     assertNoStackTrace(sockex.stderr);

@@ -1,7 +1,7 @@
 /**
  * Every line delivered: a slow reader gets every sample whole, the last one
  * after a signal too, and a JSON line far above a pipe's 64 KiB; a reader
- * that goes away ends the run at once; --quiet leaves --json alone; and
+ * that goes away ends the run at once; --quiet leaves --json and --plain alone; and
  * --verbose shows libbpf's own log.
  */
 import assert from 'node:assert/strict';
@@ -71,7 +71,7 @@ test('sockex -n 5 --plain | head -1 ends within two seconds, long before the sec
   );
 });
 
-test('--quiet with --json or --plain: no status lines, the output still printed; --quiet alone prints nothing', (t) => {
+test('--quiet with --json or --plain: no status lines, the output still printed', (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'quiet');
   const json = runCli(['--quiet', '--json', '--count', '2', '--interval', '0.1'], { ns });
@@ -83,8 +83,6 @@ test('--quiet with --json or --plain: no status lines, the output still printed;
   assert.equal(plain.status, ExitCode.ok, plain.stderr);
   assert.equal(plain.stderr, '');
   assert.match(plain.stdout, /^(TCP \d+ UDP \d+ ICMP \d+ bytes\n){2}$/);
-  const quiet = runCli(['--quiet', '--count', '2', '--interval', '0.1'], { ns });
-  assert.deepEqual([quiet.status, quiet.stdout, quiet.stderr], [ExitCode.ok, '', '']);
 });
 
 test("--verbose and a filter the verifier rejects: libbpf's own lines, each once, prefixed once, in order", (t) => {

@@ -77,6 +77,16 @@ function installedBin(): Promise<string> {
       'package/man/sockex.1',
     ];
     for (const file of shipped) assert.ok(listing.includes(file), `${file} is in the package`);
+    // Every relative link of the README and docs/ leads to a file in the package: they are read from an install too.
+    const docs = ['README.md', ...listing.filter((f) => /^package\/docs\/[^/]+\.md$/.test(f)).map((f) => f.slice('package/'.length))];
+    assert.ok(docs.length > 1 && listing.includes('package/README.md'), `the README and docs/ are in the package: ${docs.join(', ')}`);
+    for (const doc of docs) {
+      for (const [, target = ''] of readFileSync(`${ROOT}${doc}`, 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        const file = join('package', dirname(doc), target);
+        assert.ok(listing.includes(file), `${doc} links to ${target}: ${file} is in the package`);
+      }
+    }
     assert.ok(!listing.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/node_modules/')), 'no tests and no node_modules in the package');
     assert.deepEqual(
       listing.filter((f) => f.startsWith('package/bpf/build/')).sort(),
@@ -236,6 +246,9 @@ test("the README's exit-code table, row by row, against the installed package's 
     failsWith(bin, ['--interval', '0'], ExitCode.usage, /--interval/);
     failsWith(bin, ['--bogus'], ExitCode.usage, /bogus/);
     failsWith(bin, ['--interface', 'a/b'], ExitCode.usage, /not a valid interface name/);
+    failsWith(bin, ['--json', '--plain'], ExitCode.usage, /two outputs/);
+    failsWith(bin, ['--quiet'], ExitCode.usage, /--quiet alone shows nothing/);
+    failsWith(bin, ['lo', '--by', 'port'], ExitCode.usage, /--by needs --json or the dashboard/, { ns });
   });
 
   await t.test('3: permission (nobody, no capabilities)', () => {

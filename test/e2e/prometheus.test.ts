@@ -76,7 +76,7 @@ function startPrometheus(t: TestContext, ns: NetNs): ChildProcess {
 
 test('Prometheus scrapes sockex and sees exactly the UDP and ICMP bytes sent', { timeout: 90_000 }, async (t) => {
   if (!requireRoot(t)) return;
-  assert.equal(spawnSync('prometheus', ['--version']).status, 0, 'prometheus must be installed (scripts/bootstrap.sh installs it)');
+  assert.equal(spawnSync('prometheus', ['--version']).status, 0, 'prometheus must be installed (scripts/bootstrap.sh test installs it)');
   const ns = NetNs.create(t, 'prom');
   const sockex = await startSockex(ns, ['--metrics', `127.0.0.1:${SOCKEX_PORT}`, '--json', '--interval', '0.2']);
   t.after(() => void sockex.stop().catch(() => undefined));

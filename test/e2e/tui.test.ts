@@ -191,9 +191,9 @@ test('dashboard: exact counts of real UDP traffic on screen; p, r, u, resize and
   const rounded = ((since + 2 * udp4Frame(1400)) * 8) / 1000;
   await pane.until(`UDP ${rounded.toFixed(1)} kbit`, (s) => s.includes('e exact:off') && shows(s, 'UDP', `${rounded.toFixed(1)} kbit`, '4'));
 
-  // s cycles the sort; ? shows the keys until Esc.
+  // s cycles the sort (rate first); ? shows the keys until Esc.
   pane.keys('s');
-  await pane.until('sorted by rate', (s) => s.includes('s sort:rate'));
+  await pane.until('sorted by bytes', (s) => s.includes('s sort:bytes'));
   pane.keys('?');
   await pane.until('the key list', (s) => /^ {2}r {9}reset the displayed counters/m.test(s) && row(s, 'UDP') === undefined);
   pane.keys('Escape');
@@ -343,7 +343,7 @@ test('dashboard at 80x24 with two interfaces: every protocol of both; the all-in
   assert.match(screen, /^━━ all interfaces \(totals only: every interface is above\) ━+$/m);
   assert.equal(screen.split('\n').filter((line) => line.startsWith('Total ')).length, 3, screen);
   assert.match(screen, /^sockex {2}lo, sx0 {2}elapsed \d+:\d\d:\d\d {2}interval 0\.2 s {3}LIVE/m);
-  assert.match(screen, /^q quit {2}p pause {2}r reset {2}s sort:bytes {2}u units:bytes IEC {2}e exact:off {2}\? help *$/m);
+  assert.match(screen, /^q quit {2}p pause {2}r reset {2}s sort:rate 3 s avg {2}u units {2}e exact {2}\? help *$/m);
   pane.keys('q');
   await expectCleanExit(pane, 'q at 80x24');
 });
@@ -388,6 +388,8 @@ test('dashboard: Ctrl-Z gives the shell a normal terminal, fg brings the dashboa
 
   pane.keys('C-z');
   const stopped = await pane.until("the shell's job notice", (s) => /Stopped/.test(s) && /^\$ ?$/m.test(s));
+  // The shell's screen as Ctrl-Z left it: after fg and q it must read the same, with nothing of the dashboard over it.
+  const shellScreen = stopped.split('\n').filter((line) => line.trim() !== '');
   assert.doesNotMatch(stopped, /PROTOCOL/, 'the dashboard left the screen');
   assert.deepEqual([pane.flags().alternate, pane.flags().cursor], ['0', '1'], 'main screen, cursor shown');
   pane.type('if [ "$(stty -g)" = "$before" ]; then echo tty-cooked; else echo tty-raw; fi');
@@ -406,6 +408,9 @@ test('dashboard: Ctrl-Z gives the shell a normal terminal, fg brings the dashboa
   const after = await pane.until('the shell after sockex', (s) => /^tty-(restored|changed)$/m.test(s));
   assert.match(after, /sockex-exit=0\b/);
   assert.match(after, /^tty-restored$/m, 'terminal modes restored after suspend, fg and q');
+  const afterLines = after.split('\n').filter((line) => line.trim() !== '');
+  assert.deepEqual(afterLines.slice(0, shellScreen.length - 1), shellScreen.slice(0, -1), `the shell's lines as before:\n${after}`);
+  assert.doesNotMatch(after, /LIVE|PROTOCOL|━|pps/, `no dashboard fragments:\n${after}`);
 });
 
 /** Every table line of a screen as [name, direction, bytes, packets], names carried down to their rx line. */
@@ -440,7 +445,7 @@ test('dashboard --by port at 80x24: b shows the ports, the rows that fit plus ot
   const lines = tableLines(screen).filter((l) => l.name !== 'Total');
   const portRows = lines.filter((l) => /^UDP \d+$/.test(l.name));
   assert.ok(portRows.length >= 8, `several port rows fit (${portRows.length / 2})`);
-  // Sorted by bytes, the largest flows first, each exact.
+  // Sorted by rate: the largest flows were sent last, so they lead however much of them the 3 s window still holds; each exact.
   for (const l of portRows) {
     const flow = flows.find((f) => `UDP ${f.port}` === l.name);
     assert.ok(flow, l.name);
@@ -453,11 +458,11 @@ test('dashboard --by port at 80x24: b shows the ports, the rows that fit plus ot
   }
   // The dashboard's folding holds in a breakdown view: rows before the blank line (22 lines
   // between header and footer: heading, title, 8 ports, other, total), and in the footer the
-  // settings of u and e go before the view key does.
+  // settings go before the view key does, the sort's last.
   const screenLines = screen.split('\n');
   assert.equal(portRows.length, 2 * 8, 'eight port rows, then other');
   assert.match(screenLines[1] ?? '', /^PORT\s+DIR/, 'no blank line while rows are folded into other');
-  assert.equal(screenLines[23]?.trimEnd(), 'q quit  p pause  r reset  s sort:bytes  u units  e exact  b view:ports  ? help');
+  assert.equal(screenLines[23]?.trimEnd(), 'q quit  p pause  r reset  s sort:rate  u units  e exact  b view:ports  ? help');
   // At 40x8 the one row left is other (all of it), the narrow note goes, the footer keeps b.
   pane.tmux(['resize-window', '-t', 'dash', '-x', '40', '-y', '8']);
   // Once the rates have fallen back to zero after the traffic.
@@ -480,4 +485,76 @@ test('dashboard --by port at 80x24: b shows the ports, the rows that fit plus ot
   await pane.until('the protocols again', (s) => /^PROTOCOL\s+DIR/m.test(s) && shows(s, 'UDP', `${exact(total)} B`, String(flows.length)));
   pane.keys('q');
   await expectCleanExit(pane, 'q in a breakdown run');
+});
+
+/** The first row of the table under this title, as its name cell. */
+function firstRow(screen: string, title: string): string {
+  const lines = screen.split('\n');
+  const at = lines.findIndex((line) => line.startsWith(`━━ ${title} `));
+  return (lines[at + 1] ?? '').split(/\s{2,}/)[0] ?? '';
+}
+
+/** The RATE cell of a row's tx line. */
+function rateOf(screen: string, name: string): string | undefined {
+  const line = screen.split('\n').find((l) => l.startsWith(`${name} `) && /^\S+\s+tx\s/.test(l));
+  return line?.trim().split(/\s{2,}/)[4];
+}
+
+test('dashboard: sorted by the rate of the last 3 s by default; a busy row leads, idle rows go by bytes', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tui');
+  const pane = new Pane(t, ns, ['--interval', '0.2']);
+  await pane.until('the dashboard', (s) => s.includes(' LIVE') && row(s, 'UDP') !== undefined);
+  assert.match(pane.capture(), /s sort:rate 3 s avg/, 'the footer says the sort and its window');
+  pane.keys('e');
+  // UDP first: the most bytes. Once its 3 s have passed, its rate is zero and it leads by bytes.
+  ns.tool('udp', ['4', '1400,1400,1400']);
+  const udpBytes = 3 * udp4Frame(1400);
+  await pane.until(`UDP ${udpBytes} B, then its rate back at zero`, (s) => shows(s, 'UDP', `${exact(udpBytes)} B`, '3') && rateOf(s, 'UDP') === '0 B/s' && firstRow(s, 'lo') === 'UDP');
+  // A short TCP connection: fewer bytes than UDP, but it is what is busy now.
+  ns.tool('tcp', ['4', '100']);
+  let screen = await pane.until('TCP on top while it is recent', (s) => firstRow(s, 'lo') === 'TCP' && rateOf(s, 'TCP') !== '0 B/s', 5_000);
+  const tcpBytes = bytesOf(row(screen, 'TCP')?.tx.bytes ?? '');
+  assert.ok(tcpBytes > 0 && tcpBytes < udpBytes, `TCP ${tcpBytes} B, fewer than UDP's ${udpBytes}:\n${screen}`);
+  // Three seconds on, TCP is idle too and the order goes by bytes again: UDP, TCP, ICMP.
+  screen = await pane.until('UDP back on top', (s) => rateOf(s, 'TCP') === '0 B/s' && firstRow(s, 'lo') === 'UDP');
+  assert.deepEqual(tableLines(screen).filter((l) => l.direction === 'tx').map((l) => l.name), ['UDP', 'TCP', 'ICMP', 'Total']);
+  pane.keys('s');
+  await pane.until('sorted by bytes', (s) => s.includes('s sort:bytes') && firstRow(s, 'lo') === 'UDP');
+  pane.keys('q');
+  await expectCleanExit(pane, 'q after sorting');
+});
+
+test('dashboard --by port: rows idle for 10 s fold into other, the title says how many, the table still adds up', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tuiby');
+  const pane = new Pane(t, ns, ['--interval', '0.2', '--by', 'port'], { width: 100, height: 40 });
+  await pane.until('the dashboard with a view key', (s) => s.includes(' LIVE') && s.includes('  b view'));
+  pane.keys('e');
+  pane.keys('b');
+  await pane.until('the ports view', (s) => /^PORT\s+DIR\s+TOTAL\s+PACKETS\s+RATE\s+PKT\/S\s+HISTORY/m.test(s));
+  // A small port scan: one datagram to each of 12 ports.
+  const ports = Array.from({ length: 12 }, (_, i) => 6500 + i);
+  for (const port of ports) ns.tool('udp', ['4', '2', String(port), String(46500 + port - 6500)]);
+  const total = ports.length * udp4Frame(2);
+  const scanned = (s: string): number => tableLines(s).filter((l) => /^UDP 65\d\d$/.test(l.name)).length;
+  const recent = await pane.until('every scanned port', (s) => shows(s, 'Total', `${exact(total)} B`, String(ports.length)) && scanned(s) === 2 * ports.length);
+  // Breakdown rows have a history: each port's one datagram is a bar.
+  assert.equal(recent.split('\n').filter((l) => /^UDP 65\d\d\s+tx\s.*pps {2}.*[▁-█]/.test(l)).length, ports.length, recent);
+  const folded = await pane.until('the idle rows in other', (s) => /^━━ ports on lo \(12 idle 10 s in other\) ━+$/m.test(s), 20_000);
+  assert.deepEqual(
+    tableLines(folded).map((l) => [l.name, l.direction, l.bytes, l.packets]),
+    [
+      ['other', 'tx', `${exact(total)} B`, '12'],
+      ['other', 'rx', `${exact(total)} B`, '12'],
+      ['Total', 'tx', `${exact(total)} B`, '12'],
+      ['Total', 'rx', `${exact(total)} B`, '12'],
+    ],
+    folded,
+  );
+  // One more datagram to a scanned port: its row is back at once.
+  ns.tool('udp', ['4', '2', '6500', '46500']);
+  await pane.until('port 6500 back', (s) => tableLines(s).some((l) => l.name === 'UDP 6500' && l.direction === 'tx' && l.packets === '2'));
+  pane.keys('q');
+  await expectCleanExit(pane, 'q after rows folded');
 });

@@ -209,21 +209,21 @@ const bc = (c: Partial<BreakdownCounter> & Pick<BreakdownCounter, 'bytes'>): Bre
   ...c,
 });
 
-test('JSON: the breakdown beside the counters, port as a number with its service, none/other as words, exact big counts', () => {
+test('JSON: the breakdown beside the counters, port as a number with its service, none/other as words, exact big counts, rates beside them', () => {
   const big = 2n ** 64n - 1n;
   const out = renderJson(
     snapshotWith([
       bc({ port: 53, service: 'domain', host: 'fd00::2', family: 'ipv6', bytes: big }),
-      bc({ port: 'other', host: 'other', bytes: 3n, direction: 'rx' }),
+      bc({ port: 'other', host: 'other', bytes: 3n, direction: 'rx', bytesPerSecond: 1.5, packetsPerSecond: 0.5 }),
       bc({ protocol: 1, name: 'ICMP', host: '10.0.0.2', bytes: 98n }),
     ]),
   );
   assert.equal(
     out,
-    '{"time":"2026-01-01T00:00:00.000Z","elapsed":1,"counters":[],"breakdown":{"by":["port","host"],"counters":[' +
-      `{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv6","protocol":17,"name":"UDP","port":53,"service":"domain","host":"fd00::2","bytes":${big},"packets":1},` +
-      '{"interface":"lo","ifindex":1,"direction":"rx","family":"ipv4","protocol":17,"name":"UDP","port":"other","host":"other","bytes":3,"packets":1},' +
-      '{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv4","protocol":1,"name":"ICMP","host":"10.0.0.2","bytes":98,"packets":1}]}}\n',
+    '{"time":"2026-01-01T00:00:00.000Z","elapsed":1,"interval":1,"counters":[],"breakdown":{"by":["port","host"],"counters":[' +
+      `{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv6","protocol":17,"name":"UDP","port":53,"service":"domain","host":"fd00::2","bytes":${big},"packets":1,"bytesPerSecond":0,"packetsPerSecond":0},` +
+      '{"interface":"lo","ifindex":1,"direction":"rx","family":"ipv4","protocol":17,"name":"UDP","port":"other","host":"other","bytes":3,"packets":1,"bytesPerSecond":1.5,"packetsPerSecond":0.5},' +
+      '{"interface":"lo","ifindex":1,"direction":"tx","family":"ipv4","protocol":1,"name":"ICMP","host":"10.0.0.2","bytes":98,"packets":1,"bytesPerSecond":0,"packetsPerSecond":0}]}}\n',
   );
   const plain = renderJson({ ...snapshotWith([]), breakdown: undefined });
   assert.equal(plain.includes('breakdown'), false, 'no breakdown key without --by');
@@ -273,7 +273,7 @@ test('--help and the man page describe --by and --max-entries from the same tabl
   const page = manPage();
   assert.match(page, /^\\fB\\-\\-by\\fR \\fIport\|host\\fR\nsplit IP counters by port .*\(default: protocol\)\.$/m);
   assert.match(page, /^\\fB\\-\\-max\\-entries\\fR \\fIkeys\\fR\n.*\(default: 4096\)\.$/m);
-  assert.match(page, /^with \\-\\-by: protocols, ports, hosts or conversations in turn$/m);
+  assert.match(page, /^with \\-\\-by: protocols, ports, hosts or conversations in turn \(rows idle for 10 s fold into other\)$/m);
 });
 
 function dashboardWith(counters: BreakdownCounter[], by: ('port' | 'host')[] = ['port']): DashboardState {
@@ -307,12 +307,12 @@ test('a breakdown table: the top rows that fit, then other (rows left over plus 
   assert.equal(breakdownSection(frame, 'ports', reset.baseline, 'bytes', 20).total.tx.bytes, 0n);
 });
 
-test('the dashboard draws the breakdown view at 80x24 with its own column title and no history', () => {
+test('the dashboard draws the breakdown view at 80x24 with its own column title and a history', () => {
   const state = applyAction(dashboardWith([bc({ port: 53, service: 'domain', bytes: 142n, packets: 1n }), bc({ port: 53, direction: 'rx', bytes: 142n, packets: 1n })]), 'view');
   const screen = buildScreen(state, { width: 80, height: 24, unicode: false }).map(lineText);
   assert.equal(screen.length, 24);
   assert.ok(screen.every((line) => line.length === 80));
-  assert.match(screen.find((l) => l.startsWith('PORT')) ?? '', /^PORT\s+DIR\s+TOTAL\s+PACKETS\s+RATE\s+PKT\/S\s*$/);
+  assert.match(screen.find((l) => l.startsWith('PORT')) ?? '', /^PORT\s+DIR\s+TOTAL\s+PACKETS\s+RATE\s+PKT\/S\s+HISTORY\s*$/);
   assert.match(screen.find((l) => l.startsWith('UDP 53 domain')) ?? '', /^UDP 53 domain\s+tx\s+142 B\s+1\s/);
   assert.match(screen[23] ?? '', /b view/);
 });

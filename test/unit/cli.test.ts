@@ -59,10 +59,29 @@ test('short and long options, repeated interfaces without duplicates', async () 
   assert.equal(o.json, true);
 });
 
-test('--no-tui and --quiet both mean: print nothing', async () => {
-  assert.equal((await parseCli(['--no-tui'], routed))?.quiet, true);
-  assert.equal((await parseCli(['-q'], routed))?.quiet, true);
+test('--no-tui and --quiet both mean: no dashboard and no status lines, for a run that prints or serves something', async () => {
+  assert.equal((await parseCli(['--no-tui', '--json'], routed))?.quiet, true);
+  assert.equal((await parseCli(['-q', '--plain'], routed))?.quiet, true);
+  assert.equal((await parseCli(['-q', '--metrics', '9469'], routed))?.quiet, true);
   assert.equal((await parseCli([], routed))?.quiet, false);
+});
+
+test('--quiet alone (nothing to show) and --json with --plain (two outputs) are refused', async () => {
+  const alone = /^--quiet alone shows nothing: it silences the dashboard and status lines of a run that serves --metrics or prints --json or --plain; add one \(see sockex --help\)$/;
+  for (const argv of [['-q'], ['--quiet', 'eth0'], ['--no-tui'], ['demo', '-q']]) assert.match(await usageMessage(argv), alone, argv.join(' '));
+  for (const argv of [['--json', '--plain'], ['-q', '--plain', '--json', '--metrics', '9469']]) {
+    assert.match(await usageMessage(argv), /^--json and --plain are two outputs: give one/, argv.join(' '));
+  }
+});
+
+test('--by: a mistyped value names the closest', async () => {
+  assert.equal(
+    await usageMessage(['--by', 'ports']),
+    '--by takes protocol, port or host (or port,host), not "ports"; did you mean --by port? (see sockex --help)',
+  );
+  assert.match(await usageMessage(['--by', 'port,hots']), /not "hots"; did you mean --by host\?/);
+  assert.match(await usageMessage(['--by', 'protocl']), /did you mean --by protocol\?/);
+  assert.equal(await usageMessage(['--by', 'flow']), '--by takes protocol, port or host (or port,host), not "flow" (see sockex --help)');
 });
 
 test('a mistyped option or command names the closest one', async () => {
@@ -134,6 +153,12 @@ test('--help: numbers typed as numbers, how bare words are read, examples and ex
   assert.doesNotMatch(help, /\[string\] \[default: "1"\]/);
   assert.match(help, /A word that is also a command \(demo, completion\) is taken as the command/);
   assert.match(help, /^ {2}sockex completion +print a bash completion script/m);
+  // What the line is (tx only, on purpose), what -c covers, what --plain and --quiet go with.
+  const flat = help.replace(/\s+/g, ' ');
+  assert.match(flat, /the kernel sample's line per sample: the bytes TCP, UDP and ICMP sent since attach \(tx only, on purpose/);
+  assert.match(flat, /each of the N samples closes an interval, so -c 1 answers with one interval's traffic; without it the first sample comes at once/);
+  assert.match(flat, /--plain print the kernel sample's line even on a terminal: [^[]*not with --json or --by/);
+  assert.match(flat, /-q, --quiet no dashboard and no status lines, [^[]*alone it is refused/);
   const examples = help.slice(help.indexOf('Examples:'), help.indexOf('Exit codes:')).trim().split('\n').slice(1);
   assert.deepEqual(
     examples.map((line) => line.trim().split(/ +# /)[0]),

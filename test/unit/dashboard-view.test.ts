@@ -98,7 +98,7 @@ test('TCP, UDP and ICMP are always rows, even at zero; IPv4 and IPv6 of one prot
   assert.equal(table.total.rx.packets, 3n + 1n + 2n + 1n);
 });
 
-test('sorting: by bytes, rate and packets largest first, by name A-Z; ties by name', () => {
+test('sorting: by rate (the default), bytes and packets largest first, by name A-Z; rate ties by bytes, other ties by name', () => {
   const run = fakeRun(['lo']);
   const first = run.next(loTraffic(1));
   // In the second interval only UDP moves: it has the highest rate, TCP still the most bytes.
@@ -106,18 +106,18 @@ test('sorting: by bytes, rate and packets largest first, by name A-Z; ties by na
   const state = feed(initialState(), first, second);
   const names = (sort: DashboardState['sort']): string[] => only(sections(state.shown!, undefined, sort)).rows.map((r) => r.name);
   assert.deepEqual(names('bytes'), ['UDP', 'TCP', 'ARP', 'ICMP']); // 8260 > 5000 > 42 > 0
-  assert.deepEqual(names('rate'), ['UDP', 'ARP', 'ICMP', 'TCP']); // only UDP moved; the rest tie at 0
+  assert.deepEqual(names('rate'), ['UDP', 'TCP', 'ARP', 'ICMP']); // only UDP moved; the rest tie at 0 and go by bytes
   assert.deepEqual(names('packets'), ['UDP', 'TCP', 'ARP', 'ICMP']);
   assert.deepEqual(names('name'), ['ARP', 'ICMP', 'TCP', 'UDP']);
 
-  // The s key cycles bytes -> rate -> packets -> name -> bytes.
+  // The s key cycles rate -> bytes -> packets -> name -> rate.
   let s = state;
   const seen = [s.sort];
   for (let i = 0; i < 4; i++) {
     s = applyAction(s, 'sort');
     seen.push(s.sort);
   }
-  assert.deepEqual(seen, ['bytes', 'rate', 'packets', 'name', 'bytes']);
+  assert.deepEqual(seen, ['rate', 'bytes', 'packets', 'name', 'rate']);
 });
 
 test('reset: the view subtracts the counts on screen at that moment; rates are untouched', () => {
@@ -183,7 +183,8 @@ test('exact toggles between rounded and every digit; u switches bytes/bits and I
   assert.match(udpLine(press(state, 'units', 'units', 'exact')), /^UDP\s+tx\s+10,066,328 bit\s/);
   assert.match(udpLine(press(state, 'units', 'units', 'units', 'units')), /1\.2 MiB/);
   const footer = screen(press(state, 'units', 'units', 'exact')).at(-1) ?? '';
-  assert.match(footer, /s sort:bytes {2}u units:bits SI {2}e exact:on/);
+  assert.match(footer, /s sort:rate 3 s avg {2}u units:bits SI {2}e exact/);
+  assert.match(screen(press(state, 'units', 'units', 'exact', 'sort'), 100, 24).at(-1) ?? '', /s sort:bytes {2}u units:bits SI {2}e exact:on/);
 });
 
 test('sparklines: newest on the right, zero blank, scaled to the peak given (default: their own)', () => {
@@ -212,7 +213,8 @@ test('one sparkline scale per table: a quiet row draws low bars beside a busy on
 
 test('r starts the history afresh and keeps the row order (bytes since start; the footer says so)', () => {
   const run = fakeRun(['lo']);
-  let state = initialState();
+  let state = press(initialState(), 'sort');
+  assert.equal(state.sort, 'bytes');
   for (let i = 0; i <= 3; i++) state = feed(state, run.next(loTraffic(i)));
   const order = (s: DashboardState): string[] => only(sections(s.shown!, s.baseline, s.sort)).rows.map((r) => r.name);
   const before = order(state);
@@ -230,7 +232,11 @@ test('r starts the history afresh and keeps the row order (bytes since start; th
   state = feed(state, run.next(loTraffic(4)));
   assert.equal(state.latest?.history.length, 1);
   assert.deepEqual(order(state), before);
-  assert.match(screen(press(state, 'sort', 'sort', 'sort')).at(-1) ?? '', /s sort:name /);
+  assert.match(screen(press(state, 'sort', 'sort')).at(-1) ?? '', /s sort:name /);
+  // Sorted by rate, a reset moves no row either: every rate starts afresh, and ties go by bytes since start.
+  const byRate = press(state, 'sort', 'sort', 'sort');
+  assert.equal(byRate.sort, 'rate');
+  assert.deepEqual(order(press(byRate, 'reset')), before);
 });
 
 test('the screen sparkline follows the row history fed by snapshots', () => {
@@ -249,7 +255,7 @@ test('80x24 shows header, every row of one interface, totals and the key list', 
   assert.ok(lines.some((l) => /^PROTOCOL\s+DIR\s+TOTAL\s+PACKETS\s+RATE\s+PKT\/S\s+HISTORY/.test(l)));
   for (const name of ['TCP', 'UDP', 'ICMP', 'ARP', 'Total']) assert.ok(lines.some((l) => l.startsWith(`${name} `)), name);
   assert.equal(lines.filter((l) => /^\s+rx\s/.test(l)).length, 5, 'an rx line under every tx line');
-  assert.match(lines.at(-1) ?? '', /^q quit {2}p pause {2}r reset {2}s sort:bytes {2}u units:bytes IEC {2}e exact:off {2}\? help/);
+  assert.match(lines.at(-1) ?? '', /^q quit {2}p pause {2}r reset {2}s sort:rate 3 s avg {2}u units {2}e exact {2}\? help/);
 });
 
 test('-i any: a table for each interface the counters name, and all of them together', () => {

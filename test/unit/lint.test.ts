@@ -17,7 +17,7 @@ const scripts = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { sc
 test('npm test runs the lint (eslint, knip, madge --circular) after the build and before any test', () => {
   const steps = (scripts.test ?? '').split(' && ');
   const lint = steps.indexOf('npm run --silent lint');
-  assert.ok(lint > steps.indexOf('sh scripts/bootstrap.sh') && lint >= 0, scripts.test);
+  assert.ok(lint > steps.findIndex((step) => step.startsWith('sh scripts/bootstrap.sh')) && lint >= 0, scripts.test);
   assert.ok(lint < steps.findIndex((step) => step.startsWith('node --test')), scripts.test);
   const tools = (scripts.lint ?? '').split(' && ').map((step) => step.split(' ')[0]);
   assert.deepEqual(tools, ['eslint', 'knip', 'madge']);

@@ -46,14 +46,24 @@ test('lines stay exact past 2^53', () => {
 });
 
 test('JSON has the documented shape, one object per line', () => {
-  const out = renderJson(snapshot([counter({ family: 'ipv6', protocol: 58, name: 'IPv6-ICMP', bytes: 236n, packets: 2n, direction: 'rx' })]));
+  const out = renderJson(snapshot([counter({ family: 'ipv6', protocol: 58, name: 'IPv6-ICMP', bytes: 236n, packets: 2n, direction: 'rx', bytesPerSecond: 118, packetsPerSecond: 1 })]));
   assert.ok(out.endsWith('\n'));
   assert.equal(out.split('\n').length, 2);
   assert.deepEqual(JSON.parse(out), {
     time: '2026-11-22T04:30:00.123Z',
     elapsed: 1.235,
-    counters: [{ interface: 'lo', ifindex: 1, direction: 'rx', family: 'ipv6', protocol: 58, name: 'IPv6-ICMP', bytes: 236, packets: 2 }],
+    interval: 1,
+    counters: [
+      { interface: 'lo', ifindex: 1, direction: 'rx', family: 'ipv6', protocol: 58, name: 'IPv6-ICMP', bytes: 236, packets: 2, bytesPerSecond: 118, packetsPerSecond: 1 },
+    ],
   });
+});
+
+test('JSON: the interval to the microsecond, the rates over it to a thousandth', () => {
+  const s = { ...snapshot([counter({ family: 'ipv4', protocol: 17, bytes: 300n, packets: 3n, bytesPerSecond: 300 / 0.3000004, packetsPerSecond: 3 / 0.3000004 })]), interval: 0.3000004 };
+  const parsed = JSON.parse(renderJson(s)) as { interval: number; counters: { bytesPerSecond: number; packetsPerSecond: number }[] };
+  assert.equal(parsed.interval, 0.3);
+  assert.deepEqual(parsed.counters.map((c) => [c.bytesPerSecond, c.packetsPerSecond]), [[999.999, 10]]);
 });
 
 test('JSON: "generation" after "ifindex" only for a link past the first of its ifindex', () => {
@@ -65,7 +75,7 @@ test('JSON: "generation" after "ifindex" only for a link past the first of its i
 test('JSON writes counts past 2^53 and 2^64 as exact integers', () => {
   const big = 2n ** 64n + 7n;
   const out = renderJson(snapshot([counter({ family: 'ipv4', protocol: 6, bytes: big, packets: 2n ** 53n + 1n })]));
-  assert.match(out, /"bytes":18446744073709551623,"packets":9007199254740993\}/);
+  assert.match(out, /"bytes":18446744073709551623,"packets":9007199254740993,/);
 });
 
 test('JSON escapes names it did not choose', () => {

@@ -9,6 +9,7 @@ import { counterRead, type CounterRead } from '../../src/model/counter-read.js';
 import type { InterfaceEvent } from '../../src/model/interface-events.js';
 import { Sampler } from '../../src/model/sampler.js';
 import type { DemoStatus, RunStatus } from '../../src/model/run-status.js';
+import type { Snapshot } from '../../src/model/snapshot.js';
 import type { Renderer } from '../../src/render/renderer.js';
 import type { CounterSource } from '../../src/session/counter-source.js';
 import { Releases } from '../../src/session/releases.js';
@@ -19,27 +20,30 @@ import { fakeTimers } from './fake-timers.js';
 function fakeRun(interfaces: string[] = ['a'], overrides: Partial<SessionInputs> = {}) {
   const log: string[] = [];
   const statuses: RunStatus[] = [];
+  const snapshots: Snapshot[] = [];
   const events = new Map<string, InterfaceEvent[]>();
   let failRead: Error | undefined;
+  let reads = 0;
   const releases = new Releases();
   releases.hold({ close: () => log.push('close metrics') });
-  const sources: CounterSource[] = interfaces.map((name) => {
-    // Its counts never move: the same read every time.
-    const quiet = counterRead([{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n }]);
-    return releases.hold({
+  const sources: CounterSource[] = interfaces.map((name) =>
+    releases.hold({
       interface: name,
+      // One 100-byte datagram more at every read.
       read(): CounterRead {
         if (failRead) throw failRead;
-        return quiet;
+        reads += 1;
+        return counterRead([{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n * BigInt(reads), packets: BigInt(reads) }]);
       },
       poll: () => events.get(name)?.splice(0) ?? [],
       close: () => log.push(`close ${name}`),
-    });
-  });
+    }),
+  );
   const view: Renderer = releases.hold({
     render(snapshot, status) {
       log.push(`render #${snapshot.sequence}`);
       statuses.push(status);
+      snapshots.push(snapshot);
     },
     close: () => log.push('close view'),
   });
@@ -49,7 +53,8 @@ function fakeRun(interfaces: string[] = ['a'], overrides: Partial<SessionInputs>
   let deliver: () => void = () => undefined;
   const inputs: SessionInputs = {
     sources,
-    sampler: new Sampler(interfaces),
+    // The sampler's clock is the timers' (milliseconds), so rates come out exact.
+    sampler: new Sampler(interfaces, { monotonic: () => t.timers.now(), wall: () => t.timers.now() }),
     renderers: [view],
     releases,
     timers: t.timers,
@@ -77,6 +82,7 @@ function fakeRun(interfaces: string[] = ['a'], overrides: Partial<SessionInputs>
     session,
     log,
     statuses,
+    snapshots,
     timers: t,
     signal,
     readerGone,
@@ -122,16 +128,36 @@ async function settle(): Promise<void> {
 
 const RELEASED = ['close view', 'close a', 'close metrics'];
 
-test('--count: the first sample at once, one per tick, then release in reverse order and end after the flush', async () => {
+test('--count: each sample closes an interval (the reading at attach is the baseline), then release in reverse order and end after the flush', async () => {
   const run = fakeRun(['a'], { count: 3 });
-  assert.deepEqual(run.log, ['render #1']);
+  assert.deepEqual(run.log, [], 'nothing shown at attach');
+  run.timers.fire();
+  assert.deepEqual(run.log, ['render #2']);
+  const [first] = run.snapshots;
+  // The first sample: one interval since attach, the datagram of that interval and its rate.
+  assert.equal(first?.interval, 1);
+  assert.deepEqual(first?.counters.map((c) => [c.bytes, c.packets, c.bytesPerSecond, c.packetsPerSecond]), [[200n, 2n, 100, 1]]);
   run.timers.fire();
   run.timers.fire();
   assert.equal(run.timers.pending, undefined, 'no tick after the last sample');
-  assert.deepEqual(run.log, ['render #1', 'render #2', 'render #3', ...RELEASED, 'flush']);
+  assert.deepEqual(run.log, ['render #2', 'render #3', 'render #4', ...RELEASED, 'flush']);
   assert.equal(await run.ended(), undefined, 'not ended while the output is still queued');
   assert.deepEqual(await run.delivered(), { exitCode: ExitCode.ok, abandonOutput: false });
   assert.equal(run.signal.subscribed + run.readerGone.subscribed, 0, 'signals and the reader watch are released');
+});
+
+test('without --count the first sample is shown at attach, at a rate of 0', () => {
+  const run = fakeRun();
+  assert.deepEqual(run.log, ['render #1']);
+  assert.deepEqual(run.snapshots[0]?.counters.map((c) => [c.bytes, c.bytesPerSecond]), [[100n, 0]]);
+});
+
+test('--count with the dashboard: it draws the reading at attach at once, which is not one of the samples', () => {
+  const run = fakeRun(['a'], { count: 2, interactive: true });
+  assert.deepEqual(run.log, ['render #1']);
+  run.timers.fire();
+  run.timers.fire();
+  assert.deepEqual(run.log, ['render #1', 'render #2', 'render #3', ...RELEASED, 'flush']);
 });
 
 test('a signal: a final sample, then release, then the flush; exit 0', async () => {
@@ -282,7 +308,13 @@ test('the status renderers see is a new object whenever it changes, with the met
 test('the sampler gets the sources\' reads as one, in their order: the same read while none moved', () => {
   const reads: CounterRead[] = [];
   const sampler = new Sampler(['a', 'b']);
+  // Counts that never move: the same read every time.
+  const quiet = (name: string): CounterSource => {
+    const read = counterRead([{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n }]);
+    return { interface: name, read: () => read, poll: () => [], close: () => undefined };
+  };
   const run = fakeRun(['a', 'b'], {
+    sources: [quiet('a'), quiet('b')],
     sampler: {
       sample(read) {
         reads.push(read);

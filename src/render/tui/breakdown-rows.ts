@@ -1,56 +1,75 @@
 /**
  * The dashboard's breakdown views (--by): rows by port, by host, or by
- * conversation (host and port), less the reset baseline, sorted, cut to the
- * rows that fit with the rest summed into one "other" row, so the rows always
- * add up to the total. Pure data in the protocol tables' shapes, no layout.
+ * conversation (host and port), less the reset baseline, with their rates
+ * and history, sorted, cut to the active rows that fit with the rest summed
+ * into one "other" row, so the rows always add up to the total. Pure data in
+ * the protocol tables' shapes, no layout.
  */
 import { OTHER, breakdownId, type BreakdownCounter } from '../../model/breakdown.js';
+import { IDLE_AFTER_SECONDS, breakdownHistoryId } from '../../model/rate-history.js';
 import type { Baseline, DashboardView, Frame, SortKey } from './dashboard-state.js';
 import { compareRows, countsSince, type DirectionTotals, type ProtocolRow, type Section } from './protocol-rows.js';
 import { printable } from '../../errors.js';
 
-/** The first column's title in each view. */
+/** The first column's title in each view (conversations: HOST padded to the widest host shown, then PORT). */
 export const VIEW_TITLES: Readonly<Record<DashboardView, string>> = { protocols: 'PROTOCOL', ports: 'PORT', hosts: 'HOST', conversations: 'HOST  PORT' };
 
-/** The row a counter belongs to in a view: [key, label], or undefined when the view leaves it out (or it is "other"). */
-function rowOf(c: BreakdownCounter, view: DashboardView): [string, string] | undefined {
+/** Where a counter goes in a view: its row's key, the host (conversations) and the rest of its name. */
+interface Place {
+  readonly key: string;
+  readonly host?: string;
+  readonly label: string;
+}
+
+/** The row a counter belongs to in a view, or undefined when the view leaves it out (or it is "other"). */
+function placeOf(c: BreakdownCounter, view: DashboardView): Place | undefined {
   const port = c.port === undefined ? '' : ` ${c.port}${c.service === undefined ? '' : ` ${c.service}`}`;
   switch (view) {
     case 'ports':
-      return c.port === undefined ? undefined : [`${c.protocol}/${c.port}`, `${c.name}${port}`];
+      return c.port === undefined ? undefined : { key: `${c.protocol}/${c.port}`, label: `${c.name}${port}` };
     case 'hosts':
-      return c.host === undefined ? undefined : [c.host, c.host];
+      return c.host === undefined ? undefined : { key: c.host, label: c.host };
     case 'conversations':
-      return c.host === undefined ? undefined : [`${c.host} ${c.protocol}/${c.port ?? ''}`, `${c.host}  ${c.name}${port}`];
+      return c.host === undefined ? undefined : { key: `${c.host} ${c.protocol}/${c.port ?? ''}`, host: c.host, label: `${c.name}${port}` };
     case 'protocols':
       return undefined;
   }
 }
 
+type Totals = { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsPerSecond: number; history: number[] };
+
 interface MutableRow {
   key: string;
   name: string;
-  tx: { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsPerSecond: number; history: number[] };
-  rx: { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsPerSecond: number; history: number[] };
+  host: string | undefined;
+  tx: Totals;
+  rx: Totals;
   sinceStart: { bytes: bigint; packets: bigint };
+  /** Some counter of the row moved in the last IDLE_AFTER_SECONDS. */
+  active: boolean;
+  /** The history ids of the row's counters: its history is summed only if the row is shown. */
+  ids: { tx: Set<string>; rx: Set<string> };
 }
 
-const emptyRow = (key: string, name: string): MutableRow => ({
-  key,
-  name,
-  tx: { bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: [] },
-  rx: { bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: [] },
-  sinceStart: { bytes: 0n, packets: 0n },
-});
+const emptyRow = (key: string, name: string, host?: string): MutableRow => {
+  const totals = (): Totals => ({ bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: [] });
+  return { key, name, host, tx: totals(), rx: totals(), sinceStart: { bytes: 0n, packets: 0n }, active: false, ids: { tx: new Set(), rx: new Set() } };
+};
 
-function addTotals(into: MutableRow['tx'], from: DirectionTotals): void {
+function addTotals(into: Totals, from: Omit<DirectionTotals, 'history'>): void {
   into.bytes += from.bytes;
   into.packets += from.packets;
   into.bytesPerSecond += from.bytesPerSecond;
   into.packetsPerSecond += from.packetsPerSecond;
 }
 
-function addRow(into: MutableRow, row: ProtocolRow): MutableRow {
+/** What is left of a sum once these parts are taken away; what rounding leaves of nothing is 0 (no bar). */
+function restOf(sum: number, parts: readonly number[]): number {
+  const rest = parts.reduce((left, part) => left - part, sum);
+  return rest > sum * 1e-9 ? rest : 0;
+}
+
+function addRow(into: MutableRow, row: MutableRow): MutableRow {
   addTotals(into.tx, row.tx);
   addTotals(into.rx, row.rx);
   into.sinceStart.bytes += row.sinceStart.bytes;
@@ -60,28 +79,35 @@ function addRow(into: MutableRow, row: ProtocolRow): MutableRow {
 
 /**
  * One table for the view over every counted interface: at most `maxRows`
- * rows, the last of them "other" (the rows that did not fit plus the frames
- * the kernel counted as other), then the total.
+ * rows, the last of them "other", then the total. The rows are those with
+ * traffic in the last IDLE_AFTER_SECONDS, sorted, as many as fit; "other"
+ * sums the rest: the rows that did not fit, the idle ones (a port scan's
+ * one-packet rows leave after a while) and the frames the kernel counted as
+ * other. So the rows always add up to the total.
  */
 export function breakdownSection(frame: Frame, view: DashboardView, baseline: Baseline | undefined, sort: SortKey, maxRows: number): Section {
+  const { history } = frame;
   const rows = new Map<string, MutableRow>();
   let kernelOther: MutableRow | undefined;
   const total = emptyRow('total', 'Total');
   for (const c of frame.snapshot.breakdown?.counters ?? []) {
-    const place = rowOf(c, view);
+    const place = placeOf(c, view);
     const isOther = c.port === OTHER || c.host === OTHER;
     if (!place && !isOther) continue;
     const { bytes, packets } = countsSince(c, baseline?.breakdown?.get(breakdownId(c)));
-    const totals: DirectionTotals = { bytes, packets, bytesPerSecond: c.bytesPerSecond, packetsPerSecond: c.packetsPerSecond, history: [] };
+    const id = breakdownHistoryId(c);
+    const totals = { bytes, packets, ...history.recent(id) };
     let row: MutableRow;
     if (isOther || !place) {
       row = kernelOther ??= emptyRow(OTHER, OTHER);
     } else {
-      row = rows.get(place[0]) ?? emptyRow(...place);
-      rows.set(place[0], row);
+      row = rows.get(place.key) ?? emptyRow(place.key, place.label, place.host);
+      rows.set(place.key, row);
     }
+    row.active ||= history.idleFor(id) < IDLE_AFTER_SECONDS;
     for (const into of [row, total]) {
       addTotals(into[c.direction], totals);
+      into.ids[c.direction].add(id);
       // The sort goes by the counts since start, so a reset moves no row (as in the protocol tables).
       into.sinceStart.bytes += c.bytes;
       into.sinceStart.packets += c.packets;
@@ -89,14 +115,32 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
   }
   // By name, numbers in order (UDP 53 before UDP 443, 10.0.0.2 before 10.0.0.10).
   const byName = (a: ProtocolRow, b: ProtocolRow): number => a.name.localeCompare(b.name, 'en', { numeric: true, sensitivity: 'base' });
-  const sorted = [...rows.values()].sort(sort === 'name' ? byName : compareRows(sort));
+  const all = [...rows.values()];
+  const sorted = all.filter((r) => r.active).sort(sort === 'name' ? byName : compareRows(sort));
+  const idle = all.length - sorted.length;
   const room = Math.max(1, maxRows);
-  // The top rows by the sort key (by name: the first names); "other" takes the last place when they do not all fit.
-  const fits = sorted.length + (kernelOther ? 1 : 0) <= room;
+  // The top rows by the sort key (by name: the first names); "other" takes the last place when it has anything.
+  const fits = sorted.length + (kernelOther || idle > 0 ? 1 : 0) <= room;
   const top = fits ? sorted : sorted.slice(0, room - 1);
-  const folded = fits ? [] : sorted.slice(room - 1);
+  const folded = all.filter((r) => !top.includes(r));
   const other = folded.length > 0 || kernelOther ? folded.reduce(addRow, kernelOther ?? emptyRow(OTHER, OTHER)) : undefined;
-  return { title: viewTitle(frame, view), rows: other ? [...top, other] : top, total };
+  // Histories for what is shown: each top row's and the total's; other's is the total less the top rows.
+  for (const dir of ['tx', 'rx'] as const) {
+    for (const r of top) r[dir].history = history.sumOfSeries(r.ids[dir]);
+    total[dir].history = history.sumOfSeries(total.ids[dir]);
+    if (other) other[dir].history = total[dir].history.map((sum, i) => restOf(sum, top.map((r) => r[dir].history[i] ?? 0)));
+  }
+  // Conversations: the hosts padded to the widest shown, so the ports line up (IPv4 beside IPv6).
+  const hostWidth = Math.max(4, ...top.map((r) => r.host?.length ?? 0));
+  const named = top.map((r) => (r.host === undefined ? r : { ...r, name: `${r.host.padEnd(hostWidth)}  ${r.name}` }));
+  const notes = idle === 0 ? [] : [` (${idle} idle ${IDLE_AFTER_SECONDS} s in other)`, ` (${idle} idle in other)`];
+  return {
+    title: viewTitle(frame, view),
+    rows: other ? [...named, other] : named,
+    total,
+    ...(view === 'conversations' ? { nameTitle: `${'HOST'.padEnd(hostWidth)}  PORT` } : {}),
+    ...(notes.length > 0 ? { notes: [...notes, ''] } : {}),
+  };
 }
 
 function viewTitle(frame: Frame, view: DashboardView): string {

@@ -11,8 +11,12 @@ import type { RunStatus } from '../../model/run-status.js';
 import { UNIT_MODES, type UnitMode } from '../units.js';
 
 export type SortKey = 'bytes' | 'rate' | 'packets' | 'name';
-/** The order the `s` key cycles through; the first is the default. */
-const SORT_KEYS: readonly SortKey[] = ['bytes', 'rate', 'packets', 'name'];
+/**
+ * The order the `s` key cycles through; the first is the default: what is
+ * busy now, as iftop, nethogs and bandwhich sort (averaged over
+ * RATE_WINDOW_SECONDS, see rate-history.ts).
+ */
+const SORT_KEYS: readonly SortKey[] = ['rate', 'bytes', 'packets', 'name'];
 
 /** The table on screen: the protocols, or a breakdown (--by) view. */
 export type DashboardView = 'protocols' | 'ports' | 'hosts' | 'conversations';
@@ -67,7 +71,7 @@ export function initialState(historyLength = DEFAULT_HISTORY_LENGTH): DashboardS
     latest: undefined,
     shown: undefined,
     paused: false,
-    sort: SORT_KEYS[0] ?? 'bytes',
+    sort: SORT_KEYS[0] ?? 'rate',
     units: UNIT_MODES[0] ?? { quantity: 'bytes', prefixes: 'iec' },
     exact: false,
     help: false,

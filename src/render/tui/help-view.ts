@@ -1,6 +1,7 @@
 /**
  * The key list the dashboard shows on ? (and the man page's KEYS section).
  */
+import { IDLE_AFTER_SECONDS, RATE_WINDOW_SECONDS } from '../../model/rate-history.js';
 import { wrapWords } from './fit-text.js';
 import type { Line } from './screen-lines.js';
 
@@ -10,10 +11,10 @@ export const DASHBOARD_KEYS: readonly (readonly [string, string])[] = [
   ['Ctrl-Z', 'suspend to the shell (the terminal restored); fg redraws'],
   ['p', 'pause the display (counting goes on); p again resumes'],
   ['r', 'reset the displayed counters and history to zero (the kernel keeps counting)'],
-  ['s', 'sort by bytes, rate, packets or name'],
+  ['s', `sort by rate (the default, averaged over ${RATE_WINDOW_SECONDS} s), bytes, packets or name`],
   ['u', 'units: bytes or bits, IEC (KiB) or SI (kB)'],
   ['e', 'exact values: every digit instead of 1.2 MiB'],
-  ['b', 'with --by: protocols, ports, hosts or conversations in turn'],
+  ['b', `with --by: protocols, ports, hosts or conversations in turn (rows idle for ${IDLE_AFTER_SECONDS} s fold into other)`],
   ['?, h', 'show or hide this help (Esc hides it too)'],
 ];
 
@@ -35,6 +36,7 @@ export function helpLines(width: number): Line[] {
     [],
     ...paragraph('tx: frames the interface sent; rx: all others it saw. On lo each frame is both.'),
     ...paragraph('TOTAL counts bytes (frame length) and packets since start or reset.'),
-    ...paragraph("HISTORY: bytes per second, one scale per table (its busiest line's peak)."),
+    ...paragraph(`RATE and PKT/S: averaged over the last ${RATE_WINDOW_SECONDS} s.`),
+    ...paragraph("HISTORY: bytes per second, one scale for the whole screen (the busiest line's peak, in the heading)."),
   ];
 }

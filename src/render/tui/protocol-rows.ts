@@ -1,6 +1,7 @@
 /**
  * The tables' contents: counters grouped into protocol rows (tx and rx
- * apart), less the reset baseline, with their rate history, sorted; one
+ * apart), less the reset baseline, with their rates (averaged over the
+ * history's short window) and rate history, sorted; one
  * table per interface plus one for all of them. Pure data, no layout.
  */
 import { ANY_INTERFACE, counterId } from '../../model/counters.js';
@@ -34,6 +35,10 @@ export interface Section {
   readonly title: string;
   readonly rows: readonly ProtocolRow[];
   readonly total: ProtocolRow;
+  /** The first column's title when it is not the view's usual one (conversations: aligned to the hosts). */
+  readonly nameTitle?: string;
+  /** What the title says when every row is shown, longest wording first. */
+  readonly notes?: readonly string[];
 }
 
 /** The kernel sample's three protocols: always on screen, even at zero. */
@@ -107,9 +112,11 @@ function protocolRows(
   const total = newRow('total', 'Total');
   for (const c of counters) {
     const { bytes, packets } = sinceBaseline(c, baseline);
-    const series = history.series(counterId(c));
+    const id = counterId(c);
+    const series = history.series(id);
+    const rates = history.recent(id);
     for (const row of [rowFor(rowKey(c), c.name), total]) {
-      addInto(row[c.direction], bytes, packets, c.bytesPerSecond, c.packetsPerSecond, series);
+      addInto(row[c.direction], bytes, packets, rates.bytesPerSecond, rates.packetsPerSecond, series);
       row.sinceStart.bytes += c.bytes;
       row.sinceStart.packets += c.packets;
     }
@@ -120,26 +127,33 @@ function protocolRows(
 /**
  * Largest first (both directions together); by name A-Z for "name" and for
  * ties. Bytes and packets count since start, not since the reset, so that a
- * reset (which zeroes every row) leaves the order as it was.
+ * reset (which zeroes every row) leaves the order as it was. Rates (already
+ * averaged over a few seconds) compare at two significant digits, about what
+ * the RATE column shows, and ties go by bytes since start: two flows at much
+ * the same rate, or idle rows, keep their places instead of swapping with
+ * every sample.
  */
 export function compareRows(sort: SortKey): (a: ProtocolRow, b: ProtocolRow) => number {
   const byName = (a: ProtocolRow, b: ProtocolRow): number => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.key.localeCompare(b.key);
-  const measure = (row: ProtocolRow): number | bigint => {
+  const measures = (row: ProtocolRow): (number | bigint)[] => {
     switch (sort) {
       case 'bytes':
-        return row.sinceStart.bytes;
+        return [row.sinceStart.bytes];
       case 'packets':
-        return row.sinceStart.packets;
+        return [row.sinceStart.packets];
       case 'rate':
-        return row.tx.bytesPerSecond + row.rx.bytesPerSecond;
+        return [Number((row.tx.bytesPerSecond + row.rx.bytesPerSecond).toPrecision(2)), row.sinceStart.bytes];
       case 'name':
-        return 0;
+        return [];
     }
   };
   return (a, b) => {
-    const ma = measure(a);
-    const mb = measure(b);
-    if (ma !== mb) return ma > mb ? -1 : 1;
+    const ma = measures(a);
+    const mb = measures(b);
+    for (const [i, va] of ma.entries()) {
+      const vb = mb[i] ?? 0;
+      if (va !== vb) return va > vb ? -1 : 1;
+    }
     return byName(a, b);
   };
 }

@@ -5,7 +5,8 @@
  * only its top rows, then only its totals; last, whole tables go from the
  * bottom. A breakdown view (--by) is one table that folds its rows into
  * "other" instead (breakdown-rows.ts). Short of columns, table-columns.ts
- * gives up columns.
+ * gives up columns. The sparklines of a screen share one scale: the highest
+ * rate they show.
  */
 import { VIEW_TITLES, breakdownSection } from './breakdown-rows.js';
 import type { DashboardState, DashboardView, Frame } from './dashboard-state.js';
@@ -19,8 +20,6 @@ interface BuiltTable {
   readonly section: Section;
   readonly rows: readonly (readonly TableLine[])[];
   readonly totals: readonly TableLine[];
-  /** The sparklines' common scale. */
-  readonly peak: number;
 }
 
 /** How much of the tables one attempt shows. */
@@ -89,11 +88,11 @@ function compose({ interfaces: interfaceTables, all: allTable, rowsAre }: Tables
   }
   if (narrowNote) lines.push([{ text: narrowNote, tone: 'note' }]);
   if (fold.spacing && lines.length === 0) lines.push([]);
-  lines.push(layout.heading);
+  // What each table shows, then one sparkline scale for all of it: the busiest line on screen.
+  const shown: { table: BuiltTable; rows: readonly (readonly TableLine[])[]; notes: readonly string[] }[] = [];
   const table = (t: BuiltTable, keep: number, notes: (shown: number, all: number) => string[]): void => {
     const rows = t.rows.slice(0, keep);
-    lines.push(sectionTitle(t.section.title, rows.length === t.rows.length ? [''] : notes(rows.length, t.rows.length), size));
-    lines.push(...[...rows.flat(), ...t.totals].map((l) => layout.render(l, t.peak)));
+    shown.push({ table: t, rows, notes: rows.length === t.rows.length ? (t.section.notes ?? ['']) : notes(rows.length, t.rows.length) });
   };
   for (const [i, t] of shownTables.entries()) {
     table(t, fold.perInterface + (i < fold.extra ? 1 : 0), (shown, all) =>
@@ -105,13 +104,20 @@ function compose({ interfaces: interfaceTables, all: allTable, rowsAre }: Tables
   if (allTable && fold.allInterfaces !== 'gone') {
     table(allTable, fold.allInterfaces === 'full' ? Infinity : 0, () => [' (totals only: every interface is above)', ' (totals only)', '']);
   }
+  const visible = (history: readonly number[]): readonly number[] => (layout.historyWidth > 0 ? history.slice(-layout.historyWidth) : []);
+  const peak = peakOf(shown.flatMap(({ table: t, rows }) => [...rows.flat(), ...t.totals].map((l) => visible(l.history))));
+  lines.push(layout.heading(peak));
+  for (const { table: t, rows, notes } of shown) {
+    lines.push(sectionTitle(t.section.title, notes, size));
+    lines.push(...[...rows.flat(), ...t.totals].map((l) => layout.render(l, peak)));
+  }
   return lines;
 }
 
 function builtTable(section: Section, state: DashboardState): BuiltTable {
   const rows = section.rows.map((row) => tableLines(row, state, false));
   const totals = tableLines(section.total, state, true);
-  return { section, rows, totals, peak: peakOf([...rows.flat(), ...totals].map((l) => l.history)) };
+  return { section, rows, totals };
 }
 
 function everyLine(tables: readonly BuiltTable[]): TableLine[] {
@@ -137,7 +143,7 @@ export function tableBody(state: DashboardState, frame: Frame, size: ScreenSize,
 
 function protocolAttempts(state: DashboardState, frame: Frame, size: ScreenSize): Attempt[] {
   const tables = sections(frame, state.baseline, state.sort).map((section) => builtTable(section, state));
-  const layout = fitColumns(everyLine(tables), size.width, frame.history.capacity, size.unicode);
+  const layout = fitColumns(everyLine(tables), size.width, frame.history.capacity, size.unicode, state.units);
   const single = tables.filter((t) => t.section.title !== ALL_INTERFACES);
   const all = tables.find((t) => t.section.title === ALL_INTERFACES);
   // -i any before any interface has counters: the all-interfaces table is the only one, and folds as one.
@@ -158,7 +164,7 @@ function* breakdownAttempts(state: DashboardState, view: Exclude<DashboardView, 
   for (let rows = Math.max(1, Math.floor((room - 4) / 2)); rows >= 1; rows--) {
     const table = builtTable(breakdownSection(frame, view, state.baseline, state.sort, rows), state);
     const tables: Tables = { interfaces: [table], all: undefined, rowsAre: view };
-    const layout = fitColumns(everyLine([table]), size.width, 0, size.unicode, VIEW_TITLES[view]);
+    const layout = fitColumns(everyLine([table]), size.width, frame.history.capacity, size.unicode, state.units, table.section.nameTitle ?? VIEW_TITLES[view]);
     for (const spacing of [true, false]) yield { tables, layout, fold: { ...whole, spacing } };
     if (rows === 1) yield { tables, layout, fold: { ...whole, spacing: false, perInterface: 0 } };
   }

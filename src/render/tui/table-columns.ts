@@ -4,8 +4,9 @@
  * so they line up.
  */
 import type { Direction } from '../../model/counters.js';
-import { formatAmount, formatCount, formatPacketRate, formatRate } from '../units.js';
+import { formatAmount, formatCount, formatPacketRate, formatRate, type UnitMode } from '../units.js';
 import type { DashboardState } from './dashboard-state.js';
+import { firstThatFits } from './fit-text.js';
 import type { ProtocolRow } from './protocol-rows.js';
 import type { Line, Segment } from './screen-lines.js';
 import { sparkline } from './sparkline.js';
@@ -30,6 +31,8 @@ const COLUMNS: readonly Column[] = [
   { id: 'pps', title: 'PKT/S', right: true, min: 10 },
   { id: 'history', title: 'HISTORY', right: false, min: 0 },
 ];
+
+const HISTORY = COLUMNS.find((c) => c.id === 'history') as Column;
 
 /** Columns given up first when the terminal is narrow (the name, direction and total always stay). */
 const DROP_ORDER: readonly ColumnId[] = ['history', 'pps', 'packets', 'rate'];
@@ -67,21 +70,31 @@ export function tableLines(row: ProtocolRow, state: DashboardState, total: boole
 }
 
 export interface ColumnLayout {
-  /** The column titles, as the heading line. */
-  readonly heading: Line;
+  /** The column titles, as the heading line; HISTORY says its scale (`peak`) where it has room. */
+  heading(peak: number): Line;
   /** Titles of the columns left out for want of width. */
   readonly hidden: readonly string[];
-  /** A table line; `peak` is its table's highest rate, the sparklines' common scale. */
+  /** Samples the history column shows (0: no history column), the newest. */
+  readonly historyWidth: number;
+  /** A table line; `peak` is the highest rate on screen, the sparklines' common scale. */
   render(line: TableLine, peak: number): Line;
 }
 
 /**
  * The columns that fit `width`, sized for every line that could be shown.
- * `historyCapacity` 0: the tables keep no history (a breakdown view), so
- * there is no history column, and none is said to be hidden. `nameTitle`:
- * the first column's title (PORT, HOST in a breakdown view).
+ * `historyCapacity` 0: the tables keep no history, so there is no history
+ * column, and none is said to be hidden. `units`: for the history's scale
+ * in the heading. `nameTitle`: the first column's title (PORT, HOST in a
+ * breakdown view).
  */
-export function fitColumns(everyLine: readonly TableLine[], width: number, historyCapacity: number, unicode: boolean, nameTitle = 'PROTOCOL'): ColumnLayout {
+export function fitColumns(
+  everyLine: readonly TableLine[],
+  width: number,
+  historyCapacity: number,
+  unicode: boolean,
+  units: UnitMode,
+  nameTitle = 'PROTOCOL',
+): ColumnLayout {
   const title = (column: Column): string => (column.id === 'name' ? nameTitle : column.title);
   const widths = new Map<ColumnId, number>();
   for (const column of COLUMNS) {
@@ -111,9 +124,15 @@ export function fitColumns(everyLine: readonly TableLine[], width: number, histo
     const w = column.id === 'history' ? historyWidth : (widths.get(column.id) ?? 0);
     return column.right ? text.padStart(w) : text.padEnd(w);
   };
+  // The sparklines' scale, where there is room: the top bar is this rate.
+  const historyTitle = (peak: number): string => {
+    const max = `max ${formatRate(peak, units, false)}`;
+    return (peak > 0 && firstThatFits([`${HISTORY.title} (${max})`, max], historyWidth)) || HISTORY.title;
+  };
   return {
-    heading: [{ text: columns.map((c, i) => (i === 0 ? '' : GAP) + cell(c, title(c))).join(''), tone: 'heading' }],
+    heading: (peak) => [{ text: columns.map((c, i) => (i === 0 ? '' : GAP) + cell(c, c.id === 'history' ? historyTitle(peak) : title(c))).join(''), tone: 'heading' }],
     hidden: kept.filter((c) => !shown.has(c.id)).map(title),
+    historyWidth,
     render(line, peak) {
       const segments: Segment[] = [];
       columns.forEach((column, i) => {

@@ -45,11 +45,13 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
   };
 
   let state: DashboardState = initialState();
+  /** Stopped by Ctrl-Z: the terminal is the shell's until SIGCONT. */
+  let suspended = false;
   let draw: () => void;
   try {
     const box = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%', tags: support !== 'none', wrap: false });
     draw = (): void => {
-      if (closed) return;
+      if (closed || suspended) return;
       const lines = buildScreen(state, { width: Number(screen.width), height: Number(screen.height), unicode });
       box.setContent(lines.map((line) => toTagged(line, support)).join('\n'));
       screen.render();
@@ -68,6 +70,11 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
      * the terminal back and repaint all of it. blessed's own sigtstp() loses
      * the restoring sequences: it queues them for the next tick and silences
      * the output before that tick comes, so they are written unbuffered here.
+     * On fg a sample's timer can fire before the SIGCONT handler runs, and
+     * blessed queues the frame it draws; resuming would then write it onto
+     * the shell's screen before switching back to the alternate one (and q
+     * leaves it there). So nothing is drawn while stopped, and whatever
+     * blessed queued meanwhile is dropped while the output is still silenced.
      */
     const suspend = (): void => {
       const program = screen.program;
@@ -76,8 +83,11 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
       program.useBuffer = false;
       const resume = program.pause();
       program.useBuffer = buffered;
+      suspended = true;
       process.once('SIGCONT', () =>
         guarded(() => {
+          suspended = false;
+          program.flush();
           resume();
           screen.realloc();
           draw();
