@@ -1,7 +1,7 @@
 // Bundles the CLI into one file, dist/src/bin/sockex.js (the package's bin).
 // Why: Node 20 has no compile cache, and yargs is some 15 ES modules that
 // Node resolves, reads and compiles one by one at every start; one file
-// starts about 40 ms sooner. koffi, blessed and prom-client stay outside,
+// starts about 40 ms sooner. koffi and blessed stay outside,
 // loaded from node_modules as before (see external below); the modules
 // loaded lazily become chunks beside it (dist/src/bin/*-HASH.js). The end-to-end
 // tests run this bin, what users run; test/e2e/bundle.test.ts checks that it
@@ -60,7 +60,7 @@ const ownImportMetaUrl = {
 };
 
 // What sockex loads with import() only when it is used (the dashboard and
-// blessed, the metrics server and prom-client) becomes a chunk of its own,
+// blessed, the metrics server and its writers) becomes a chunk of its own,
 // next to the bin: a plain run never reads or evaluates it. Code splitting
 // keeps one copy of every module across the bin and its chunks, so an error
 // thrown by the metrics server is the same SockexError class main.ts knows.
@@ -76,10 +76,9 @@ await build({
   format: 'esm',
   target: 'node20',
   // Bundled: sockex and yargs (ES modules). Kept outside: koffi (a native
-  // addon), blessed (loads widgets and terminfo by path) and prom-client
-  // (CommonJS that requires Node's modules at run time); each is loaded only
-  // where it is used, except koffi.
-  external: ['koffi', 'blessed', 'prom-client'],
+  // addon) and blessed (loads widgets and terminfo by path); blessed is
+  // loaded only where it is used.
+  external: ['koffi', 'blessed'],
   plugins: [lazyStringWidth, ownImportMetaUrl],
   logLevel: 'warning',
 });

@@ -13,6 +13,7 @@ import { printable, SockexError } from './errors.js';
 import { interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './kernel/index.js';
 import { BREAKDOWN_KINDS, DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, type BreakdownBy } from './model/breakdown.js';
 import { ANY_INTERFACE } from './model/counters.js';
+import { DEFAULT_MAX_SERIES, DEFAULT_SERIES_IDLE_SECONDS } from './model/series-budget.js';
 import type { ListenAddress } from './render/metrics-server.js';
 
 export interface Options {
@@ -43,6 +44,12 @@ export interface Options {
   by: BreakdownBy[];
   /** The kernel's breakdown table size (--max-entries). */
   maxEntries: number;
+  /** Breakdown keys with a Prometheus series of their own, across all devices (--max-series). */
+  maxSeries: number;
+  /** Seconds without new bytes before a key loses its series, and a gone device its series (--series-idle). */
+  seriesIdle: number;
+  /** Add Node.js's runtime metrics to --metrics (--runtime-metrics). */
+  runtimeMetrics: boolean;
 }
 
 /** What the command line needs to know about this machine; unit tests pass fakes. */
@@ -70,7 +77,12 @@ const FALLBACK_INTERFACE = 'lo';
 export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Options that take one value: given twice, sockex refuses rather than pick one silently. */
-const SINGLE_VALUE = ['interval', 'count', 'metrics', 'max-entries', 'object'] as const;
+const SINGLE_VALUE = ['interval', 'count', 'metrics', 'max-entries', 'max-series', 'series-idle', 'object'] as const;
+
+/** The most --max-series allows: beyond it the budget no longer protects a Prometheus server. */
+const MAX_MAX_SERIES = 100_000;
+/** The longest --series-idle: a week. */
+const MAX_SERIES_IDLE = 604_800;
 
 /**
  * Every option, once: yargs reads argv with these, --help shows them and the
@@ -126,6 +138,19 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     defaultDescription: String(DEFAULT_MAX_ENTRIES),
     describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}); frames of new keys past it are counted as "other"`,
   },
+  'max-series': {
+    numeric: true,
+    value: 'n',
+    defaultDescription: String(DEFAULT_MAX_SERIES),
+    describe: `with --by and --metrics: port/host keys with a series of their own, across all devices (1 to ${MAX_MAX_SERIES}); the rest count as "other"`,
+  },
+  'series-idle': {
+    numeric: true,
+    value: 'seconds',
+    defaultDescription: String(DEFAULT_SERIES_IDLE_SECONDS),
+    describe: 'with --by and --metrics: seconds without traffic before a key gives its series up to a busier one (and a gone interface loses its series)',
+  },
+  'runtime-metrics': { type: 'boolean', default: false, describe: "with --metrics: add Node.js's runtime metrics (heap, event-loop delay) to the process metrics" },
   'exit-when-gone': {
     type: 'boolean',
     default: false,
@@ -271,6 +296,14 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
   if (args['max-entries'] !== undefined && by.length === 0) {
     throw usageError('--max-entries sizes the --by table: add --by port or --by host');
   }
+  for (const name of ['max-series', 'series-idle'] as const) {
+    if (args[name] !== undefined && (by.length === 0 || args.metrics === undefined)) {
+      throw usageError(`--${name} shapes the breakdown's Prometheus series: add --by port (or host) and --metrics 9469`);
+    }
+  }
+  if (args['runtime-metrics'] === true && args.metrics === undefined) {
+    throw usageError('--runtime-metrics adds to the Prometheus metrics: add --metrics 9469');
+  }
   const quiet = args.quiet === true || args.tui === false;
   if (args.json === true && args.plain === true) {
     throw usageError('--json and --plain are two outputs: give one (--json: a JSON object per sample; --plain: the kernel sample\'s line)');
@@ -294,6 +327,9 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     metrics: args.metrics === undefined ? undefined : parseMetricsAddress(args.metrics as string),
     by,
     maxEntries: args['max-entries'] === undefined ? DEFAULT_MAX_ENTRIES : parseMaxEntries(args['max-entries'] as string),
+    maxSeries: args['max-series'] === undefined ? DEFAULT_MAX_SERIES : parseMaxSeries(args['max-series'] as string),
+    seriesIdle: args['series-idle'] === undefined ? DEFAULT_SERIES_IDLE_SECONDS : parseSeriesIdle(args['series-idle'] as string),
+    runtimeMetrics: args['runtime-metrics'] === true,
   };
 }
 
@@ -321,6 +357,24 @@ export function parseMaxEntries(text: string | number): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1 || value > MAX_MAX_ENTRIES) {
     throw usageError(`--max-entries must be a whole number from 1 to ${MAX_MAX_ENTRIES}, e.g. --max-entries 16384 (got "${printable(raw)}")`);
+  }
+  return value;
+}
+
+export function parseMaxSeries(text: string | number): number {
+  const raw = String(text).trim();
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1 || value > MAX_MAX_SERIES) {
+    throw usageError(`--max-series must be a whole number from 1 to ${MAX_MAX_SERIES}, e.g. --max-series 500 (got "${printable(raw)}")`);
+  }
+  return value;
+}
+
+export function parseSeriesIdle(text: string | number): number {
+  const raw = String(text).trim();
+  const value = Number(raw);
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(raw) || !Number.isFinite(value) || value < MIN_INTERVAL || value > MAX_SERIES_IDLE) {
+    throw usageError(`--series-idle must be a number of seconds from ${MIN_INTERVAL} to ${MAX_SERIES_IDLE}, e.g. --series-idle 600 (got "${printable(raw)}")`);
   }
   return value;
 }

@@ -49,7 +49,7 @@ async function run(options: Options): Promise<SessionEnd> {
   let session: Session | undefined;
   try {
     // Listen for scrapes first: a port in use fails before anything is attached.
-    const metrics = options.metrics ? releases.hold(await serveMetrics(options.metrics, options.by)) : undefined;
+    const metrics = options.metrics ? releases.hold(await serveMetrics(options.metrics, options)) : undefined;
     // One filter per interface; a failure releases the ones before it.
     const filters = options.interfaces.map((name) =>
       releases.hold(attachFilter(name, { objectPath: options.objectPath, native, by: options.by, maxEntries: options.maxEntries })),
@@ -114,13 +114,14 @@ function sayCounting(options: Options, dashboard: boolean, metricsUrl: string | 
   process.stderr.write(`sockex: counting on ${options.interfaces.map(printable).join(', ')}${chosenBecause[options.interfacesFrom]}${stopHint}\n`);
 }
 
-async function serveMetrics(address: NonNullable<Options['metrics']>, by: Options['by']): Promise<MetricsServer> {
-  // Loaded only here: prom-client and node:http cost start-up time other runs should not pay.
+async function serveMetrics(address: NonNullable<Options['metrics']>, options: Options): Promise<MetricsServer> {
+  // Loaded only here: the metrics writers and node:http cost start-up time other runs should not pay.
   const [{ serveMetrics: serve }, { createPrometheusRenderer }] = await Promise.all([
     import('./render/metrics-server.js'),
     import('./render/prometheus.js'),
   ]);
-  return serve(address, createPrometheusRenderer({ version: VERSION, by }));
+  const budget = { maxSeries: options.maxSeries, idleSeconds: options.seriesIdle };
+  return serve(address, createPrometheusRenderer({ version: VERSION, by: options.by, budget, runtimeMetrics: options.runtimeMetrics }));
 }
 
 /** The renderer of the chosen output; none for --quiet with --metrics alone. */

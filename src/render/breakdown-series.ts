@@ -1,77 +1,57 @@
 /**
- * The bound on breakdown series for Prometheus: each device exports at most
- * `perDevice` port/host series; everything else of a (direction, family,
- * protocol) is summed into one series labelled "other".
- *
- * Why a bound: every distinct label set is a series the Prometheus server
- * indexes and keeps in memory for hours; ports and hosts are unbounded (a
- * port scan, a busy NAT), and label cardinality is what brings a server down.
- *
- * Why "first seen" and not "largest now": Prometheus counters must never go
- * down. If a key could move between its own series and "other", "other" would
- * drop when it left, which Prometheus reads as a counter reset. So a key gets
- * its own series when it first appears (the largest first, when several
- * appear in one sample) while the device has room, and keeps it for the rest
- * of the run; a key that arrives when the device is full is summed into
- * "other" for good. Each series only ever grows.
+ * sockex_breakdown_{bytes,packets}_total (--by with --metrics): the labels of
+ * the protocol families plus port and/or host, for the keys the series
+ * budget (model/series-budget.ts) gives a series, and "other" for the rest.
  */
-import { OTHER, breakdownId, type BreakdownCounter } from '../model/breakdown.js';
+import type { BreakdownBy, BreakdownKey } from '../model/breakdown.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { SeriesBudget, type BudgetSeries, type SeriesBudgetOptions } from '../model/series-budget.js';
+import { familyHeader, labelText, valueText } from './exposition.js';
+import { directionLabels, protocolLabel } from './protocol-series.js';
 
-/** Port/host series per device unless told otherwise. */
-const DEFAULT_SERIES_PER_DEVICE = 20;
+const BREAKDOWN_BYTES_METRIC = 'sockex_breakdown_bytes_total';
+const BREAKDOWN_PACKETS_METRIC = 'sockex_breakdown_packets_total';
 
-export interface BoundedSeries {
-  /** The counter's labels as exported: its own key, or port/host "other". */
-  readonly key: BreakdownCounter;
-  readonly bytes: bigint;
-  readonly packets: bigint;
+function labels(k: BreakdownKey): [string, string][] {
+  const out: [string, string][] = [
+    ['device', k.interface],
+    ['direction', directionLabels[k.direction]],
+    ['family', k.family],
+    ['protocol', protocolLabel(k.family, k.protocol)],
+  ];
+  if (k.port !== undefined) out.push(['port', String(k.port)]);
+  if (k.host !== undefined) out.push(['host', k.host]);
+  return out;
 }
 
-export class SeriesBound {
-  private readonly perDevice: number;
-  /** Per device: the ids that have their own series. */
-  private readonly chosen = new Map<string, Set<string>>();
-  /** Ids seen so far (chosen or not). */
-  private readonly seen = new Set<string>();
+export class BreakdownSeries {
+  private readonly budget: SeriesBudget;
+  private readonly help: Record<'bytes' | 'packets', string>;
+  private series: readonly BudgetSeries[] = [];
+  /** The text of the last series list (the budget hands the same list back while nothing changed). */
+  private text: { of: readonly BudgetSeries[]; value: string } | undefined;
 
-  constructor(perDevice = DEFAULT_SERIES_PER_DEVICE) {
-    this.perDevice = perDevice;
+  constructor(by: readonly BreakdownBy[], budget: SeriesBudgetOptions) {
+    this.budget = new SeriesBudget(budget);
+    const split = by.map((b) => (b === 'port' ? 'service port (the lower of the two)' : 'host (the other end)')).join(' and ');
+    this.help = {
+      bytes: `Bytes of IP frames by ${split}; at most ${budget.maxSeries} keys have a series while active, the rest count as "other". Sum rates, not values.`,
+      packets: `Frames of IP protocols by ${by.join(' and ')}, bounded like ${BREAKDOWN_BYTES_METRIC}.`,
+    };
   }
 
-  /** The series to export for these counters (call with every snapshot, in order). */
-  fold(counters: readonly BreakdownCounter[]): BoundedSeries[] {
-    const arrivals = counters.filter((c) => !this.seen.has(breakdownId(c)) && !isOverflow(c));
-    arrivals.sort((a, b) => (a.bytes === b.bytes ? 0 : a.bytes > b.bytes ? -1 : 1));
-    for (const c of arrivals) {
-      const id = breakdownId(c);
-      this.seen.add(id);
-      let device = this.chosen.get(c.interface);
-      if (!device) this.chosen.set(c.interface, (device = new Set()));
-      if (device.size < this.perDevice) device.add(id);
-    }
-    const out = new Map<string, { key: BreakdownCounter; bytes: bigint; packets: bigint }>();
-    for (const c of counters) {
-      const own = this.chosen.get(c.interface)?.has(breakdownId(c)) === true;
-      const key = own ? c : asOther(c);
-      const id = breakdownId(key);
-      const series = out.get(id);
-      if (series) {
-        series.bytes += c.bytes;
-        series.packets += c.packets;
-      } else {
-        out.set(id, { key, bytes: c.bytes, packets: c.packets });
-      }
-    }
-    return [...out.values()];
+  /** Call with every snapshot, in order. */
+  render(snapshot: Snapshot): void {
+    this.series = this.budget.fold(snapshot.breakdown?.counters ?? [], snapshot.elapsed);
   }
-}
 
-function isOverflow(c: BreakdownCounter): boolean {
-  return c.port === OTHER || c.host === OTHER;
-}
-
-/** The same counter with its port and/or host replaced by "other". */
-function asOther(c: BreakdownCounter): BreakdownCounter {
-  const { service: _service, ...rest } = c;
-  return { ...rest, ...(c.port === undefined ? {} : { port: OTHER }), ...(c.host === undefined ? {} : { host: OTHER }) };
+  /** Both families, separated by a blank line, without a trailing newline. */
+  write(): string {
+    if (this.text?.of !== this.series) {
+      const family = (name: string, field: 'bytes' | 'packets'): string =>
+        [familyHeader(name, 'counter', this.help[field]), ...this.series.map((s) => `${name}${labelText(labels(s.key))} ${valueText(s[field])}`)].join('\n');
+      this.text = { of: this.series, value: `${family(BREAKDOWN_BYTES_METRIC, 'bytes')}\n\n${family(BREAKDOWN_PACKETS_METRIC, 'packets')}` };
+    }
+    return this.text.value;
+  }
 }

@@ -152,7 +152,9 @@ export class RunningSockex extends ChildOutput {
 
   constructor(child: ChildProcess) {
     super(child);
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    // 'close', not 'exit': only then has everything sockex wrote to stdout and stderr been read
+    // ('exit' can come first, and a test would miss the final sample).
+    this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   }
 
   /** Wait until stderr says the filter is attached (or the process died). */

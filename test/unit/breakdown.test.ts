@@ -1,6 +1,6 @@
 /**
  * The breakdown's pure parts: address text, service names, the kernel key
- * layout, folding, rates, JSON, the series bound and the options.
+ * layout, folding, rates, JSON, and the options.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,6 @@ import type { Reading } from '../../src/model/counters.js';
 import { breakdownAddsUp, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
 import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import { SeriesBound } from '../../src/render/breakdown-series.js';
 import { renderJson } from '../../src/render/json.js';
 import { breakdownSection } from '../../src/render/tui/breakdown-rows.js';
 import { actionForKey, applyAction, initialState, viewsFor, withSnapshot, type DashboardState } from '../../src/render/tui/dashboard-state.js';
@@ -227,18 +226,6 @@ test('JSON: the breakdown beside the counters, port as a number with its service
   );
   const plain = renderJson({ ...snapshotWith([]), breakdown: undefined });
   assert.equal(plain.includes('breakdown'), false, 'no breakdown key without --by');
-});
-
-test('the series bound: at most N own series per device, the rest summed as other, and no series ever goes down', () => {
-  const bound = new SeriesBound(2);
-  const first = bound.fold([bc({ port: 80, bytes: 10n }), bc({ port: 443, bytes: 30n }), bc({ port: 53, bytes: 20n }), bc({ port: 'other', bytes: 1n }), bc({ interface: 'eth0', ifindex: 2, port: 22, bytes: 5n })]);
-  const view = (series: ReturnType<SeriesBound['fold']>) => Object.fromEntries(series.map((s) => [`${s.key.interface}/${String(s.key.port)}`, s.bytes]));
-  // The two largest of the first sample get their own; 80 and the kernel's overflow are other.
-  assert.deepEqual(view(first), { 'lo/443': 30n, 'lo/53': 20n, 'lo/other': 11n, 'eth0/22': 5n });
-  // 80 grows past both: it stays in other (moving it out would make other go down).
-  const second = bound.fold([bc({ port: 80, bytes: 1000n }), bc({ port: 443, bytes: 31n }), bc({ port: 53, bytes: 20n }), bc({ port: 'other', bytes: 1n }), bc({ port: 8080, bytes: 4n }), bc({ interface: 'eth0', ifindex: 2, port: 22, bytes: 5n }), bc({ interface: 'eth0', ifindex: 2, port: 23, bytes: 1n })]);
-  assert.deepEqual(view(second), { 'lo/443': 31n, 'lo/53': 20n, 'lo/other': 1005n, 'eth0/22': 5n, 'eth0/23': 1n });
-  assert.ok(second.every((s) => s.key.service === undefined || s.key.port !== 'other'));
 });
 
 test('--by and --max-entries: parsed, combined, and refused where they make no sense', async () => {

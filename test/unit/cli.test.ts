@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { helpText, parseCli, parseCount, parseInterval, type CliSystem } from '../../src/cli.js';
+import { helpText, parseCli, parseCount, parseInterval, parseMaxSeries, parseSeriesIdle, type CliSystem } from '../../src/cli.js';
+import { manPage } from '../../src/cli/man-page.js';
 import { SockexError } from '../../src/errors.js';
 
 /** A machine whose default route is on eth0, with these interfaces. */
@@ -189,4 +190,31 @@ test('--help, --version and completion answer without options', async () => {
       assert.ok(!printed.includes('$0') && !/^--.$/m.test(printed), printed);
     }
   }
+});
+
+test('--max-series, --series-idle and --runtime-metrics: defaults, ranges, and refused without what they shape', async () => {
+  const d = await parseCli(['--by', 'port', '--metrics', '9469'], routed);
+  assert.deepEqual([d?.maxSeries, d?.seriesIdle, d?.runtimeMetrics], [100, 300, false]);
+  const o = await parseCli(['--by', 'port', '--metrics', '9469', '--max-series', '20', '--series-idle', '0.5', '--runtime-metrics'], routed);
+  assert.deepEqual([o?.maxSeries, o?.seriesIdle, o?.runtimeMetrics], [20, 0.5, true]);
+  assert.equal(parseMaxSeries('1'), 1);
+  assert.equal(parseMaxSeries('100000'), 100000);
+  for (const bad of ['0', '100001', '1.5', 'lots', '-3']) assert.throws(() => parseMaxSeries(bad), /--max-series must be a whole number from 1 to 100000, e\.g\. --max-series 500/);
+  assert.equal(parseSeriesIdle('0.01'), 0.01);
+  assert.equal(parseSeriesIdle('604800'), 604800);
+  for (const bad of ['0', '0.001', '604801', '1e3', 'soon']) assert.throws(() => parseSeriesIdle(bad), /--series-idle must be a number of seconds from 0\.01 to 604800/);
+  assert.equal(
+    await usageMessage(['--max-series', '10', '--metrics', '9469']),
+    "--max-series shapes the breakdown's Prometheus series: add --by port (or host) and --metrics 9469 (see sockex --help)",
+  );
+  assert.match(await usageMessage(['--series-idle', '10', '--by', 'port']), /^--series-idle shapes the breakdown's Prometheus series: add --by port/);
+  assert.equal(await usageMessage(['--runtime-metrics']), '--runtime-metrics adds to the Prometheus metrics: add --metrics 9469 (see sockex --help)');
+  assert.match(await usageMessage(['--by', 'port', '--metrics', '9469', '--max-series', '1', '--max-series', '2']), /^--max-series was given 2 times \(1, 2\)/);
+  const help = await helpText();
+  assert.match(help, /--max-series +with --by and --metrics: port\/host keys .*\[number\] \[default: 100\]/s);
+  assert.match(help, /--series-idle +with --by and --metrics: seconds without traffic .*\[number\] \[default: 300\]/s);
+  assert.match(help, /--runtime-metrics +with --metrics: add Node\.js's runtime metrics .*\[boolean\] \[default: false\]/s);
+  const page = manPage();
+  assert.match(page, /^\\fB\\-\\-max\\-series\\fR \\fIn\\fR\n.*\(default: 100\)\.$/m);
+  assert.match(page, /^\\fB\\-\\-series\\-idle\\fR \\fIseconds\\fR\n.*\(default: 300\)\.$/m);
 });

@@ -8,7 +8,9 @@ import type { Reading } from '../../src/model/counters.js';
 import { counterRead } from '../../src/model/counter-read.js';
 import { Sampler } from '../../src/model/sampler.js';
 import type { CounterSnapshot, Snapshot } from '../../src/model/snapshot.js';
-import { PIECE_LENGTH, createPrometheusRenderer, protocolLabel } from '../../src/render/prometheus.js';
+import { PIECE_LENGTH } from '../../src/render/exposition.js';
+import { createPrometheusRenderer } from '../../src/render/prometheus.js';
+import { protocolLabel } from '../../src/render/protocol-series.js';
 import { fakeClock } from './fake-clock.js';
 
 const status = { interval: 1, demo: undefined };
@@ -162,11 +164,33 @@ test('TCP, UDP and ICMP series exist at 0 for each counted interface and directi
   assert.match(text, /^sockex_bytes_total\{device="wg0",direction="receive",family="ipv4",protocol="udp"\} 0$/m);
 });
 
-test('process metrics are there by default', async () => {
-  const metrics = createPrometheusRenderer({ version: '0' });
-  const text = await metrics.metrics();
-  assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);
-  assert.match(text, /^process_resident_memory_bytes \d+$/m);
+test('process metrics by the conventions are there by default; Node.js runtime metrics only when asked for', async () => {
+  const families = (text: string): string[] => [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+  const plain = createPrometheusRenderer({ version: '0' });
+  const processFamilies = [
+    'process_cpu_seconds_total counter',
+    'process_open_fds gauge',
+    'process_max_fds gauge',
+    'process_virtual_memory_bytes gauge',
+    'process_virtual_memory_max_bytes gauge',
+    'process_resident_memory_bytes gauge',
+    'process_start_time_seconds gauge',
+    'process_threads gauge',
+  ];
+  const text = await plain.metrics();
+  assert.deepEqual(families(text), ['sockex_bytes_total counter', 'sockex_packets_total counter', 'sockex_build_info gauge', ...processFamilies]);
+  assert.match(text, /^process_resident_memory_bytes [1-9]\d+$/m);
+  assert.match(text, /^process_open_fds [1-9]\d*$/m);
+  const start = Number(/^process_start_time_seconds (\S+)$/m.exec(text)?.[1]);
+  assert.ok(Math.abs(start - (Date.now() / 1000 - process.uptime())) < 2, `start time ${start}`);
+  assert.ok(text.endsWith('\n') && !text.endsWith('\n\n'));
+  plain.close();
+
+  const runtime = createPrometheusRenderer({ version: '0', runtimeMetrics: true });
+  const more = families(await runtime.metrics()).slice(3 + processFamilies.length);
+  assert.ok(more.length >= 5 && more.every((f) => f.startsWith('nodejs_') && f.endsWith(' gauge') && !f.includes('_total ')), more.join(', '));
+  assert.match(await runtime.metrics(), /^nodejs_version_info\{version="v\d+\.\d+\.\d+",major="\d+",minor="\d+",patch="\d+"\} 1$/m);
+  runtime.close();
 });
 
 test('a scrape after traffic on one device shows its new counts beside the unchanged devices', async () => {

@@ -12,17 +12,18 @@
  * table), so an interface that takes its ifindex next is read with its own
  * link header and starts from zero, as the next generation of that ifindex.
  */
-import { fileURLToPath } from 'node:url';
 import { CounterReads } from '../../model/counter-read.js';
 import type { Reading } from '../../model/counters.js';
 import { attachObject } from './attach-object.js';
+import { builtFilter, compiledFilter } from './compiled-filters.js';
 import { BatchReader, LastRead, ReadingCache, LinkHeaderMap, sumPerCpu, ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, LAYOUT, LINK_DIRECT_MAP, LINK_MAP, decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Totals } from '../maps/index.js';
 import type { AttachedFilter, AttachOptions } from './types.js';
 import { LinkTable, type Link, type LinkUpdates, type ReadableWatch, ANY_INTERFACE, RouteSocket, watchReadable } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
 
+const ANY_OBJECT_NAME = 'sockex-any.bpf.o';
 /** Where the build puts the every-interface filter, in a clone and in the installed package alike. */
-export const DEFAULT_ANY_OBJECT_PATH = fileURLToPath(new URL('../../../../bpf/build/sockex-any.bpf.o', import.meta.url));
+export const DEFAULT_ANY_OBJECT_PATH = builtFilter(ANY_OBJECT_NAME);
 
 export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const native = options.native ?? loadNative();
@@ -32,7 +33,7 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   let watch: ReadableWatch | undefined;
   return attachObject({
     native,
-    objectPath: options.objectPath ?? DEFAULT_ANY_OBJECT_PATH,
+    objectPath: options.objectPath ?? compiledFilter(ANY_OBJECT_NAME),
     programName: ANY_PROGRAM_NAME,
     // Bound to no interface: every interface, from the first frame.
     ifindex: 0,

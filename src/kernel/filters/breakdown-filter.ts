@@ -4,20 +4,17 @@
  * plus the breakdown table, sized at load. attachFilter binds it like the
  * protocol filter; this says what to load and how to read it.
  */
-import { fileURLToPath } from 'node:url';
 import { breakdownAddsUp, type BreakdownBy, type BreakdownKey, type BreakdownReading } from '../../model/breakdown.js';
 import { counterRead } from '../../model/counter-read.js';
 import type { CounterSpec } from './attach-object.js';
 import { placedReadings } from './placed-readings.js';
+import { compiledFilter } from './compiled-filters.js';
 import { BY_KEY_SIZE, BY_LAYOUT, BY_MAP, BY_OVERFLOW_MAP, BY_PROGRAM_NAME, byObjectName, decodeByKey, decodeByOverflowSlot, BatchReader, openCounterMaps, ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, OTHER_MAP, TABLE_SIZE, sumPerCpu } from '../maps/index.js';
 import type { CounterPlace } from './types.js';
 import type { Native } from '../libbpf/index.js';
 
 /** How many times read() takes both maps at most, looking for a pair that agrees. */
 const CONSISTENT_READ_TRIES = 4;
-
-/** Where the build puts the breakdown filters, in a clone and in the installed package alike. */
-const OBJECT_DIRECTORY = fileURLToPath(new URL('../../../../bpf/build/', import.meta.url));
 
 export interface BreakdownOptions {
   by: readonly BreakdownBy[];
@@ -31,7 +28,7 @@ export interface BreakdownOptions {
 export function breakdownCounters(native: Native, place: CounterPlace, options: BreakdownOptions): CounterSpec {
   const maxEntries = options.maxEntries ?? BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX;
   return {
-    objectPath: options.objectPath ?? `${OBJECT_DIRECTORY}${byObjectName(options.by)}`,
+    objectPath: options.objectPath ?? compiledFilter(byObjectName(options.by)),
     programName: BY_PROGRAM_NAME,
     mapSizes: { [BY_MAP]: maxEntries },
     openCounters(object) {

@@ -5,7 +5,6 @@
  * loading, attaching and closing to attach-object.ts. Each interface gets its
  * own object, so its counts are its own.
  */
-import { fileURLToPath } from 'node:url';
 import { asSockexError } from '../../errors.js';
 import { CounterReads } from '../../model/counter-read.js';
 import { attachAnyFilter } from './any-filter.js';
@@ -13,14 +12,16 @@ import { attachObject, type CounterSpec } from './attach-object.js';
 import { BoundInterface, type Binding } from './bound-interface.js';
 import type { PacketSocket } from './packet-socket.js';
 import { breakdownCounters } from './breakdown-filter.js';
+import { builtFilter, compiledFilter } from './compiled-filters.js';
 import { openCounterMaps, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
 import { LinkTable, ANY_INTERFACE, findInterface, RouteSocket } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
 import type { AttachedFilter, AttachOptions, CounterPlace } from './types.js';
 import { placedReadings } from './placed-readings.js';
 
+const OBJECT_NAME = 'sockex.bpf.o';
 /** Where the build puts the filter, in a clone and in the installed package alike. */
-export const DEFAULT_OBJECT_PATH = fileURLToPath(new URL('../../../../bpf/build/sockex.bpf.o', import.meta.url));
+export const DEFAULT_OBJECT_PATH = builtFilter(OBJECT_NAME);
 
 export function attachFilter(interfaceName: string, options: AttachOptions = {}): AttachedFilter {
   // Every interface needs counters keyed by interface too: its own filter.
@@ -90,7 +91,7 @@ function linkTyped(socket: PacketSocket, linkType: number, reload: (readOnlyData
 /** The protocol filter (sockex.bpf.c): what a run without --by loads. */
 export function protocolCounters(native: Native, place: CounterPlace, objectPath: string | undefined): CounterSpec {
   return {
-    objectPath: objectPath ?? DEFAULT_OBJECT_PATH,
+    objectPath: objectPath ?? compiledFilter(OBJECT_NAME),
     programName: PROGRAM_NAME,
     openCounters(object) {
       const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));

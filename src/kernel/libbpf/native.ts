@@ -93,6 +93,8 @@ export function loadNative(): Native {
   try {
     koffi = require('koffi') as Koffi;
   } catch (err) {
+    // The single executable's own reason (src/sea/embedded-files.ts) says what to do.
+    if (err instanceof SockexError) throw err;
     throw new SockexError(
       'libbpf-missing',
       `cannot load koffi, the FFI sockex uses (${(err as Error).message.split('\n')[0]}): reinstall sockex with npm`,

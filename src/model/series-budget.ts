@@ -1,0 +1,212 @@
+/**
+ * The series budget of the breakdown metrics (--max-series, --series-idle):
+ * which port/host keys get a Prometheus series of their own, and what every
+ * series counts, sample after sample.
+ *
+ * Why a budget: every distinct label set is a series the Prometheus server
+ * indexes and keeps in memory for hours; ports and hosts are unbounded (a
+ * port scan, a busy NAT), and label cardinality is what brings a server down.
+ *
+ * The rules, each keeping every exported counter monotonic:
+ * - At most `maxSeries` keys, across all devices, hold a series of their own.
+ *   Everything else of a (device, direction, family, protocol) is counted in
+ *   one series whose port and/or host is "other".
+ * - Each series counts the bytes of the samples in which it was the key's
+ *   place: a key's series grows while it holds it; "other" grows by the
+ *   bytes of every key without one. So no byte is ever counted in two
+ *   series, none is ever taken away, and sum(rate(...)) over the series is
+ *   the protocol's rate.
+ * - A key keeps its series while it is active; one idle (no new bytes) for
+ *   `idleSeconds` loses it: its series ends, and its later bytes go to
+ *   "other". If it gets a place again, its series goes on from where it
+ *   ended.
+ * - Places free go, in each sample, to the busiest keys of that sample
+ *   without one (most bytes since the last sample), so a new talker gets in.
+ * - A device with no readings for `idleSeconds` (gone: its counters are no
+ *   longer read) has its series removed, "other" included; one of that
+ *   name later starts afresh.
+ *
+ * Time is the snapshot's `elapsed` (seconds since attach, the sampler's
+ * monotonic clock), so tests drive it with a fake clock.
+ */
+import { OTHER, breakdownId, sortBreakdown, type BreakdownKey, type BreakdownReading } from './breakdown.js';
+
+/** Port/host keys with a series of their own unless --max-series says otherwise. */
+export const DEFAULT_MAX_SERIES = 100;
+/** Seconds without new bytes before a key loses its series (and a gone device its series), unless --series-idle says otherwise: Prometheus's own lookback (5 minutes). */
+export const DEFAULT_SERIES_IDLE_SECONDS = 300;
+
+export interface SeriesBudgetOptions {
+  maxSeries: number;
+  idleSeconds: number;
+}
+
+/** One exported series: its labels (series are per device name, so ifindex is 0) and its counts. */
+export interface BudgetSeries {
+  readonly key: BreakdownKey;
+  readonly bytes: bigint;
+  readonly packets: bigint;
+}
+
+interface SeriesState {
+  readonly key: BreakdownKey;
+  bytes: bigint;
+  packets: bigint;
+  /** An own series: whether it holds a place now (an "other" series always exports). */
+  holding: boolean;
+  /** When it last grew, in elapsed seconds. */
+  lastActive: number;
+}
+
+interface Delta {
+  readonly key: BreakdownKey;
+  bytes: bigint;
+  packets: bigint;
+}
+
+export class SeriesBudget {
+  private readonly options: SeriesBudgetOptions;
+  /** The last cumulative reading of each kernel key (ifindex included). */
+  private previous = new Map<string, { bytes: bigint; packets: bigint }>();
+  /** Every series by its labels: own ones (holding or not) and "other" ones. */
+  private readonly series = new Map<string, SeriesState>();
+  private holders = 0;
+  /** When each device last had a reading. */
+  private readonly devices = new Map<string, number>();
+  private exported: readonly BudgetSeries[] = [];
+  /** Something other than counts changed (a place given or taken, a device forgotten): the exported list is made again. */
+  private exportedStale = true;
+
+  constructor(options: SeriesBudgetOptions) {
+    this.options = options;
+  }
+
+  /** The series to export after these cumulative readings, taken at `now` (elapsed seconds). Call with every sample, in order. */
+  fold(readings: readonly BreakdownReading[], now: number): readonly BudgetSeries[] {
+    const deltas = this.deltas(readings, now);
+    this.release(deltas, now);
+    this.forgetGoneDevices(now);
+    this.promote(deltas, now);
+    let changed = false;
+    for (const [id, delta] of deltas) {
+      if (delta.bytes === 0n && delta.packets === 0n) continue;
+      const own = this.series.get(id);
+      const target = own?.holding === true ? own : this.otherOf(delta.key);
+      target.bytes += delta.bytes;
+      target.packets += delta.packets;
+      target.lastActive = now;
+      changed = true;
+    }
+    if (changed || this.exportedStale) this.exported = this.snapshot();
+    this.exportedStale = false;
+    return this.exported;
+  }
+
+  /** What each series key (ifindex left out) gained since the last sample; notes which devices are here. */
+  private deltas(readings: readonly BreakdownReading[], now: number): Map<string, Delta> {
+    const current = new Map<string, { bytes: bigint; packets: bigint }>();
+    const deltas = new Map<string, Delta>();
+    for (const r of readings) {
+      const readingId = breakdownId(r);
+      current.set(readingId, { bytes: r.bytes, packets: r.packets });
+      this.devices.set(r.interface, now);
+      const before = this.previous.get(readingId);
+      // A counter that went backwards was made again (a new map): all of it is new.
+      const counted = before !== undefined && before.bytes <= r.bytes ? before : { bytes: 0n, packets: 0n };
+      const key = seriesKey(r);
+      const id = breakdownId(key);
+      let delta = deltas.get(id);
+      if (!delta) deltas.set(id, (delta = { key, bytes: 0n, packets: 0n }));
+      delta.bytes += r.bytes - counted.bytes;
+      delta.packets += r.packets - counted.packets;
+    }
+    this.previous = current;
+    return deltas;
+  }
+
+  /** Keys idle for idleSeconds (and not active in this sample) give their place up. */
+  private release(deltas: ReadonlyMap<string, Delta>, now: number): void {
+    for (const [id, s] of this.series) {
+      if (s.holding && now - s.lastActive >= this.options.idleSeconds && (deltas.get(id)?.bytes ?? 0n) === 0n) {
+        s.holding = false;
+        this.holders -= 1;
+        this.exportedStale = true;
+      }
+    }
+  }
+
+  /** Devices without a reading for idleSeconds: their series go. */
+  private forgetGoneDevices(now: number): void {
+    for (const [device, seen] of this.devices) {
+      if (now - seen < this.options.idleSeconds) continue;
+      this.devices.delete(device);
+      for (const [id, s] of this.series) {
+        if (s.key.interface !== device) continue;
+        if (s.holding) this.holders -= 1;
+        this.series.delete(id);
+      }
+      this.exportedStale = true;
+    }
+  }
+
+  /** Free places to the keys without one that gained the most bytes in this sample. */
+  private promote(deltas: ReadonlyMap<string, Delta>, now: number): void {
+    const free = this.options.maxSeries - this.holders;
+    if (free <= 0) return;
+    const candidates: [string, Delta][] = [];
+    for (const [id, delta] of deltas) {
+      if (delta.bytes === 0n || isOverflow(delta.key) || this.series.get(id)?.holding === true) continue;
+      candidates.push([id, delta]);
+    }
+    candidates.sort(([aId, a], [bId, b]) => (a.bytes !== b.bytes ? (a.bytes > b.bytes ? -1 : 1) : aId < bId ? -1 : 1));
+    for (const [id, delta] of candidates.slice(0, free)) {
+      const s = this.series.get(id);
+      if (s) s.holding = true;
+      else this.series.set(id, { key: delta.key, bytes: 0n, packets: 0n, holding: true, lastActive: now });
+      this.holders += 1;
+      this.exportedStale = true;
+    }
+  }
+
+  /** The "other" series of this key's device, direction, family and protocol (made at 0 when first needed). */
+  private otherOf(key: BreakdownKey): SeriesState {
+    const otherKey = asOther(key);
+    const id = breakdownId(otherKey);
+    let s = this.series.get(id);
+    if (!s) {
+      this.series.set(id, (s = { key: otherKey, bytes: 0n, packets: 0n, holding: false, lastActive: 0 }));
+      this.exportedStale = true;
+    }
+    return s;
+  }
+
+  private snapshot(): readonly BudgetSeries[] {
+    const out: BudgetSeries[] = [];
+    for (const s of this.series.values()) {
+      if (s.holding || isOverflow(s.key)) out.push({ key: s.key, bytes: s.bytes, packets: s.packets });
+    }
+    return sortBreakdown(out.map((s) => ({ ...s.key, series: s }))).map((k) => k.series);
+  }
+}
+
+/** The labels of a reading: its key without counts, per device name (ifindex 0). */
+function seriesKey(r: BreakdownReading): BreakdownKey {
+  return {
+    interface: r.interface,
+    ifindex: 0,
+    direction: r.direction,
+    family: r.family,
+    protocol: r.protocol,
+    ...(r.port === undefined ? {} : { port: r.port }),
+    ...(r.host === undefined ? {} : { host: r.host }),
+  };
+}
+
+function isOverflow(k: BreakdownKey): boolean {
+  return k.port === OTHER || k.host === OTHER;
+}
+
+/** The same key with its port and/or host replaced by "other". */
+function asOther(k: BreakdownKey): BreakdownKey {
+  return { ...k, ...(k.port === undefined ? {} : { port: OTHER }), ...(k.host === undefined ? {} : { host: OTHER }) };
+}
