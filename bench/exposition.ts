@@ -12,6 +12,7 @@
  */
 import { Counter, Registry } from 'prom-client';
 import type { Reading } from '../src/model/counters.js';
+import { counterRead } from '../src/model/counter-read.js';
 import { Sampler } from '../src/model/sampler.js';
 import type { Snapshot } from '../src/model/snapshot.js';
 import { createPrometheusRenderer } from '../src/render/prometheus.js';
@@ -84,12 +85,12 @@ function promClientWriter(): Writer {
 async function measure(make: () => Writer, changed: number): Promise<{ ms: number; bytes: number }> {
   const writer = make();
   const sampler = new Sampler(['any']);
-  writer.render(sampler.sample(readings(0, INTERFACES)));
+  writer.render(sampler.sample(counterRead(readings(0, INTERFACES))));
   const size = (text: string | number): number => (typeof text === 'number' ? text : text.length);
   let bytes = size(await writer.text());
   const times: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const snapshot = sampler.sample(readings(round, changed));
+    const snapshot = sampler.sample(counterRead(readings(round, changed)));
     const start = performance.now();
     writer.render(snapshot);
     bytes = size(await writer.text());

@@ -23,6 +23,7 @@ import { ANY_PROGRAM_NAME, PROGRAM_NAME } from '../src/kernel/maps/layout.js';
 import { loadNative } from '../src/kernel/libbpf/native.js';
 import { openFilteredSocket } from '../src/kernel/filters/packet-socket.js';
 import type { BreakdownBy } from '../src/model/breakdown.js';
+import { joinReads } from '../src/model/counter-read.js';
 import { Sampler } from '../src/model/sampler.js';
 import { ReadMeter } from './read-meter.js';
 import { median } from './stats.js';
@@ -75,13 +76,14 @@ function readCost(samples: number, interfaces: string[]): void {
   try {
     for (const name of interfaces) filters.push(attachFilter(name, { native: meter.native }));
     const sampler = new Sampler(interfaces);
+    const join = joinReads();
     const times: number[] = [];
     let syscalls = 0;
     let bytes = 0;
     for (let i = 0; i < samples; i++) {
       meter.reset();
       const start = process.hrtime.bigint();
-      sampler.sample(filters.flatMap((f) => f.read()));
+      sampler.sample(join(filters.map((f) => f.read())));
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
       ({ syscalls, bytes } = meter);
     }

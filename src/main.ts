@@ -80,7 +80,7 @@ async function run(options: Options): Promise<SessionEnd> {
       sources: filters,
       sampler:
         options.by.length > 0
-          ? sampleWithBreakdown(new Sampler(options.interfaces), options.by, () => filters.flatMap((f) => f.readBreakdown?.() ?? []))
+          ? sampleWithBreakdown(new Sampler(options.interfaces), options.by)
           : new Sampler(options.interfaces),
       renderers,
       releases,

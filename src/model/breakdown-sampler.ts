@@ -3,7 +3,7 @@
  * breakdown: protocol and service names, rates over the interval.
  */
 import { breakdownId, sortBreakdown, type Breakdown, type BreakdownBy, type BreakdownCounter, type BreakdownReading } from './breakdown.js';
-import type { Reading } from './counters.js';
+import type { CounterRead } from './counter-read.js';
 import { protocolName } from './protocols.js';
 import { rate } from './sampler.js';
 import { ServiceNames } from './services.js';
@@ -47,21 +47,19 @@ export function withBreakdown(snapshot: Snapshot, breakdown: Breakdown): Snapsho
 }
 
 /**
- * A sampler whose snapshots carry the breakdown too: after the protocol
- * counters it takes readBreakdown()'s counters, those the same read() took
- * (the filter reads the two maps again until they agree, a few times at
- * most: see kernel/filters/breakdown-filter.ts).
+ * A sampler whose snapshots carry the breakdown too: the one each read took
+ * with its protocol counters (the filter reads the two maps again until they
+ * agree, a few times at most: see kernel/filters/breakdown-filter.ts).
  */
 export function sampleWithBreakdown(
-  protocols: { sample(readings: readonly Reading[]): Snapshot },
+  protocols: { sample(read: CounterRead): Snapshot },
   by: readonly BreakdownBy[],
-  readBreakdown: () => readonly BreakdownReading[],
-): { sample(readings: readonly Reading[]): Snapshot } {
+): { sample(read: CounterRead): Snapshot } {
   const breakdown = new BreakdownSampler(by);
   return {
-    sample(readings) {
-      const snapshot = protocols.sample(readings);
-      return withBreakdown(snapshot, breakdown.sample(readBreakdown(), snapshot.interval));
+    sample(read) {
+      const snapshot = protocols.sample(read);
+      return withBreakdown(snapshot, breakdown.sample(read.breakdown, snapshot.interval));
     },
   };
 }

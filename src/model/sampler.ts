@@ -3,6 +3,7 @@
  * rates from the previous reading. Time comes from an injected clock, so the
  * arithmetic is tested without waiting.
  */
+import type { CounterRead } from './counter-read.js';
 import { compareCounters, counterKeyNumber, type CounterKey, type Reading } from './counters.js';
 import { protocolName } from './protocols.js';
 import type { CounterSnapshot, Snapshot } from './snapshot.js';
@@ -21,7 +22,7 @@ const systemClock: Clock = {
 
 /** What the sampler keeps of one counter between samples. */
 interface Tracked {
-  /** The last reading; the kernel layer hands on the same object while the counts stay put. */
+  /** The last reading; the kernel layer hands on the same object while the counts stay put (frozen arrays: see counter-read.ts). */
   reading: Reading;
   /** What the last snapshot showed of it. */
   snapshot: CounterSnapshot;
@@ -47,8 +48,8 @@ export class Sampler {
   /** Every counter seen so far in display order; sorted again only when one is added. */
   private readonly ordered: Tracked[] = [];
   private previousCounters: readonly CounterSnapshot[] = Object.freeze([]);
-  /** The readings array of the last sample, and whether that sample showed every counter at a rate of 0. */
-  private lastArray: readonly Reading[] | undefined;
+  /** The generation of the last sample's read, and whether that sample showed every counter at a rate of 0. */
+  private lastGeneration: number | undefined;
   private quiet = false;
   /**
    * The last sample that walked the readings, and the last one that had the
@@ -68,19 +69,19 @@ export class Sampler {
   }
 
   /**
-   * The snapshot of these readings (one per counter). Counters whose counts
-   * and rates did not change keep their CounterSnapshot object, and when none
-   * changed the counters array is the previous one: immutable either way,
-   * and cheap for renderers to compare. The array is taken as immutable:
-   * handed in again, it is the same readings.
+   * The snapshot of this read (one reading per counter). Counters whose
+   * counts and rates did not change keep their CounterSnapshot object, and
+   * when none changed the counters array is the previous one: immutable
+   * either way, and cheap for renderers to compare.
    */
-  sample(readings: readonly Reading[]): Snapshot {
+  sample(read: CounterRead): Snapshot {
     const now = this.clock.monotonic();
     const interval = this.previousAt === undefined ? 0 : (now - this.previousAt) / 1000;
     const sequence = ++this.sequence;
-    if (readings === this.lastArray && this.quiet) {
-      // The same readings (the kernel layer hands on its array while nothing
-      // moved) and no rate to bring down to 0: the same counters, no walk.
+    const { readings } = read;
+    if (read.generation === this.lastGeneration && this.quiet) {
+      // The same read (nothing moved since) and no rate to bring down to 0:
+      // the same counters, no walk.
       this.presentThrough = sequence;
       return this.snapshot(now, interval, sequence, this.previousCounters);
     }
@@ -121,7 +122,7 @@ export class Sampler {
       const shown = present === this.ordered.length ? this.ordered : this.ordered.filter((c) => c.seen === sequence);
       counters = Object.freeze(shown.map((c) => c.snapshot));
     }
-    this.lastArray = readings;
+    this.lastGeneration = read.generation;
     this.quiet = quiet;
     this.lastWalk = sequence;
     this.presentThrough = sequence;

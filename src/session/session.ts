@@ -20,7 +20,7 @@
  * stderr have been delivered (or their reader is gone).
  */
 import { ExitCode, SockexError, printable } from '../errors.js';
-import type { Reading } from '../model/counters.js';
+import { joinReads, type CounterRead } from '../model/counter-read.js';
 import type { InterfaceEvent, InterfaceState } from '../model/interface-events.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { startTicker, type Ticker, type Timers } from './ticker.js';
@@ -45,7 +45,7 @@ type StartDemo = (onStatus: (status: Readonly<DemoStatus>) => void) => Promise<D
 export interface SessionInputs {
   /** Attached filters, in the order of the interfaces. */
   readonly sources: readonly CounterSource[];
-  readonly sampler: { sample(readings: readonly Reading[]): Snapshot };
+  readonly sampler: { sample(read: CounterRead): Snapshot };
   /** Every output (the view, the metrics server); each gets every snapshot. */
   readonly renderers: readonly Renderer[];
   /** What main acquired before the session (filters, renderers...): released, last first, at the end. */
@@ -141,11 +141,11 @@ export function startSession(inputs: SessionInputs): Session {
     resolveEnded(end);
   };
 
+  // The sources' reads as one: the same read (and generation) while none moved.
+  const join = joinReads();
   /** Read and sample; shown: hand the snapshot to the renderers (else it is only the baseline of the next one's rates). */
   const show = (shown = true): void => {
-    // One source (-i any, or one interface) hands its readings on as they are: the same array while nothing changed.
-    const readings = sources.length === 1 ? sources[0]!.read() : sources.flatMap((source) => source.read());
-    const snapshot = inputs.sampler.sample(readings);
+    const snapshot = inputs.sampler.sample(join(sources.map((source) => source.read())));
     if (shown) for (const renderer of renderers) renderer.render(snapshot, status);
   };
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadObject } from '../../src/kernel/libbpf/object.js';
-import { BatchReader } from '../../src/kernel/maps/counter-maps.js';
+import { BatchReader } from '../../src/kernel/maps/batch-reader.js';
 import { DEFAULT_OBJECT_PATH } from '../../src/kernel/filters/filter.js';
 import { ARRAY_SLOTS, COUNTER_SIZE, CPU_MAJOR_TABLE, IP_MAP, LAYOUT, OTHER_KEY_SIZE, OTHER_MAP, PROGRAM_NAME, TABLE_SIZE, sumPerCpu } from '../../src/kernel/maps/layout.js';
 import { loadNative } from '../../src/kernel/libbpf/native.js';

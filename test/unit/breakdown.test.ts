@@ -13,6 +13,8 @@ import { IP_SLOTS } from '../../src/kernel/maps/layout.js';
 import { addressSortKey, addressText } from '../../src/model/addresses.js';
 import { BreakdownSampler, sampleWithBreakdown, withBreakdown } from '../../src/model/breakdown-sampler.js';
 import { Sampler, type Clock } from '../../src/model/sampler.js';
+import { counterRead } from '../../src/model/counter-read.js';
+import type { Reading } from '../../src/model/counters.js';
 import { breakdownAddsUp, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
 import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
@@ -179,16 +181,15 @@ test('the breakdown sampler names, orders and rates counters over the interval',
   assert.ok(Object.isFrozen(second.counters) && Object.isFrozen(second.counters[0]));
 });
 
-test('sampleWithBreakdown: each snapshot carries the breakdown read right after it, with rates over the same interval', () => {
+test('sampleWithBreakdown: each snapshot carries the breakdown of its read, with rates over the same interval', () => {
   let now = 0;
   const clock: Clock = { monotonic: () => now, wall: () => now };
-  let port53 = 100n;
-  const sampler = sampleWithBreakdown(new Sampler(['lo'], clock), ['port'], () => [reading({ port: 53, bytes: port53, packets: 1n })]);
-  const first = sampler.sample([{ interface: 'lo', ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n }]);
+  const sampler = sampleWithBreakdown(new Sampler(['lo'], clock), ['port']);
+  const udp: Reading = { interface: 'lo', ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n };
+  const first = sampler.sample(counterRead([udp], [reading({ port: 53, bytes: 100n, packets: 1n })]));
   assert.equal(first.breakdown?.counters[0]?.bytes, 100n);
   now += 2000;
-  port53 = 300n;
-  const second = sampler.sample([]);
+  const second = sampler.sample(counterRead([], [reading({ port: 53, bytes: 300n, packets: 1n })]));
   assert.equal(second.interval, 2);
   assert.equal(second.breakdown?.counters[0]?.bytesPerSecond, 100);
   assert.ok(Object.isFrozen(second));

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sampleWithBreakdown } from '../../src/model/breakdown-sampler.js';
+import { counterRead } from '../../src/model/counter-read.js';
 import type { BreakdownBy, BreakdownReading } from '../../src/model/breakdown.js';
 import type { Reading } from '../../src/model/counters.js';
 import { Sampler } from '../../src/model/sampler.js';
@@ -19,17 +20,15 @@ import { fakeClock } from './fake-clock.js';
 /** A dashboard fed by the real samplers, one step a second unless told otherwise. */
 function dashboard(interfaces: string[], by?: BreakdownBy[]): { step(readings: Reading[], parts?: BreakdownReading[], seconds?: number): DashboardState } {
   const clock = fakeClock();
-  let parts: BreakdownReading[] = [];
   const protocols = new Sampler(interfaces, clock);
-  const sampler = by ? sampleWithBreakdown(protocols, by, () => parts) : protocols;
+  const sampler = by ? sampleWithBreakdown(protocols, by) : protocols;
   let state = initialState();
   let first = true;
   return {
     step(readings, breakdown = [], seconds = 1) {
       if (!first) clock.advance(seconds * 1000);
       first = false;
-      parts = breakdown;
-      state = withSnapshot(state, sampler.sample(readings), { interval: 1, demo: undefined });
+      state = withSnapshot(state, sampler.sample(counterRead(readings, breakdown)), { interval: 1, demo: undefined });
       return state;
     },
   };

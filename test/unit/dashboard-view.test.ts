@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Reading } from '../../src/model/counters.js';
+import { counterRead } from '../../src/model/counter-read.js';
 import { Sampler, type Clock } from '../../src/model/sampler.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import type { RunStatus } from '../../src/model/run-status.js';
@@ -28,7 +29,7 @@ function fakeRun(interfaces: string[], intervalSeconds = 1): { next(readings: Re
     next(readings) {
       if (!first) now += intervalSeconds * 1000;
       first = false;
-      return sampler.sample(readings);
+      return sampler.sample(counterRead(readings));
     },
   };
 }

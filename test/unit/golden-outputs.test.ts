@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Reading } from '../../src/model/counters.js';
+import { counterRead } from '../../src/model/counter-read.js';
 import { Sampler } from '../../src/model/sampler.js';
 import { fakeClock } from './fake-clock.js';
 import { renderJson } from '../../src/render/json.js';
@@ -61,7 +62,7 @@ async function outputs(): Promise<{ json: string; metrics: string[] }> {
   const metrics: string[] = [];
   for (let round = 0; round < 3; round++) {
     clock.advance(round === 0 ? 3 : 1000);
-    const snapshot = sampler.sample(readings(round));
+    const snapshot = sampler.sample(counterRead(readings(round)));
     json += renderJson(snapshot);
     prometheus.render(snapshot, { interval: 1, demo: undefined });
     metrics.push(await prometheus.metrics());

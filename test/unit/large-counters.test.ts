@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReadingCache } from '../../src/kernel/maps/counter-maps.js';
+import { ReadingCache } from '../../src/kernel/maps/reading-cache.js';
 import { entryMajor, sumPerCpu, sumPerCpuSmall, wordView } from '../../src/kernel/maps/layout.js';
 import type { Reading } from '../../src/model/counters.js';
+import { counterRead } from '../../src/model/counter-read.js';
 import { Sampler } from '../../src/model/sampler.js';
 import { fakeClock } from './fake-clock.js';
 import { mapValues } from './map-values.js';
@@ -51,9 +52,9 @@ test('sampler: huge cumulative counts pass through exactly, rates come from exac
   const clock = fakeClock(0, 1_700_000_000_000);
   const sampler = new Sampler(['lo'], clock);
   const base = 2n ** 60n + 12345n;
-  sampler.sample([reading(6, base, P53 + 1n)]);
+  sampler.sample(counterRead([reading(6, base, P53 + 1n)]));
   clock.advance(2000);
-  const s = sampler.sample([reading(6, base + 4000n, P53 + 11n)]);
+  const s = sampler.sample(counterRead([reading(6, base + 4000n, P53 + 11n)]));
   const [tcp] = s.counters;
   assert.equal(tcp?.bytes, base + 4000n);
   assert.equal(tcp?.packets, P53 + 11n);
@@ -65,14 +66,14 @@ test('sampler: huge cumulative counts pass through exactly, rates come from exac
 test('sample lines: TCP over IPv4 and IPv6 added past 2^64, digit for digit', () => {
   const sampler = new Sampler(['lo'], fakeClock(0, 1_700_000_000_000));
   const half = 2n ** 63n + 1n;
-  const s = sampler.sample([reading(6, half, 1n), reading(6, half, 1n, 'ipv6'), reading(17, P53 + 1n, 1n), reading(1, P32 + 1n, 1n)]);
+  const s = sampler.sample(counterRead([reading(6, half, 1n), reading(6, half, 1n, 'ipv6'), reading(17, P53 + 1n, 1n), reading(1, P32 + 1n, 1n)]));
   assert.equal(renderLines(s), `TCP ${2n * half} UDP ${P53 + 1n} ICMP ${P32 + 1n} bytes\n`);
   assert.equal(renderLines(s), 'TCP 18446744073709551618 UDP 9007199254740993 ICMP 4294967297 bytes\n');
 });
 
 test('JSON: counts past 2^53 written as exact integers', () => {
   const sampler = new Sampler(['lo'], fakeClock(0, 1_700_000_000_000));
-  const s = sampler.sample([reading(17, P53 + 1n, U64_MAX)]);
+  const s = sampler.sample(counterRead([reading(17, P53 + 1n, U64_MAX)]));
   const text = renderJson(s);
   assert.match(text, /"bytes":9007199254740993,"packets":18446744073709551615,/);
   // Still valid JSON (a reader with big-number support gets the digits back).

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LastRead, batchBuffers } from '../../src/kernel/maps/counter-maps.js';
+import { batchBuffers } from '../../src/kernel/maps/batch-reader.js';
+import { LastRead } from '../../src/kernel/maps/reading-cache.js';
 import { COUNTER_SIZE } from '../../src/kernel/maps/layout.js';
 
 const CPUS = 2;

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Reading } from '../../src/model/counters.js';
+import { counterRead } from '../../src/model/counter-read.js';
 import { Sampler } from '../../src/model/sampler.js';
 import type { CounterSnapshot, Snapshot } from '../../src/model/snapshot.js';
 import { PIECE_LENGTH } from '../../src/render/exposition.js';
@@ -206,10 +207,10 @@ test('a scrape after traffic on one device shows its new counts beside the uncha
     packets,
   });
   const quiet = reading('va', 2, 5n);
-  metrics.render(sampler.sample([quiet, reading('vb', 3, 1n)]), status);
+  metrics.render(sampler.sample(counterRead([quiet, reading('vb', 3, 1n)])), status);
   const before = samples(await metrics.metrics(), 'sockex_packets_total');
   clock.advance(1000);
-  metrics.render(sampler.sample([quiet, reading('vb', 3, 4n)]), status);
+  metrics.render(sampler.sample(counterRead([quiet, reading('vb', 3, 4n)])), status);
   const after = samples(await metrics.metrics(), 'sockex_packets_total');
   assert.deepEqual(before, [
     'sockex_packets_total{device="va",direction="receive",family="ipv4",protocol="udp"} 5',

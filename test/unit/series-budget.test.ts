@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { BreakdownReading } from '../../src/model/breakdown.js';
 import { sampleWithBreakdown } from '../../src/model/breakdown-sampler.js';
 import { Sampler } from '../../src/model/sampler.js';
+import { counterRead } from '../../src/model/counter-read.js';
 import { SeriesBudget, type BudgetSeries } from '../../src/model/series-budget.js';
 import { createPrometheusRenderer } from '../../src/render/prometheus.js';
 import { fakeClock } from './fake-clock.js';
@@ -121,15 +122,13 @@ test('under random traffic every series only grows, at most maxSeries are own, a
 
 test('the metrics after 30 one-packet probes, then a transfer to a new port once the probes are idle: the transfer has its own series', async () => {
   const clock = fakeClock();
-  const sampler = sampleWithBreakdown(new Sampler(['lo'], clock), ['port'], () => readings);
+  const sampler = sampleWithBreakdown(new Sampler(['lo'], clock), ['port']);
   const metrics = createPrometheusRenderer({ version: '0', processMetrics: false, by: ['port'], budget: { maxSeries: 10, idleSeconds: 2 } });
   const status = { interval: 0.5, demo: undefined };
-  let readings: BreakdownReading[] = [];
   const probes = Array.from({ length: 30 }, (_, i) => udp(7000 + i, 43));
   const step = async (next: BreakdownReading[]): Promise<string[]> => {
-    readings = next;
     clock.advance(500);
-    metrics.render(sampler.sample([]), status);
+    metrics.render(sampler.sample(counterRead([], next)), status);
     return (await metrics.metrics()).split('\n').filter((l) => l.startsWith('sockex_breakdown_bytes_total{'));
   };
   const first = await step(probes);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExitCode, SockexError } from '../../src/errors.js';
-import type { Reading } from '../../src/model/counters.js';
+import { counterRead, type CounterRead } from '../../src/model/counter-read.js';
 import type { InterfaceEvent } from '../../src/model/interface-events.js';
 import { Sampler } from '../../src/model/sampler.js';
 import type { DemoStatus, RunStatus } from '../../src/model/run-status.js';
@@ -30,10 +30,10 @@ function fakeRun(interfaces: string[] = ['a'], overrides: Partial<SessionInputs>
     releases.hold({
       interface: name,
       // One 100-byte datagram more at every read.
-      read(): Reading[] {
+      read(): CounterRead {
         if (failRead) throw failRead;
         reads += 1;
-        return [{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n * BigInt(reads), packets: BigInt(reads) }];
+        return counterRead([{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n * BigInt(reads), packets: BigInt(reads) }]);
       },
       poll: () => events.get(name)?.splice(0) ?? [],
       close: () => log.push(`close ${name}`),
@@ -303,6 +303,29 @@ test('the status renderers see is a new object whenever it changes, with the met
   assert.equal(second?.interfaceStates?.size, 0, 'the earlier status did not change');
   assert.equal(third?.metricsUrl, 'http://127.0.0.1:9469/metrics');
   assert.ok(run.statuses.every((status) => Object.isFrozen(status)), 'frozen');
+});
+
+test('the sampler gets the sources\' reads as one, in their order: the same read while none moved', () => {
+  const reads: CounterRead[] = [];
+  const sampler = new Sampler(['a', 'b']);
+  // Counts that never move: the same read every time.
+  const quiet = (name: string): CounterSource => {
+    const read = counterRead([{ interface: name, ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17, bytes: 100n, packets: 1n }]);
+    return { interface: name, read: () => read, poll: () => [], close: () => undefined };
+  };
+  const run = fakeRun(['a', 'b'], {
+    sources: [quiet('a'), quiet('b')],
+    sampler: {
+      sample(read) {
+        reads.push(read);
+        return sampler.sample(read);
+      },
+    },
+  });
+  run.timers.fire();
+  assert.deepEqual(reads[0]?.readings.map((r) => r.interface), ['a', 'b']);
+  assert.equal(reads[1], reads[0], 'nothing moved: the same read, generation and all');
+  assert.equal(run.log.filter((line) => line.startsWith('render')).length, 2);
 });
 
 test('a failed read: no final sample, the error reported after release, its exit code', async () => {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import { counterRead } from '../../src/model/counter-read.js';
 import { Sampler } from '../../src/model/sampler.js';
 import { flushed, streamRenderer } from '../../src/render/stream.js';
 
@@ -42,7 +43,7 @@ test('flushed() resolves only after every line written before it reached the rea
   const render = streamRenderer((snapshot) => `line ${snapshot.sequence}\n`, reader.stream);
   const status = { interval: 1, demo: undefined };
   const sampler = new Sampler(['a']);
-  for (let i = 0; i < 3; i++) render.render(sampler.sample([]), status);
+  for (let i = 0; i < 3; i++) render.render(sampler.sample(counterRead([])), status);
   const flush = flushed(reader.stream);
   reader.complete();
   reader.complete();

@@ -12,6 +12,7 @@
  * table), so an interface that takes its ifindex next is read with its own
  * link header and starts from zero, as the next generation of that ifindex.
  */
+import { CounterReads } from '../../model/counter-read.js';
 import type { Reading } from '../../model/counters.js';
 import { attachObject } from './attach-object.js';
 import { builtFilter, compiledFilter } from './compiled-filters.js';
@@ -43,7 +44,8 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
       const onLinks: LinkTypesHook = () => linkHeaders.update(names.links());
       const counters = openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names, onLinks);
       watch = watchReadable(native, routes.fd, () => counters.follow());
-      return counters;
+      const reads = new CounterReads();
+      return { read: () => reads.of(counters.read()) };
     },
     // Bound to no interface: there is nothing the kernel can unbind.
     poll: () => [],
@@ -80,7 +82,7 @@ function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): Li
 }
 
 export interface AnyCounterMaps {
-  /** Every counter that is not zero; the same array as the last time while no count and no name changed. */
+  /** Every counter that is not zero. Frozen; the same array as the last time while no count and no name changed. */
   read(): readonly Reading[];
   /**
    * Take in the link notifications queued now (between samples, as they
@@ -120,7 +122,7 @@ export function openAnyCounterMaps(
   const keyWords = new Uint32Array(counters.keys.buffer, counters.keys.byteOffset, counters.keys.length / 4);
   const cache = new ReadingCache<Reading>();
   const overflowCache = new ReadingCache<Reading>();
-  let readings: readonly Reading[] = [];
+  let readings: readonly Reading[] = Object.freeze([]);
 
   /** ifindex -> the generation of the link that has it now, once it is not the first. */
   const generations = new Map<number, number>();
@@ -204,7 +206,7 @@ export function openAnyCounterMaps(
         next.push(entry.reading);
       }
       next.push(...closed);
-      readings = next;
+      readings = Object.freeze(next);
       return readings;
     },
   };

@@ -25,7 +25,7 @@ export interface ObjectAttachment {
   /** The interface to bind to; 0 for every interface. */
   ifindex: number;
   interfaceName: string;
-  openCounters(maps: CounterMapFds): Pick<AttachedFilter, 'read' | 'readBreakdown'>;
+  openCounters(maps: CounterMapFds): Pick<AttachedFilter, 'read'>;
   /**
    * AttachedFilter.poll(), given the socket and a way to load the program
    * again with other .rodata into the same maps (it takes the old one's place
@@ -80,7 +80,6 @@ export function attachObject(spec: ObjectAttachment): AttachedFilter {
         return object.programFd;
       },
       read: () => counters.read(),
-      ...(counters.readBreakdown ? { readBreakdown: counters.readBreakdown } : {}),
       poll: () => spec.poll(socket, reload),
       close() {
         if (closed) return;

@@ -5,7 +5,9 @@
  * protocol filter; this says what to load and how to read it.
  */
 import { breakdownAddsUp, type BreakdownBy, type BreakdownKey, type BreakdownReading } from '../../model/breakdown.js';
+import { counterRead } from '../../model/counter-read.js';
 import type { CounterSpec } from './attach-object.js';
+import { placedReadings } from './placed-readings.js';
 import { compiledFilter } from './compiled-filters.js';
 import { BY_KEY_SIZE, BY_LAYOUT, BY_MAP, BY_OVERFLOW_MAP, BY_PROGRAM_NAME, byObjectName, decodeByKey, decodeByOverflowSlot, BatchReader, openCounterMaps, ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, OTHER_MAP, TABLE_SIZE, sumPerCpu } from '../maps/index.js';
 import type { CounterPlace } from './types.js';
@@ -32,7 +34,7 @@ export function breakdownCounters(native: Native, place: CounterPlace, options: 
     openCounters(object) {
       const protocols = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
       const breakdown = openBreakdownMaps(native, object.mapFd(BY_MAP), object.mapFd(BY_OVERFLOW_MAP), { place, by: options.by, maxEntries });
-      let parts: BreakdownReading[] = [];
+      const placed = placedReadings(place);
       return {
         // The protocol counters and the breakdown are two maps, read one after
         // the other: a frame counted between the reads would be in one only.
@@ -41,15 +43,14 @@ export function breakdownCounters(native: Native, place: CounterPlace, options: 
         // under steady traffic the last pair is taken as it is.
         read: () => {
           let slots = protocols.read();
-          parts = breakdown.read();
+          let parts = breakdown.read();
           for (let tries = 1; tries < CONSISTENT_READ_TRIES && !breakdownAddsUp(slots, parts, options.by); tries++) {
             slots = protocols.read();
             parts = breakdown.read();
           }
-          return slots.map((slot) => ({ ...place, ...slot }));
+          // The breakdown is read anew each time: every read is a new one.
+          return counterRead(placed(slots), parts);
         },
-        // What the last read() took with the protocol counters.
-        readBreakdown: () => parts,
       };
     },
   };

@@ -6,17 +6,18 @@
  * own object, so its counts are its own.
  */
 import { asSockexError } from '../../errors.js';
-import type { Reading } from '../../model/counters.js';
+import { CounterReads } from '../../model/counter-read.js';
 import { attachAnyFilter } from './any-filter.js';
 import { attachObject, type CounterSpec } from './attach-object.js';
 import { BoundInterface, type Binding } from './bound-interface.js';
 import type { PacketSocket } from './packet-socket.js';
 import { breakdownCounters } from './breakdown-filter.js';
 import { builtFilter, compiledFilter } from './compiled-filters.js';
-import { openCounterMaps, type SlotReading, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
+import { openCounterMaps, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
 import { LinkTable, ANY_INTERFACE, findInterface, RouteSocket } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
 import type { AttachedFilter, AttachOptions, CounterPlace } from './types.js';
+import { placedReadings } from './placed-readings.js';
 
 const OBJECT_NAME = 'sockex.bpf.o';
 /** Where the build puts the filter, in a clone and in the installed package alike. */
@@ -88,21 +89,16 @@ function linkTyped(socket: PacketSocket, linkType: number, reload: (readOnlyData
 }
 
 /** The protocol filter (sockex.bpf.c): what a run without --by loads. */
-function protocolCounters(native: Native, place: CounterPlace, objectPath: string | undefined): CounterSpec {
+export function protocolCounters(native: Native, place: CounterPlace, objectPath: string | undefined): CounterSpec {
   return {
     objectPath: objectPath ?? compiledFilter(OBJECT_NAME),
     programName: PROGRAM_NAME,
     openCounters(object) {
       const maps = openCounterMaps(native, object.mapFd(IP_MAP), object.mapFd(OTHER_MAP));
-      // An unchanged counter comes back as the same slot reading: hand on the same Reading too.
-      const named = new WeakMap<SlotReading, Reading>();
-      const name = (slot: SlotReading): Reading => {
-        let reading = named.get(slot);
-        if (!reading) named.set(slot, (reading = { ...place, ...slot }));
-        return reading;
-      };
+      const reads = new CounterReads();
+      const placed = placedReadings(place);
       return {
-        read: () => maps.read().map(name),
+        read: () => reads.of(placed(maps.read())),
       };
     },
   };

@@ -4,17 +4,16 @@
  * and attach-object.ts, which all return these): no module imports back the
  * one that imports it.
  */
-import type { BreakdownBy, BreakdownReading } from '../../model/breakdown.js';
-import type { Reading } from '../../model/counters.js';
+import type { BreakdownBy } from '../../model/breakdown.js';
+import type { CounterRead } from '../../model/counter-read.js';
 import type { InterfaceEvent } from '../../model/interface-events.js';
 import type { Native } from '../libbpf/index.js';
 
 export interface AttachedFilter {
   readonly interface: string;
   readonly programFd: number;
-  read(): readonly Reading[];
-  /** With a breakdown (--by): its counters, cumulative like read()'s. */
-  readBreakdown?(): BreakdownReading[];
+  /** The counters now (with --by, the breakdown with them); the last read again while nothing moved. */
+  read(): CounterRead;
   /**
    * What happened to the interface since the last call, oldest first ([] when
    * nothing did; the first call reports a start on an interface that is down

@@ -6,6 +6,8 @@ export { ARRAY_SLOTS, CPU_MAJOR_TABLE, IP_MAP, OTHER_MAP, PROGRAM_NAME, TABLE_SI
 export { ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, LAYOUT, LINK_DIRECT_MAP, LINK_MAP } from './layout.js';
 export { decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Totals } from './layout.js';
 export { BY_KEY_SIZE, BY_LAYOUT, BY_MAP, BY_OVERFLOW_MAP, BY_PROGRAM_NAME, byObjectName, decodeByKey, decodeByOverflowSlot } from './breakdown-layout.js';
-export { BatchReader, LastRead, ReadingCache, openCounterMaps, type SlotReading } from './counter-maps.js';
+export { BatchReader } from './batch-reader.js';
+export { openCounterMaps, type SlotReading } from './counter-maps.js';
+export { LastRead, ReadingCache } from './reading-cache.js';
 export { LinkHeaderMap } from './link-header-map.js';
 export { linkHeaderLength } from './link-header.js';

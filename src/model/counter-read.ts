@@ -1,0 +1,61 @@
+/**
+ * One read of a counter source, as the session hands it to the sampler: the
+ * protocol counters and, with --by, the breakdown taken with them.
+ *
+ * "Unchanged" is a number, not an identity: every read that found anything
+ * moved gets a generation no read had before, and a source whose counts did
+ * not move hands on its last read, generation and all. The arrays are frozen
+ * where the read is built, so a read handed on can never have been changed
+ * after the fact (a reader that reused and refilled an array would throw).
+ */
+import type { BreakdownReading } from './breakdown.js';
+import type { Reading } from './counters.js';
+
+export interface CounterRead {
+  /** Equal to another read's only if it is that read: nothing moved in between. */
+  readonly generation: number;
+  /** Every non-zero protocol counter, cumulative. Frozen. */
+  readonly readings: readonly Reading[];
+  /** With --by: the breakdown's counters, read with the protocol counters (empty otherwise). Frozen. */
+  readonly breakdown: readonly BreakdownReading[];
+}
+
+const NO_BREAKDOWN: readonly BreakdownReading[] = Object.freeze([]);
+let lastGeneration = 0;
+
+/** A new read: a new generation, its arrays frozen (those handed in, not copies). */
+export function counterRead(readings: readonly Reading[], breakdown: readonly BreakdownReading[] = NO_BREAKDOWN): CounterRead {
+  return Object.freeze({ generation: ++lastGeneration, readings: Object.freeze(readings), breakdown: Object.freeze(breakdown) });
+}
+
+/**
+ * The reads of one reader whose map layer hands on the same frozen array
+ * while nothing moved: the last read again for the same arrays, else a new one.
+ */
+export class CounterReads {
+  private last: CounterRead | undefined;
+
+  of(readings: readonly Reading[], breakdown: readonly BreakdownReading[] = NO_BREAKDOWN): CounterRead {
+    const last = this.last;
+    if (last?.readings === readings && last.breakdown === breakdown) return last;
+    return (this.last = counterRead(readings, breakdown));
+  }
+}
+
+/**
+ * Several sources' reads as one (in the order of the sources): the last
+ * joined read again while every part is the read it was, else a new one.
+ */
+export function joinReads(): (parts: readonly CounterRead[]) => CounterRead {
+  let lastParts: readonly CounterRead[] = [];
+  let last: CounterRead | undefined;
+  return (parts) => {
+    if (parts.length === 1) return parts[0]!;
+    if (last && parts.length === lastParts.length && parts.every((part, i) => part.generation === lastParts[i]!.generation)) return last;
+    lastParts = parts;
+    return (last = counterRead(
+      parts.flatMap((part) => part.readings),
+      parts.flatMap((part) => part.breakdown),
+    ));
+  };
+}
