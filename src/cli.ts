@@ -10,8 +10,8 @@ import { COMMAND_WORDS, DESCRIPTION, SUMMARY, helpEpilogue } from './cli/help-te
 import { closest } from './cli/closest.js';
 import { usageError, yargsFailure } from './cli/usage-errors.js';
 import { printable, SockexError } from './errors.js';
-import { interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './kernel/index.js';
-import { BREAKDOWN_KINDS, DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, type BreakdownBy } from './model/breakdown.js';
+import { DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './kernel/index.js';
+import { BREAKDOWN_KINDS, type BreakdownBy } from './model/breakdown.js';
 import { ANY_INTERFACE } from './model/counters.js';
 import { DEFAULT_MAX_SERIES, DEFAULT_SERIES_IDLE_SECONDS } from './model/series-budget.js';
 import type { ListenAddress } from './render/metrics-server.js';

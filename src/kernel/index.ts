@@ -9,4 +9,5 @@ export { attachFilter, type AttachedFilter } from './filters/index.js';
 export { libbpfLog, loadNative, type Native } from './libbpf/index.js';
 export { interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './links/index.js';
 export { DescriptorBudget, raiseDescriptorLimit } from './descriptors.js';
+export { DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES } from './maps/index.js';
 export { dropPrivileges } from './privileges.js';

@@ -17,11 +17,6 @@ export type BreakdownBy = 'port' | 'host';
 /** Every way of splitting, in the order --by lists them. */
 export const BREAKDOWN_KINDS: readonly BreakdownBy[] = ['port', 'host'];
 
-/** How many keys the kernel's breakdown table holds unless --max-entries says otherwise (SOCKEX_BY_DEFAULT_MAX). */
-export const DEFAULT_MAX_ENTRIES = 4096;
-/** The largest --max-entries: 1 Mi keys, about 110 MiB on 2 CPUs, 200 MiB on 8 (the kernel preallocates the table). */
-export const MAX_MAX_ENTRIES = 1 << 20;
-
 /** IP protocols split by port: TCP, UDP, SCTP, UDP-Lite (the four whose header starts with both ports). */
 export const PORT_PROTOCOLS: ReadonlySet<number> = new Set([6, 17, 132, 136]);
 

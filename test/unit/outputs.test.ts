@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { Sampler } from '../../src/model/sampler.js';
+import { counterRead } from '../../src/model/counter-read.js';
 import { streamRenderer, wholeWrites } from '../../src/render/stream.js';
 import { isReaderGone, Outputs } from '../../src/session/outputs.js';
 import { stdoutReaderGone } from '../../src/session/reader-gone.js';
@@ -57,15 +58,15 @@ test('ENOSPC after two samples: the failure handler gets "last 1 sample of 3 not
   const said: string[] = [];
   outputs.onFailure((error) => said.push(`${error.exitCode} ${error.message}`));
   const sampler = new Sampler(['a']);
-  renderer.render(sampler.sample([]), status);
-  renderer.render(sampler.sample([]), status);
+  renderer.render(sampler.sample(counterRead([])), status);
+  renderer.render(sampler.sample(counterRead([])), status);
   out.fail(errno('ENOSPC', 'ENOSPC: no space left on device, write'));
-  renderer.render(sampler.sample([]), status);
+  renderer.render(sampler.sample(counterRead([])), status);
   await settle();
   assert.deepEqual(out.written, ['sample 1\n', 'sample 2\n']);
   assert.deepEqual(said, [`${ExitCode.output} cannot write to stdout (ENOSPC: no space left on device): last 1 sample of 3 not written`]);
   // A sample after the failure is not written either, and counted.
-  renderer.render(sampler.sample([]), status);
+  renderer.render(sampler.sample(counterRead([])), status);
   assert.equal(outputs.stdoutFailure()?.message, 'cannot write to stdout (ENOSPC: no space left on device): last 2 samples of 4 not written');
 
   const piped = failingStream();
@@ -85,10 +86,10 @@ test('a write cut short says how much of the sample got out; several lost: the f
   const renderer = streamRenderer(() => 'x'.repeat(100), out.stream);
   outputs.countSamples(renderer);
   const sampler = new Sampler(['a']);
-  renderer.render(sampler.sample([]), status);
+  renderer.render(sampler.sample(counterRead([])), status);
   out.fail(errno('EIO', 'EIO: i/o error, write', { bytesWritten: 40 }));
   // Three more: the first fails part-way, the two behind it are lost with it.
-  for (let i = 0; i < 3; i++) renderer.render(sampler.sample([]), status);
+  for (let i = 0; i < 3; i++) renderer.render(sampler.sample(counterRead([])), status);
   await settle();
   assert.equal(outputs.stdoutFailure()?.message, 'cannot write to stdout (EIO: i/o error): last 3 samples of 4 not written (the first of them cut short after 40 of 100 bytes)');
 });

@@ -4,12 +4,17 @@
  * keys.
  */
 import { addressText } from '../../model/addresses.js';
-import { DEFAULT_MAX_ENTRIES, NONE, OTHER, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../../model/breakdown.js';
+import { NONE, OTHER, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../../model/breakdown.js';
 import { LAYOUT, decodeSlot, type SlotKey } from './layout.js';
 
 export const BY_PROGRAM_NAME = 'sockex_count_by';
 export const BY_MAP = 'by_counters';
 export const BY_OVERFLOW_MAP = 'by_overflow';
+
+/** How many keys the kernel's breakdown table holds unless --max-entries says otherwise (SOCKEX_BY_DEFAULT_MAX). */
+export const DEFAULT_MAX_ENTRIES = 4096;
+/** The largest --max-entries: 1 Mi keys, about 110 MiB on 2 CPUs, 200 MiB on 8 (the kernel preallocates the table). */
+export const MAX_MAX_ENTRIES = 1 << 20;
 
 export const BY_LAYOUT = {
   SOCKEX_BY_DEFAULT_MAX: DEFAULT_MAX_ENTRIES,
