@@ -352,22 +352,22 @@ export function parseBy(values: string | readonly string[] | undefined): Breakdo
   return BREAKDOWN_KINDS.filter((kind) => asked.has(kind));
 }
 
-export function parseMaxEntries(text: string | number): number {
+/** A whole number from 1 to max given to an option, or a usage error that shows one. */
+function wholeNumber(option: string, text: string | number, max: number, example: number): number {
   const raw = String(text).trim();
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1 || value > MAX_MAX_ENTRIES) {
-    throw usageError(`--max-entries must be a whole number from 1 to ${MAX_MAX_ENTRIES}, e.g. --max-entries 16384 (got "${printable(raw)}")`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw usageError(`${option} must be a whole number from 1 to ${max}, e.g. ${option} ${example} (got "${printable(raw)}")`);
   }
   return value;
 }
 
+export function parseMaxEntries(text: string | number): number {
+  return wholeNumber('--max-entries', text, MAX_MAX_ENTRIES, 16384);
+}
+
 export function parseMaxSeries(text: string | number): number {
-  const raw = String(text).trim();
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1 || value > MAX_MAX_SERIES) {
-    throw usageError(`--max-series must be a whole number from 1 to ${MAX_MAX_SERIES}, e.g. --max-series 500 (got "${printable(raw)}")`);
-  }
-  return value;
+  return wholeNumber('--max-series', text, MAX_MAX_SERIES, 500);
 }
 
 export function parseSeriesIdle(text: string | number): number {

@@ -38,7 +38,9 @@ export interface Reading {
   readonly generation?: number;
   readonly direction: Direction;
   readonly family: Family;
+  /** IP protocol number (ipv4, ipv6) or EtherType (other). */
   readonly protocol: number;
+  /** Cumulative since attach; exact (BigInt) at any size. */
   readonly bytes: bigint;
   readonly packets: bigint;
 }

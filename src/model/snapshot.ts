@@ -3,23 +3,12 @@
  * moment, with rates over the interval that led to it.
  */
 import type { Breakdown } from './breakdown.js';
-import type { Direction, Family } from './counters.js';
+import type { Reading } from './counters.js';
 
-export interface CounterSnapshot {
-  readonly interface: string;
-  /** The kernel's interface index (see Reading.ifindex). */
-  readonly ifindex: number;
-  /** -i any: the link's generation at that ifindex, when not the first (see Reading.generation). */
-  readonly generation?: number;
-  readonly direction: Direction;
-  readonly family: Family;
-  /** IP protocol number (ipv4, ipv6) or EtherType (other). */
-  readonly protocol: number;
+/** A counter as renderers see it: the reading (bytes and packets exact at any size), named, with its rates. */
+export interface CounterSnapshot extends Reading {
   /** Display name: TCP, UDP, ICMP, IPv6-ICMP, ARP, ... */
   readonly name: string;
-  /** Cumulative since attach; exact (BigInt) at any size. */
-  readonly bytes: bigint;
-  readonly packets: bigint;
   /** Over the last interval; 0 on the first snapshot. */
   readonly bytesPerSecond: number;
   readonly packetsPerSecond: number;
