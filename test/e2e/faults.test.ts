@@ -52,12 +52,14 @@ test('one of several interfaces disappears: the others keep counting, the lost o
   await waitFor(() => sockex.stderr.includes('interface sxa disappeared'), 5000, () => `no message: ${sockex.stderr}`);
   const after = [400, 500];
   sendUdp(ns, after);
-  await new Promise((r) => setTimeout(r, 250));
+  const all = [...before, ...after];
+  const counted = { bytes: all.reduce((s, p) => s + udp4Frame(p), 0), packets: all.length };
+  // Still sampling after the loss: a later sample holds what was sent after it.
+  await sockex.sampleShowing((sample) => udpTx(sample, 'lo').packets === counted.packets);
   assert.equal(sockex.child.exitCode, null, 'still running');
   assert.equal(await sockex.stop(), ExitCode.ok, sockex.stderr);
 
-  const all = [...before, ...after];
-  assert.deepEqual(udpTx(sockex.lastSample(), 'lo'), { bytes: all.reduce((s, p) => s + udp4Frame(p), 0), packets: all.length });
+  assert.deepEqual(udpTx(sockex.lastSample(), 'lo'), counted);
   const lines = sockex.stderr.split('\n').filter((l) => l.includes('disappeared'));
   assert.deepEqual(lines, ['sockex: interface sxa disappeared; its counts stay at their last values, counting goes on']);
   assertNoStackTrace(sockex.stderr);
@@ -116,7 +118,7 @@ test('two sockex on the same interface: both count exactly, neither disturbs the
   assert.equal(await first.stop(), ExitCode.ok, first.stderr);
   const onlySecond = [1000, 1400];
   sendUdp(ns, onlySecond);
-  await new Promise((r) => setTimeout(r, 300));
+  await second.sampleShowing((sample) => udpTx(sample, 'lo').packets === both.length + onlySecond.length);
   assert.equal(await second.stop(), ExitCode.ok, second.stderr);
 
   const sum = (sizes: number[]): number => sizes.reduce((s, p) => s + udp4Frame(p), 0);

@@ -188,6 +188,24 @@ export class RunningSockex extends ChildOutput {
     if (!last) throw new Error(`sockex printed no sample; stderr: ${this.stderr}`);
     return last;
   }
+
+  /**
+   * Wait for a sample that shows what the test sent (a frame received on a
+   * veth may be counted a moment after its sendto() returned), instead of
+   * sleeping for an interval and hoping.
+   */
+  async sampleShowing(shows: (sample: JsonSample) => boolean, timeoutMs = 10_000): Promise<void> {
+    const last = (): JsonSample | undefined => this.samples().at(-1);
+    await waitFor(
+      () => {
+        const sample = last();
+        return sample !== undefined && shows(sample);
+      },
+      timeoutMs,
+      () => `no sample showed it; the last: ${JSON.stringify(last())}; stderr: ${this.stderr}`,
+      this.exited,
+    );
+  }
 }
 
 /** Start the real CLI inside the namespace (JSON output unless args say otherwise); keepHostSys: see NetNs.spawn. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import { test } from 'node:test';
 import { killOnEnd } from './cli-run.js';
-import { counter, NetNs, requireRoot, startSockex } from './harness.js';
+import { counter, NetNs, requireRoot, startSockex, type JsonSample } from './harness.js';
 
 const BROADCAST = 'ffffffffffff020000000001';
 const VLAN_HLEN = 4;
@@ -73,7 +73,8 @@ test('odd frames on a veth: the documented bucket on both ends, exact bytes', as
   const runt = JSON.parse(ns.tool('raw-hex', ['sxa', BROADCAST.slice(0, 22), '1'])) as { sent: number; errno?: number };
   assert.deepEqual([runt.sent, runt.errno], [0, constants.errno.EINVAL], 'sendto refuses a runt with EINVAL');
 
-  await new Promise((r) => setTimeout(r, 300));
+  const framesSeen = (sample: JsonSample): number => sample.counters.reduce((sum, c) => sum + c.packets, 0);
+  await sockex.sampleShowing((sample) => framesSeen(sample) >= 2 * CASES.reduce((sum, c) => sum + c.count, 0));
   assert.equal(await sockex.stop(), 0, sockex.stderr);
   const last = sockex.lastSample();
   for (const [key, want] of expected) {

@@ -58,8 +58,9 @@ function send(ns: NetNs, mode: 'ring' | 'sendto', iface: string, family: 4 | 6, 
 
 /** Stop both, then every expected counter exact and nothing else counted, in each. */
 async function assertCounted(both: { named: RunningSockex; any: RunningSockex }, expected: Expected[]): Promise<void> {
-  // One more interval, so the last sample holds everything sent.
-  await new Promise((r) => setTimeout(r, 300));
+  const framesSent = expected.reduce((sum, e) => sum + e.packets, 0);
+  const framesSeen = (sample: JsonSample): number => sample.counters.reduce((sum, c) => sum + c.packets, 0);
+  for (const sockex of Object.values(both)) await sockex.sampleShowing((sample) => framesSeen(sample) >= framesSent);
   for (const [label, sockex] of Object.entries(both)) {
     assert.equal(await sockex.stop(), 0, `${label}: ${sockex.stderr}`);
     const last: JsonSample = sockex.lastSample();
@@ -181,8 +182,7 @@ test('--by port,host reads ports and addresses in paged data too: PACKET_TX_RING
     }
   }
   const packets = count * (RING_SIZES.length + 2);
-  // One more interval, so the last sample holds everything sent.
-  await new Promise((r) => setTimeout(r, 300));
+  await sockex.sampleShowing((sample) => (sample.breakdown?.counters ?? []).reduce((sum, c) => sum + c.packets, 0) >= 4 * packets);
   assert.equal(await sockex.stop(), 0, sockex.stderr);
   // packet-send's frames: UDP port 9 both ways, 192.0.2.1 -> 192.0.2.2, 2001:db8::1 -> 2001:db8::2.
   // The other end is the destination on the sender, the source on the peer; none is "none".
