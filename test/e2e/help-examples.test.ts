@@ -6,7 +6,7 @@
  * example without a case here fails the first test.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -16,6 +16,7 @@ import { sockexOnPath } from './cli-run.js';
 import { PING4_FRAME, udp4Frame } from './frames.js';
 import { NetNs, RunningSockex, TOOLS, requireRoot, vethPair, waitFor } from './harness.js';
 import { httpGet } from './http-get.js';
+import { TmuxTerminal } from './tmux.js';
 
 /** The example as a script: bash runs it as typed, then says how it ended; SIGTERM is for sockex, bash waits for it. */
 function exampleScript(t: TestContext, command: string): string {
@@ -33,34 +34,6 @@ function runPiped(t: TestContext, ns: NetNs, command: string): { run: RunningSoc
     if (child.exitCode === null && child.signalCode === null) process.kill(group, 'SIGKILL');
   });
   return { run: new RunningSockex(child), stop: () => process.kill(group, 'SIGTERM') };
-}
-
-let terminals = 0;
-
-/** The example run in the namespace in a 100x30 tmux terminal. */
-class Terminal {
-  private readonly socket = `sockex-example-${process.pid}-${++terminals}`;
-  screen = '';
-
-  constructor(t: TestContext, ns: NetNs, command: string) {
-    this.tmux(['-u', 'new-session', '-d', '-x', '100', '-y', '30', '-s', 'ex', `ip netns exec ${ns.name} bash ${exampleScript(t, command)}; exec sleep 600`]);
-    t.after(() => spawnSync('tmux', ['-L', this.socket, 'kill-server']));
-  }
-
-  keys(...keys: string[]): void {
-    this.tmux(['send-keys', '-t', 'ex', ...keys]);
-  }
-
-  async until(what: string, condition: (screen: string) => boolean): Promise<void> {
-    const seen = (): boolean => condition((this.screen = this.tmux(['capture-pane', '-p', '-t', 'ex'])));
-    await waitFor(seen, 15_000, () => `the screen never showed ${what}:\n${this.screen}`);
-  }
-
-  private tmux(args: string[]): string {
-    const result = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', timeout: 10_000 });
-    if (result.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  }
 }
 
 /** A dashboard row's TOTAL and PACKETS, tx then rx: "196 B 2 / 196 B 2"; undefined while it is not on screen. */
@@ -81,7 +54,7 @@ function eth0Pair(t: TestContext, label: string): { a: NetNs; b: NetNs } {
 }
 
 /** The example's dashboard is up, and quits with q and exit 0. */
-async function quits(terminal: Terminal): Promise<void> {
+async function quits(terminal: TmuxTerminal): Promise<void> {
   terminal.keys('q');
   await terminal.until('example-exit=0', (screen) => screen.includes(`example-exit=${ExitCode.ok}`));
 }
@@ -90,7 +63,7 @@ const CASES: Readonly<Record<string, (t: TestContext, command: string) => Promis
   // live dashboard of eth0
   'sockex eth0': async (t, command) => {
     const { a } = eth0Pair(t, 'exdash');
-    const terminal = new Terminal(t, a, command);
+    const terminal = new TmuxTerminal(t, `ip netns exec ${a.name} bash ${exampleScript(t, command)}; exec sleep 600`);
     await terminal.until('the dashboard of eth0', (screen) => /^sockex {2}eth0 /m.test(screen));
     a.exec('ping', ['-4', '-q', '-c', '2', '-i', '0.2', '192.0.2.2']);
     await terminal.until('two pings sent and answered on eth0', (screen) => counts(screen, 'ICMP') === `${2 * PING4_FRAME} B 2 / ${2 * PING4_FRAME} B 2`);
@@ -120,7 +93,7 @@ const CASES: Readonly<Record<string, (t: TestContext, command: string) => Promis
     const server = new RunningSockex(b.spawn(process.execPath, [`${TOOLS}udp-echo.js`, 'serve', '192.0.2.2', '53', '2']));
     t.after(() => server.child.kill());
     await waitFor(() => server.stdout.includes('listening'), 10_000, () => `echo server did not start: ${server.stderr}`);
-    const terminal = new Terminal(t, a, command);
+    const terminal = new TmuxTerminal(t, `ip netns exec ${a.name} bash ${exampleScript(t, command)}; exec sleep 600`);
     await terminal.until('the dashboard of eth0', (screen) => /^sockex {2}eth0 /m.test(screen));
     // Two 58-byte queries to port 53 and their echoes: 100-byte frames.
     a.tool('udp-echo', ['call', '192.0.2.2', '53', '40053', '58,58']);
@@ -159,7 +132,7 @@ const CASES: Readonly<Record<string, (t: TestContext, command: string) => Promis
   // ping localhost, counting on lo
   'sockex demo': async (t, command) => {
     const ns = NetNs.create(t, 'exdemo');
-    const terminal = new Terminal(t, ns, command);
+    const terminal = new TmuxTerminal(t, `ip netns exec ${ns.name} bash ${exampleScript(t, command)}; exec sleep 600`);
     // ping -c5 localhost: five requests and five replies, each sent and received on lo.
     const icmp = `${10 * PING4_FRAME} B 10 / ${10 * PING4_FRAME} B 10`;
     await terminal.until("the demo's five pings on lo", (screen) => /^sockex {2}lo /m.test(screen) && counts(screen, 'ICMP') === icmp);

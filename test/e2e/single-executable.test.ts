@@ -18,6 +18,7 @@ import { ExitCode } from '../../src/errors.js';
 import { assertOneLineError, type CliResult } from './cli-run.js';
 import { ETH_HLEN } from './frames.js';
 import { NetNs, ROOT, RunningSockex, counter, requireRoot, waitFor } from './harness.js';
+import { TmuxTerminal } from './tmux.js';
 
 const UDP4_HEADERS = ETH_HLEN + 20 + 8;
 const NODE = realpathSync(process.execPath);
@@ -151,29 +152,19 @@ test('the single executable breaks down by port with its embedded breakdown filt
 test('the single executable opens the dashboard with its embedded terminfo and counts exactly on screen', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'seatui');
-  const socket = `sockex-sea-${process.pid}`;
-  const tmux = (args: string[]): string => {
-    const r = spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', timeout: 10_000 });
-    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
   const command = alone(['--interval', '0.2', '-i', 'lo'], ns, ['TERM=xterm-256color', 'LANG=C.UTF-8']).map(quote).join(' ');
-  tmux(['-u', 'new-session', '-d', '-x', '100', '-y', '30', '-s', 'dash', `${command}; echo sockex-exit=$?; exec sleep 600`]);
-  t.after(() => spawnSync('tmux', ['-L', socket, 'kill-server']));
-  let screen = '';
-  const until = (what: string, seen: (s: string) => boolean): Promise<void> =>
-    waitFor(() => seen((screen = tmux(['capture-pane', '-p', '-t', 'dash']))), 15_000, () => `no ${what} on screen:\n${screen}`);
+  const terminal = new TmuxTerminal(t, `${command}; echo sockex-exit=$?; exec sleep 600`);
+  const until = (what: string, seen: (s: string) => boolean): Promise<string> => terminal.until(what, seen, 15_000);
   const udpRow = (s: string): string => s.split('\n').find((line) => line.trimStart().startsWith('UDP')) ?? '';
 
   await until('dashboard', (s) => s.includes(' LIVE') && udpRow(s) !== '');
-  tmux(['send-keys', '-t', 'dash', 'e']);
+  terminal.keys('e');
   await until('exact values', (s) => s.includes('e exact:on'));
   ns.tool('udp', ['4', '100,200']);
   const sent = (2 * UDP4_HEADERS + 100 + 200).toLocaleString('en-US');
   await until(`UDP ${sent} B`, (s) => udpRow(s).includes(`${sent} B`));
-  tmux(['send-keys', '-t', 'dash', 'q']);
-  await until('exit', (s) => s.includes('sockex-exit='));
-  assert.match(screen, /sockex-exit=0/);
+  terminal.keys('q');
+  assert.match(await until('exit', (s) => s.includes('sockex-exit=')), /sockex-exit=0/);
   assertTmpEmpty();
 });
 

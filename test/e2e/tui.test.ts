@@ -8,20 +8,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import { PING4_FRAME, udp4Frame } from './frames.js';
-import { CLI, NetNs, requireRoot, waitFor } from './harness.js';
+import { CLI, NetNs, requireRoot } from './harness.js';
+import { TmuxTerminal } from './tmux.js';
 
 const WIDTH = 100;
 const HEIGHT = 30;
 /** A UDP frame on lo: Ethernet + IPv4 + UDP headers + payload. */
 const exact = (n: number): string => n.toLocaleString('en-US');
 
-let sessions = 0;
-
-/** One tmux server on a private socket, one pane running sockex, then a shell line that reports how it left the terminal. */
-class Pane {
-  private readonly socket: string;
-  private lastScreen = '';
-
+/** sockex in a tmux terminal, then a shell line that reports how it left the terminal. */
+class Pane extends TmuxTerminal {
   /**
    * env: extra shell assignments for the terminal, e.g. "TERM=dumb"; via: a
    * command that runs sockex inside the namespace, e.g. ['env', 'PATH=/x'];
@@ -33,56 +29,18 @@ class Pane {
     args: string[],
     { env = '', via = [] as string[], width = WIDTH, height = HEIGHT, shell = false } = {},
   ) {
-    this.socket = `sockex-e2e-${process.pid}-${++sessions}`;
     const sockex = ['ip', 'netns', 'exec', ns.name, ...via, process.execPath, CLI, ...args].map(quote).join(' ');
     // stty -g before and after: the terminal modes must come back byte for byte.
     const script =
       `export LANG=C.UTF-8 ${env}; before=$(stty -g); ${sockex}; code=$?; ` +
       `if [ "$(stty -g)" = "$before" ]; then echo tty-restored; else echo tty-changed; fi; ` +
       `echo sockex-exit=$code`;
-    const command = shell ? 'env PS1="$ " bash --norc --noprofile -i' : `${script}; exec sleep 600`;
-    this.tmux(['-u', 'new-session', '-d', '-x', String(width), '-y', String(height), '-s', 'dash', command]);
-    t.after(() => spawnSync('tmux', ['-L', this.socket, 'kill-server']));
+    super(t, shell ? 'env PS1="$ " bash --norc --noprofile -i' : `${script}; exec sleep 600`, { width, height });
     if (shell) {
       // sockex alone on its command line, so that Ctrl-Z stops it and nothing after it runs on.
       this.type(`export LANG=C.UTF-8 ${env}; before=$(stty -g)`);
       this.type(sockex);
     }
-  }
-
-  /** A line typed at the shell, then Enter. */
-  type(line: string): void {
-    this.tmux(['send-keys', '-t', 'dash', '-l', line]);
-    this.keys('Enter');
-  }
-
-  tmux(args: string[]): string {
-    const result = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', timeout: 10_000 });
-    if (result.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  }
-
-  capture(): string {
-    this.lastScreen = this.tmux(['capture-pane', '-p', '-t', 'dash']);
-    return this.lastScreen;
-  }
-
-  keys(...keys: string[]): void {
-    this.tmux(['send-keys', '-t', 'dash', ...keys]);
-  }
-
-  /** tmux's own view of the pane: alternate screen, cursor, keypad mode. */
-  flags(): { alternate: string; cursor: string; keypad: string; title: string } {
-    // Spaces apart (tmux shows a tab as _ outside a UTF-8 locale); the title is the rest of the line.
-    const [alternate = '', cursor = '', keypad = '', ...title] = this.tmux(['display-message', '-p', '-t', 'dash', '#{alternate_on} #{cursor_flag} #{keypad_flag} #{pane_title}'])
-      .replace(/\n$/, '')
-      .split(' ');
-    return { alternate, cursor, keypad, title: title.join(' ') };
-  }
-
-  async until(what: string, condition: (screen: string) => boolean, timeoutMs = 10_000): Promise<string> {
-    await waitFor(() => condition(this.capture()), timeoutMs, () => `the screen never showed ${what}; last screen:\n${this.lastScreen}`);
-    return this.lastScreen;
   }
 }
 
@@ -200,9 +158,9 @@ test('dashboard: exact counts of real UDP traffic on screen; p, r, u, resize and
   await pane.until('the tables after Esc', (s) => shows(s, 'UDP', `${rounded.toFixed(1)} kbit`, '4'));
 
   // Resizing re-lays the screen; too small says so instead of garbling.
-  pane.tmux(['resize-window', '-t', 'dash', '-x', '30', '-y', '6']);
+  pane.tmux(['resize-window', '-t', 'term', '-x', '30', '-y', '6']);
   await pane.until('the too-small message', (s) => s.startsWith('terminal too small: 30x6'));
-  pane.tmux(['resize-window', '-t', 'dash', '-x', String(WIDTH), '-y', String(HEIGHT)]);
+  pane.tmux(['resize-window', '-t', 'term', '-x', String(WIDTH), '-y', String(HEIGHT)]);
   await pane.until('the tables again', (s) => shows(s, 'UDP', `${rounded.toFixed(1)} kbit`, '4'));
 
   pane.keys('q');
@@ -358,7 +316,7 @@ test('dashboard at 60x15 and 40x8 with two interfaces: LIVE and the names stay, 
   assert.match(screen, /^━━ lo \(top \d of 3\) ━+$/m);
   assert.equal(lines[14]?.trimEnd(), 'q quit  p pause  r reset  s sort  u units  e exact  ? help');
 
-  pane.tmux(['resize-window', '-t', 'dash', '-x', '40', '-y', '8']);
+  pane.tmux(['resize-window', '-t', 'term', '-x', '40', '-y', '8']);
   screen = await pane.until('the 40x8 layout', (s) => s.includes('1 interface hidden'));
   lines = screen.split('\n');
   assert.match(lines[0] ?? '', /^sockex {2}lo, sx0 {2}elapsed \d+:\d\d:\d\d {3}LIVE *$/);
@@ -464,7 +422,7 @@ test('dashboard --by port at 80x24: b shows the ports, the rows that fit plus ot
   assert.match(screenLines[1] ?? '', /^PORT\s+DIR/, 'no blank line while rows are folded into other');
   assert.equal(screenLines[23]?.trimEnd(), 'q quit  p pause  r reset  s sort:rate  u units  e exact  b view:ports  ? help');
   // At 40x8 the one row left is other (all of it), the narrow note goes, the footer keeps b.
-  pane.tmux(['resize-window', '-t', 'dash', '-x', '40', '-y', '8']);
+  pane.tmux(['resize-window', '-t', 'term', '-x', '40', '-y', '8']);
   // Once the rates have fallen back to zero after the traffic.
   const cells = (name: string, dir: string): string => `${name.padEnd(8)}  ${dir.padEnd(3)}  ${`${exact(total)} B`.padStart(10)}  ${'0 B/s'.padStart(12)}`;
   const expected = [
@@ -479,7 +437,7 @@ test('dashboard --by port at 80x24: b shows the ports, the rows that fit plus ot
   const below = (s: string): string[] => s.split('\n').slice(1, 8).map((l) => l.trimEnd());
   const small = await pane.until('the 40x8 ports view', (s) => below(s).join('\n') === expected.join('\n'));
   assert.match(small.split('\n')[0] ?? '', /^sockex {2}lo {2}elapsed \d+:\d\d:\d\d {3}LIVE *$/);
-  pane.tmux(['resize-window', '-t', 'dash', '-x', '80', '-y', '24']);
+  pane.tmux(['resize-window', '-t', 'term', '-x', '80', '-y', '24']);
   // b again: back to the protocols, where UDP is the same total.
   pane.keys('b');
   await pane.until('the protocols again', (s) => /^PROTOCOL\s+DIR/m.test(s) && shows(s, 'UDP', `${exact(total)} B`, String(flows.length)));
