@@ -204,7 +204,7 @@ export function startSession(inputs: SessionInputs): Session {
       for (const source of sources) source.poll().forEach(apply);
       const lost = sources.filter((source) => states.get(source.interface) === 'lost');
       if (inputs.exitWhenGone && sources.length > 0 && lost.length === sources.length) {
-        const gone = lost.map((source) => source.interface).join(', ');
+        const gone = lost.map((source) => printable(source.interface)).join(', ');
         const error = new SockexError('interface-lost', `interface ${gone} disappeared: nothing left to count on`);
         stop({ code: ExitCode.interface, finalSample: true, error });
         return;
