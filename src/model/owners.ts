@@ -32,10 +32,10 @@ export interface UserOwner {
 }
 
 export interface CgroupOwner {
-  /** The cgroup v2 path relative to the cgroup2 root ("/" for the root itself). */
-  readonly path: string;
-  /** The kernel's id for it (the directory's inode number). */
+  /** The kernel's id for it (the directory's inode number under the cgroup2 mount). */
   readonly id: bigint;
+  /** The cgroup v2 path relative to the cgroup2 root ("/" for the root itself), where it is still there to find. */
+  readonly path?: string;
   /** Where the path names a container: its id (runtime-agnostic, the 64 hex digits). */
   readonly container?: string;
   /** Where the path names a Kubernetes pod: its UID (dashes, as the API writes it). */

@@ -1,0 +1,1 @@
+export { cgroup2RootIn, findCgroup2Root } from './cgroup2-root.js';
