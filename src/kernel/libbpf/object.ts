@@ -14,6 +14,8 @@ const VERIFIER_LOG_SIZE = 1 << 20;
 export interface LoadedObject {
   readonly programFd: number;
   mapFd(name: string): number;
+  /** libbpf's handle of another program of the object, loaded with it (for bpf_program__attach_*). */
+  program(name: string): unknown;
   /** Unloads the object (the program stays while a socket holds it). Safe to call twice. */
   close(): void;
 }
@@ -115,6 +117,11 @@ export function loadObject(path: string, programName: string, native: Native = l
         const fd = libbpf.mapFdByName(obj, name);
         if (fd < 0) throw new SockexError('object-invalid', `${path} has no map named ${name}: rebuild it with "npm run build"`);
         return fd;
+      },
+      program(name: string): unknown {
+        const other = libbpf.findProgram(obj, name);
+        if (!other) throw new SockexError('object-invalid', `${path} has no program named ${name}: rebuild it with "npm run build"`);
+        return other;
       },
       close,
     };

@@ -1,0 +1,56 @@
+/**
+ * The owner tables' layout: what bpf/build/who.bpf.o and who-seed.bpf.o were
+ * compiled with (their BTF) against src/kernel/who/layout.ts, and the
+ * decoding of an owner.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { FLOW_KEY_SIZE, FLOW_LAST_USED, FLOW_SIZE, OWNER_LAYOUT, OWNER_SIZE, SEED_OBJECT, WHO_OBJECT, commText, decodeOwner } from '../../src/kernel/who/layout.js';
+import { Btf } from './btf.js';
+
+test('both objects hold the owner structs and maps layout.ts reads', () => {
+  for (const object of [WHO_OBJECT, SEED_OBJECT]) {
+    const btf = new Btf(object);
+    assert.deepEqual(
+      btf.struct('sockex_owner'),
+      { size: OWNER_SIZE, fields: [['cgroup_id', 0, 8], ['tgid', 8, 4], ['uid', 12, 4], ['comm', 16, 16], ['flags', 32, 4], ['pad', 36, 4]] },
+      object,
+    );
+    assert.deepEqual(
+      btf.struct('sockex_flow_key'),
+      {
+        size: FLOW_KEY_SIZE,
+        fields: [['netns', 0, 8], ['local', 8, 16], ['remote', 24, 16], ['local_port', 40, 2], ['remote_port', 42, 2], ['family', 44, 1], ['protocol', 45, 1], ['pad', 46, 2]],
+      },
+      object,
+    );
+    assert.deepEqual(btf.struct('sockex_flow'), { size: FLOW_SIZE, fields: [['owner', 0, OWNER_SIZE], ['last_used_ns', FLOW_LAST_USED, 8]] }, object);
+    assert.deepEqual(btf.map('flows'), { maxEntries: OWNER_LAYOUT.SOCKEX_FLOWS_MAX, key: 'sockex_flow_key', value: 'sockex_flow' }, object);
+    assert.deepEqual(btf.map('bound'), { maxEntries: OWNER_LAYOUT.SOCKEX_BOUND_MAX, key: 'sockex_bound_key', value: 'sockex_bound' }, object);
+  }
+  assert.deepEqual(new Btf(WHO_OBJECT).map('owners_lost'), { maxEntries: OWNER_LAYOUT.SOCKEX_LOST_SLOTS, key: 'unsigned int', value: 'unsigned long long' });
+});
+
+test('the flags and slots BTF cannot carry mirror bpf/owner.h', () => {
+  const header = readFileSync(new URL('../../../bpf/owner.h', import.meta.url), 'utf8');
+  for (const name of ['SOCKEX_OWNER_SOCKET', 'SOCKEX_OWNER_KERNEL', 'SOCKEX_LOST_FLOWS', 'SOCKEX_LOST_BOUND'] as const) {
+    assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), OWNER_LAYOUT[name], name);
+  }
+});
+
+test('an owner decodes to a process, the kernel, or nobody', () => {
+  const raw = Buffer.alloc(OWNER_SIZE);
+  raw.writeBigUInt64LE(4242n, 0);
+  raw.writeUInt32LE(301, 8);
+  raw.writeUInt32LE(1000, 12);
+  raw.write('iperf3\0junk', 16, 'latin1');
+  raw.writeUInt32LE(OWNER_LAYOUT.SOCKEX_OWNER_SOCKET, 32);
+  assert.deepEqual(decodeOwner(raw, 0), { kind: 'socket', cgroupId: 4242n, pid: 301, uid: 1000, command: 'iperf3' });
+  raw.writeUInt32LE(OWNER_LAYOUT.SOCKEX_OWNER_KERNEL, 32);
+  assert.deepEqual(decodeOwner(raw, 0), { kind: 'kernel' });
+  raw.writeUInt32LE(0, 32);
+  assert.deepEqual(decodeOwner(raw, 0), { kind: 'none' });
+  // The kernel always ends comm with a NUL; a buffer without one is taken whole rather than cut.
+  assert.equal(commText(Buffer.from('abcdefghijklmnop')), 'abcdefghijklmnop');
+});
