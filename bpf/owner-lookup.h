@@ -2,15 +2,16 @@
 /*
  * The flow key of a parsed IP frame (parse.h), worked out by the same code
  * where the socket hooks write it (who.bpf.c, on transmit) and where the tap
- * looks it up (sockex-by.bpf.c, both directions), so the two can never
- * disagree on what a flow is. All inlined: legacy packet loads rule out
- * bpf-to-bpf calls in the tap.
+ * looks it up (the breakdown's who builds, both directions), so the two can
+ * never disagree on what a flow is; and the tap's lookup of a frame's owner.
+ * All inlined: legacy packet loads rule out bpf-to-bpf calls in the tap.
  */
 #ifndef SOCKEX_OWNER_LOOKUP_H
 #define SOCKEX_OWNER_LOOKUP_H
 
 #include "parse.h"
 #include "owner.h"
+#include "owner-maps.h"
 
 #define SOCKEX_ICMP_ECHO_REPLY 0
 #define SOCKEX_ICMP_ECHO_REQUEST 8
@@ -95,6 +96,54 @@ static __always_inline long sockex_flow_key_of(struct __sk_buff *skb, const stru
 	k->local_port = local_is_source ? from_port : to_port;
 	k->remote_port = local_is_source ? to_port : from_port;
 	return 0;
+}
+
+/* The bound socket of a frame received at key's local address and port: that exact address, else any. */
+static __always_inline struct sockex_bound *sockex_bound_to(const struct sockex_flow_key *k)
+{
+	struct sockex_bound_key b = {
+		.netns = k->netns,
+		.local_port = k->local_port,
+		.family = k->family,
+		.protocol = k->protocol,
+	};
+	__builtin_memcpy(b.local, k->local, sizeof(b.local));
+	struct sockex_bound *found = bpf_map_lookup_elem(&bound, &b);
+	if (found)
+		return found;
+	__builtin_memset(b.local, 0, sizeof(b.local));
+	return bpf_map_lookup_elem(&bound, &b);
+}
+
+/*
+ * Who owns a parsed IP frame the tap sees (netns: the tap's own): the socket
+ * that sent it (its flow), or the one it is delivered to (its flow, else the
+ * port it is bound to). Copies the owner into o; flags 0 means none: no
+ * local socket sent it (forwarded) or takes it.
+ */
+static __always_inline void sockex_owner_of(struct __sk_buff *skb, const struct sockex_frame *f, __u64 netns, struct sockex_owner *o)
+{
+	struct sockex_flow_key k = {};
+	__u32 tx = f->direction == SOCKEX_DIR_TX;
+
+	if (sockex_flow_key_of(skb, f, netns, tx, &k))
+		return;
+	/* Received ICMP other than the reply to our echo request is the
+	 * kernel's ICMP code's to handle (it answers requests itself). */
+	if (!tx && sockex_is_icmp(f) && k.remote_port != SOCKEX_ECHO_OURS) {
+		o->flags = SOCKEX_OWNER_KERNEL;
+		return;
+	}
+	struct sockex_flow *flow = bpf_map_lookup_elem(&flows, &k);
+	if (flow) {
+		*o = flow->owner;
+		return;
+	}
+	if (tx || sockex_is_icmp(f))
+		return;
+	struct sockex_bound *b = sockex_bound_to(&k);
+	if (b)
+		*o = b->owner;
 }
 
 #endif /* SOCKEX_OWNER_LOOKUP_H */

@@ -28,28 +28,7 @@
 #define SOCKEX_TCP_LISTEN 10
 #define SOCKEX_SEED_SOCKETS_MAX 65536
 
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
-	__type(key, int);
-	__type(value, struct sockex_socket);
-} owners SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, SOCKEX_FLOWS_MAX);
-	__type(key, struct sockex_flow_key);
-	__type(value, struct sockex_flow);
-} flows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, SOCKEX_BOUND_MAX);
-	__type(key, struct sockex_bound_key);
-	__type(value, struct sockex_bound);
-} bound SEC(".maps");
+#include "owner-maps.h"
 
 /* The socket's address (struct sock *, as a number) -> the task that holds it. */
 struct {

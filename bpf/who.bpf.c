@@ -22,32 +22,6 @@
 
 #define SOCKEX_NS_PER_SECOND 1000000000ULL
 
-/* The owner of each socket, created by sock_create; BPF_F_CLONE: a TCP
- * socket accepted from a listener inherits the listener's. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
-	__type(key, int);
-	__type(value, struct sockex_socket);
-} owners SEC(".maps");
-
-/* Not preallocated: the tables cost what they hold, not their bound. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, SOCKEX_FLOWS_MAX);
-	__type(key, struct sockex_flow_key);
-	__type(value, struct sockex_flow);
-} flows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, SOCKEX_BOUND_MAX);
-	__type(key, struct sockex_bound_key);
-	__type(value, struct sockex_bound);
-} bound SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SOCKEX_LOST_SLOTS);
