@@ -12,6 +12,7 @@ import { findCgroup2Root } from '../cgroups/index.js';
 import { loadObject, type LoadedObject, type Native } from '../libbpf/index.js';
 import { compiledFilter } from '../filters/compiled-filters.js';
 import { OWNER_LAYOUT, OWNERS_LOST_MAP, WHO_OBJECT, WHO_PROGRAMS } from './layout.js';
+import { missingWhoCapabilitiesHere } from './capabilities.js';
 import { runSeed } from './seed.js';
 import { FlowSweep } from './sweep.js';
 
@@ -19,9 +20,9 @@ const O_RDONLY = 0;
 const O_DIRECTORY = 0o200000;
 const O_CLOEXEC = 0o2000000;
 
-/** What attaching the hooks needs beyond loading a filter, for the messages. */
+/** What to do when the hooks may not be attached. */
 export const WHO_PRIVILEGE_HINT =
-  'run it as root (sudo sockex ...), or give it CAP_BPF, CAP_NET_RAW, CAP_NET_ADMIN, CAP_PERFMON and CAP_SYS_ADMIN (see "Privileges" in the README)';
+  'run it as root (sudo sockex ...), or give it CAP_BPF, CAP_NET_RAW, CAP_NET_ADMIN and CAP_PERFMON (see "Privileges" in the README)';
 
 export interface WhoHooks {
   /** The fd of one of who.bpf.o's maps (for the tap to take over before its load). */
@@ -50,6 +51,10 @@ export function attachWhoHooks(native: Native, options: WhoOptions = {}): WhoHoo
       'cgroup-missing',
       'no cgroup v2 hierarchy is mounted here (none in /proc/self/mounts), and --by process/user/cgroup need one: mount it (mount -t cgroup2 none /sys/fs/cgroup) or use --by port/host',
     );
+  }
+  const missing = missingWhoCapabilitiesHere();
+  if (missing.length > 0) {
+    throw new SockexError('permission', `--by process/user/cgroup attach socket hooks, which need ${missing.join(', ')} too: ${WHO_PRIVILEGE_HINT}`);
   }
   // Load: the hooks and their maps (the owners' storage, flows, bound).
   const object = loadObject(options.objectPath ?? compiledFilter(WHO_OBJECT), 'sockex_who_egress', native);
