@@ -31,6 +31,8 @@ export interface WhoHooks {
   lost(): { flows: number; bound: number };
   /** Deletes the flows idle for longer than the grace time; returns how many. */
   sweep(nowNs?: bigint): number;
+  /** The egress hook's program (the one that runs per frame), for the benchmark's kernel statistics. */
+  readonly egressFd: number;
   /** Detach the hooks, unload. Safe to call twice. */
   close(): void;
 }
@@ -77,6 +79,7 @@ export function attachWhoHooks(native: Native, options: WhoOptions = {}): WhoHoo
       mapFd: (name) => object.mapFd(name),
       lost: () => readLost(native, lostFd),
       sweep: (nowNs) => sweep.run(nowNs),
+      egressFd: object.programFd,
       close,
     };
   } catch (err) {
