@@ -10,12 +10,13 @@
  * family and protocol, the breakdown adds up to the protocol counter.
  */
 import { addressSortKey } from './addresses.js';
+import { OWNER_KINDS, isOwnerKind, ownerRank, type OwnerFields, type OwnerKind } from './owners.js';
 import { compareCounters, counterId, type Direction } from './counters.js';
 
-export type BreakdownBy = 'port' | 'host';
+export type BreakdownBy = 'port' | 'host' | OwnerKind;
 
 /** Every way of splitting, in the order --by lists them. */
-export const BREAKDOWN_KINDS: readonly BreakdownBy[] = ['port', 'host'];
+export const BREAKDOWN_KINDS: readonly BreakdownBy[] = ['port', 'host', ...OWNER_KINDS];
 
 /** IP protocols split by port: TCP, UDP, SCTP, UDP-Lite (the four whose header starts with both ports). */
 export const PORT_PROTOCOLS: ReadonlySet<number> = new Set([6, 17, 132, 136]);
@@ -29,7 +30,8 @@ type PortValue = number | typeof NONE | typeof OTHER;
 /** An address in its usual text form, or none / other. */
 type HostValue = string;
 
-export interface BreakdownKey {
+/** Split by owner (--by process, user or cgroup): the owner's field, as owners.ts says. */
+export interface BreakdownKey extends OwnerFields {
   readonly interface: string;
   readonly ifindex: number;
   readonly direction: Direction;
@@ -63,7 +65,7 @@ export interface Breakdown {
 }
 
 export function breakdownId(k: BreakdownKey): string {
-  return `${counterId(k)}\0${k.port ?? ''}\0${k.host ?? ''}`;
+  return `${counterId(k)}\0${k.port ?? ''}\0${k.host ?? ''}\0${ownerRank(k)}`;
 }
 
 /** Numbers first, then none, then other (undefined: not split by port). */
@@ -78,18 +80,19 @@ function hostRank(host: HostValue | undefined): string {
 
 /**
  * Breakdown counters in their stable order: interface, direction, family,
- * protocol (as the protocol counters), then port, then host. The port and
- * host ranks are worked out once per counter, not once per comparison.
+ * protocol (as the protocol counters), then owner, then port, then host. The
+ * ranks are worked out once per counter, not once per comparison.
  */
 export function sortBreakdown<T extends BreakdownKey>(items: readonly T[]): T[] {
-  const decorated = items.map((item) => ({ item, port: portRank(item.port), host: hostRank(item.host) }));
-  decorated.sort((a, b) => compareCounters(a.item, b.item) || a.port - b.port || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  const decorated = items.map((item) => ({ item, port: portRank(item.port), host: hostRank(item.host), owner: ownerRank(item) }));
+  const text = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  decorated.sort((a, b) => compareCounters(a.item, b.item) || text(a.owner, b.owner) || a.port - b.port || text(a.host, b.host));
   return decorated.map((d) => d.item);
 }
 
-/** Whether --by splits this protocol's counter: every IP protocol by host, those with ports by port. */
+/** Whether --by splits this protocol's counter: every IP protocol by host or owner, those with ports by port. */
 function splitsProtocol(by: readonly BreakdownBy[], protocol: number): boolean {
-  return by.includes('host') || PORT_PROTOCOLS.has(protocol);
+  return by.includes('host') || by.some(isOwnerKind) || PORT_PROTOCOLS.has(protocol);
 }
 
 /**
