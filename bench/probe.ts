@@ -29,7 +29,8 @@ import { openFilteredSocket } from '../src/kernel/filters/packet-socket.js';
 import type { BreakdownBy } from '../src/model/breakdown.js';
 import { joinReads } from '../src/model/counter-read.js';
 import { Sampler } from '../src/model/sampler.js';
-import { attachWhoHooks } from '../src/kernel/who/index.js';
+import { attachWhoHooks, SEED_OBJECT, WHO_OBJECT } from '../src/kernel/who/index.js';
+import { builtFilter } from '../src/kernel/filters/compiled-filters.js';
 import { ReadMeter } from './read-meter.js';
 import { median } from './stats.js';
 
@@ -107,7 +108,7 @@ const [command, ...args] = process.argv.slice(2);
 if (command === 'attach' && (args.length === 3 || (args.length === 4 && args[3] === 'as-is'))) {
   attach(args[0]!, args[1]!, args[2]!, args[3] === 'as-is');
 } else if (command === 'who' && args.length === 0) {
-  const hooks = attachWhoHooks(loadNative());
+  const hooks = attachWhoHooks(loadNative(), { hooks: builtFilter(WHO_OBJECT), seed: builtFilter(SEED_OBJECT) });
   stayAttached({ programFd: hooks.egressFd, close: () => hooks.close() });
 } else if (command === 'read-cost' && args.length >= 2) {
   readCost(Number(args[0]), args.slice(1));

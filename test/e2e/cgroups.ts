@@ -33,9 +33,9 @@ export class TestCgroup {
     return cgroup;
   }
 
-  /** `command args` as an argv that first moves itself into this cgroup. */
-  wrap(command: string, args: string[]): string[] {
-    return ['sh', '-c', `echo $$ > '${this.dir}/cgroup.procs' && exec "$@"`, 'sh', command, ...args];
+  /** argv as one that first moves itself into this cgroup (the shell writes its pid, then execs argv in its place). */
+  wrap(argv: string[]): string[] {
+    return ['sh', '-c', `echo $$ > '${this.dir}/cgroup.procs' && exec "$@"`, 'sh', ...argv];
   }
 
   /** rmdir: a cgroup goes once its last process has (callers wait for theirs). */

@@ -16,6 +16,8 @@ import { builtFilter, compiledFilter } from './compiled-filters.js';
 import { openCounterMaps, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
 import { LinkTable, ANY_INTERFACE, findInterface, RouteSocket } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
+import { openOwnerTap, SEED_OBJECT, WHO_OBJECT, type OwnerTap } from '../who/index.js';
+import { isOwnerKind } from '../../model/owners.js';
 import type { AttachedFilter, AttachOptions, CounterPlace } from './types.js';
 import { placedReadings } from './placed-readings.js';
 
@@ -46,18 +48,52 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     options.by && options.by.length > 0
       ? breakdownCounters(native, place, { by: options.by, maxEntries: options.maxEntries, objectPath: options.objectPath })
       : protocolCounters(native, place, options.objectPath);
+  let owners: OwnerTap | undefined;
+  try {
+    owners = ownersFor(native, options.by);
+  } catch (err) {
+    links.close();
+    throw err;
+  }
   // Made at the first poll, once the socket is there; it remembers the link header the filter reads.
   let binding: Binding | undefined;
   return attachObject({
     native,
-    ...counters,
+    ...(owners ? sweepingOwners(counters, owners) : counters),
     // The link-header length, so either filter reads packet bytes at fixed offsets from skb->data.
     readOnlyData: filterReadOnlyData(linkHeaderLength(linkType)),
+    sharedMaps: owners?.sharedMaps,
+    sections: owners?.sections,
     ifindex,
     interfaceName,
     poll: (socket, reload) => bound.poll((binding ??= linkTyped(socket, linkType, reload))),
-    release: () => links.close(),
+    release: () => {
+      links.close();
+      owners?.release();
+    },
   });
+}
+
+/** --by process/user/cgroup: the socket hooks the tap looks owners up in (attached now, shared by every filter of the run). */
+function ownersFor(native: Native, by: AttachOptions['by']): OwnerTap | undefined {
+  if (!by?.some(isOwnerKind)) return undefined;
+  return openOwnerTap(native, { hooks: compiledFilter(WHO_OBJECT), seed: compiledFilter(SEED_OBJECT) });
+}
+
+/** The counters, each read first deleting the flows idle past their grace time. */
+export function sweepingOwners(counters: CounterSpec, owners: OwnerTap): CounterSpec {
+  return {
+    ...counters,
+    openCounters(object) {
+      const opened = counters.openCounters(object);
+      return {
+        read: () => {
+          owners.sweep();
+          return opened.read();
+        },
+      };
+    },
+  };
 }
 
 /**

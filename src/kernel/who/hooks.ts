@@ -10,8 +10,7 @@
 import { errnoName, isPermissionErrno, SockexError, SyscallError } from '../../errors.js';
 import { findCgroup2Root } from '../cgroups/index.js';
 import { loadObject, type LoadedObject, type Native } from '../libbpf/index.js';
-import { compiledFilter } from '../filters/compiled-filters.js';
-import { OWNER_LAYOUT, OWNERS_LOST_MAP, WHO_OBJECT, WHO_PROGRAMS } from './layout.js';
+import { OWNER_LAYOUT, OWNERS_LOST_MAP, WHO_PROGRAMS } from './layout.js';
 import { missingWhoCapabilitiesHere } from './capabilities.js';
 import { runSeed } from './seed.js';
 import { FlowSweep } from './sweep.js';
@@ -37,16 +36,20 @@ export interface WhoHooks {
   close(): void;
 }
 
+/** Where the compiled hooks (who.bpf.o) and seed (who-seed.bpf.o) are. */
+export interface WhoObjects {
+  readonly hooks: string;
+  readonly seed: string;
+}
+
 export interface WhoOptions {
   /** The cgroup2 mount (found in /proc/self/mounts otherwise). */
   cgroupRoot?: string | undefined;
-  /** Another build of who.bpf.o. */
-  objectPath?: string | undefined;
   /** How long a flow may be idle before the sweep deletes it (default 60 s). */
   graceNs?: bigint;
 }
 
-export function attachWhoHooks(native: Native, options: WhoOptions = {}): WhoHooks {
+export function attachWhoHooks(native: Native, objects: WhoObjects, options: WhoOptions = {}): WhoHooks {
   const root = options.cgroupRoot ?? findCgroup2Root();
   if (root === undefined) {
     throw new SockexError(
@@ -59,7 +62,7 @@ export function attachWhoHooks(native: Native, options: WhoOptions = {}): WhoHoo
     throw new SockexError('permission', `--by process/user/cgroup attach socket hooks, which need ${missing.join(', ')} too: ${WHO_PRIVILEGE_HINT}`);
   }
   // Load: the hooks and their maps (the owners' storage, flows, bound).
-  const object = loadObject(options.objectPath ?? compiledFilter(WHO_OBJECT), 'sockex_who_egress', native);
+  const object = loadObject(objects.hooks, 'sockex_who_egress', native);
   const links: unknown[] = [];
   let closed = false;
   const close = (): void => {
@@ -72,7 +75,7 @@ export function attachWhoHooks(native: Native, options: WhoOptions = {}): WhoHoo
   try {
     attachAtRoot(native, object, root, links);
     // Seed after attaching: a socket created in between has its owner from sock_create, which the seed keeps.
-    runSeed(native, object);
+    runSeed(native, object, objects.seed);
     const sweep = new FlowSweep(native, object.mapFd('flows'), options.graceNs);
     const lostFd = object.mapFd(OWNERS_LOST_MAP);
     return {

@@ -5,10 +5,9 @@
  */
 import { errnoName, SyscallError } from '../../errors.js';
 import { loadObject, type LoadedObject, type Native } from '../libbpf/index.js';
-import { compiledFilter } from '../filters/compiled-filters.js';
-import { SEED_OBJECT, SEED_PROGRAMS, SHARED_MAPS } from './layout.js';
+import { SEED_PROGRAMS, SHARED_MAPS } from './layout.js';
 
-export function runSeed(native: Native, hooks: Pick<LoadedObject, 'mapFd'>, objectPath = compiledFilter(SEED_OBJECT)): void {
+export function runSeed(native: Native, hooks: Pick<LoadedObject, 'mapFd'>, objectPath: string): void {
   const reuseMaps = new Map(SHARED_MAPS.map((name) => [name, hooks.mapFd(name)]));
   const seed = loadObject(objectPath, SEED_PROGRAMS[0], native, { reuseMaps });
   try {

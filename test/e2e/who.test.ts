@@ -1,0 +1,229 @@
+/**
+ * --by process, --by user and --by cgroup end to end: the real socket hooks
+ * at the cgroup2 root and the real tap, attached by the real CLI, with
+ * senders and receivers in cgroups the test makes, in a namespace per test.
+ * sockex runs with the host's mounts (nsenter --net, not ip netns exec,
+ * which remounts /sys and the cgroup2 mount under it), and so do the
+ * processes, which join their cgroup before they exec.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { test, type TestContext } from 'node:test';
+import { TestCgroup } from './cgroups.js';
+import { PING4_FRAME, udp4Frame } from './frames.js';
+import { CLI, NetNs, TOOLS, counter, requireRoot, startSockex, waitFor, RunningSockex, type JsonBreakdownCounter, type JsonSample } from './harness.js';
+
+const UDP = 17;
+const TCP = 6;
+const ICMP = 1;
+const NOBODY = 65534;
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** A breakdown counter split by owner, as the JSON output writes it. */
+interface OwnerCounter extends JsonBreakdownCounter {
+  pid?: number;
+  command?: string;
+  uid?: number;
+  cgroup_id?: number;
+  owner?: 'kernel' | 'none' | 'other';
+}
+
+function parts(sample: JsonSample, direction: 'tx' | 'rx', protocol: number): OwnerCounter[] {
+  return (sample.breakdown?.counters ?? []).filter((c) => c.direction === direction && c.family === 'ipv4' && c.protocol === protocol) as OwnerCounter[];
+}
+
+/** The owner fields of a part, for comparing whole lists. */
+function owned(list: OwnerCounter[]): object[] {
+  return list.map(({ pid, command, uid, cgroup_id, owner, bytes, packets }) => ({
+    ...(pid === undefined ? {} : { pid, command }),
+    ...(uid === undefined ? {} : { uid }),
+    ...(cgroup_id === undefined ? {} : { cgroup_id }),
+    ...(owner === undefined ? {} : { owner }),
+    bytes,
+    packets,
+  }));
+}
+
+/** Every split protocol's parts add up to its counter, to the byte, and nothing is split that has none. */
+function assertAddsUp(sample: JsonSample): void {
+  for (const c of sample.counters) {
+    if (c.family === 'other') continue;
+    const mine = (sample.breakdown?.counters ?? []).filter((b) => b.direction === c.direction && b.family === c.family && b.protocol === c.protocol);
+    assert.deepEqual(
+      { bytes: sum(mine.map((b) => b.bytes)), packets: sum(mine.map((b) => b.packets)) },
+      { bytes: c.bytes, packets: c.packets },
+      `${c.direction} ${c.family}/${c.protocol} adds up`,
+    );
+  }
+}
+
+/** argv that runs `args` in the namespace, in the cgroup, as root or as nobody, keeping the host's mounts. */
+function inCgroup(ns: NetNs, cgroup: TestCgroup, args: string[], asNobody = false): string[] {
+  const user = asNobody ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'] : [];
+  return ['nsenter', `--net=/run/netns/${ns.name}`, ...cgroup.wrap([...user, ...args])];
+}
+
+function runIn(ns: NetNs, cgroup: TestCgroup, args: string[], asNobody = false): string {
+  const [file = '', ...rest] = inCgroup(ns, cgroup, args, asNobody);
+  const result = spawnSync(file, rest, { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Start a process in the cgroup; waits until it prints `ready` on stdout; killed when the test ends. */
+async function startIn(t: TestContext, ns: NetNs, cgroup: TestCgroup, args: string[], ready: string): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const [file = '', ...rest] = inCgroup(ns, cgroup, args);
+  const child = spawn(file, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.after(async () => {
+    child.kill();
+    await exited;
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += String(d)));
+  await waitFor(() => out.includes(ready), 10_000, () => `${args.join(' ')} did not print ${ready}: ${out}`, exited);
+  return { child, exited };
+}
+
+const node = (tool: string, args: string[]): string[] => [process.execPath, `${TOOLS}${tool}.js`, ...args];
+
+async function startWho(ns: NetNs, by: string): Promise<RunningSockex> {
+  return startSockex(ns, ['--json', '--interval', '0.2', '-i', 'lo', '--by', by], true);
+}
+
+test('UDP: two senders in two cgroups (one as nobody), a receiver from before start in a third: exact per process, user and cgroup, tx and rx', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whoudp');
+  const [a, b, r] = [TestCgroup.create(t, 'senda'), TestCgroup.create(t, 'sendb'), TestCgroup.create(t, 'recv')];
+  const sizesA = [10, 200, 1000];
+  const sizesB = [30, 1400];
+  const bytesA = sum(sizesA.map(udp4Frame));
+  const bytesB = sum(sizesB.map(udp4Frame));
+  const port = 7000;
+  for (const by of ['process', 'user', 'cgroup'] as const) {
+    await t.test(`--by ${by}`, async (st) => {
+      // The receiver's socket is opened before sockex starts: the seed must know it.
+      const receiver = await startIn(st, ns, r, node('who-udp', ['receive', 'sx-receiver', '127.0.0.1', String(port), String(sizesA.length + sizesB.length)]), 'listening');
+      const sockex = await startWho(ns, by);
+      st.after(() => sockex.child.kill());
+      const sentA = JSON.parse(runIn(ns, a, node('who-udp', ['send', 'sx-sender-a', '127.0.0.1', String(port), sizesA.join(',')]))) as { pid: number };
+      const sentB = JSON.parse(runIn(ns, b, node('who-udp', ['send', 'sx-sender-b', '127.0.0.1', String(port), sizesB.join(',')]), true)) as { pid: number };
+      assert.equal(await receiver.exited, 0, 'the receiver got every datagram');
+      // Both senders have exited: their counts must stay.
+      await sockex.sampleShowing((s) => counter(s, { direction: 'rx', family: 'ipv4', protocol: UDP }).packets === sizesA.length + sizesB.length);
+      assert.equal(await sockex.stop(), 0, sockex.stderr);
+      for (const sample of sockex.samples()) assertAddsUp(sample);
+      const sample = sockex.lastSample();
+      assert.deepEqual(sample.breakdown?.by, [by]);
+      const tx = owned(parts(sample, 'tx', UDP));
+      const rx = owned(parts(sample, 'rx', UDP));
+      const all = { bytes: bytesA + bytesB, packets: sizesA.length + sizesB.length };
+      if (by === 'process') {
+        const expected = [
+          { pid: sentA.pid, command: 'sx-sender-a', uid: 0, bytes: bytesA, packets: sizesA.length },
+          { pid: sentB.pid, command: 'sx-sender-b', uid: NOBODY, bytes: bytesB, packets: sizesB.length },
+        ].sort((x, y) => x.pid - y.pid);
+        assert.deepEqual(tx, expected);
+        assert.deepEqual(rx, [{ pid: receiver.child.pid, command: 'sx-receiver', uid: 0, ...all }]);
+      } else if (by === 'user') {
+        assert.deepEqual(tx, [
+          { uid: 0, bytes: bytesA, packets: sizesA.length },
+          { uid: NOBODY, bytes: bytesB, packets: sizesB.length },
+        ]);
+        assert.deepEqual(rx, [{ uid: 0, ...all }]);
+      } else {
+        const expected = [
+          { cgroup_id: Number(a.id), bytes: bytesA, packets: sizesA.length },
+          { cgroup_id: Number(b.id), bytes: bytesB, packets: sizesB.length },
+        ].sort((x, y) => x.cgroup_id - y.cgroup_id);
+        assert.deepEqual(tx, expected);
+        assert.deepEqual(rx, [{ cgroup_id: Number(r.id), ...all }]);
+      }
+    });
+  }
+});
+
+test('TCP between two processes in two cgroups: each side its own, both directions exact', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whotcp');
+  const [s, c] = [TestCgroup.create(t, 'server'), TestCgroup.create(t, 'client')];
+  const sockex = await startWho(ns, 'cgroup');
+  t.after(() => sockex.child.kill());
+  const server = await startIn(t, ns, s, node('tcp-peer', ['serve', '127.0.0.1', '7100']), 'listening');
+  runIn(ns, c, node('tcp-peer', ['call', '127.0.0.1', '7100', '300000']));
+  assert.equal(await server.exited, 0);
+  const total = (sample: JsonSample, direction: 'tx' | 'rx'): number => counter(sample, { direction, family: 'ipv4', protocol: TCP }).packets;
+  // Wait for the last frames both ways (the tx and rx counts of lo agree once all are through).
+  await sockex.sampleShowing((sample) => total(sample, 'tx') > 0 && total(sample, 'tx') === total(sample, 'rx'));
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  for (const sample of sockex.samples()) assertAddsUp(sample);
+  const sample = sockex.lastSample();
+  const side = (direction: 'tx' | 'rx', cgroup: TestCgroup): { bytes: number; packets: number } => {
+    const part = parts(sample, direction, TCP).find((p) => p.cgroup_id === Number(cgroup.id));
+    return { bytes: part?.bytes ?? 0, packets: part?.packets ?? 0 };
+  };
+  // No frame of the connection is anyone else's; on lo what one side sends the other receives.
+  assert.deepEqual(owned(parts(sample, 'tx', TCP)).length, 2, JSON.stringify(parts(sample, 'tx', TCP)));
+  assert.deepEqual(side('tx', c), side('rx', s), 'client to server');
+  assert.deepEqual(side('tx', s), side('rx', c), 'server to client');
+  assert.ok(side('tx', c).bytes > 300000, 'the client sent the payload');
+});
+
+test('ping: the request and its reply are the ping process\'s; the reply the kernel sends and the request it answers are the kernel\'s', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whoping');
+  const p = TestCgroup.create(t, 'ping');
+  const sockex = await startWho(ns, 'process');
+  t.after(() => sockex.child.kill());
+  runIn(ns, p, ['ping', '-c', '3', '-i', '0.2', '-q', '127.0.0.1']);
+  await sockex.sampleShowing((sample) => counter(sample, { direction: 'rx', family: 'ipv4', protocol: ICMP }).packets === 6);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  for (const sample of sockex.samples()) assertAddsUp(sample);
+  const sample = sockex.lastSample();
+  const three = { bytes: 3 * PING4_FRAME, packets: 3 };
+  for (const direction of ['tx', 'rx'] as const) {
+    const list = owned(parts(sample, direction, ICMP));
+    assert.equal(list.length, 2, `${direction}: ${JSON.stringify(list)}`);
+    const ping = parts(sample, direction, ICMP).find((x) => x.command === 'ping');
+    assert.ok(ping?.pid !== undefined && ping.uid === 0, `${direction}: the ping process's part`);
+    assert.deepEqual({ bytes: ping.bytes, packets: ping.packets }, three);
+    assert.deepEqual(list.find((x) => 'owner' in x), { owner: 'kernel', ...three });
+  }
+});
+
+test('under a flood sampled every 0.05 s, every sample adds up', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whoflood');
+  const f = TestCgroup.create(t, 'flood');
+  const sockex = await startSockex(ns, ['--json', '--interval', '0.05', '-i', 'lo', '--by', 'process'], true);
+  t.after(() => sockex.child.kill());
+  const sizes = Array.from({ length: 2000 }, (_, i) => 20 + (i % 700));
+  runIn(ns, f, node('udp', ['4', sizes.join(',')]));
+  await sockex.sampleShowing((s) => counter(s, { direction: 'rx', family: 'ipv4', protocol: UDP }).packets === sizes.length);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  const samples = sockex.samples();
+  assert.ok(samples.length > 3, 'several samples during the flood');
+  for (const sample of samples) assertAddsUp(sample);
+  const udp = owned(parts(samples.at(-1)!, 'tx', UDP));
+  assert.equal(udp.length, 1, 'one sender');
+  assert.deepEqual(udp[0], { ...(udp[0] as object), bytes: sum(sizes.map(udp4Frame)), packets: sizes.length });
+});
+
+test('--by process refused: no cgroup2 mount (exit 12), or capabilities missing, each named (exit 3)', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whorefuse');
+  // ip netns exec remounts /sys: no cgroup2 mount in sockex's view.
+  const unmounted = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, '--json', '-c', '1', '-i', 'lo', '--by', 'process'], { encoding: 'utf8' });
+  assert.equal(unmounted.status, 12, unmounted.stderr);
+  assert.match(unmounted.stderr, /^sockex: no cgroup v2 hierarchy is mounted here .*--by process\/user\/cgroup need one/);
+  assert.equal(unmounted.stderr.trim().split('\n').length, 1);
+  const caps = '+bpf,+net_raw';
+  const limited = spawnSync(
+    'nsenter',
+    [`--net=/run/netns/${ns.name}`, 'setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, process.execPath, CLI, '--json', '-c', '1', '-i', 'lo', '--by', 'user'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(limited.status, 3, limited.stderr);
+  assert.match(limited.stderr, /^sockex: --by process\/user\/cgroup attach socket hooks, which need CAP_NET_ADMIN, CAP_PERFMON too/);
+  assert.equal(limited.stderr.trim().split('\n').length, 1);
+});
