@@ -78,6 +78,16 @@ struct sockex_socket {
 	struct sockex_bound_key bound;
 };
 
+/* The owner part of the breakdown's key (struct sockex_by_key.owner) in the
+ * tap's who builds: each fills what it splits by (process: tgid, uid, comm;
+ * user: uid; cgroup: cgroup_id), and zero elsewhere. */
+struct sockex_by_owner {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 uid;
+	char comm[16];
+};
+
 /* owners_lost slots: flows and bound entries that found their table full. */
 #define SOCKEX_LOST_FLOWS 0
 #define SOCKEX_LOST_BOUND 1

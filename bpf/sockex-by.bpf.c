@@ -25,6 +25,46 @@
 #error "build with -DSOCKEX_BY_PORT=0|1 -DSOCKEX_BY_HOST=0|1"
 #endif
 
+/* The who builds (--by process, user, cgroup): -DSOCKEX_BY_OWNER=1, 2 or 3. */
+#define SOCKEX_BY_PROCESS 1
+#define SOCKEX_BY_USER 2
+#define SOCKEX_BY_CGROUP 3
+#ifndef SOCKEX_BY_OWNER
+#define SOCKEX_BY_OWNER 0
+#endif
+#if SOCKEX_BY_OWNER
+#include "owner-lookup.h"
+
+/* This network namespace's cookie, the flows' key (a socket filter cannot ask
+ * for it): user space sets it before load (src/kernel/who/owner-tap.ts). */
+const volatile __u64 sockex_netns_cookie SEC(".rodata.who") = 0;
+
+/* The owner of the frame into the key: what the build splits by, or a flag
+ * for the kernel's own socket; neither flag means no local socket. */
+static __always_inline void read_owner(struct __sk_buff *skb, const struct sockex_frame *f, struct sockex_by_key *key)
+{
+	struct sockex_owner o = {};
+
+	sockex_owner_of(skb, f, sockex_netns_cookie, &o);
+	if (o.flags & SOCKEX_OWNER_KERNEL) {
+		key->flags |= SOCKEX_BY_OWNER_KERNEL;
+		return;
+	}
+	if (!(o.flags & SOCKEX_OWNER_SOCKET))
+		return;
+	key->flags |= SOCKEX_BY_OWNER_SOCKET;
+	if (SOCKEX_BY_OWNER == SOCKEX_BY_PROCESS) {
+		key->owner.tgid = o.tgid;
+		key->owner.uid = o.uid;
+		__builtin_memcpy(key->owner.comm, o.comm, sizeof(o.comm));
+	} else if (SOCKEX_BY_OWNER == SOCKEX_BY_USER) {
+		key->owner.uid = o.uid;
+	} else {
+		key->owner.cgroup_id = o.cgroup_id;
+	}
+}
+#endif
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, SOCKEX_BY_DEFAULT_MAX); /* user space sets the size before load */
@@ -159,12 +199,15 @@ int sockex_count_by(struct __sk_buff *skb)
 	};
 	int split_by_port = SOCKEX_BY_PORT && has_ports(f.protocol);
 	/* By port alone, protocols without ports are only in the protocol counters. */
-	if (!SOCKEX_BY_HOST && !split_by_port)
+	if (!SOCKEX_BY_HOST && !SOCKEX_BY_OWNER && !split_by_port)
 		return 0;
 	if (split_by_port && read_port(skb, &f, &key.port) == 0)
 		key.flags |= SOCKEX_BY_PORT_KNOWN;
 	if (SOCKEX_BY_HOST && read_host(skb, &f, key.host) == 0)
 		key.flags |= SOCKEX_BY_HOST_KNOWN;
+#if SOCKEX_BY_OWNER
+	read_owner(skb, &f, &key);
+#endif
 	count_by(&key, f.len);
 	return 0;
 }

@@ -8,6 +8,8 @@
 #ifndef SOCKEX_H
 #define SOCKEX_H
 
+#include "owner.h"
+
 /* Directions: tx is what the interface sends (PACKET_OUTGOING), rx is
  * everything else the socket sees (host, broadcast, multicast, other host). */
 #define SOCKEX_DIR_TX 0
@@ -94,6 +96,8 @@ struct sockex_any_key {
 /* sockex_by_key.flags */
 #define SOCKEX_BY_PORT_KNOWN 1 /* port holds the frame's service port */
 #define SOCKEX_BY_HOST_KNOWN 2 /* host holds the other end's address */
+#define SOCKEX_BY_OWNER_SOCKET 4 /* owner holds a process's socket's owner (--by process/user/cgroup) */
+#define SOCKEX_BY_OWNER_KERNEL 8 /* a socket of the kernel's own; neither flag: no local socket */
 
 /* Key of by_counters: one counter per direction, family, IP protocol and
  * service port and/or other end. A field the filter does not split by (or
@@ -104,8 +108,9 @@ struct sockex_by_key {
 	__u8 protocol;  /* IP protocol number */
 	__u8 direction;
 	__u8 family;    /* SOCKEX_FAMILY_IPV4 or _IPV6 */
-	__u8 flags;     /* SOCKEX_BY_PORT_KNOWN | SOCKEX_BY_HOST_KNOWN */
+	__u8 flags;     /* SOCKEX_BY_PORT_KNOWN | SOCKEX_BY_HOST_KNOWN | SOCKEX_BY_OWNER_* */
 	__u16 pad;
+	struct sockex_by_owner owner; /* the who builds only (owner.h); zero in the others */
 };
 
 #endif /* SOCKEX_H */
