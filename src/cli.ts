@@ -296,6 +296,10 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
   if (by.length > 0 && interfaces.includes(ANY_INTERFACE)) {
     throw usageError('--by needs named interfaces: --interface any is not split by port or host; name the interfaces, e.g. -i eth0');
   }
+  const owner = by.find(isOwnerKind);
+  if (owner !== undefined && args.metrics !== undefined) {
+    throw usageError(`--by ${owner} has no Prometheus labels yet: use --json (or --by port/host with --metrics)`);
+  }
   if (args['max-entries'] !== undefined && by.length === 0) {
     throw usageError('--max-entries sizes the --by table: add --by port or --by host');
   }
