@@ -21,6 +21,7 @@ const LABELS: Record<FilterName | 'none' | 'before' | 'beforeAny', string> = {
   byPort: 'sockex_count_by, --by port',
   byHost: 'sockex_count_by, --by host',
   byHostPort: 'sockex_count_by, --by port,host',
+  byProcess: 'sockex_count_by, --by process (section 7)',
 };
 /** The filters of section 1; the pps section leaves out -i any (one interface is the comparison). */
 type CostName = FilterName | 'before' | 'beforeAny';
@@ -56,7 +57,7 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
     if (name === 'beforeAny') return { path: `${options.before}/sockex-any.bpf.o`, program: 'sockex_count_any' };
     return name;
   };
-  const perFilter = (): Record<CostName, number[]> => ({ floor: [], sample: [], sockex: [], any: [], byPort: [], byHost: [], byHostPort: [], before: [], beforeAny: [] });
+  const perFilter = (): Record<CostName, number[]> => ({ floor: [], sample: [], sockex: [], any: [], byPort: [], byHost: [], byHostPort: [], byProcess: [], before: [], beforeAny: [] });
   const runs = perFilter();
   const ppsWithStats = perFilter();
   const pps: Record<PpsName | 'none', number[]> = { none: [], floor: [], sample: [], sockex: [] };

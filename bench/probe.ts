@@ -41,8 +41,8 @@ function programId(fd: number): number {
   return Number(match[1]);
 }
 
-/** What each of the three breakdown builds splits by. */
-const BY_BUILDS: readonly (readonly BreakdownBy[])[] = [['port'], ['host'], ['port', 'host']];
+/** What each of the breakdown builds measured splits by (the who build attaches the socket hooks too). */
+const BY_BUILDS: readonly (readonly BreakdownBy[])[] = [['port'], ['host'], ['port', 'host'], ['process']];
 
 /** sockex's filters the way sockex attaches them (link-header length set); any other object as it is. */
 function attachAny(objectPath: string, program: string, iface: string, asIs: boolean): { programFd: number; close(): void } {

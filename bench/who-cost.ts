@@ -49,7 +49,7 @@ export async function whoCost(options: WhoCostOptions): Promise<{ text: string; 
     for (let round = 0; round < options.rounds; round++) {
       for (let i = 0; i < names.length; i++) {
         const name = names[(i + round) % names.length]!;
-        const attached = name === 'egress' ? await attachHooks() : await attachInNs(ns, name === 'floor' ? 'floor' : options.taps[name]!);
+        const attached = name === 'egress' ? await attachHooks() : name === 'floor' ? await attachInNs(ns, 'floor') : await attachInNs(ns, options.taps[name]!, 'lo', true);
         try {
           const before = programStats(attached.progId);
           await flood(ns, { seconds: options.seconds, cpu: options.cpu });
