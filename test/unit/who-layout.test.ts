@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { FLOW_KEY_SIZE, FLOW_LAST_USED, FLOW_SIZE, OWNER_LAYOUT, OWNER_SIZE, SEED_OBJECT, WHO_OBJECT, commText, decodeOwner } from '../../src/kernel/who/layout.js';
+import { BY_KEY_OWNER, BY_KEY_SIZE, BY_LAYOUT, byObjectName, decodeByKey } from '../../src/kernel/maps/breakdown-layout.js';
 import { Btf } from './btf.js';
 
 test('both objects hold the owner structs and maps layout.ts reads', () => {
@@ -53,4 +54,28 @@ test('an owner decodes to a process, the kernel, or nobody', () => {
   assert.deepEqual(decodeOwner(raw, 0), { kind: 'none' });
   // The kernel always ends comm with a NUL; a buffer without one is taken whole rather than cut.
   assert.equal(commText(Buffer.from('abcdefghijklmnop')), 'abcdefghijklmnop');
+});
+
+test('the who builds are named by owner, then host and port, and their keys decode to the owner they split by', () => {
+  assert.equal(byObjectName(['process']), 'sockex-by-process.bpf.o');
+  assert.equal(byObjectName(['port', 'host', 'cgroup']), 'sockex-by-cgroup-host-port.bpf.o');
+  assert.equal(byObjectName(['port', 'user']), 'sockex-by-user-port.bpf.o');
+  assert.equal(byObjectName(['port', 'host']), 'sockex-by-host-port.bpf.o');
+
+  const key = Buffer.alloc(BY_KEY_SIZE);
+  key.writeUInt8(17, 18); // UDP
+  key.writeUInt8(0, 19); // tx
+  key.writeUInt8(BY_LAYOUT.SOCKEX_BY_OWNER_SOCKET, 21);
+  key.writeBigUInt64LE(777n, BY_KEY_OWNER);
+  key.writeUInt32LE(4242, BY_KEY_OWNER + 8);
+  key.writeUInt32LE(1000, BY_KEY_OWNER + 12);
+  key.write('iperf3', BY_KEY_OWNER + 16, 'latin1');
+  const base = { direction: 'tx', family: 'ipv4', protocol: 17 };
+  assert.deepEqual(decodeByKey(key, 0, ['process']), { ...base, process: { pid: 4242, command: 'iperf3', uid: 1000 } });
+  assert.deepEqual(decodeByKey(key, 0, ['user']), { ...base, user: { uid: 1000 } });
+  assert.deepEqual(decodeByKey(key, 0, ['port', 'cgroup']), { ...base, port: 'none', cgroup: { id: 777n } });
+  key.writeUInt8(BY_LAYOUT.SOCKEX_BY_OWNER_KERNEL, 21);
+  assert.deepEqual(decodeByKey(key, 0, ['process']), { ...base, process: 'kernel' });
+  key.writeUInt8(0, 21);
+  assert.deepEqual(decodeByKey(key, 0, ['cgroup']), { ...base, cgroup: 'none' });
 });
