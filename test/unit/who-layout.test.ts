@@ -1,12 +1,12 @@
 /**
  * The owner tables' layout: what bpf/build/who.bpf.o and who-seed.bpf.o were
  * compiled with (their BTF) against src/kernel/who/layout.ts, and the
- * decoding of an owner.
+ * tap's who builds: their names and their keys' owners decoded.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { FLOW_KEY_SIZE, FLOW_LAST_USED, FLOW_SIZE, OWNER_LAYOUT, OWNER_SIZE, SEED_OBJECT, WHO_OBJECT, commText, decodeOwner } from '../../src/kernel/who/layout.js';
+import { FLOW_KEY_SIZE, FLOW_LAST_USED, FLOW_SIZE, OWNER_LAYOUT, OWNER_SIZE, SEED_OBJECT, WHO_OBJECT } from '../../src/kernel/who/layout.js';
 import { BY_KEY_OWNER, BY_KEY_SIZE, BY_LAYOUT, byObjectName, decodeByKey } from '../../src/kernel/maps/breakdown-layout.js';
 import { Btf } from './btf.js';
 
@@ -38,22 +38,6 @@ test('the flags and slots BTF cannot carry mirror bpf/owner.h', () => {
   for (const name of ['SOCKEX_OWNER_SOCKET', 'SOCKEX_OWNER_KERNEL', 'SOCKEX_LOST_FLOWS', 'SOCKEX_LOST_BOUND'] as const) {
     assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), OWNER_LAYOUT[name], name);
   }
-});
-
-test('an owner decodes to a process, the kernel, or nobody', () => {
-  const raw = Buffer.alloc(OWNER_SIZE);
-  raw.writeBigUInt64LE(4242n, 0);
-  raw.writeUInt32LE(301, 8);
-  raw.writeUInt32LE(1000, 12);
-  raw.write('iperf3\0junk', 16, 'latin1');
-  raw.writeUInt32LE(OWNER_LAYOUT.SOCKEX_OWNER_SOCKET, 32);
-  assert.deepEqual(decodeOwner(raw, 0), { kind: 'socket', cgroupId: 4242n, pid: 301, uid: 1000, command: 'iperf3' });
-  raw.writeUInt32LE(OWNER_LAYOUT.SOCKEX_OWNER_KERNEL, 32);
-  assert.deepEqual(decodeOwner(raw, 0), { kind: 'kernel' });
-  raw.writeUInt32LE(0, 32);
-  assert.deepEqual(decodeOwner(raw, 0), { kind: 'none' });
-  // The kernel always ends comm with a NUL; a buffer without one is taken whole rather than cut.
-  assert.equal(commText(Buffer.from('abcdefghijklmnop')), 'abcdefghijklmnop');
 });
 
 test('the who builds are named by owner, then host and port, and their keys decode to the owner they split by', () => {

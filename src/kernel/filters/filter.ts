@@ -81,7 +81,7 @@ function ownersFor(native: Native, by: AttachOptions['by']): OwnerTap | undefine
 }
 
 /** The counters, each read first deleting the flows idle past their grace time. */
-export function sweepingOwners(counters: CounterSpec, owners: OwnerTap): CounterSpec {
+function sweepingOwners(counters: CounterSpec, owners: OwnerTap): CounterSpec {
   return {
     ...counters,
     openCounters(object) {

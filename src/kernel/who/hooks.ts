@@ -20,7 +20,7 @@ const O_DIRECTORY = 0o200000;
 const O_CLOEXEC = 0o2000000;
 
 /** What to do when the hooks may not be attached. */
-export const WHO_PRIVILEGE_HINT =
+const WHO_PRIVILEGE_HINT =
   'run it as root (sudo sockex ...), or give it CAP_BPF, CAP_NET_RAW, CAP_NET_ADMIN and CAP_PERFMON (see "Privileges" in the README)';
 
 export interface WhoHooks {

@@ -35,30 +35,3 @@ export const FLOW_KEY_SIZE = 48;
 /** struct sockex_flow: the owner, then u64 last_used_ns. */
 export const FLOW_SIZE = 48;
 export const FLOW_LAST_USED = 40;
-
-/** An owner as the kernel recorded it: a process's socket, or the kernel's own. */
-export type KernelOwner =
-  | { readonly kind: 'socket'; readonly pid: number; readonly uid: number; readonly cgroupId: bigint; readonly command: string }
-  | { readonly kind: 'kernel' }
-  | { readonly kind: 'none' };
-
-/** A struct sockex_owner at offset (flags 0: no owner). */
-export function decodeOwner(raw: Buffer, offset: number): KernelOwner {
-  const flags = raw.readUInt32LE(offset + 32);
-  if (flags & OWNER_LAYOUT.SOCKEX_OWNER_SOCKET) {
-    return {
-      kind: 'socket',
-      cgroupId: raw.readBigUInt64LE(offset),
-      pid: raw.readUInt32LE(offset + 8),
-      uid: raw.readUInt32LE(offset + 12),
-      command: commText(raw.subarray(offset + 16, offset + 32)),
-    };
-  }
-  return flags & OWNER_LAYOUT.SOCKEX_OWNER_KERNEL ? { kind: 'kernel' } : { kind: 'none' };
-}
-
-/** comm: up to 15 bytes and a NUL; the kernel takes bytes, not characters. */
-export function commText(comm: Buffer): string {
-  const end = comm.indexOf(0);
-  return comm.toString('utf8', 0, end < 0 ? comm.length : end);
-}

@@ -11,7 +11,7 @@ import { BOUND_MAP, FLOWS_MAP, OWNERS_MAP } from './layout.js';
 import { netnsCookie } from './netns-cookie.js';
 
 /** The tap's section for the cookie (const volatile __u64 sockex_netns_cookie in bpf/owner-lookup.h). */
-export const TAP_SECTION = '.rodata.who';
+const TAP_SECTION = '.rodata.who';
 /** Idle flows are looked for at most this often. */
 const SWEEP_EVERY_MS = 1000;
 

@@ -10,7 +10,7 @@ import { Errno, errnoName, SyscallError } from '../../errors.js';
 import type { Native } from '../libbpf/index.js';
 import { FLOW_KEY_SIZE, FLOW_LAST_USED, FLOW_SIZE, OWNER_LAYOUT } from './layout.js';
 
-export const DEFAULT_GRACE_NS = 60_000_000_000n;
+const DEFAULT_GRACE_NS = 60_000_000_000n;
 
 export class FlowSweep {
   private readonly native: Native;
