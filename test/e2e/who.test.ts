@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { TestCgroup } from './cgroups.js';
 import { PING4_FRAME, udp4Frame } from './frames.js';
@@ -226,4 +227,26 @@ test('--by process refused: no cgroup2 mount (exit 12), or capabilities missing,
   assert.equal(limited.status, 3, limited.stderr);
   assert.match(limited.stderr, /^sockex: --by process\/user\/cgroup attach socket hooks, which need CAP_NET_ADMIN, CAP_PERFMON too/);
   assert.equal(limited.stderr.trim().split('\n').length, 1);
+});
+
+test('--by process as root: drops to nobody after attaching (no capabilities left), and still attributes new sockets', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whodrop');
+  const a = TestCgroup.create(t, 'dropa');
+  const sockex = new RunningSockex(
+    spawn('nsenter', [`--net=/run/netns/${ns.name}`, 'env', '-u', 'SUDO_UID', '-u', 'SUDO_GID', process.execPath, CLI, '--json', '--interval', '0.1', '-i', 'lo', '--by', 'process'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  t.after(() => sockex.child.kill('SIGKILL'));
+  await sockex.attached();
+  const status = readFileSync(`/proc/${sockex.child.pid}/status`, 'utf8');
+  assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
+  assert.match(status, /^CapEff:\s+0000000000000000$/m);
+  const sent = JSON.parse(runIn(ns, a, node('who-udp', ['send', 'sx-after-drop', '127.0.0.1', '7200', '100,200']))) as { pid: number };
+  await sockex.sampleShowing((s) => parts(s, 'tx', UDP).some((p) => p.pid === sent.pid));
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  assert.doesNotMatch(sockex.stderr, /keeping root/);
+  const mine = parts(sockex.lastSample(), 'tx', UDP).find((p) => p.pid === sent.pid);
+  assert.deepEqual(mine && { command: mine.command, bytes: mine.bytes, packets: mine.packets }, { command: 'sx-after-drop', bytes: udp4Frame(100) + udp4Frame(200), packets: 2 });
 });
