@@ -98,7 +98,10 @@ static __always_inline long sockex_flow_key_of(struct __sk_buff *skb, const stru
 	return 0;
 }
 
-/* The bound socket of a frame received at key's local address and port: that exact address, else any. */
+/* The bound socket of a frame received at key's local address and port:
+ * that exact address, else any; for IPv4, else an IPv6 socket bound to any
+ * address, which takes IPv4 too unless it is IPV6_V6ONLY (which a socket
+ * hook cannot see: such a socket is named for IPv4 frames nobody takes). */
 static __always_inline struct sockex_bound *sockex_bound_to(const struct sockex_flow_key *k)
 {
 	struct sockex_bound_key b = {
@@ -112,6 +115,10 @@ static __always_inline struct sockex_bound *sockex_bound_to(const struct sockex_
 	if (found)
 		return found;
 	__builtin_memset(b.local, 0, sizeof(b.local));
+	found = bpf_map_lookup_elem(&bound, &b);
+	if (found || k->family != SOCKEX_FAMILY_IPV4)
+		return found;
+	b.family = SOCKEX_FAMILY_IPV6;
 	return bpf_map_lookup_elem(&bound, &b);
 }
 

@@ -250,3 +250,19 @@ test('--by process as root: drops to nobody after attaching (no capabilities lef
   const mine = parts(sockex.lastSample(), 'tx', UDP).find((p) => p.pid === sent.pid);
   assert.deepEqual(mine && { command: mine.command, bytes: mine.bytes, packets: mine.packets }, { command: 'sx-after-drop', bytes: udp4Frame(100) + udp4Frame(200), packets: 2 });
 });
+
+test('IPv4 received by a dual-stack IPv6 socket (bound to ::) is that socket\'s', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whodual');
+  const r = TestCgroup.create(t, 'dual');
+  const sockex = await startWho(ns, 'process');
+  t.after(() => sockex.child.kill());
+  const receiver = await startIn(t, ns, r, node('who-udp', ['receive', 'sx-dual', '::', '7300', '2']), 'listening');
+  runIn(ns, r, node('who-udp', ['send', 'sx-v4-sender', '127.0.0.1', '7300', '100,300']));
+  assert.equal(await receiver.exited, 0);
+  await sockex.sampleShowing((s) => counter(s, { direction: 'rx', family: 'ipv4', protocol: UDP }).packets === 2);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  assert.deepEqual(owned(parts(sockex.lastSample(), 'rx', UDP)), [
+    { pid: receiver.child.pid, command: 'sx-dual', uid: 0, bytes: udp4Frame(100) + udp4Frame(300), packets: 2 },
+  ]);
+});
