@@ -266,3 +266,27 @@ test('IPv4 received by a dual-stack IPv6 socket (bound to ::) is that socket\'s'
     { pid: receiver.child.pid, command: 'sx-dual', uid: 0, bytes: udp4Frame(100) + udp4Frame(300), packets: 2 },
   ]);
 });
+
+test('TCP to a port nothing listens on: the SYN is the client\'s, received by no socket (none); the reset is the kernel\'s, received by the client', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whorst');
+  const c = TestCgroup.create(t, 'rst');
+  const sockex = await startWho(ns, 'cgroup');
+  t.after(() => sockex.child.kill());
+  runIn(ns, c, [process.execPath, '-e', "require('net').connect(7999, '127.0.0.1').on('error', (e) => process.exit(e.code === 'ECONNREFUSED' ? 0 : 1))"]);
+  await sockex.sampleShowing((s) => counter(s, { direction: 'rx', family: 'ipv4', protocol: TCP }).packets === 2);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  const sample = sockex.lastSample();
+  const tx = owned(parts(sample, 'tx', TCP));
+  const rx = owned(parts(sample, 'rx', TCP));
+  // SYN: 20 bytes IPv4 + TCP header with options; the reset: a bare header. Told apart by owner, sized by the counter.
+  assert.equal(tx.length, 2, JSON.stringify(tx));
+  const syn = tx.find((p) => 'cgroup_id' in p) as { cgroup_id: number; bytes: number; packets: number };
+  const reset = tx.find((p) => 'owner' in p) as { owner: string; bytes: number; packets: number };
+  assert.deepEqual({ cgroup_id: syn.cgroup_id, packets: syn.packets }, { cgroup_id: Number(c.id), packets: 1 });
+  assert.deepEqual({ owner: reset.owner, packets: reset.packets }, { owner: 'kernel', packets: 1 });
+  assert.deepEqual(rx, [
+    { cgroup_id: Number(c.id), bytes: reset.bytes, packets: 1 },
+    { owner: 'none', bytes: syn.bytes, packets: 1 },
+  ]);
+});
