@@ -290,3 +290,37 @@ test('TCP to a port nothing listens on: the SYN is the client\'s, received by no
     { owner: 'none', bytes: syn.bytes, packets: 1 },
   ]);
 });
+
+test('a TCP connection made before sockex started: both ends seeded, every frame each way its end\'s', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whoseed');
+  const [s, c] = [TestCgroup.create(t, 'seeds'), TestCgroup.create(t, 'seedc')];
+  const server = await startIn(t, ns, s, node('who-tcp', ['serve', 'sx-seed-server', '127.0.0.1', '7400']), 'listening');
+  const [file = '', ...rest] = inCgroup(ns, c, node('who-tcp', ['call', 'sx-seed-client', '127.0.0.1', '7400', '200000']));
+  const client = spawn(file, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const clientExited = new Promise<number | null>((resolve) => client.on('close', resolve));
+  t.after(() => client.kill());
+  let out = '';
+  client.stdout?.on('data', (d: Buffer) => (out += String(d)));
+  await waitFor(() => out.includes('connected'), 10_000, () => `the client did not connect: ${out}`, clientExited);
+  const sockex = await startWho(ns, 'process');
+  t.after(() => sockex.child.kill());
+  client.stdin?.write('go\n');
+  assert.equal(await clientExited, 0);
+  assert.equal(await server.exited, 0);
+  const total = (sample: JsonSample, direction: 'tx' | 'rx'): number => counter(sample, { direction, family: 'ipv4', protocol: TCP }).packets;
+  await sockex.sampleShowing((sample) => total(sample, 'tx') > 0 && total(sample, 'tx') === total(sample, 'rx'));
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  const sample = sockex.lastSample();
+  const of = (direction: 'tx' | 'rx', pid: number | undefined): object | undefined => owned(parts(sample, direction, TCP)).find((p) => (p as { pid?: number }).pid === pid);
+  const tx = owned(parts(sample, 'tx', TCP));
+  assert.equal(tx.length, 2, `only the two ends: ${JSON.stringify(tx)}`);
+  const [clientTx, serverTx] = [of('tx', client.pid), of('tx', server.child.pid)] as { command: string; bytes: number; packets: number }[];
+  assert.equal(clientTx?.command, 'sx-seed-client');
+  assert.equal(serverTx?.command, 'sx-seed-server');
+  assert.deepEqual(of('rx', server.child.pid), { ...serverTx, ...pick(clientTx!) }, 'what the client sent, the server received');
+  assert.deepEqual(of('rx', client.pid), { ...clientTx, ...pick(serverTx!) }, 'and back');
+  assert.ok(clientTx!.bytes > 200000);
+});
+
+const pick = ({ bytes, packets }: { bytes: number; packets: number }): { bytes: number; packets: number } => ({ bytes, packets });
