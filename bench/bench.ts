@@ -23,8 +23,11 @@ import { ROOT, deleteAllNamespaces } from './env.js';
 import { filterCost } from './filter-cost.js';
 import { whoCost } from './who-cost.js';
 
-/** The tap's who build section 7 measures beside the egress hook (--by process: attached with the hooks, as sockex does). */
-const WHO_TAPS = { 'sockex_count_by, --by process (the tap looking owners up)': 'byProcess' } as const;
+/** The tap's who build section 7 measures beside the egress hook (attached with the hooks, as sockex does), and --by port's beside it. */
+const WHO_TAPS = {
+  'sockex_count_by, --by port (for comparison)': 'byPort',
+  'sockex_count_by, --by process (the tap looking owners up)': 'byProcess',
+} as const;
 import { growth } from './growth.js';
 import { goalsTable, type Goal, type SectionResult } from './stats.js';
 import { startup } from './startup.js';
