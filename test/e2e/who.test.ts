@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { TestCgroup } from './cgroups.js';
-import { PING4_FRAME, udp4Frame } from './frames.js';
+import { PING4_FRAME, PING6_FRAME, udp4Frame, udp6Frame } from './frames.js';
 import { CLI, NetNs, TOOLS, counter, requireRoot, startSockex, waitFor, RunningSockex, type JsonBreakdownCounter, type JsonSample } from './harness.js';
 
 const UDP = 17;
@@ -324,3 +324,32 @@ test('a TCP connection made before sockex started: both ends seeded, every frame
 });
 
 const pick = ({ bytes, packets }: { bytes: number; packets: number }): { bytes: number; packets: number } => ({ bytes, packets });
+
+test('IPv6: a UDP sender and receiver, and ping -6, each part exact', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'who6');
+  const [a, r] = [TestCgroup.create(t, 'six-a'), TestCgroup.create(t, 'six-r')];
+  const receiver = await startIn(t, ns, r, node('who-udp', ['receive', 'sx-six-recv', '::1', '7500', '2']), 'listening');
+  const sockex = await startWho(ns, 'process');
+  t.after(() => sockex.child.kill());
+  const sent = JSON.parse(runIn(ns, a, node('who-udp', ['send', 'sx-six-send', '::1', '7500', '40,900']))) as { pid: number };
+  assert.equal(await receiver.exited, 0);
+  runIn(ns, a, ['ping', '-6', '-c', '2', '-i', '0.2', '-q', '::1']);
+  const v6 = (s: JsonSample, direction: 'tx' | 'rx', protocol: number): { bytes: number; packets: number } => counter(s, { direction, family: 'ipv6', protocol });
+  await sockex.sampleShowing((s) => v6(s, 'rx', UDP).packets === 2 && v6(s, 'rx', 58).packets === 4);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  const sample = sockex.lastSample();
+  for (const s of sockex.samples()) assertAddsUp(s);
+  const six = (direction: 'tx' | 'rx', protocol: number): object[] =>
+    owned((sample.breakdown?.counters ?? []).filter((c) => c.direction === direction && c.family === 'ipv6' && c.protocol === protocol) as OwnerCounter[]);
+  const udp = { bytes: udp6Frame(40) + udp6Frame(900), packets: 2 };
+  assert.deepEqual(six('tx', UDP), [{ pid: sent.pid, command: 'sx-six-send', uid: 0, ...udp }]);
+  assert.deepEqual(six('rx', UDP), [{ pid: receiver.child.pid, command: 'sx-six-recv', uid: 0, ...udp }]);
+  const two = { bytes: 2 * PING6_FRAME, packets: 2 };
+  for (const direction of ['tx', 'rx'] as const) {
+    const list = six(direction, 58) as { command?: string; owner?: string; bytes: number; packets: number }[];
+    assert.equal(list.length, 2, `${direction}: ${JSON.stringify(list)}`);
+    assert.deepEqual(pick(list.find((p) => p.command === 'ping')!), two, `${direction}: ping's own`);
+    assert.deepEqual(list.find((p) => p.owner !== undefined), { owner: 'kernel', ...two }, `${direction}: the kernel's`);
+  }
+});
