@@ -19,6 +19,7 @@
  * docs/attribution.md says what this cannot see and why.
  */
 #include "owner-lookup.h"
+#include <bpf/bpf_core_read.h>
 
 #define SOCKEX_NS_PER_SECOND 1000000000ULL
 
@@ -37,6 +38,13 @@ static __always_inline void lost(__u32 slot)
 		*n += 1;
 }
 
+/* The two fields of the kernel's task_struct read here, found in the running
+ * kernel's BTF at load (CO-RE), so no vmlinux.h is needed for them. */
+struct task_struct {
+	struct task_struct *group_leader;
+	char comm[16];
+} __attribute__((preserve_access_index));
+
 SEC("cgroup/sock_create")
 int sockex_who_create(struct bpf_sock *sk)
 {
@@ -48,7 +56,10 @@ int sockex_who_create(struct bpf_sock *sk)
 	o->tgid = bpf_get_current_pid_tgid() >> 32;
 	o->uid = (__u32)bpf_get_current_uid_gid();
 	o->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	/* The process's name (its main thread's, as ps shows it), not the
+	 * creating thread's: a Java or Go thread may carry a name of its own. */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	BPF_CORE_READ_STR_INTO(&o->comm, task, group_leader, comm);
 	o->flags = SOCKEX_OWNER_SOCKET;
 	return 1;
 }

@@ -353,3 +353,27 @@ test('IPv6: a UDP sender and receiver, and ping -6, each part exact', async (t) 
     assert.deepEqual(list.find((p) => p.owner !== undefined), { owner: 'kernel', ...two }, `${direction}: the kernel's`);
   }
 });
+
+test('a socket made by a thread with a name of its own is named by its process (the main thread\'s name)', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whothread');
+  const c = TestCgroup.create(t, 'thread');
+  const sockex = await startWho(ns, 'process');
+  t.after(() => sockex.child.kill());
+  const script = [
+    'import ctypes, os, socket, threading',
+    'libc = ctypes.CDLL(None)',
+    "libc.prctl(15, b'sx-leader', 0, 0, 0)",
+    'def send():',
+    "    libc.prctl(15, b'sx-worker', 0, 0, 0)",
+    "    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x' * 50, ('127.0.0.1', 7600))",
+    'worker = threading.Thread(target=send)',
+    'worker.start()',
+    'worker.join()',
+    'print(os.getpid())',
+  ].join('\n');
+  const pid = Number(runIn(ns, c, ['python3', '-c', script]).trim());
+  await sockex.sampleShowing((s) => counter(s, { direction: 'tx', family: 'ipv4', protocol: UDP }).packets === 1);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  assert.deepEqual(owned(parts(sockex.lastSample(), 'tx', UDP)), [{ pid, command: 'sx-leader', uid: 0, bytes: udp4Frame(50), packets: 1 }]);
+});
