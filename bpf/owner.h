@@ -63,7 +63,7 @@ struct sockex_bound_key {
 
 struct sockex_flow {
 	struct sockex_owner owner;
-	__u64 last_used_ns; /* CLOCK_MONOTONIC, updated at most once a second */
+	__u64 last_used_ns; /* CLOCK_MONOTONIC (its coarse reading), updated at most once a second */
 };
 
 struct sockex_bound {

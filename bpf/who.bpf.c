@@ -141,7 +141,8 @@ int sockex_who_egress(struct __sk_buff *skb)
 	if (sockex_flow_key_of(skb, &f, bpf_get_netns_cookie(skb), 1, &key))
 		return 1;
 
-	struct sockex_flow next = { .last_used_ns = bpf_ktime_get_ns() };
+	/* The coarse clock (a tick's resolution) is cheaper and plenty for a 1 s refresh. */
+	struct sockex_flow next = { .last_used_ns = bpf_ktime_get_coarse_ns() };
 	struct sockex_socket *s = bpf_sk_storage_get(&owners, sk, 0, 0);
 	if (s)
 		next.owner = s->owner;
