@@ -7,8 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { NetNs, counter, requireRoot, startSockex, RunningSockex, TOOLS, type JsonSample } from './harness.js';
-import { PORT_PROTOCOLS, assertAddsUp, assertEveryAddsUp, byCounter, byPort, echoPair, everyIp, sum } from './breakdown-checks.js';
+import { NetNs, counter, requireRoot, startSockex, waitFor, RunningSockex, TOOLS, type JsonSample } from './harness.js';
+import { PORT_PROTOCOLS, assertAddsUp, assertEveryAddsUp, byCounter, byPort, echoPair, everyIp, exposition, sum } from './breakdown-checks.js';
+import { httpGet } from './http-get.js';
 import { PING4_FRAME, udp4Frame, udp6Frame } from './frames.js';
 
 const UDP4 = [100, 200, 1000];
@@ -120,4 +121,40 @@ test('-i any under the flood with a table of 64: the keys past it as each interf
   }
   const keys = sample.breakdown?.counters.filter((c) => typeof c.port === 'number') ?? [];
   assert.equal(keys.length, 64, 'the table holds exactly its size');
+});
+
+test('-i any --by port --metrics --max-series 4: the real device names, one budget across devices, each device\'s series adding up', { timeout: 60_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  const { a, serve, call } = await echoPair(t, 'anyprom');
+  const port = 9472;
+  const sockex = await startSockex(a, ['--json', '--interval', '0.2', '-i', 'any', '--by', 'port', '--metrics', `127.0.0.1:${port}`, '--max-series', '4']);
+  t.after(() => void sockex.stop().catch(() => undefined));
+  // Two ports on the veth and two on lo, each seen tx and rx: 8 keys for 4 series.
+  for (const server of [7000, 7002]) await serve('192.0.2.2', server, 1);
+  call('192.0.2.2', 7000, 40000, [100]);
+  call('192.0.2.2', 7002, 40002, [100]);
+  a.tool('udp', ['4', '30', '5300', '45300']);
+  a.tool('udp', ['4', '40', '5302', '45302']);
+  let text = '';
+  const udp = (device: string, direction: string) =>
+    exposition(text, 'sockex_breakdown_bytes_total').filter((s) => s.labels.device === device && s.labels.direction === direction && s.labels.protocol === 'udp');
+  const want = { 'veth-a': 2 * udp4Frame(100), lo: udp4Frame(30) + udp4Frame(40) };
+  await waitFor(
+    () => {
+      text = httpGet(a, `http://127.0.0.1:${port}/metrics`) ?? '';
+      return Object.entries(want).every(([device, bytes]) => ['transmit', 'receive'].every((d) => sum(udp(device, d).map((s) => s.value)) === bytes));
+    },
+    20_000,
+    () => `the breakdown metrics never added up per device: ${text}`,
+  );
+  const all = exposition(text, 'sockex_breakdown_bytes_total');
+  assert.deepEqual([...new Set(all.map((s) => s.labels.device))].sort(), ['lo', 'veth-a'], 'the interfaces\' own names');
+  assert.equal(all.filter((s) => s.labels.port !== 'other').length, 4, 'four series of their own across both devices');
+  for (const [device, bytes] of Object.entries(want)) {
+    for (const direction of ['transmit', 'receive']) {
+      const protocol = exposition(text, 'sockex_bytes_total').find((s) => s.labels.device === device && s.labels.direction === direction && s.labels.protocol === 'udp');
+      assert.equal(protocol?.value, bytes, `${device} ${direction}: the protocol total`);
+    }
+  }
+  assert.equal(await sockex.stop(), 0);
 });

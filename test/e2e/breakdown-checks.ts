@@ -80,3 +80,16 @@ export function assertEveryAddsUp(samples: readonly JsonSample[], splits: (famil
   assert.ok(split.length > 0, 'some sample split something');
   for (const s of split) assertAddsUp(s, splits);
 }
+
+/** The samples of one metric in an exposition text: labels and value. */
+export function exposition(text: string, metric: string): { labels: Record<string, string>; value: number }[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${metric}{`))
+    .map((line) => {
+      const m = /^[^{]+\{(.*)\} (\S+)$/.exec(line);
+      assert.ok(m, line);
+      const labels = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      return { labels, value: Number(m[2]) };
+    });
+}

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CLI, NetNs, counter, requireRoot, startSockex, waitFor, RunningSockex } from './harness.js';
-import { PORT_PROTOCOLS, assertAddsUp, byCounter, byPort, echoPair, everyIp, sum } from './breakdown-checks.js';
+import { PORT_PROTOCOLS, assertAddsUp, byCounter, byPort, echoPair, everyIp, exposition, sum } from './breakdown-checks.js';
 import { ETH_HLEN, IPV4_HLEN, IPV6_HLEN, PING4_FRAME, udp4Frame, udp6Frame } from './frames.js';
 import { httpGet } from './http-get.js';
 
@@ -146,19 +146,6 @@ test('a table filled past --max-entries: new keys go to port "other", totals sti
   }
   assertAddsUp(sample, byPort);
 });
-
-/** The samples of one metric in an exposition text: labels and value. */
-function exposition(text: string, metric: string): { labels: Record<string, string>; value: number }[] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${metric}{`))
-    .map((line) => {
-      const m = /^[^{]+\{(.*)\} (\S+)$/.exec(line);
-      assert.ok(m, line);
-      const labels = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-      return { labels, value: Number(m[2]) };
-    });
-}
 
 test('--by port --metrics --max-series 20: a port label only on the breakdown metrics, 20 port series, the rest as other', { timeout: 60_000 }, async (t) => {
   if (!requireRoot(t)) return;
