@@ -91,7 +91,7 @@ export function sortBreakdown<T extends BreakdownKey>(items: readonly T[]): T[] 
 }
 
 /** Whether --by splits this counter: every IP protocol by host, those with ports by port; never non-IP. */
-export function splitsCounter(by: readonly BreakdownBy[], c: Pick<CounterKey, 'family' | 'protocol'>): boolean {
+function splitsCounter(by: readonly BreakdownBy[], c: Pick<CounterKey, 'family' | 'protocol'>): boolean {
   return c.family !== 'other' && (by.includes('host') || PORT_PROTOCOLS.has(c.protocol));
 }
 
