@@ -136,7 +136,7 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     numeric: true,
     value: 'keys',
     defaultDescription: String(DEFAULT_MAX_ENTRIES),
-    describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}); frames of new keys past it are counted as "other"`,
+    describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}; one table for all interfaces with -i any); frames of new keys past it are counted as "other" of their interface`,
   },
   'max-series': {
     numeric: true,
