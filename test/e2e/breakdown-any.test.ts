@@ -17,9 +17,9 @@ const UDP6 = [50, 1200];
 const LO_UDP = [10, 20];
 
 /** UDP echoes over the veth (IPv4 and IPv6), a TCP connection, pings, and UDP over lo, all in namespace a. */
-async function traffic(t: TestContext, label: string, by: string[]) {
+async function traffic(t: TestContext, label: string, by: string[], more: string[] = []) {
   const { a, serve, call, tcp } = await echoPair(t, label);
-  const sockex = await startSockex(a, ['--json', '--interval', '0.2', '-i', 'any', '--by', by.join(',')]);
+  const sockex = await startSockex(a, ['--json', '--interval', '0.2', '-i', 'any', '--by', by.join(','), ...more]);
   await serve('192.0.2.2', 7000, UDP4.length);
   await serve('fd00::2', 7001, UDP6.length);
   call('192.0.2.2', 7000, 40000, UDP4);
@@ -30,9 +30,10 @@ async function traffic(t: TestContext, label: string, by: string[]) {
   return { a, sockex };
 }
 
-test('-i any --by port: each interface\'s ports exact, adding up to its own protocol counters; a gone veth keeps its parts', async (t) => {
+test('-i any --by port: each interface\'s ports exact, adding up to its own protocol counters; a gone veth keeps its parts and frees its keys', async (t) => {
   if (!requireRoot(t)) return;
-  const { a, sockex } = await traffic(t, 'anyport', ['port']);
+  // 8 keys: UDP 7000, UDP 7001 (IPv6) and TCP 8443 on the veth, UDP 5300 on lo, each tx and rx.
+  const { a, sockex } = await traffic(t, 'anyport', ['port'], ['--max-entries', '8']);
   // The pings and lo's UDP came last.
   const showsAll = (s: JsonSample): boolean =>
     counter(s, { interface: 'veth-a', direction: 'rx', family: 'ipv4', protocol: 1 }).packets === 2 &&
@@ -42,6 +43,10 @@ test('-i any --by port: each interface\'s ports exact, adding up to its own prot
   // The veth goes: its counters and its parts are kept under its name.
   a.exec('ip', ['link', 'del', 'veth-a']);
   await sockex.sampleShowing((s) => s.elapsed > before.elapsed + 0.5);
+  // The table was full; the veth's 6 keys were deleted with it, so a new port on lo has its own.
+  assert.equal(before.breakdown?.counters.filter((c) => typeof c.port === 'number').length, 8, 'the table was full');
+  a.tool('udp', ['4', '5', '5400', '45400']);
+  await sockex.sampleShowing((s) => counter(s, { interface: 'lo', direction: 'rx', family: 'ipv4', protocol: 17 }).packets === LO_UDP.length + 1);
   assert.equal(await sockex.stop(), 0);
   const sample = sockex.lastSample();
   assert.deepEqual(sample.breakdown?.by, ['port']);
@@ -49,8 +54,9 @@ test('-i any --by port: each interface\'s ports exact, adding up to its own prot
     assert.deepEqual(byCounter(sample, { interface: 'veth-a', direction, family: 'ipv4', protocol: 17, port: 7000 }), { bytes: sum(UDP4.map(udp4Frame)), packets: UDP4.length });
     assert.deepEqual(byCounter(sample, { interface: 'veth-a', direction, family: 'ipv6', protocol: 17, port: 7001 }), { bytes: sum(UDP6.map(udp6Frame)), packets: UDP6.length });
     assert.deepEqual(byCounter(sample, { interface: 'lo', direction, family: 'ipv4', protocol: 17, port: 5300 }), { bytes: sum(LO_UDP.map(udp4Frame)), packets: LO_UDP.length });
+    assert.deepEqual(byCounter(sample, { interface: 'lo', direction, family: 'ipv4', protocol: 17, port: 5400 }), { bytes: udp4Frame(5), packets: 1 }, 'a key of its own');
     // Each interface's UDP is its own: nothing of lo's on the veth, nor the other way.
-    assert.deepEqual(counter(sample, { interface: 'lo', direction, family: 'ipv4', protocol: 17 }), { bytes: sum(LO_UDP.map(udp4Frame)), packets: LO_UDP.length });
+    assert.deepEqual(counter(sample, { interface: 'lo', direction, family: 'ipv4', protocol: 17 }), { bytes: sum(LO_UDP.map(udp4Frame)) + udp4Frame(5), packets: LO_UDP.length + 1 });
     const tcp = counter(sample, { interface: 'veth-a', direction, family: 'ipv4', protocol: 6 });
     assert.ok(tcp.packets >= 5, `TCP ${direction} was counted`);
     assert.deepEqual(byCounter(sample, { interface: 'veth-a', direction, family: 'ipv4', protocol: 6, port: 8443 }), tcp);
