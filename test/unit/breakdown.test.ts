@@ -12,7 +12,7 @@ import { BY_KEY_SIZE, BY_LAYOUT, byKeyIfindex, byObjectName, decodeByKey } from 
 import { addressSortKey, addressText } from '../../src/model/addresses.js';
 import { BreakdownSampler, sampleWithBreakdown, withBreakdown } from '../../src/model/breakdown-sampler.js';
 import { Sampler, type Clock } from '../../src/model/sampler.js';
-import { counterRead } from '../../src/model/counter-read.js';
+import { CounterReads, counterRead } from '../../src/model/counter-read.js';
 import { counterId, type Reading } from '../../src/model/counters.js';
 import { addUpParts, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
 import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
@@ -348,4 +348,29 @@ test('addUpParts: a split protocol\'s counter is the sum of its parts, its own c
   // The check itself: a part more, or a total less, does not add up.
   assert.equal(partsAddUp(port.readings, [...port.breakdown, part(53, 1n, 1n)]), false);
   assert.equal(partsAddUp(port.readings.slice(0, 2), port.breakdown), false);
+});
+
+test('a quiet breakdown costs no walk: the same read and the same breakdown while the maps hand on the same arrays', () => {
+  const lo = { interface: 'lo', ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17 } as const;
+  const readings: readonly Reading[] = Object.freeze([{ ...lo, bytes: 30n, packets: 1n }]);
+  const parts: readonly BreakdownReading[] = Object.freeze([{ ...lo, port: 53, bytes: 100n, packets: 1n }]);
+  const reads = new CounterReads();
+  let combined = 0;
+  const combine = (r: readonly Reading[], p: readonly BreakdownReading[]) => (combined++, addUpParts(r, p, ['port']));
+  const first = reads.ofParts(readings, parts, combine);
+  assert.equal(reads.ofParts(readings, parts, combine), first, 'the same arrays: the same read');
+  assert.equal(combined, 1);
+  const moved = reads.ofParts(readings, Object.freeze([{ ...parts[0]!, bytes: 200n, packets: 2n }]), combine);
+  assert.notEqual(moved.generation, first.generation);
+  assert.deepEqual(moved.readings.at(-1), { ...lo, bytes: 230n, packets: 3n });
+  // The sampler: a read with rates is walked again (they go to 0), then the quiet one is handed on.
+  const sampler = new BreakdownSampler(['port'], new ServiceNames(() => ''));
+  const b1 = sampler.sample(first.breakdown, 0);
+  const b2 = sampler.sample(moved.breakdown, 1);
+  assert.equal(b2.counters.find((c) => c.port === 53)?.bytesPerSecond, 100);
+  const b3 = sampler.sample(moved.breakdown, 1);
+  assert.notEqual(b3, b2, 'a rate to bring down to 0');
+  assert.equal(b3.counters.find((c) => c.port === 53)?.bytesPerSecond, 0);
+  assert.equal(sampler.sample(moved.breakdown, 1), b3, 'quiet and the same readings: the same breakdown');
+  assert.notEqual(b1, b2);
 });

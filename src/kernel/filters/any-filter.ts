@@ -19,7 +19,7 @@
  * its counters.
  */
 import { addUpParts, type BreakdownReading } from '../../model/breakdown.js';
-import { CounterReads, counterRead } from '../../model/counter-read.js';
+import { CounterReads } from '../../model/counter-read.js';
 import type { Reading } from '../../model/counters.js';
 import { attachObject } from './attach-object.js';
 import { builtFilter, compiledFilter } from './compiled-filters.js';
@@ -61,13 +61,25 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
       watch = watchReadable(native, routes.fd, () => counters.follow());
       const reads = new CounterReads();
       if (!table) return { read: () => reads.of(counters.read()) };
+      let lastReadings: readonly Reading[] | undefined;
+      let liveParts: readonly BreakdownReading[] | undefined;
+      let closedCount = 0;
+      let parts: readonly BreakdownReading[] = [];
       return {
         // Each map once: every frame is in one of them only, so each
         // interface's parts add up to the totals made of them.
         read: () => {
           const readings = counters.read();
-          const { readings: totals, breakdown } = addUpParts(readings, [...table.read(counters.placeOf), ...closedParts], by);
-          return counterRead(totals, breakdown);
+          // The same readings: no count and no name changed (a link gone, renamed or come makes a new array).
+          const live = table.read(counters.placeOf, readings === lastReadings);
+          lastReadings = readings;
+          // closedParts only grows: its length tells whether it did.
+          if (live !== liveParts || closedParts.length !== closedCount) {
+            liveParts = live;
+            closedCount = closedParts.length;
+            parts = Object.freeze([...live, ...closedParts]);
+          }
+          return reads.ofParts(readings, parts, (r, p) => addUpParts(r, p, by));
         },
       };
     },

@@ -6,7 +6,7 @@
  * filter; this says what to load and how to read it.
  */
 import { addUpParts, type BreakdownBy } from '../../model/breakdown.js';
-import { counterRead } from '../../model/counter-read.js';
+import { CounterReads } from '../../model/counter-read.js';
 import type { CounterSpec } from './attach-object.js';
 import { placedReadings } from './placed-readings.js';
 import { compiledFilter } from './compiled-filters.js';
@@ -34,13 +34,11 @@ export function breakdownCounters(native: Native, place: CounterPlace, options: 
       const table = openBreakdownTable(native, object.mapFd(BY_MAP), options.by, maxEntries);
       const placed = placedReadings(place);
       const placeOf = (): CounterPlace => place;
+      const reads = new CounterReads();
       return {
         // Each map once: every frame is in one of them only, so the parts add
         // up to the totals made of them whenever the reads happen.
-        read: () => {
-          const { readings, breakdown } = addUpParts(placed(protocols.read()), table.read(placeOf), options.by);
-          return counterRead(readings, breakdown);
-        },
+        read: () => reads.ofParts(placed(protocols.read()), table.read(placeOf, true), (readings, parts) => addUpParts(readings, parts, options.by)),
       };
     },
   };

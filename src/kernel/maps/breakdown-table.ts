@@ -7,6 +7,7 @@
 import type { BreakdownBy, BreakdownKey, BreakdownReading } from '../../model/breakdown.js';
 import type { Native } from '../libbpf/index.js';
 import { BatchReader } from './batch-reader.js';
+import { LastRead } from './reading-cache.js';
 import { BY_KEY_SIZE, byKeyIfindex, decodeByKey, type KeyWithoutInterface } from './breakdown-layout.js';
 import { sumPerCpu } from './layout.js';
 
@@ -14,8 +15,11 @@ import { sumPerCpu } from './layout.js';
 export type BreakdownPlace = Pick<BreakdownKey, 'interface' | 'ifindex' | 'generation'>;
 
 export interface BreakdownTable {
-  /** Every non-zero part, placed by its key's ifindex. */
-  read(placeOf: (ifindex: number) => BreakdownPlace): BreakdownReading[];
+  /**
+   * Every non-zero part, placed by its key's ifindex. Frozen; the same array
+   * as the last read's while no count moved and samePlaces says no name did.
+   */
+  read(placeOf: (ifindex: number) => BreakdownPlace, samePlaces: boolean): readonly BreakdownReading[];
   /** The parts of these ifindexes (placed as given), deleted from the table: the kernel counts theirs anew from zero. */
   close(ended: ReadonlyMap<number, BreakdownPlace>): BreakdownReading[];
 }
@@ -33,15 +37,19 @@ export function openBreakdownTable(native: Native, fd: number, by: readonly Brea
     return key;
   };
   const deleteKey = Buffer.alloc(BY_KEY_SIZE);
+  // A quiet table (the common case with thousands of keys) is told by two memcmp()s, not a walk.
+  const lastRead = new LastRead(table);
+  let last: readonly BreakdownReading[] = Object.freeze([]);
   return {
-    read(placeOf) {
-      const out: BreakdownReading[] = [];
+    read(placeOf, samePlaces) {
       const n = reader.lookupAll(fd, table, 'the breakdown counters');
+      if (lastRead.same(table, n, reader.cpus) && samePlaces) return last;
+      const out: BreakdownReading[] = [];
       for (let i = 0; i < n; i++) {
         const totals = sumPerCpu(table.values, i, reader.cpus);
         if (totals) out.push({ ...placeOf(byKeyIfindex(table.keys, i * BY_KEY_SIZE)), ...keyAt(i), ...totals });
       }
-      return out;
+      return (last = Object.freeze(out));
     },
     close(ended) {
       const out: BreakdownReading[] = [];
