@@ -139,7 +139,7 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     numeric: true,
     value: 'keys',
     defaultDescription: String(DEFAULT_MAX_ENTRIES),
-    describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}); frames of new keys past it are counted as "other"`,
+    describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}; one table for all interfaces with -i any); frames of new keys past it are counted as "other" of their interface`,
   },
   'max-series': {
     numeric: true,
@@ -293,9 +293,6 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     throw usageError('the demo pings localhost, so it runs on lo only: drop --interface');
   }
   const by = parseBy(args.by as string | string[] | undefined);
-  if (by.length > 0 && interfaces.includes(ANY_INTERFACE)) {
-    throw usageError('--by needs named interfaces: --interface any is not split by port or host; name the interfaces, e.g. -i eth0');
-  }
   const owner = by.find(isOwnerKind);
   if (owner !== undefined && args.metrics !== undefined) {
     throw usageError(`--by ${owner} has no Prometheus labels yet: use --json (or --by port/host with --metrics)`);

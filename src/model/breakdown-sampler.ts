@@ -14,6 +14,8 @@ export class BreakdownSampler {
   private readonly by: readonly BreakdownBy[];
   private readonly services: ServiceNames;
   private previous = new Map<string, BreakdownReading>();
+  /** The last readings and what they made, and whether every rate in it was 0. */
+  private last: { readings: readonly BreakdownReading[]; breakdown: Breakdown; quiet: boolean } | undefined;
 
   constructor(by: readonly BreakdownBy[], services: ServiceNames = new ServiceNames()) {
     this.by = [...by];
@@ -22,6 +24,8 @@ export class BreakdownSampler {
 
   /** interval: seconds since the previous sample (0 for the first), as the protocol snapshot has it. */
   sample(readings: readonly BreakdownReading[], interval: number): Breakdown {
+    // The same readings handed on (nothing moved) and no rate to bring down to 0: the same breakdown, no sort.
+    if (this.last?.readings === readings && this.last.quiet) return this.last.breakdown;
     const current = new Map<string, BreakdownReading>();
     const counters = sortBreakdown(readings).map((reading): BreakdownCounter => {
       const id = breakdownId(reading);
@@ -37,7 +41,9 @@ export class BreakdownSampler {
       });
     });
     this.previous = current;
-    return Object.freeze({ by: this.by, counters: Object.freeze(counters) });
+    const breakdown: Breakdown = Object.freeze({ by: this.by, counters: Object.freeze(counters) });
+    this.last = { readings, breakdown, quiet: counters.every((c) => c.bytesPerSecond === 0 && c.packetsPerSecond === 0) };
+    return breakdown;
   }
 }
 

@@ -60,15 +60,19 @@ function installedBin(): Promise<string> {
     const shipped = [
       'package/bpf/build/sockex.bpf.o',
       'package/bpf/build/sockex-any.bpf.o',
-      // The breakdown filter, one build per --by.
+      // The breakdown filters, one build per --by, for named interfaces and for -i any.
       'package/bpf/build/sockex-by-port.bpf.o',
       'package/bpf/build/sockex-by-host.bpf.o',
       'package/bpf/build/sockex-by-host-port.bpf.o',
+      'package/bpf/build/sockex-any-by-port.bpf.o',
+      'package/bpf/build/sockex-any-by-host.bpf.o',
+      'package/bpf/build/sockex-any-by-host-port.bpf.o',
       // --by process/user/cgroup: the socket hooks, their seed, a tap build per owner.
       'package/bpf/build/who.bpf.o',
       'package/bpf/build/who-seed.bpf.o',
       'package/bpf/build/sockex-by-process.bpf.o',
       'package/bpf/build/sockex-by-cgroup-host-port.bpf.o',
+      'package/bpf/build/sockex-any-by-user.bpf.o',
       'package/dist/src/main.js',
       `package/${BIN}`,
       'package/package.json',
@@ -102,12 +106,15 @@ function installedBin(): Promise<string> {
       listing.filter((f) => f.startsWith('package/bpf/') && !f.startsWith('package/bpf/build/')).sort(),
       [
         'package/bpf/Makefile',
+        'package/bpf/any-count.h',
+        'package/bpf/breakdown-count.h',
         'package/bpf/count.h',
         'package/bpf/owner-lookup.h',
         'package/bpf/owner-maps.h',
         'package/bpf/owner.h',
         'package/bpf/parse.h',
         'package/bpf/protocol-count.h',
+        'package/bpf/sockex-any-by.bpf.c',
         'package/bpf/sockex-any.bpf.c',
         'package/bpf/sockex-by.bpf.c',
         'package/bpf/sockex.bpf.c',

@@ -377,3 +377,22 @@ test('a socket made by a thread with a name of its own is named by its process (
   assert.equal(await sockex.stop(), 0, sockex.stderr);
   assert.deepEqual(owned(parts(sockex.lastSample(), 'tx', UDP)), [{ pid, command: 'sx-leader', uid: 0, bytes: udp4Frame(50), packets: 1 }]);
 });
+
+test('-i any --by cgroup: the parts per interface, exact, adding up', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whoany');
+  const a = TestCgroup.create(t, 'anya');
+  const sockex = await startSockex(ns, ['--json', '--interval', '0.2', '-i', 'any', '--by', 'cgroup'], true);
+  t.after(() => sockex.child.kill());
+  runIn(ns, a, node('udp', ['4', '100,700']));
+  await sockex.sampleShowing((s) => counter(s, { interface: 'lo', direction: 'rx', family: 'ipv4', protocol: UDP }).packets === 2);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  for (const sample of sockex.samples()) assertAddsUp(sample);
+  const sample = sockex.lastSample();
+  const udp = { bytes: udp4Frame(100) + udp4Frame(700), packets: 2 };
+  for (const direction of ['tx', 'rx'] as const) {
+    const list = parts(sample, direction, UDP);
+    assert.ok(list.every((p) => p.interface === 'lo'), 'on lo');
+    assert.deepEqual(owned(list), [{ cgroup_id: Number(a.id), ...udp }], direction);
+  }
+});

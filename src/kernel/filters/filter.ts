@@ -16,8 +16,8 @@ import { builtFilter, compiledFilter } from './compiled-filters.js';
 import { openCounterMaps, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
 import { LinkTable, ANY_INTERFACE, findInterface, RouteSocket } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
-import { openOwnerTap, SEED_OBJECT, WHO_OBJECT, type OwnerTap } from '../who/index.js';
-import { isOwnerKind } from '../../model/owners.js';
+import { ownersFor, sweepingOwners } from './owner-counters.js';
+import type { OwnerTap } from '../who/index.js';
 import type { AttachedFilter, AttachOptions, CounterPlace } from './types.js';
 import { placedReadings } from './placed-readings.js';
 
@@ -72,28 +72,6 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
       owners?.release();
     },
   });
-}
-
-/** --by process/user/cgroup: the socket hooks the tap looks owners up in (attached now, shared by every filter of the run). */
-function ownersFor(native: Native, by: AttachOptions['by']): OwnerTap | undefined {
-  if (!by?.some(isOwnerKind)) return undefined;
-  return openOwnerTap(native, { hooks: compiledFilter(WHO_OBJECT), seed: compiledFilter(SEED_OBJECT) });
-}
-
-/** The counters, each read first deleting the flows idle past their grace time. */
-function sweepingOwners(counters: CounterSpec, owners: OwnerTap): CounterSpec {
-  return {
-    ...counters,
-    openCounters(object) {
-      const opened = counters.openCounters(object);
-      return {
-        read: () => {
-          owners.sweep();
-          return opened.read();
-        },
-      };
-    },
-  };
 }
 
 /**

@@ -1,16 +1,17 @@
 /**
- * The breakdown filter's layout (bpf/sockex-by.bpf.c, struct sockex_by_key in
- * bpf/sockex.h; a unit test checks the numbers agree) and the decoding of its
- * keys.
+ * The breakdown filters' layout (bpf/breakdown-count.h, struct sockex_by_key
+ * in bpf/sockex.h; a unit test checks the numbers agree) and the decoding of
+ * their keys.
  */
 import { addressText } from '../../model/addresses.js';
-import { NONE, OTHER, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../../model/breakdown.js';
-import { LAYOUT, decodeSlot, type SlotKey } from './layout.js';
-import { FULL, KERNEL, NO_SOCKET, isOwnerKind, type CgroupValue, type OwnerFields, type OwnerKind, type ProcessValue, type UserValue } from '../../model/owners.js';
+import { NONE, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../../model/breakdown.js';
+import { LAYOUT } from './layout.js';
+import { KERNEL, NO_SOCKET, isOwnerKind, type CgroupValue, type OwnerFields, type OwnerKind, type ProcessValue, type UserValue } from '../../model/owners.js';
 
 export const BY_PROGRAM_NAME = 'sockex_count_by';
+/** The every-interface breakdown filter (bpf/sockex-any-by.bpf.c, -i any --by). */
+export const ANY_BY_PROGRAM_NAME = 'sockex_count_any_by';
 export const BY_MAP = 'by_counters';
-export const BY_OVERFLOW_MAP = 'by_overflow';
 
 /** How many keys the kernel's breakdown table holds unless --max-entries says otherwise (SOCKEX_BY_DEFAULT_MAX). */
 export const DEFAULT_MAX_ENTRIES = 4096;
@@ -26,17 +27,22 @@ export const BY_LAYOUT = {
 } as const;
 
 /**
- * struct sockex_by_key: u8 host[16], u16 port, u8 protocol, u8 direction, u8 family, u8 flags, u16 pad,
+ * struct sockex_by_key: u8 host[16], u16 port, u8 protocol, u8 direction, u8 family, u8 flags, u16 pad, u32 ifindex, u32 pad2,
  * then struct sockex_by_owner: u64 cgroup_id, u32 tgid, u32 uid, char comm[16].
  */
-export const BY_KEY_SIZE = 56;
+export const BY_KEY_SIZE = 64;
+/** Where struct sockex_by_key holds the ifindex (-i any; 0 on a named interface). */
+const BY_KEY_IFINDEX = 24;
 /** Where struct sockex_by_key holds its owner (the who builds). */
-export const BY_KEY_OWNER = 24;
+export const BY_KEY_OWNER = 32;
 
-/** The build of bpf/sockex-by.bpf.c for what is asked: sockex-by-[owner-][host-][port].bpf.o (see bpf/Makefile). */
-export function byObjectName(by: readonly BreakdownBy[]): string {
+/**
+ * The build of bpf/sockex-by.bpf.c, or with every interface of bpf/sockex-any-by.bpf.c, for what is asked:
+ * sockex-[any-]by-[owner-][host-][port].bpf.o (see bpf/Makefile).
+ */
+export function byObjectName(by: readonly BreakdownBy[], everyInterface = false): string {
   const parts = [by.find(isOwnerKind), by.includes('host') ? 'host' : undefined, by.includes('port') ? 'port' : undefined];
-  return `sockex-by-${parts.filter((part) => part !== undefined).join('-')}.bpf.o`;
+  return `sockex-${everyInterface ? 'any-' : ''}by-${parts.filter((part) => part !== undefined).join('-')}.bpf.o`;
 }
 
 /** The owner of a by_counters key, as the kind it is split by. */
@@ -59,7 +65,12 @@ function commText(comm: Buffer): string {
   return comm.toString('utf8', 0, end < 0 ? comm.length : end);
 }
 
-type KeyWithoutInterface = Omit<BreakdownKey, 'interface' | 'ifindex'>;
+export type KeyWithoutInterface = Omit<BreakdownKey, 'interface' | 'ifindex' | 'generation'>;
+
+/** The interface of a by_counters key (-i any; 0 on a named interface). */
+export function byKeyIfindex(key: Buffer, offset: number): number {
+  return key.readUInt32LE(offset + BY_KEY_IFINDEX);
+}
 
 /** What a by_counters key counts. */
 export function decodeByKey(key: Buffer, offset: number, by: readonly BreakdownBy[]): KeyWithoutInterface {
@@ -76,19 +87,4 @@ export function decodeByKey(key: Buffer, offset: number, by: readonly BreakdownB
   }
   const owner = by.find(isOwnerKind);
   return owner ? { ...out, ...decodeOwner(key, offset, flags, owner) } : out;
-}
-
-/** What a by_overflow slot counts: frames of one protocol that found the table full, as port and/or host "other". */
-export function decodeByOverflowSlot(slot: number, by: readonly BreakdownBy[]): KeyWithoutInterface | undefined {
-  const key: SlotKey = decodeSlot(slot);
-  // The table's two non-IP slots are never written by the breakdown filter.
-  if (key.family === 'other') return undefined;
-  return {
-    direction: key.direction,
-    family: key.family,
-    protocol: key.protocol,
-    ...(by.includes('port') && PORT_PROTOCOLS.has(key.protocol) ? { port: OTHER } : {}),
-    ...(by.includes('host') ? { host: OTHER } : {}),
-    ...Object.fromEntries(by.filter(isOwnerKind).map((kind) => [kind, FULL])),
-  };
 }
