@@ -19,7 +19,7 @@ export interface CgroupPathSource {
 /** A process's command name now (/proc/<pid>/comm without its newline), or undefined when there is no such pid. */
 export type ReadCommand = (pid: number) => string | undefined;
 
-export function procCommand(pid: number): string | undefined {
+function procCommand(pid: number): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'latin1').replace(/\n$/, '');
   } catch {

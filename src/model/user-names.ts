@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Seconds between two reads of /etc/passwd for uids it did not name. */
-export const PASSWD_REFRESH_SECONDS = 30;
+const PASSWD_REFRESH_SECONDS = 30;
 
 /** name:password:uid:gid:...: the first line for a uid wins, as getpwuid finds it; comments and junk are skipped. */
 export function parsePasswd(text: string): Map<number, string> {

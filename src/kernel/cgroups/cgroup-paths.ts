@@ -14,7 +14,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Ids (found or gone) kept between samples, unless told otherwise: the kernel's table is smaller. */
-export const DEFAULT_CGROUP_CACHE = 16384;
+const DEFAULT_CGROUP_CACHE = 16384;
 
 export class CgroupPaths {
   private readonly root: string;

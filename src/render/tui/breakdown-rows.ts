@@ -1,24 +1,37 @@
 /**
- * The dashboard's breakdown views (--by): rows by port, by host, or by
- * conversation (host and port), less the reset baseline, with their rates
- * and history, sorted, cut to the active rows that fit with the rest summed
+ * The dashboard's breakdown views (--by): rows by port, by host, by
+ * conversation (host and port), by process, user or cgroup, less the reset
+ * baseline, with their rates and history, sorted, cut to the active rows that fit with the rest summed
  * into one "other" row, so the rows always add up to the total. Pure data in
  * the protocol tables' shapes, no layout.
  */
 import { OTHER, breakdownId, type BreakdownCounter } from '../../model/breakdown.js';
+import { FULL, type CgroupOwner } from '../../model/owners.js';
 import { IDLE_AFTER_SECONDS, breakdownHistoryId } from '../../model/rate-history.js';
 import type { Baseline, DashboardView, Frame, SortKey } from './dashboard-state.js';
 import { compareRows, countsSince, type DirectionTotals, type ProtocolRow, type Section } from './protocol-rows.js';
 import { printable } from '../../errors.js';
 
-/** The first column's title in each view (conversations: HOST padded to the widest host shown, then PORT). */
-export const VIEW_TITLES: Readonly<Record<DashboardView, string>> = { protocols: 'PROTOCOL', ports: 'PORT', hosts: 'HOST', conversations: 'HOST  PORT' };
+/** The parts of the first column in each breakdown view: all but the last padded to the widest shown, so they line up. */
+const NAME_PARTS: Readonly<Record<Exclude<DashboardView, 'protocols'>, readonly { readonly title: string; readonly right?: boolean }[]>> = {
+  ports: [{ title: 'PORT' }],
+  hosts: [{ title: 'HOST' }],
+  conversations: [{ title: 'HOST' }, { title: 'PORT' }],
+  processes: [{ title: 'PID', right: true }, { title: 'USER' }, { title: 'COMMAND' }],
+  users: [{ title: 'USER' }],
+  cgroups: [{ title: 'CGROUP' }],
+};
 
-/** Where a counter goes in a view: its row's key, the host (conversations) and the rest of its name. */
+/** The first column's title in each view (with several parts, as wide as the parts shown). */
+export const VIEW_TITLES: Readonly<Record<DashboardView, string>> = {
+  protocols: 'PROTOCOL',
+  ...(Object.fromEntries(Object.entries(NAME_PARTS).map(([view, parts]) => [view, parts.map((p) => p.title).join('  ')])) as Record<Exclude<DashboardView, 'protocols'>, string>),
+};
+
+/** Where a counter goes in a view: its row's key and the parts of its name. */
 interface Place {
   readonly key: string;
-  readonly host?: string;
-  readonly label: string;
+  readonly parts: readonly string[];
 }
 
 /** The row a counter belongs to in a view, or undefined when the view leaves it out (or it is "other"). */
@@ -26,14 +39,57 @@ function placeOf(c: BreakdownCounter, view: DashboardView): Place | undefined {
   const port = c.port === undefined ? '' : ` ${c.port}${c.service === undefined ? '' : ` ${c.service}`}`;
   switch (view) {
     case 'ports':
-      return c.port === undefined ? undefined : { key: `${c.protocol}/${c.port}`, label: `${c.name}${port}` };
+      return c.port === undefined ? undefined : { key: `${c.protocol}/${c.port}`, parts: [`${c.name}${port}`] };
     case 'hosts':
-      return c.host === undefined ? undefined : { key: c.host, label: c.host };
+      return c.host === undefined ? undefined : { key: c.host, parts: [c.host] };
     case 'conversations':
-      return c.host === undefined ? undefined : { key: `${c.host} ${c.protocol}/${c.port ?? ''}`, host: c.host, label: `${c.name}${port}` };
+      return c.host === undefined ? undefined : { key: `${c.host} ${c.protocol}/${c.port ?? ''}`, parts: [c.host, `${c.name}${port}`] };
+    case 'processes':
+    case 'users':
+    case 'cgroups':
+      return ownerPlace(c, view);
     case 'protocols':
       return undefined;
   }
+}
+
+/** A user as the views name one: the name from /etc/passwd, else the uid. */
+const userText = (owner: { uid: number; user?: string }): string => owner.user ?? String(owner.uid);
+
+/** Longest path shown whole in the cgroups view; longer ones keep their end, which names the service. */
+const MAX_PATH = 40;
+
+/** A cgroup as the cgroups view names it: its container (and pod) where it is one, else its path, else its id. */
+function cgroupText(c: CgroupOwner): string {
+  if (c.container !== undefined) return `container ${c.container.slice(0, 12)}${c.podUid === undefined ? '' : ` pod ${c.podUid.slice(0, 8)}`}`;
+  if (c.path === undefined) return `id ${c.id} (gone)`;
+  return c.path.length <= MAX_PATH ? c.path : `...${c.path.slice(-(MAX_PATH - 3))}`;
+}
+
+function ownerPlace(c: BreakdownCounter, view: 'processes' | 'users' | 'cgroups'): Place | undefined {
+  switch (view) {
+    case 'processes': {
+      const p = c.process;
+      if (p === undefined) return undefined;
+      if (typeof p === 'string') return { key: p, parts: ['', '', p] };
+      return { key: `${p.pid}/${p.command}/${p.uid}`, parts: [String(p.pid), userText(p), `${p.command}${p.exited ? ' (exited)' : ''}`] };
+    }
+    case 'users': {
+      const u = c.user;
+      if (u === undefined) return undefined;
+      return typeof u === 'string' ? { key: u, parts: [u] } : { key: `uid ${u.uid}`, parts: [userText(u)] };
+    }
+    case 'cgroups': {
+      const g = c.cgroup;
+      if (g === undefined) return undefined;
+      return typeof g === 'string' ? { key: g, parts: [g] } : { key: `id ${g.id}`, parts: [cgroupText(g)] };
+    }
+  }
+}
+
+/** Counts the kernel found no room for: the "other" row of every view. */
+function isKernelOther(c: BreakdownCounter): boolean {
+  return c.port === OTHER || c.host === OTHER || c.process === FULL || c.user === FULL || c.cgroup === FULL;
 }
 
 type Totals = { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsPerSecond: number; history: number[] };
@@ -41,7 +97,8 @@ type Totals = { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsP
 interface MutableRow {
   key: string;
   name: string;
-  host: string | undefined;
+  /** The parts of the name, padded to line up once the rows shown are known. */
+  parts: readonly string[];
   tx: Totals;
   rx: Totals;
   sinceStart: { bytes: bigint; packets: bigint };
@@ -51,9 +108,9 @@ interface MutableRow {
   ids: { tx: Set<string>; rx: Set<string> };
 }
 
-const emptyRow = (key: string, name: string, host?: string): MutableRow => {
+const emptyRow = (key: string, name: string, parts: readonly string[] = [name]): MutableRow => {
   const totals = (): Totals => ({ bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: [] });
-  return { key, name, host, tx: totals(), rx: totals(), sinceStart: { bytes: 0n, packets: 0n }, active: false, ids: { tx: new Set(), rx: new Set() } };
+  return { key, name, parts, tx: totals(), rx: totals(), sinceStart: { bytes: 0n, packets: 0n }, active: false, ids: { tx: new Set(), rx: new Set() } };
 };
 
 function addTotals(into: Totals, from: Omit<DirectionTotals, 'history'>): void {
@@ -92,7 +149,7 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
   const total = emptyRow('total', 'Total');
   for (const c of frame.snapshot.breakdown?.counters ?? []) {
     const place = placeOf(c, view);
-    const isOther = c.port === OTHER || c.host === OTHER;
+    const isOther = isKernelOther(c);
     if (!place && !isOther) continue;
     const { bytes, packets } = countsSince(c, baseline?.breakdown?.get(breakdownId(c)));
     const id = breakdownHistoryId(c);
@@ -101,7 +158,8 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
     if (isOther || !place) {
       row = kernelOther ??= emptyRow(OTHER, OTHER);
     } else {
-      row = rows.get(place.key) ?? emptyRow(place.key, place.label, place.host);
+      // Sorted by name, a row goes by its last part: the port of a conversation, the command of a process.
+      row = rows.get(place.key) ?? emptyRow(place.key, place.parts[place.parts.length - 1] ?? '', place.parts);
       rows.set(place.key, row);
     }
     row.active ||= history.idleFor(id) < IDLE_AFTER_SECONDS;
@@ -130,17 +188,29 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
     total[dir].history = history.sumOfSeries(total.ids[dir]);
     if (other) other[dir].history = total[dir].history.map((sum, i) => restOf(sum, top.map((r) => r[dir].history[i] ?? 0)));
   }
-  // Conversations: the hosts padded to the widest shown, so the ports line up (IPv4 beside IPv6).
-  const hostWidth = Math.max(4, ...top.map((r) => r.host?.length ?? 0));
-  const named = top.map((r) => (r.host === undefined ? r : { ...r, name: `${r.host.padEnd(hostWidth)}  ${r.name}` }));
+  const { named, nameTitle } = lineUp(top, view);
   const notes = idle === 0 ? [] : [` (${idle} idle ${IDLE_AFTER_SECONDS} s in other)`, ` (${idle} idle in other)`];
   return {
     title: viewTitle(frame, view),
     rows: other ? [...named, other] : named,
     total,
-    ...(view === 'conversations' ? { nameTitle: `${'HOST'.padEnd(hostWidth)}  PORT` } : {}),
+    ...(nameTitle === undefined ? {} : { nameTitle }),
     ...(notes.length > 0 ? { notes: [...notes, ''] } : {}),
   };
+}
+
+/**
+ * The rows' names with their parts padded to the widest shown (conversations'
+ * hosts, so the ports line up, IPv4 beside IPv6; processes' pids and users),
+ * and the first column's title padded alike.
+ */
+function lineUp(top: readonly MutableRow[], view: DashboardView): { named: MutableRow[]; nameTitle?: string } {
+  const parts = view === 'protocols' ? [] : NAME_PARTS[view];
+  if (parts.length < 2) return { named: [...top] };
+  const widths = parts.map((part, i) => Math.max(part.title.length, ...top.map((r) => r.parts[i]?.length ?? 0)));
+  const line = (texts: readonly string[]): string =>
+    texts.map((text, i) => (i === texts.length - 1 ? text : parts[i]?.right ? text.padStart(widths[i] ?? 0) : text.padEnd(widths[i] ?? 0))).join('  ');
+  return { named: top.map((r) => ({ ...r, name: line(r.parts) })), nameTitle: line(parts.map((p) => p.title)) };
 }
 
 function viewTitle(frame: Frame, view: DashboardView): string {

@@ -60,7 +60,15 @@ function sectionTitle(title: string, notes: readonly string[], size: ScreenSize)
   return [{ text: label + rule.repeat(Math.max(0, size.width - label.length)), tone: 'section' }];
 }
 
-const ROW_NOUN: Readonly<Record<DashboardView, string>> = { protocols: 'protocol', ports: 'port', hosts: 'host', conversations: 'conversation' };
+const ROW_NOUN: Readonly<Record<DashboardView, string>> = {
+  protocols: 'protocol',
+  ports: 'port',
+  hosts: 'host',
+  conversations: 'conversation',
+  processes: 'process',
+  users: 'user',
+  cgroups: 'cgroup',
+};
 
 /** The tables of single interfaces, and the all-interfaces one that folds first (when there are others to show). */
 interface Tables {
