@@ -10,7 +10,7 @@ import type { BreakdownBy, BreakdownReading } from '../../src/model/breakdown.js
 import { sampleWithBreakdown } from '../../src/model/breakdown-sampler.js';
 import { counterRead } from '../../src/model/counter-read.js';
 import { OwnerDetails } from '../../src/model/owner-details.js';
-import type { CgroupValue, ProcessValue } from '../../src/model/owners.js';
+import type { CgroupValue, ProcessValue, UserValue } from '../../src/model/owners.js';
 import { Sampler } from '../../src/model/sampler.js';
 import { breakdownSection } from '../../src/render/tui/breakdown-rows.js';
 import { applyAction, initialState, viewsFor, withSnapshot, type DashboardState } from '../../src/render/tui/dashboard-state.js';
@@ -25,7 +25,7 @@ const PATHS = new Map([
   [9n, '/user.slice/user-1000.slice/user@1000.service/app.slice/a-very-long-application-name.scope'],
 ]);
 
-type Owner = { process?: ProcessValue; cgroup?: CgroupValue };
+type Owner = { process?: ProcessValue; user?: UserValue; cgroup?: CgroupValue };
 const part = (owner: Owner, direction: 'tx' | 'rx', bytes: number): BreakdownReading => ({ interface: 'eth0', ifindex: 2, direction, family: 'ipv4', protocol: 6, ...owner, bytes: BigInt(bytes), packets: BigInt(Math.ceil(bytes / 1000)) });
 
 /** The dashboard after two samples a second apart: each owner's [tx, rx] bytes in the first, then per second more. */
@@ -75,6 +75,17 @@ test('processes view: pid, user, command, sent (tx) and received (rx), busiest f
   const order = ['1200  www-data  nginx', ' 300  root      curl', '4242  1000      backup.sh (exited)', '                kernel', '                none'].map((name) => at(new RegExp(`^${name.replace(/[().]/g, '\\$&')} `)));
   assert.ok(order.every((i, n) => i > 0 && (n === 0 || i > (order[n - 1] ?? 0))), `in order: ${order.join(', ')}\n${screen.join('\n')}`);
   assert.match(screen.find((l) => l.startsWith('--')) ?? '', /^-- processes on eth0 -+$/);
+});
+
+test('users view: by name where /etc/passwd has one, else the uid; the kernel\'s part as a row', () => {
+  const state = dashboard(['user'], [
+    [{ user: { uid: 33 } }, 100, 0],
+    [{ user: { uid: 1000 } }, 200, 0],
+    [{ user: 'kernel' }, 300, 0],
+  ]);
+  const frame = state.shown;
+  assert.ok(frame);
+  assert.deepEqual(breakdownSection(frame, 'users', undefined, 'bytes', 10).rows.map((r) => [r.name, r.tx.bytes]), [['kernel', 600n], ['1000', 400n], ['www-data', 200n]]);
 });
 
 test('cgroups view: containers by id and pod, services by path, long paths by their end', () => {

@@ -44,7 +44,8 @@ test('user names: the file read once, again on an unknown uid at most every refr
   let reads = 0;
   let text = 'root:x:0:0::/:\n';
   let now = 0;
-  const users = new UserNames({ readPasswd: () => (reads++, text), now: () => now, refreshSeconds: 30 });
+  // The default refresh interval: 30 s (docs/breakdown.md).
+  const users = new UserNames({ readPasswd: () => (reads++, text), now: () => now });
   assert.equal(users.name(0), 'root');
   assert.equal(users.name(0), 'root');
   assert.equal(reads, 1);
