@@ -11,7 +11,7 @@
  */
 import { addressSortKey } from './addresses.js';
 import { compareCounters, counterId, type Direction } from './counters.js';
-import { FULL, KERNEL, NO_SOCKET, type CgroupValue, type ProcessValue, type UserValue } from './owners.js';
+import { FULL, KERNEL, NO_SOCKET, type CgroupValue, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
 
 export type BreakdownBy = 'port' | 'host' | 'process' | 'user' | 'cgroup';
 
@@ -88,11 +88,12 @@ function ownerId(k: BreakdownKey): string {
   return `${processId}\0${userId}\0${cgroupId}`;
 }
 
+const WORD_RANKS: Readonly<Record<OwnerWord, string>> = { [KERNEL]: '1', [NO_SOCKET]: '2', [FULL]: '3' };
+
 /** Owners first (as `owner` ranks them), then kernel, none, other (undefined: not split this way). */
-function wordRank<T extends object>(value: T | string | undefined, owner: (o: T) => string): string {
+function wordRank<T extends object>(value: T | OwnerWord | undefined, owner: (o: T) => string): string {
   if (value === undefined) return '';
-  if (typeof value !== 'string') return `0${owner(value)}`;
-  return value === KERNEL ? '1' : value === NO_SOCKET ? '2' : value === FULL ? '3' : `4${value}`;
+  return typeof value === 'string' ? WORD_RANKS[value] : `0${owner(value)}`;
 }
 
 /** Fixed-width digits, so numbers compare as text in numeric order. */

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { BreakdownReading } from './breakdown.js';
 import { containerPlace } from './container-ids.js';
-import type { CgroupOwner, CgroupValue, ProcessOwner, ProcessValue, UserValue } from './owners.js';
+import type { CgroupOwner, CgroupValue, ProcessOwner, ProcessValue, UserOwner, UserValue } from './owners.js';
 import { UserNames } from './user-names.js';
 
 /** Cgroup paths by id, looked up together once per sample (kernel/cgroups/cgroup-paths.ts). */
@@ -87,7 +87,8 @@ export class OwnerDetails {
   private userDetails(u: UserValue): UserValue {
     if (typeof u === 'string') return u;
     const user = this.userNames.name(u.uid);
-    return user === undefined ? { uid: u.uid } : { uid: u.uid, user };
+    const out: UserOwner = { uid: u.uid, ...(user === undefined ? {} : { user }) };
+    return out;
   }
 }
 
