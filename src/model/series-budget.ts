@@ -115,7 +115,7 @@ export class SeriesBudget {
       // A counter that went backwards was made again (a new map): all of it is new.
       const counted = before !== undefined && before.bytes <= r.bytes ? before : { bytes: 0n, packets: 0n };
       const key = seriesKey(r);
-      const id = breakdownId(key);
+      const id = seriesId(key);
       let delta = deltas.get(id);
       if (!delta) deltas.set(id, (delta = { key, bytes: 0n, packets: 0n }));
       delta.bytes += r.bytes - counted.bytes;
@@ -172,7 +172,7 @@ export class SeriesBudget {
   /** The "other" series of this key's device, direction, family and protocol (made at 0 when first needed). */
   private otherOf(key: BreakdownKey): SeriesState {
     const otherKey = asOther(key);
-    const id = breakdownId(otherKey);
+    const id = seriesId(otherKey);
     let s = this.series.get(id);
     if (!s) {
       this.series.set(id, (s = { key: otherKey, bytes: 0n, packets: 0n, holding: false, lastActive: 0 }));
@@ -204,6 +204,16 @@ function seriesKey(r: BreakdownReading): BreakdownKey {
     ...(r.user === undefined ? {} : { user: r.user }),
     ...(r.cgroup === undefined ? {} : { cgroup: r.cgroup }),
   };
+}
+
+/**
+ * A series' identity: its labels. A cgroup goes by its path where it has
+ * one: a service restarted gets a new cgroup (a new id) at the same path,
+ * and must not make a second series with the same labels.
+ */
+function seriesId(key: BreakdownKey): string {
+  const { cgroup, ...rest } = key;
+  return typeof cgroup === 'object' && cgroup.path !== undefined ? `${breakdownId(rest)}\0${cgroup.path}` : breakdownId(key);
 }
 
 /**

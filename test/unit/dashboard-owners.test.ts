@@ -23,6 +23,8 @@ const PATHS = new Map([
   [7n, `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${POD.replaceAll('-', '_')}.slice/cri-containerd-${CONTAINER}.scope`],
   [8n, '/system.slice/nginx.service'],
   [9n, '/user.slice/user-1000.slice/user@1000.service/app.slice/a-very-long-application-name.scope'],
+  // nginx restarted: a new cgroup at the same path.
+  [18n, '/system.slice/nginx.service'],
 ]);
 
 type Owner = { process?: ProcessValue; user?: UserValue; cgroup?: CgroupValue };
@@ -88,10 +90,11 @@ test('users view: by name where /etc/passwd has one, else the uid; the kernel\'s
   assert.deepEqual(breakdownSection(frame, 'users', undefined, 'bytes', 10).rows.map((r) => [r.name, r.tx.bytes]), [['kernel', 600n], ['1000', 400n], ['www-data', 200n]]);
 });
 
-test('cgroups view: containers by id and pod, services by path, long paths by their end', () => {
+test('cgroups view: containers by id and pod, services by path (one row across a restart), long paths by their end', () => {
   const state = dashboard(['cgroup'], [
     [{ cgroup: { id: 7n } }, 10_000, 20_000],
-    [{ cgroup: { id: 8n } }, 5_000, 1_000],
+    [{ cgroup: { id: 8n } }, 3_000, 1_000],
+    [{ cgroup: { id: 18n } }, 2_000, 0],
     [{ cgroup: { id: 9n } }, 1_000, 1_000],
     [{ cgroup: { id: 10n } }, 100, 0],
   ]);

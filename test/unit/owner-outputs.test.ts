@@ -31,7 +31,8 @@ function udp(owner: { process?: ProcessValue; cgroup?: CgroupValue }, bytes: num
 const details = (): OwnerDetails =>
   new OwnerDetails({
     userNames: { name: (uid) => (uid === 0 ? 'root' : undefined) },
-    cgroups: { paths: () => new Map([[7n, POD_PATH], [8n, '/system.slice/nginx "main".service']]) },
+    // 8 and 18: nginx's service before and after a restart (a new cgroup at the same path).
+    cgroups: { paths: () => new Map([[7n, POD_PATH], [8n, '/system.slice/nginx "main".service'], [18n, '/system.slice/nginx "main".service']]) },
     readCommand: (pid) => (pid === 300 ? 'curl' : undefined),
   });
 
@@ -57,7 +58,7 @@ test('JSON: the user name, cgroup path, container, pod UID and exited beside eac
   ]);
 });
 
-test('metrics: command, user, cgroup, container and pod_uid labels, never pid; one command\'s processes are one series; the budget holds; promtool passes', async () => {
+test('metrics: command, user, cgroup, container and pod_uid labels, never pid; one command\'s processes (and one path\'s cgroups) are one series; the budget holds; promtool passes', async () => {
   const clock = fakeClock();
   const by = ['process', 'cgroup'] as const;
   const sampler = sampleWithBreakdown(new Sampler(['lo'], clock), by, details());
@@ -66,7 +67,8 @@ test('metrics: command, user, cgroup, container and pod_uid labels, never pid; o
     // Two curl processes in one cgroup: one series, their bytes summed.
     udp({ process: { pid: 300, command: 'curl', uid: 0 }, cgroup: { id: 7n } }, 1000),
     udp({ process: { pid: 310, command: 'curl', uid: 0 }, cgroup: { id: 7n } }, 500),
-    udp({ process: { pid: 400, command: 'nginx', uid: 33 }, cgroup: { id: 8n } }, 900),
+    udp({ process: { pid: 400, command: 'nginx', uid: 33 }, cgroup: { id: 8n } }, 600),
+    udp({ process: { pid: 410, command: 'nginx', uid: 33 }, cgroup: { id: 18n } }, 300),
     // Over the budget of 2: other (9: a cgroup gone before its path was looked up).
     udp({ process: { pid: 500, command: 'dig', uid: 0 }, cgroup: { id: 9n } }, 10),
     udp({ process: 'kernel', cgroup: 'kernel' }, 98),

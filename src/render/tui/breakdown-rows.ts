@@ -82,7 +82,8 @@ function ownerPlace(c: BreakdownCounter, view: 'processes' | 'users' | 'cgroups'
     case 'cgroups': {
       const g = c.cgroup;
       if (g === undefined) return undefined;
-      return typeof g === 'string' ? { key: g, parts: [g] } : { key: `id ${g.id}`, parts: [cgroupText(g)] };
+      // By path where known: a service restarted (a new cgroup id at the same path) stays one row.
+      return typeof g === 'string' ? { key: g, parts: [g] } : { key: g.path ?? `id ${g.id}`, parts: [cgroupText(g)] };
     }
   }
 }
