@@ -5,7 +5,7 @@
  * Everything it reads comes through injected functions, so it is pure
  * under test; main.ts gives it the real /proc, /etc/passwd and cgroup tree.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { BreakdownReading } from './breakdown.js';
 import { containerPlace } from './container-ids.js';
 import type { CgroupOwner, CgroupValue, ProcessOwner, ProcessValue, UserOwner, UserValue } from './owners.js';
@@ -27,16 +27,33 @@ function procCommand(pid: number): string | undefined {
   }
 }
 
+/** The initial pid namespace's inode (PROC_PID_INIT_INO): the one whose pids the kernel records. */
+const INITIAL_PID_NAMESPACE = 'pid:[4026531836]';
+
+/**
+ * /proc's command reader where its pids are the kernel's (sockex in the
+ * initial pid namespace); elsewhere (a pod without hostPID) /proc shows
+ * other pids, and no process can be told gone: undefined.
+ */
+function hostCommandReader(): ReadCommand | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid') === INITIAL_PID_NAMESPACE ? procCommand : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface OwnerDetailsOptions {
   readonly userNames?: { name(uid: number): string | undefined };
   readonly cgroups?: CgroupPathSource;
-  readonly readCommand?: ReadCommand;
+  /** undefined: whether a process is gone cannot be told (no process is marked exited). Default: /proc where its pids are the kernel's. */
+  readonly readCommand?: ReadCommand | undefined;
 }
 
 export class OwnerDetails {
   private readonly userNames: { name(uid: number): string | undefined };
   private readonly cgroups: CgroupPathSource | undefined;
-  private readonly readCommand: ReadCommand;
+  private readonly readCommand: ReadCommand | undefined;
   /**
    * Processes found gone, by pid/command/uid, among the last sample's
    * owners: gone stays gone, though a new process may take the pid with the
@@ -45,10 +62,10 @@ export class OwnerDetails {
    */
   private exited = new Set<string>();
 
-  constructor({ userNames = new UserNames(), cgroups, readCommand = procCommand }: OwnerDetailsOptions = {}) {
-    this.userNames = userNames;
-    this.cgroups = cgroups;
-    this.readCommand = readCommand;
+  constructor(options: OwnerDetailsOptions = {}) {
+    this.userNames = options.userNames ?? new UserNames();
+    this.cgroups = options.cgroups;
+    this.readCommand = 'readCommand' in options ? options.readCommand : hostCommandReader();
   }
 
   /** The readings with their owners' details added (readings without owners are handed back as they are). */
@@ -77,7 +94,8 @@ export class OwnerDetails {
     const key = `${p.pid}/${p.command}/${p.uid}`;
     let isAlive = alive.get(key);
     if (isAlive === undefined) {
-      isAlive = !this.exited.has(key) && this.readCommand(p.pid) === p.command;
+      // The kernel may have seen the exit itself; else /proc tells, where it can.
+      isAlive = p.exited !== true && !this.exited.has(key) && (this.readCommand === undefined || this.readCommand(p.pid) === p.command);
       alive.set(key, isAlive);
     }
     const out: ProcessOwner = { pid: p.pid, command: p.command, uid: p.uid, ...(user === undefined ? {} : { user }), ...(isAlive ? {} : { exited: true }) };

@@ -124,3 +124,14 @@ test('the breakdown sampler adds the details before it orders: cgroups by path',
   const out = sampler.sample([reading({ cgroup: { id: 1n } }), reading({ cgroup: { id: 2n } })], 0);
   assert.deepEqual(out.counters.map((c) => (typeof c.cgroup === 'string' ? c.cgroup : c.cgroup?.path)), ['/a', '/z']);
 });
+
+test('exited: as the kernel marked it, or as /proc tells; never where /proc cannot tell (another pid namespace)', () => {
+  const kernelSaw = reading({ process: { pid: 300, command: 'curl', uid: 0, exited: true } });
+  const running = reading({ process: { pid: 301, command: 'nc', uid: 0 } });
+  const exited = (details: OwnerDetails, r: BreakdownReading): boolean | undefined => (details.fill([r])[0]?.process as { exited?: boolean }).exited;
+  const withProc = new OwnerDetails({ userNames: { name: () => undefined }, readCommand: () => 'curl' });
+  assert.equal(exited(withProc, kernelSaw), true);
+  const blind = new OwnerDetails({ userNames: { name: () => undefined }, readCommand: undefined });
+  assert.equal(exited(blind, running), undefined);
+  assert.equal(exited(blind, kernelSaw), true);
+});
