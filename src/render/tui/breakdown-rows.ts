@@ -1,19 +1,23 @@
 /**
  * The dashboard's breakdown views (--by): rows by port, by host, by
- * conversation (host and port), by process, user or cgroup, less the reset
- * baseline, with their rates and history, sorted, cut to the active rows that fit with the rest summed
- * into one "other" row, so the rows always add up to the total. Pure data in
- * the protocol tables' shapes, no layout.
+ * conversation (host and port), or by owner (owner-places.ts), less the
+ * reset baseline, with their rates and history, sorted, cut to the active
+ * rows that fit with the rest summed into one "other" row, so the rows
+ * always add up to the total. Pure data in the protocol tables' shapes, no
+ * layout.
  */
 import { OTHER, breakdownId, type BreakdownCounter } from '../../model/breakdown.js';
-import { FULL, type CgroupOwner } from '../../model/owners.js';
 import { IDLE_AFTER_SECONDS, breakdownHistoryId } from '../../model/rate-history.js';
 import type { Baseline, DashboardView, Frame, SortKey } from './dashboard-state.js';
+import { isKernelOther, ownerPlace, type Place } from './owner-places.js';
 import { compareRows, countsSince, type DirectionTotals, type ProtocolRow, type Section } from './protocol-rows.js';
 import { printable } from '../../errors.js';
 
+/** The views of a breakdown (--by): all but the protocols. */
+type BreakdownView = Exclude<DashboardView, 'protocols'>;
+
 /** The parts of the first column in each breakdown view: all but the last padded to the widest shown, so they line up. */
-const NAME_PARTS: Readonly<Record<Exclude<DashboardView, 'protocols'>, readonly { readonly title: string; readonly right?: boolean }[]>> = {
+const NAME_PARTS: Readonly<Record<BreakdownView, readonly { readonly title: string; readonly right?: boolean }[]>> = {
   ports: [{ title: 'PORT' }],
   hosts: [{ title: 'HOST' }],
   conversations: [{ title: 'HOST' }, { title: 'PORT' }],
@@ -22,20 +26,8 @@ const NAME_PARTS: Readonly<Record<Exclude<DashboardView, 'protocols'>, readonly 
   cgroups: [{ title: 'CGROUP' }],
 };
 
-/** The first column's title in each view (with several parts, as wide as the parts shown). */
-export const VIEW_TITLES: Readonly<Record<DashboardView, string>> = {
-  protocols: 'PROTOCOL',
-  ...(Object.fromEntries(Object.entries(NAME_PARTS).map(([view, parts]) => [view, parts.map((p) => p.title).join('  ')])) as Record<Exclude<DashboardView, 'protocols'>, string>),
-};
-
-/** Where a counter goes in a view: its row's key and the parts of its name. */
-interface Place {
-  readonly key: string;
-  readonly parts: readonly string[];
-}
-
 /** The row a counter belongs to in a view, or undefined when the view leaves it out (or it is "other"). */
-function placeOf(c: BreakdownCounter, view: DashboardView): Place | undefined {
+function placeOf(c: BreakdownCounter, view: BreakdownView): Place | undefined {
   const port = c.port === undefined ? '' : ` ${c.port}${c.service === undefined ? '' : ` ${c.service}`}`;
   switch (view) {
     case 'ports':
@@ -48,49 +40,7 @@ function placeOf(c: BreakdownCounter, view: DashboardView): Place | undefined {
     case 'users':
     case 'cgroups':
       return ownerPlace(c, view);
-    case 'protocols':
-      return undefined;
   }
-}
-
-/** A user as the views name one: the name from /etc/passwd, else the uid. */
-const userText = (owner: { uid: number; user?: string }): string => owner.user ?? String(owner.uid);
-
-/** Longest path shown whole in the cgroups view; longer ones keep their end, which names the service. */
-const MAX_PATH = 40;
-
-/** A cgroup as the cgroups view names it: its container (and pod) where it is one, else its path, else its id. */
-function cgroupText(c: CgroupOwner): string {
-  if (c.container !== undefined) return `container ${c.container.slice(0, 12)}${c.podUid === undefined ? '' : ` pod ${c.podUid.slice(0, 8)}`}`;
-  if (c.path === undefined) return `id ${c.id} (gone)`;
-  return c.path.length <= MAX_PATH ? c.path : `...${c.path.slice(-(MAX_PATH - 3))}`;
-}
-
-function ownerPlace(c: BreakdownCounter, view: 'processes' | 'users' | 'cgroups'): Place | undefined {
-  switch (view) {
-    case 'processes': {
-      const p = c.process;
-      if (p === undefined) return undefined;
-      if (typeof p === 'string') return { key: p, parts: ['', '', p] };
-      return { key: `${p.pid}/${p.command}/${p.uid}`, parts: [String(p.pid), userText(p), `${p.command}${p.exited ? ' (exited)' : ''}`] };
-    }
-    case 'users': {
-      const u = c.user;
-      if (u === undefined) return undefined;
-      return typeof u === 'string' ? { key: u, parts: [u] } : { key: `uid ${u.uid}`, parts: [userText(u)] };
-    }
-    case 'cgroups': {
-      const g = c.cgroup;
-      if (g === undefined) return undefined;
-      // By path where known: a service restarted (a new cgroup id at the same path) stays one row.
-      return typeof g === 'string' ? { key: g, parts: [g] } : { key: g.path ?? `id ${g.id}`, parts: [cgroupText(g)] };
-    }
-  }
-}
-
-/** Counts the kernel found no room for: the "other" row of every view. */
-function isKernelOther(c: BreakdownCounter): boolean {
-  return c.port === OTHER || c.host === OTHER || c.process === FULL || c.user === FULL || c.cgroup === FULL;
 }
 
 type Totals = { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsPerSecond: number; history: number[] };
@@ -143,7 +93,7 @@ function addRow(into: MutableRow, row: MutableRow): MutableRow {
  * one-packet rows leave after a while) and the frames the kernel counted as
  * other. So the rows always add up to the total.
  */
-export function breakdownSection(frame: Frame, view: DashboardView, baseline: Baseline | undefined, sort: SortKey, maxRows: number): Section {
+export function breakdownSection(frame: Frame, view: BreakdownView, baseline: Baseline | undefined, sort: SortKey, maxRows: number): Section {
   const { history } = frame;
   const rows = new Map<string, MutableRow>();
   let kernelOther: MutableRow | undefined;
@@ -195,7 +145,7 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
     title: viewTitle(frame, view),
     rows: other ? [...named, other] : named,
     total,
-    ...(nameTitle === undefined ? {} : { nameTitle }),
+    nameTitle,
     ...(notes.length > 0 ? { notes: [...notes, ''] } : {}),
   };
 }
@@ -203,11 +153,10 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
 /**
  * The rows' names with their parts padded to the widest shown (conversations'
  * hosts, so the ports line up, IPv4 beside IPv6; processes' pids and users),
- * and the first column's title padded alike.
+ * and the first column's title (PORT, HOST, PID  USER  COMMAND...) padded alike.
  */
-function lineUp(top: readonly MutableRow[], view: DashboardView): { named: MutableRow[]; nameTitle?: string } {
-  const parts = view === 'protocols' ? [] : NAME_PARTS[view];
-  if (parts.length < 2) return { named: [...top] };
+function lineUp(top: readonly MutableRow[], view: BreakdownView): { named: MutableRow[]; nameTitle: string } {
+  const parts = NAME_PARTS[view];
   const widths = parts.map((part, i) => Math.max(part.title.length, ...top.map((r) => r.parts[i]?.length ?? 0)));
   const line = (texts: readonly string[]): string =>
     texts.map((text, i) => (i === texts.length - 1 ? text : parts[i]?.right ? text.padStart(widths[i] ?? 0) : text.padEnd(widths[i] ?? 0))).join('  ');
