@@ -5,7 +5,10 @@
  * beside these by json.ts and breakdown-series.ts.
  */
 import type { BreakdownKey } from '../model/breakdown.js';
-import type { CgroupOwner } from '../model/owners.js';
+import type { CgroupOwner, OwnerWord } from '../model/owners.js';
+
+/** A word (kernel, none, other) in place of an owner. */
+const isWord = (value: object | OwnerWord): value is OwnerWord => typeof value === 'string';
 
 /** The cgroup owner, when the counter has one (not a word). */
 function cgroupOf(k: BreakdownKey): CgroupOwner | undefined {
@@ -46,12 +49,12 @@ export function ownerLabels(k: BreakdownKey): [string, string][] {
   const out: [string, string][] = [];
   const { process: p, user: u, cgroup: c } = k;
   if (p !== undefined) {
-    if (typeof p === 'string') out.push(['command', p]);
+    if (isWord(p)) out.push(['command', p]);
     else out.push(['command', p.command], ['user', p.user ?? String(p.uid)]);
   }
-  if (u !== undefined && !out.some(([name]) => name === 'user')) out.push(['user', typeof u === 'string' ? u : (u.user ?? String(u.uid))]);
+  if (u !== undefined && !out.some(([name]) => name === 'user')) out.push(['user', isWord(u) ? u : (u.user ?? String(u.uid))]);
   if (c !== undefined) {
-    if (typeof c === 'string') out.push(['cgroup', c]);
+    if (isWord(c)) out.push(['cgroup', c]);
     else {
       out.push(['cgroup', c.path ?? String(c.id)]);
       if (c.container !== undefined) out.push(['container', c.container]);
