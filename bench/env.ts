@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layout.js';
+import { ANY_BY_PROGRAM_NAME, BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layout.js';
 import { udp4Frame } from '../test/e2e/frames.js';
 import { ChildOutput } from '../test/e2e/harness.js';
 
@@ -21,10 +21,11 @@ const OBJECTS = {
   byPort: { path: `${ROOT}bpf/build/${byObjectName(['port'])}`, program: BY_PROGRAM_NAME },
   byHost: { path: `${ROOT}bpf/build/${byObjectName(['host'])}`, program: BY_PROGRAM_NAME },
   byHostPort: { path: `${ROOT}bpf/build/${byObjectName(['port', 'host'])}`, program: BY_PROGRAM_NAME },
+  anyByPort: { path: `${ROOT}bpf/build/${byObjectName(['port'], true)}`, program: ANY_BY_PROGRAM_NAME },
 } as const;
 export type FilterName = keyof typeof OBJECTS;
-/** A filter to measure: one of sockex's objects, or another build of one (attached as it is). */
-export type FilterSpec = FilterName | { path: string; program: string };
+/** A filter to measure: one of sockex's objects, or another build of one (attached as it is unless asIs is false). */
+export type FilterSpec = FilterName | { path: string; program: string; asIs?: boolean };
 
 /** The flood's destination: loopback inside a namespace, never leaving it. */
 const FLOOD_ADDRESS = '127.0.0.1';
@@ -117,7 +118,7 @@ export interface Attached {
 
 export async function attachInNs(ns: NetNs, filter: FilterSpec, iface = 'lo'): Promise<Attached> {
   const { path, program } = typeof filter === 'string' ? OBJECTS[filter] : filter;
-  const asIs = typeof filter === 'string' ? [] : ['as-is'];
+  const asIs = typeof filter === 'string' || filter.asIs === false ? [] : ['as-is'];
   const child = new Child(ns.spawn(process.execPath, [PROBE, 'attach', path, program, iface, ...asIs]));
   await child.waitFor(() => child.stdout.includes('\n'), `attaching ${path}`);
   const { progId } = JSON.parse(child.stdout) as { progId: number };

@@ -10,7 +10,7 @@ import { NetNs, PAYLOAD, attachInNs, flood, programStats, type FilterName, type 
 import { count, fixed, median, percent, table, type Goal } from './stats.js';
 
 const STATS_SYSCTL = '/proc/sys/kernel/bpf_stats_enabled';
-const LABELS: Record<FilterName | 'none' | 'before' | 'beforeAny', string> = {
+const LABELS: Record<FilterName | 'none' | 'before' | 'beforeAny' | 'beforeByPort', string> = {
   none: 'nothing attached',
   floor: 'floor (return 0)',
   sample: "kernel sample's design",
@@ -18,12 +18,14 @@ const LABELS: Record<FilterName | 'none' | 'before' | 'beforeAny', string> = {
   any: 'sockex_count_any (-i any)',
   before: 'sockex_count from --before',
   beforeAny: 'sockex_count_any from --before',
+  beforeByPort: 'sockex_count_by, --by port, from --before',
   byPort: 'sockex_count_by, --by port',
   byHost: 'sockex_count_by, --by host',
   byHostPort: 'sockex_count_by, --by port,host',
+  anyByPort: 'sockex_count_any_by, -i any --by port',
 };
 /** The filters of section 1; the pps section leaves out -i any (one interface is the comparison). */
-type CostName = FilterName | 'before' | 'beforeAny';
+type CostName = FilterName | 'before' | 'beforeAny' | 'beforeByPort';
 type PpsName = 'floor' | 'sample' | 'sockex';
 
 export interface FilterCostOptions {
@@ -31,7 +33,7 @@ export interface FilterCostOptions {
   seconds: number;
   /** The CPU the flood is pinned to. */
   cpu: number;
-  /** Another build's bpf/build folder (e.g. from before a change): its two filters are measured beside the others, as they are. */
+  /** Another build's bpf/build folder (e.g. from before a change): its protocol filters are measured beside the others, as they are; its --by port filter as sockex attaches it. */
   before?: string;
 }
 
@@ -50,13 +52,14 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 export async function filterCost(options: FilterCostOptions): Promise<FilterCostResult> {
   const ns = new NetNs('cost');
   // ns/run for every filter, the breakdown filters (--by) included; throughput for the protocol filter and its yardsticks.
-  const filters: CostName[] = ['floor', 'sample', 'sockex', 'any', 'byPort', 'byHost', 'byHostPort', ...(options.before ? (['before', 'beforeAny'] as const) : [])];
+  const filters: CostName[] = ['floor', 'sample', 'sockex', 'any', 'byPort', 'byHost', 'byHostPort', 'anyByPort', ...(options.before ? (['before', 'beforeAny', 'beforeByPort'] as const) : [])];
   const spec = (name: CostName): FilterSpec => {
     if (name === 'before') return { path: `${options.before}/sockex.bpf.o`, program: 'sockex_count' };
     if (name === 'beforeAny') return { path: `${options.before}/sockex-any.bpf.o`, program: 'sockex_count_any' };
+    if (name === 'beforeByPort') return { path: `${options.before}/sockex-by-port.bpf.o`, program: 'sockex_count_by', asIs: false };
     return name;
   };
-  const perFilter = (): Record<CostName, number[]> => ({ floor: [], sample: [], sockex: [], any: [], byPort: [], byHost: [], byHostPort: [], before: [], beforeAny: [] });
+  const perFilter = (): Record<CostName, number[]> => ({ floor: [], sample: [], sockex: [], any: [], byPort: [], byHost: [], byHostPort: [], anyByPort: [], before: [], beforeAny: [], beforeByPort: [] });
   const runs = perFilter();
   const ppsWithStats = perFilter();
   const pps: Record<PpsName | 'none', number[]> = { none: [], floor: [], sample: [], sockex: [] };

@@ -45,6 +45,8 @@ interface Point {
   pairs: number;
   protocols: readonly number[];
   note: string;
+  /** More arguments for both services (this point's and lo alone's beside it). */
+  args?: readonly string[];
 }
 
 const POINTS: readonly Point[] = [
@@ -54,6 +56,8 @@ const POINTS: readonly Point[] = [
   { pairs: 1000, protocols: [UDP], note: '' },
   // 12,000 counters asked for: the 8,192-entry table fills, the rest goes to the overflow counters.
   { pairs: 1000, protocols: [UDP, TCP, ICMP], note: 'table full' },
+  // Every interface's UDP in the breakdown (a port each way): 4,000 breakdown keys; lo alone with --by port too.
+  { pairs: 1000, protocols: [UDP], note: '--by port, 4,000 keys', args: ['--by', 'port'] },
 ];
 
 /** One sockex process in a namespace, and its pid (ip netns exec execs node). */
@@ -87,8 +91,8 @@ function scrape(ns: NetNs, waitMs = 0): Scrape {
   return JSON.parse(ns.exec(process.execPath, [SCRAPE, METRICS_URL, String(waitMs)])) as Scrape;
 }
 
-function metricsService(ns: NetNs, cli: string, iface: string): Service {
-  return new Service(ns, cli, ['-i', iface, '--quiet', '--metrics', METRICS_ADDRESS]);
+function metricsService(ns: NetNs, cli: string, iface: string, args: readonly string[] = []): Service {
+  return new Service(ns, cli, ['-i', iface, '--quiet', '--metrics', METRICS_ADDRESS, ...args]);
 }
 
 /**
@@ -130,8 +134,8 @@ async function measurePoint(cli: string, point: Point, timing: GrowthTiming): Pr
   try {
     addVethPairs(ns, point.pairs);
     addVethPairs(lo, 0);
-    const service = metricsService(ns, cli, 'any');
-    const base = metricsService(lo, cli, 'any');
+    const service = metricsService(ns, cli, 'any', point.args);
+    const base = metricsService(lo, cli, 'any', point.args);
     services.push(service, base);
     await service.started(() => void scrape(ns, 15_000));
     await base.started(() => void scrape(lo, 15_000));
@@ -206,8 +210,8 @@ export async function growth(options: { samples: number; cli: string; timing: Gr
     fixed(r.scrape.ms, 1),
     fixed(r.scrapeCpuMs, 1),
   ]);
-  const at4000 = results.find((r) => r.point.pairs === 1000 && r.point.protocols.length === 1)!;
-  const full = results[results.length - 1]!;
+  const at4000 = results.find((r) => r.point.pairs === 1000 && r.point.protocols.length === 1 && !r.point.args)!;
+  const full = results.find((r) => r.point.note === 'table full')!;
   const idleRatio = median(idleRatios);
   const goals: Goal[] = [
     {

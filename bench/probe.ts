@@ -6,7 +6,7 @@
  *   probe.js attach OBJECT PROGRAM IFACE [as-is]
  *     load OBJECT, attach PROGRAM to IFACE, print {"progId":N}, stay
  *     attached until stdin closes, then detach and exit. sockex's own
- *     programs are attached as sockex does (sockex_count_any to every
+ *     programs are attached as sockex does (sockex_count_any and sockex_count_any_by to every
  *     interface, a breakdown build as --by does), unless "as-is" (an object
  *     built before they had settings).
  *   probe.js read-cost SAMPLES IFACE...
@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadObject } from '../src/kernel/libbpf/object.js';
-import { BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layout.js';
+import { ANY_BY_PROGRAM_NAME, BY_PROGRAM_NAME, byObjectName } from '../src/kernel/maps/breakdown-layout.js';
 import { attachFilter, type AttachedFilter } from '../src/kernel/index.js';
 import { ANY_INTERFACE } from '../src/kernel/links/interface-name.js';
 import { ANY_PROGRAM_NAME, PROGRAM_NAME } from '../src/kernel/maps/layout.js';
@@ -46,6 +46,8 @@ function attachAny(objectPath: string, program: string, iface: string, asIs: boo
   // A breakdown filter, told apart by its object's name (the three builds share the program's).
   const by = BY_BUILDS.find((kinds) => basename(objectPath) === byObjectName(kinds));
   if (!asIs && program === BY_PROGRAM_NAME && by) return attachFilter(iface, { native, objectPath, by });
+  const anyBy = BY_BUILDS.find((kinds) => basename(objectPath) === byObjectName(kinds, true));
+  if (!asIs && program === ANY_BY_PROGRAM_NAME && anyBy) return attachFilter(ANY_INTERFACE, { native, objectPath, by: anyBy });
   const object = loadObject(objectPath, program, native);
   const socket = openFilteredSocket(native.libc.ifNameToIndex(iface), iface, object.programFd, native);
   return {

@@ -86,18 +86,20 @@ struct sockex_any_key {
 	__u8 family;    /* SOCKEX_FAMILY_IPV4, _IPV6 or _OTHER */
 };
 
-/* The breakdown filter (sockex-by.bpf.c, --by port and/or --by host): how
+/* The breakdown filters (breakdown-count.h, --by port and/or --by host): how
  * many keys by_counters holds unless user space sets another size at load
- * (--max-entries). Frames that find it full go to by_overflow. */
+ * (--max-entries). Frames that find it full are counted as "other" of their
+ * protocol in the protocol table (ip_counters, or any_counters with -i any). */
 #define SOCKEX_BY_DEFAULT_MAX 4096
 
 /* sockex_by_key.flags */
 #define SOCKEX_BY_PORT_KNOWN 1 /* port holds the frame's service port */
 #define SOCKEX_BY_HOST_KNOWN 2 /* host holds the other end's address */
 
-/* Key of by_counters: one counter per direction, family, IP protocol and
- * service port and/or other end. A field the filter does not split by (or
- * could not read) is zero, and its flag says which. */
+/* Key of by_counters: one counter per interface (-i any; 0 on a named one),
+ * direction, family, IP protocol and service port and/or other end. A field
+ * the filter does not split by (or could not read) is zero, and its flag says
+ * which. 32 bytes, every field at its natural alignment. */
 struct sockex_by_key {
 	__u8 host[16];  /* tx: destination, rx: source; IPv4 in the first 4 bytes */
 	__u16 port;     /* the lower of source and destination port, host byte order */
@@ -106,6 +108,8 @@ struct sockex_by_key {
 	__u8 family;    /* SOCKEX_FAMILY_IPV4 or _IPV6 */
 	__u8 flags;     /* SOCKEX_BY_PORT_KNOWN | SOCKEX_BY_HOST_KNOWN */
 	__u16 pad;
+	__u32 ifindex;  /* -i any: the interface the frame was seen on (skb->ifindex) */
+	__u32 pad2;
 };
 
 #endif /* SOCKEX_H */

@@ -136,7 +136,7 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     numeric: true,
     value: 'keys',
     defaultDescription: String(DEFAULT_MAX_ENTRIES),
-    describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}); frames of new keys past it are counted as "other"`,
+    describe: `keys the kernel keeps for --by (1 to ${MAX_MAX_ENTRIES}; one table for all interfaces with -i any); frames of new keys past it are counted as "other" of their interface`,
   },
   'max-series': {
     numeric: true,
@@ -290,9 +290,6 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     throw usageError('the demo pings localhost, so it runs on lo only: drop --interface');
   }
   const by = parseBy(args.by as string | string[] | undefined);
-  if (by.length > 0 && interfaces.includes(ANY_INTERFACE)) {
-    throw usageError('--by needs named interfaces: --interface any is not split by port or host; name the interfaces, e.g. -i eth0');
-  }
   if (args['max-entries'] !== undefined && by.length === 0) {
     throw usageError('--max-entries sizes the --by table: add --by port or --by host');
   }

@@ -23,7 +23,7 @@ const RLIMIT_NOFILE = 7;
  * socket and the rtnetlink socket that follows the interface; -i any also
  * the eventfd that wakes its notification watch.
  */
-export const DESCRIPTORS_PER_FILTER = { protocol: 9, breakdown: 13, any: 13 } as const;
+export const DESCRIPTORS_PER_FILTER = { protocol: 9, breakdown: 11, any: 13, anyBreakdown: 15 } as const;
 
 interface DescriptorLimit {
   readonly soft: number;
@@ -67,7 +67,7 @@ export class DescriptorBudget {
   constructor(private readonly native: Native, interfaces: readonly string[], breakdown: boolean) {
     this.any = interfaces.includes(ANY_INTERFACE);
     this.filters = this.any ? 1 : interfaces.length;
-    this.per = DESCRIPTORS_PER_FILTER[this.any ? 'any' : breakdown ? 'breakdown' : 'protocol'];
+    this.per = DESCRIPTORS_PER_FILTER[this.any ? (breakdown ? 'anyBreakdown' : 'any') : breakdown ? 'breakdown' : 'protocol'];
   }
 
   /**

@@ -17,6 +17,8 @@ export class BreakdownSampler {
   /** Adds user names, cgroup paths, containers and exited marks to the owners (--by process, user, cgroup). */
   private readonly details: Pick<OwnerDetails, 'fill'> | undefined;
   private previous = new Map<string, BreakdownReading>();
+  /** The last readings and what they made, and whether every rate in it was 0. */
+  private last: { readings: readonly BreakdownReading[]; breakdown: Breakdown; quiet: boolean } | undefined;
 
   constructor(by: readonly BreakdownBy[], services: ServiceNames = new ServiceNames(), details?: Pick<OwnerDetails, 'fill'>) {
     this.by = [...by];
@@ -26,6 +28,8 @@ export class BreakdownSampler {
 
   /** interval: seconds since the previous sample (0 for the first), as the protocol snapshot has it. */
   sample(readings: readonly BreakdownReading[], interval: number): Breakdown {
+    // The same readings handed on (nothing moved) and no rate to bring down to 0: the same breakdown, no sort.
+    if (this.last?.readings === readings && this.last.quiet) return this.last.breakdown;
     const current = new Map<string, BreakdownReading>();
     const counters = sortBreakdown(this.details ? this.details.fill(readings) : readings).map((reading): BreakdownCounter => {
       const id = breakdownId(reading);
@@ -41,7 +45,9 @@ export class BreakdownSampler {
       });
     });
     this.previous = current;
-    return Object.freeze({ by: this.by, counters: Object.freeze(counters) });
+    const breakdown: Breakdown = Object.freeze({ by: this.by, counters: Object.freeze(counters) });
+    this.last = { readings, breakdown, quiet: counters.every((c) => c.bytesPerSecond === 0 && c.packetsPerSecond === 0) };
+    return breakdown;
   }
 }
 

@@ -6,11 +6,12 @@
  * Exactness: the kernel never drops a frame from the breakdown. A frame whose
  * key found the table full is counted as port or host "other" of its
  * protocol; a frame whose port or address could not be read (a non-first
- * fragment, a header cut short) as "none". So, per interface, direction,
- * family and protocol, the breakdown adds up to the protocol counter.
+ * fragment, a header cut short) as "none". A split protocol's counter is the
+ * sum of its parts (addUpParts), so, per interface, direction, family and
+ * protocol, the breakdown adds up to the protocol counter in every read.
  */
 import { addressSortKey } from './addresses.js';
-import { compareCounters, counterId, type Direction } from './counters.js';
+import { compareCounters, counterId, type CounterKey, type Direction, type Reading } from './counters.js';
 import { FULL, KERNEL, NO_SOCKET, type CgroupValue, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
 
 export type BreakdownBy = 'port' | 'host' | 'process' | 'user' | 'cgroup';
@@ -37,6 +38,8 @@ type HostValue = string;
 export interface BreakdownKey {
   readonly interface: string;
   readonly ifindex: number;
+  /** -i any: which link of those that had this ifindex, past the first (as Reading.generation). */
+  readonly generation?: number;
   readonly direction: Direction;
   readonly family: 'ipv4' | 'ipv6';
   readonly protocol: number;
@@ -130,36 +133,57 @@ export function sortBreakdown<T extends BreakdownKey>(items: readonly T[]): T[] 
   return decorated.map((d) => d.item);
 }
 
-/** Whether --by splits this protocol's counter: every IP protocol by host, those with ports by port. */
-function splitsProtocol(by: readonly BreakdownBy[], protocol: number): boolean {
-  return by.includes('host') || PORT_PROTOCOLS.has(protocol);
+/** Whether --by splits this counter: every IP protocol by host, those with ports by port; never non-IP. */
+function splitsCounter(by: readonly BreakdownBy[], c: Pick<CounterKey, 'family' | 'protocol'>): boolean {
+  return c.family !== 'other' && (by.includes('host') || PORT_PROTOCOLS.has(c.protocol));
 }
 
 /**
- * Whether a breakdown adds up, to the byte and the packet, to the protocol
- * counters it splits (and holds nothing else). The kernel keeps the two in
- * different maps, read one after the other: a frame counted between the two
- * reads is in one and not yet in the other, which this tells.
+ * One read of a breakdown filter, made whole. The kernel counts each frame
+ * once: a frame of a split protocol in the breakdown table (parts), or, when
+ * its key found that table full, in its protocol's own counter, which for a
+ * split protocol is its "other"; every other frame in the protocol counters.
+ * So a split protocol's counter here is the sum of its parts, that "other"
+ * included, and they add up in every read, whatever the traffic.
  */
-export function breakdownAddsUp(
-  protocols: readonly { direction: Direction; family: string; protocol: number; bytes: bigint; packets: bigint }[],
+export function addUpParts(
+  readings: readonly Reading[],
   parts: readonly BreakdownReading[],
   by: readonly BreakdownBy[],
-): boolean {
-  const sums = new Map<string, { bytes: bigint; packets: bigint }>();
-  for (const p of parts) {
-    const id = `${p.direction}/${p.family}/${p.protocol}`;
-    const sum = sums.get(id) ?? { bytes: 0n, packets: 0n };
-    sum.bytes += p.bytes;
-    sum.packets += p.packets;
-    sums.set(id, sum);
+): { readings: Reading[]; breakdown: BreakdownReading[] } {
+  const out: Reading[] = [];
+  const breakdown = [...parts];
+  const totals = new Map<string, { -readonly [K in keyof Reading]: Reading[K] }>();
+  const add = (part: BreakdownReading | Reading): void => {
+    const id = counterId(part);
+    const total = totals.get(id);
+    if (total) {
+      total.bytes += part.bytes;
+      total.packets += part.packets;
+      return;
+    }
+    const { interface: name, ifindex, generation, direction, family, protocol, bytes, packets } = part;
+    totals.set(id, { interface: name, ifindex, ...(generation === undefined ? {} : { generation }), direction, family, protocol, bytes, packets });
+  };
+  for (const reading of readings) {
+    if (reading.family === 'other' || !splitsCounter(by, reading)) {
+      out.push(reading);
+      continue;
+    }
+    breakdown.push(otherPart(reading, reading.family, by));
+    add(reading);
   }
-  let matched = 0;
-  for (const c of protocols) {
-    if (c.family === 'other' || !splitsProtocol(by, c.protocol)) continue;
-    const sum = sums.get(`${c.direction}/${c.family}/${c.protocol}`);
-    if (sum?.bytes !== c.bytes || sum.packets !== c.packets) return false;
-    matched += 1;
-  }
-  return matched === sums.size;
+  for (const part of parts) add(part);
+  out.push(...totals.values());
+  return { readings: out, breakdown };
+}
+
+/** A split protocol's own counter as its part "other": the frames whose key found the kernel's table full. */
+function otherPart(reading: Reading, family: BreakdownKey['family'], by: readonly BreakdownBy[]): BreakdownReading {
+  return {
+    ...reading,
+    family,
+    ...(by.includes('port') && PORT_PROTOCOLS.has(reading.protocol) ? { port: OTHER } : {}),
+    ...(by.includes('host') ? { host: OTHER } : {}),
+  };
 }

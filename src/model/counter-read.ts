@@ -34,11 +34,29 @@ export function counterRead(readings: readonly Reading[], breakdown: readonly Br
  */
 export class CounterReads {
   private last: CounterRead | undefined;
+  /** What ofParts last made its read of. */
+  private lastIn: { readings: readonly Reading[]; parts: readonly BreakdownReading[] } | undefined;
 
   of(readings: readonly Reading[], breakdown: readonly BreakdownReading[] = NO_BREAKDOWN): CounterRead {
     const last = this.last;
     if (last?.readings === readings && last.breakdown === breakdown) return last;
     return (this.last = counterRead(readings, breakdown));
+  }
+
+  /**
+   * A breakdown filter's read, made whole by combine (addUpParts) from what
+   * its maps handed on: the last read again while both are the arrays they
+   * were, so a quiet table costs no walk downstream either.
+   */
+  ofParts(
+    readings: readonly Reading[],
+    parts: readonly BreakdownReading[],
+    combine: (readings: readonly Reading[], parts: readonly BreakdownReading[]) => { readings: Reading[]; breakdown: BreakdownReading[] },
+  ): CounterRead {
+    if (this.last && readings === this.lastIn?.readings && parts === this.lastIn.parts) return this.last;
+    this.lastIn = { readings, parts };
+    const whole = combine(readings, parts);
+    return (this.last = counterRead(whole.readings, whole.breakdown));
   }
 }
 

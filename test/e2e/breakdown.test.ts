@@ -6,64 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  CLI,
-  NetNs,
-  counter,
-  requireRoot,
-  startSockex,
-  vethPair,
-  waitFor,
-  RunningSockex,
-  TOOLS,
-  type JsonBreakdownCounter,
-  type JsonSample,
-} from './harness.js';
+import { CLI, NetNs, counter, requireRoot, startSockex, waitFor, RunningSockex } from './harness.js';
+import { PORT_PROTOCOLS, assertAddsUp, byCounter, byPort, echoPair, everyIp, exposition, sum } from './breakdown-checks.js';
 import { ETH_HLEN, IPV4_HLEN, IPV6_HLEN, PING4_FRAME, udp4Frame, udp6Frame } from './frames.js';
 import { httpGet } from './http-get.js';
-
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-type Family = 'ipv4' | 'ipv6';
-
-/** Sum of the breakdown counters that match (0 when absent). */
-function byCounter(
-  sample: JsonSample,
-  want: { direction: 'tx' | 'rx'; family: Family; protocol: number; port?: JsonBreakdownCounter['port']; host?: string },
-): { bytes: number; packets: number } {
-  let bytes = 0;
-  let packets = 0;
-  for (const c of sample.breakdown?.counters ?? []) {
-    if (c.direction !== want.direction || c.family !== want.family || c.protocol !== want.protocol) continue;
-    if ((want.port !== undefined && c.port !== want.port) || (want.host !== undefined && c.host !== want.host)) continue;
-    bytes += c.bytes;
-    packets += c.packets;
-  }
-  return { bytes, packets };
-}
-
-/** Every breakdown adds up to its protocol counter, to the byte, for each protocol it splits. */
-function assertAddsUp(sample: JsonSample, splits: (family: string, protocol: number) => boolean): void {
-  assert.ok(sample.breakdown, 'the sample has a breakdown');
-  let checked = 0;
-  for (const c of sample.counters) {
-    if (c.family === 'other' || !splits(c.family, c.protocol)) continue;
-    const parts = byCounter(sample, { direction: c.direction, family: c.family, protocol: c.protocol });
-    assert.deepEqual(parts, { bytes: c.bytes, packets: c.packets }, `breakdown of ${c.direction} ${c.family}/${c.protocol}`);
-    checked += 1;
-  }
-  assert.ok(checked > 0, 'some protocol was split');
-  // And nothing in the breakdown lacks its protocol counter.
-  for (const b of sample.breakdown.counters) {
-    assert.ok(
-      sample.counters.some((c) => c.direction === b.direction && c.family === b.family && c.protocol === b.protocol),
-      `breakdown ${b.direction} ${b.family}/${b.protocol} has a protocol counter`,
-    );
-  }
-}
-
-const PORT_PROTOCOLS = new Set([6, 17, 132, 136]);
-const byPort = (_family: string, protocol: number): boolean => PORT_PROTOCOLS.has(protocol);
-const everyIp = (): boolean => true;
 
 test('--by port on lo: UDP and TCP to known ports, IPv4 and IPv6, exact per port each way', async (t) => {
   if (!requireRoot(t)) return;
@@ -103,30 +49,6 @@ test('--by port on lo: UDP and TCP to known ports, IPv4 and IPv6, exact per port
   // The line and protocol outputs are untouched: the same counters as without --by.
   assert.ok(sample.counters.some((c) => c.protocol === 17 && c.family === 'ipv4'));
 });
-
-/** Two namespaces on a veth pair, an echo server in b; returns a function that runs a client call in a. */
-async function echoPair(t: Parameters<typeof requireRoot>[0], label: string) {
-  const { a, b } = vethPair(t, label, { ipv6: true });
-  const servers: RunningSockex[] = [];
-  t.after(() => servers.forEach((s) => s.child.kill()));
-  const serve = async (address: string, port: number, count: number): Promise<void> => {
-    const server = new RunningSockex(b.spawn(process.execPath, [`${TOOLS}udp-echo.js`, 'serve', address, String(port), String(count)]));
-    servers.push(server);
-    await waitFor(() => server.stdout.includes('listening'), 10_000, () => `echo server did not start: ${server.stderr}`);
-  };
-  const call = (address: string, port: number, clientPort: number, sizes: number[]): void => {
-    a.tool('udp-echo', ['call', address, String(port), String(clientPort), sizes.join(',')]);
-  };
-  /** One TCP connection from a to b's address and port, carrying bytes. */
-  const tcp = async (address: string, port: number, bytes: number): Promise<void> => {
-    const server = new RunningSockex(b.spawn(process.execPath, [`${TOOLS}tcp-peer.js`, 'serve', address, String(port)]));
-    servers.push(server);
-    await waitFor(() => server.stdout.includes('listening'), 10_000, () => `TCP server did not start: ${server.stderr}`);
-    a.tool('tcp-peer', ['call', address, String(port), String(bytes)]);
-    await server.exit();
-  };
-  return { a, b, serve, call, tcp };
-}
 
 test('--by host on a veth pair: the other end of each frame, IPv4 and IPv6, exact each way', async (t) => {
   if (!requireRoot(t)) return;
@@ -225,19 +147,6 @@ test('a table filled past --max-entries: new keys go to port "other", totals sti
   assertAddsUp(sample, byPort);
 });
 
-/** The samples of one metric in an exposition text: labels and value. */
-function exposition(text: string, metric: string): { labels: Record<string, string>; value: number }[] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${metric}{`))
-    .map((line) => {
-      const m = /^[^{]+\{(.*)\} (\S+)$/.exec(line);
-      assert.ok(m, line);
-      const labels = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-      return { labels, value: Number(m[2]) };
-    });
-}
-
 test('--by port --metrics --max-series 20: a port label only on the breakdown metrics, 20 port series, the rest as other', { timeout: 60_000 }, async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'byprom');
@@ -276,17 +185,17 @@ test('--by port --metrics --max-series 20: a port label only on the breakdown me
   assert.equal(await sockex.stop(), 0);
 });
 
-test('the breakdown filters load and count with CAP_BPF and CAP_NET_RAW alone (the verifier\'s stricter checks)', async (t) => {
+test('the breakdown filters (named interfaces and -i any) load and count with CAP_BPF and CAP_NET_RAW alone (the verifier\'s stricter checks)', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'bycaps');
   const caps = '-all,+bpf,+net_raw';
-  for (const by of ['port', 'host', 'port,host']) {
-    const args = ['--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, process.execPath, CLI, '--json', '--interval', '0.2', '--by', by];
+  for (const [by, ...iface] of [['port'], ['host'], ['port,host'], ['port', '-i', 'any'], ['host', '-i', 'any'], ['port,host', '-i', 'any']] as [string, ...string[]][]) {
+    const args = ['--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, process.execPath, CLI, '--json', '--interval', '0.2', '--by', by, ...iface];
     const sockex = new RunningSockex(ns.spawn('setpriv', args));
     await sockex.attached();
     ns.tool('udp', ['4', '50', '5400', '45400']);
     assert.equal(await sockex.stop(), 0, sockex.stderr);
     const want = { direction: 'tx' as const, family: 'ipv4' as const, protocol: 17, ...(by.includes('port') ? { port: 5400 } : {}), ...(by.includes('host') ? { host: '127.0.0.1' } : {}) };
-    assert.deepEqual(byCounter(sockex.lastSample(), want), { bytes: udp4Frame(50), packets: 1 }, `--by ${by}`);
+    assert.deepEqual(byCounter(sockex.lastSample(), want), { bytes: udp4Frame(50), packets: 1 }, `--by ${by} ${iface.join(' ')}`);
   }
 });

@@ -37,6 +37,7 @@ test('an attach with 0 to N-1 descriptors left fails at each step as EMFILE (exi
     { kind: 'protocol', args: ['lo'] },
     { kind: 'breakdown', args: ['lo', 'port,host'] },
     { kind: 'any', args: ['any'] },
+    { kind: 'anyBreakdown', args: ['any', 'port'] },
   ] as const;
   for (const { kind, args } of kinds) {
     const per = DESCRIPTORS_PER_FILTER[kind];

@@ -60,10 +60,13 @@ function installedBin(): Promise<string> {
     const shipped = [
       'package/bpf/build/sockex.bpf.o',
       'package/bpf/build/sockex-any.bpf.o',
-      // The breakdown filter, one build per --by.
+      // The breakdown filters, one build per --by, for named interfaces and for -i any.
       'package/bpf/build/sockex-by-port.bpf.o',
       'package/bpf/build/sockex-by-host.bpf.o',
       'package/bpf/build/sockex-by-host-port.bpf.o',
+      'package/bpf/build/sockex-any-by-port.bpf.o',
+      'package/bpf/build/sockex-any-by-host.bpf.o',
+      'package/bpf/build/sockex-any-by-host-port.bpf.o',
       'package/dist/src/main.js',
       `package/${BIN}`,
       'package/package.json',
@@ -90,12 +93,12 @@ function installedBin(): Promise<string> {
     assert.ok(!listing.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/node_modules/')), 'no tests and no node_modules in the package');
     assert.deepEqual(
       listing.filter((f) => f.startsWith('package/bpf/build/')).sort(),
-      ['package/bpf/build/sockex-any.bpf.o', 'package/bpf/build/sockex-by-host-port.bpf.o', 'package/bpf/build/sockex-by-host.bpf.o', 'package/bpf/build/sockex-by-port.bpf.o', 'package/bpf/build/sockex.bpf.o'],
+      ['package/bpf/build/sockex-any-by-host-port.bpf.o', 'package/bpf/build/sockex-any-by-host.bpf.o', 'package/bpf/build/sockex-any-by-port.bpf.o', 'package/bpf/build/sockex-any.bpf.o', 'package/bpf/build/sockex-by-host-port.bpf.o', 'package/bpf/build/sockex-by-host.bpf.o', 'package/bpf/build/sockex-by-port.bpf.o', 'package/bpf/build/sockex.bpf.o'],
       'the only compiled objects are the filters: none of the benchmark\'s (floor.bpf.o, bench/)',
     );
     assert.deepEqual(
       listing.filter((f) => f.startsWith('package/bpf/') && !f.startsWith('package/bpf/build/')).sort(),
-      ['package/bpf/Makefile', 'package/bpf/count.h', 'package/bpf/parse.h', 'package/bpf/protocol-count.h', 'package/bpf/sockex-any.bpf.c', 'package/bpf/sockex-by.bpf.c', 'package/bpf/sockex.bpf.c', 'package/bpf/sockex.h'],
+      ['package/bpf/Makefile', 'package/bpf/any-count.h', 'package/bpf/breakdown-count.h', 'package/bpf/count.h', 'package/bpf/parse.h', 'package/bpf/protocol-count.h', 'package/bpf/sockex-any-by.bpf.c', 'package/bpf/sockex-any.bpf.c', 'package/bpf/sockex-by.bpf.c', 'package/bpf/sockex.bpf.c', 'package/bpf/sockex.h'],
       'the sources shipped are the filters\' and what they include: none of the benchmark\'s (floor.bpf.c)',
     );
     assert.match(readFileSync(`${ROOT}LICENSE`, 'utf8'), /^MIT License\n\nCopyright \(c\) 2026 the sockex authors\n/);

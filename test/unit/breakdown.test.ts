@@ -8,14 +8,13 @@ import { test } from 'node:test';
 import { helpText, parseBy, parseCli, parseMaxEntries, type CliSystem } from '../../src/cli.js';
 import { manPage } from '../../src/cli/man-page.js';
 import { SockexError } from '../../src/errors.js';
-import { BY_KEY_SIZE, BY_LAYOUT, byObjectName, decodeByKey, decodeByOverflowSlot } from '../../src/kernel/maps/breakdown-layout.js';
-import { IP_SLOTS } from '../../src/kernel/maps/layout.js';
+import { BY_KEY_SIZE, BY_LAYOUT, byKeyIfindex, byObjectName, decodeByKey } from '../../src/kernel/maps/breakdown-layout.js';
 import { addressSortKey, addressText } from '../../src/model/addresses.js';
 import { BreakdownSampler, sampleWithBreakdown, withBreakdown } from '../../src/model/breakdown-sampler.js';
 import { Sampler, type Clock } from '../../src/model/sampler.js';
-import { counterRead } from '../../src/model/counter-read.js';
-import type { Reading } from '../../src/model/counters.js';
-import { breakdownAddsUp, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
+import { CounterReads, counterRead } from '../../src/model/counter-read.js';
+import { counterId, type Reading } from '../../src/model/counters.js';
+import { addUpParts, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
 import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { renderJson } from '../../src/render/json.js';
@@ -109,21 +108,24 @@ test('service names: TCP, UDP (and UDP-Lite on UDP ports), SCTP; nothing for oth
 });
 
 test('the breakdown filters\' key and table are what breakdown-layout.ts reads (their BTF)', () => {
-  for (const by of [['port'], ['host'], ['port', 'host']] as const) {
-    const btf = new Btf(byObjectName(by));
+  for (const name of [['port'], ['host'], ['port', 'host']].flatMap((by) => [byObjectName(by as ('port' | 'host')[]), byObjectName(by as ('port' | 'host')[], true)])) {
+    const btf = new Btf(name);
     assert.deepEqual(btf.struct('sockex_by_key'), {
       size: BY_KEY_SIZE,
-      fields: [['host', 0, 16], ['port', 16, 2], ['protocol', 18, 1], ['direction', 19, 1], ['family', 20, 1], ['flags', 21, 1], ['pad', 22, 2]],
-    });
-    assert.deepEqual(btf.map('by_counters'), { maxEntries: BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX, key: 'sockex_by_key', value: 'sockex_counter' });
+      fields: [['host', 0, 16], ['port', 16, 2], ['protocol', 18, 1], ['direction', 19, 1], ['family', 20, 1], ['flags', 21, 1], ['pad', 22, 2], ['ifindex', 24, 4], ['pad2', 28, 4]],
+    }, name);
+    assert.deepEqual(btf.map('by_counters'), { maxEntries: BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX, key: 'sockex_by_key', value: 'sockex_counter' }, name);
+    // The full table's frames go to the protocol table: there is no overflow map of the breakdown's own.
+    assert.throws(() => btf.map('by_overflow'), /by_overflow/, name);
   }
+  assert.equal(BY_KEY_SIZE % 8, 0, 'a multiple of 8: no tail padding for the hash to read');
   // The flags are #defines, which BTF does not carry.
   for (const name of ['SOCKEX_BY_PORT_KNOWN', 'SOCKEX_BY_HOST_KNOWN'] as const) {
     assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), BY_LAYOUT[name], name);
   }
 });
 
-function byKey(k: { host?: number[]; port?: number; protocol: number; direction: number; family: number; flags: number }): Buffer {
+function byKey(k: { host?: number[]; port?: number; protocol: number; direction: number; family: number; flags: number; ifindex?: number }): Buffer {
   const b = Buffer.alloc(BY_KEY_SIZE + 3);
   // At an offset, as in a batch of keys.
   Buffer.from(k.host ?? []).copy(b, 3);
@@ -132,6 +134,7 @@ function byKey(k: { host?: number[]; port?: number; protocol: number; direction:
   b.writeUInt8(k.direction, 3 + 19);
   b.writeUInt8(k.family, 3 + 20);
   b.writeUInt8(k.flags, 3 + 21);
+  b.writeUInt32LE(k.ifindex ?? 0, 3 + 24);
   return b;
 }
 
@@ -142,18 +145,17 @@ test('breakdown keys decode to port and/or host, with none for what the filter c
   assert.deepEqual(decodeByKey(udp, 3, ['host']), { direction: 'rx', family: 'ipv4', protocol: 17, host: '10.0.0.2' });
   const fragment = byKey({ protocol: 6, direction: 0, family: 1, flags: 0 });
   assert.deepEqual(decodeByKey(fragment, 3, ['port', 'host']), { direction: 'tx', family: 'ipv6', protocol: 6, port: 'none', host: 'none' });
-  const icmp6 = byKey({ host: [0xfd, 0, ...new Array<number>(13).fill(0), 2], protocol: 58, direction: 0, family: 1, flags: 2 });
+  const icmp6 = byKey({ host: [0xfd, 0, ...new Array<number>(13).fill(0), 2], protocol: 58, direction: 0, family: 1, flags: 2, ifindex: 70000 });
   assert.deepEqual(decodeByKey(icmp6, 3, ['port', 'host']), { direction: 'tx', family: 'ipv6', protocol: 58, host: 'fd00::2' });
+  assert.deepEqual([byKeyIfindex(icmp6, 3), byKeyIfindex(udp, 3)], [70000, 0]);
 });
 
-test('overflow slots decode to port and/or host other; the non-IP slots are not breakdown counters', () => {
-  assert.deepEqual(decodeByOverflowSlot(17, ['port']), { direction: 'tx', family: 'ipv4', protocol: 17, port: 'other' });
-  assert.deepEqual(decodeByOverflowSlot(512 + 256 + 1, ['port', 'host']), { direction: 'rx', family: 'ipv6', protocol: 1, host: 'other' });
-  assert.equal(decodeByOverflowSlot(IP_SLOTS, ['host']), undefined);
-  assert.deepEqual(['port', 'host', 'host-port'].map((x) => byObjectName(x === 'host-port' ? ['port', 'host'] : [x as 'port' | 'host'])), [
-    'sockex-by-port.bpf.o',
-    'sockex-by-host.bpf.o',
-    'sockex-by-host-port.bpf.o',
+test('the breakdown objects: one per key, for named interfaces and for -i any', () => {
+  const names = [['port'], ['host'], ['port', 'host']].flatMap((by) => [false, true].map((any) => byObjectName(by as ('port' | 'host')[], any)));
+  assert.deepEqual(names, [
+    'sockex-by-port.bpf.o', 'sockex-any-by-port.bpf.o',
+    'sockex-by-host.bpf.o', 'sockex-any-by-host.bpf.o',
+    'sockex-by-host-port.bpf.o', 'sockex-any-by-host-port.bpf.o',
   ]);
 });
 
@@ -245,7 +247,8 @@ test('--by and --max-entries: parsed, combined, and refused where they make no s
   const bare = await parseCli(['--by', 'port', 'wlan0', '--by=host'], routed);
   assert.deepEqual([bare?.by, bare?.interfaces], [['port', 'host'], ['wlan0']]);
   await assert.rejects(parseCli(['--max-entries', '10'], routed), /--max-entries sizes the --by table: add --by port or --by host \(see sockex --help\)$/);
-  await assert.rejects(parseCli(['--by', 'port', '-i', 'any'], routed), /--by needs named interfaces/);
+  const any = await parseCli(['--by', 'port,host', '-i', 'any', '--max-entries', '64'], routed);
+  assert.deepEqual([any?.by, any?.interfaces, any?.maxEntries], [['port', 'host'], ['any'], 64]);
   await assert.rejects(parseCli(['--by'], routed), /--by needs a value, e.g. --by port \(see sockex --help\)$/);
   await assert.rejects(parseCli(['--by', 'port', '--max-entries'], routed), /--max-entries needs a value, e.g. --max-entries 16384/);
   await assert.rejects(parseCli(['--by', 'port', '--max-entries', '8', '--max-entries', '9'], routed), /--max-entries was given 2 times \(8, 9\): give it once/);
@@ -304,23 +307,70 @@ test('the dashboard draws the breakdown view at 80x24 with its own column title 
   assert.match(screen[23] ?? '', /b view/);
 });
 
-test('breakdownAddsUp: parts that sum to every split protocol counter, and only those, add up', () => {
-  const udp = { direction: 'tx', family: 'ipv4', protocol: 17 } as const;
-  const part = (port: number, bytes: bigint, packets: bigint): BreakdownReading => ({ interface: 'lo', ifindex: 1, ...udp, port, bytes, packets });
-  const counters = [
-    { ...udp, bytes: 300n, packets: 3n },
-    // ICMP has no ports: --by port does not split it, so it needs no parts.
-    { direction: 'tx', family: 'ipv4', protocol: 1, bytes: 98n, packets: 1n } as const,
-    { direction: 'rx', family: 'other', protocol: 0x0806, bytes: 42n, packets: 1n } as const,
-  ];
+/** Whether parts add up, to the byte and the packet, to every split protocol counter (and to nothing else). */
+function partsAddUp(readings: readonly Reading[], parts: readonly BreakdownReading[]): boolean {
+  const sums = new Map<string, bigint[]>();
+  for (const p of parts) {
+    const sum = sums.get(counterId(p)) ?? [0n, 0n];
+    sums.set(counterId(p), [sum[0]! + p.bytes, sum[1]! + p.packets]);
+  }
+  return [...sums].every(([id, [bytes, packets]]) => {
+    const total = readings.find((r) => counterId(r) === id);
+    return total !== undefined && total.bytes === bytes && total.packets === packets;
+  });
+}
+
+test('addUpParts: a split protocol\'s counter is the sum of its parts, its own counter in the kernel being its "other"', () => {
+  const lo = { interface: 'lo', ifindex: 1 } as const;
+  const udp = { ...lo, direction: 'tx', family: 'ipv4', protocol: 17 } as const;
+  const part = (port: number, bytes: bigint, packets: bigint): BreakdownReading => ({ ...udp, port, bytes, packets });
+  const icmp: Reading = { ...lo, direction: 'tx', family: 'ipv4', protocol: 1, bytes: 98n, packets: 1n };
+  const arp: Reading = { ...lo, direction: 'rx', family: 'other', protocol: 0x0806, bytes: 42n, packets: 1n };
+  // The kernel's UDP counter: 2 frames whose key found the table full.
+  const full: Reading = { ...udp, bytes: 60n, packets: 2n };
   const parts = [part(53, 100n, 1n), part(443, 200n, 2n)];
-  assert.equal(breakdownAddsUp(counters, parts, ['port']), true);
-  // A frame counted in the protocol table between the two reads, not yet in the breakdown.
-  assert.equal(breakdownAddsUp([{ ...udp, bytes: 400n, packets: 4n }, ...counters.slice(1)], parts, ['port']), false);
-  // A frame already in the breakdown whose protocol counter was read before it.
-  assert.equal(breakdownAddsUp(counters, [...parts, part(53, 100n, 1n)], ['port']), false);
-  // A part whose protocol counter is missing.
-  assert.equal(breakdownAddsUp(counters.slice(1), parts, ['port']), false);
-  // By host every IP protocol is split: ICMP then needs its parts too.
-  assert.equal(breakdownAddsUp(counters, parts, ['host']), false);
+  const port = addUpParts([full, icmp, arp], parts, ['port']);
+  assert.deepEqual(port.readings, [icmp, arp, { ...udp, bytes: 360n, packets: 5n }], 'ICMP and ARP are not split by port: as read');
+  assert.deepEqual(port.breakdown, [...parts, { ...udp, port: 'other', bytes: 60n, packets: 2n }]);
+  assert.ok(partsAddUp(port.readings, port.breakdown));
+  // A protocol with parts only (the table never full) has a counter all the same.
+  assert.deepEqual(addUpParts([], parts, ['port']).readings, [{ ...udp, bytes: 300n, packets: 3n }]);
+  // By host every IP protocol is split: ICMP's own counter is its host "other"; non-IP never is.
+  const host = addUpParts([icmp, arp], [], ['host']);
+  assert.deepEqual(host.readings, [arp, icmp]);
+  assert.deepEqual(host.breakdown, [{ ...icmp, host: 'other' }]);
+  // -i any: per interface and per link of an ifindex (a generation), never summed across them.
+  const gone = { ...udp, interface: 'veth0', ifindex: 5 } as const;
+  const again = { ...gone, interface: 'veth1', generation: 2 } as const;
+  const any = addUpParts([], [{ ...gone, port: 53, bytes: 10n, packets: 1n }, { ...again, port: 53, bytes: 20n, packets: 2n }, part(53, 1n, 1n)], ['port']);
+  assert.deepEqual(any.readings, [{ ...gone, bytes: 10n, packets: 1n }, { ...again, bytes: 20n, packets: 2n }, { ...udp, bytes: 1n, packets: 1n }]);
+  assert.ok(partsAddUp(any.readings, any.breakdown));
+  // The check itself: a part more, or a total less, does not add up.
+  assert.equal(partsAddUp(port.readings, [...port.breakdown, part(53, 1n, 1n)]), false);
+  assert.equal(partsAddUp(port.readings.slice(0, 2), port.breakdown), false);
+});
+
+test('a quiet breakdown costs no walk: the same read and the same breakdown while the maps hand on the same arrays', () => {
+  const lo = { interface: 'lo', ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17 } as const;
+  const readings: readonly Reading[] = Object.freeze([{ ...lo, bytes: 30n, packets: 1n }]);
+  const parts: readonly BreakdownReading[] = Object.freeze([{ ...lo, port: 53, bytes: 100n, packets: 1n }]);
+  const reads = new CounterReads();
+  let combined = 0;
+  const combine = (r: readonly Reading[], p: readonly BreakdownReading[]) => (combined++, addUpParts(r, p, ['port']));
+  const first = reads.ofParts(readings, parts, combine);
+  assert.equal(reads.ofParts(readings, parts, combine), first, 'the same arrays: the same read');
+  assert.equal(combined, 1);
+  const moved = reads.ofParts(readings, Object.freeze([{ ...parts[0]!, bytes: 200n, packets: 2n }]), combine);
+  assert.notEqual(moved.generation, first.generation);
+  assert.deepEqual(moved.readings.at(-1), { ...lo, bytes: 230n, packets: 3n });
+  // The sampler: a read with rates is walked again (they go to 0), then the quiet one is handed on.
+  const sampler = new BreakdownSampler(['port'], new ServiceNames(() => ''));
+  const b1 = sampler.sample(first.breakdown, 0);
+  const b2 = sampler.sample(moved.breakdown, 1);
+  assert.equal(b2.counters.find((c) => c.port === 53)?.bytesPerSecond, 100);
+  const b3 = sampler.sample(moved.breakdown, 1);
+  assert.notEqual(b3, b2, 'a rate to bring down to 0');
+  assert.equal(b3.counters.find((c) => c.port === 53)?.bytesPerSecond, 0);
+  assert.equal(sampler.sample(moved.breakdown, 1), b3, 'quiet and the same readings: the same breakdown');
+  assert.notEqual(b1, b2);
 });

@@ -11,12 +11,20 @@
  * counters are closed (read, kept under its name, deleted from the kernel's
  * table), so an interface that takes its ifindex next is read with its own
  * link header and starts from zero, as the next generation of that ifindex.
+ *
+ * With --by, the every-interface breakdown filter (bpf/sockex-any-by.bpf.c):
+ * split frames in by_counters under their ifindex, the rest (and the split
+ * frames whose key found the table full, as their interface's "other") in the
+ * per-interface counters; an interface that goes has its parts closed with
+ * its counters.
  */
+import { addUpParts, type BreakdownReading } from '../../model/breakdown.js';
 import { CounterReads } from '../../model/counter-read.js';
 import type { Reading } from '../../model/counters.js';
 import { attachObject } from './attach-object.js';
 import { builtFilter, compiledFilter } from './compiled-filters.js';
 import { BatchReader, LastRead, ReadingCache, LinkHeaderMap, sumPerCpu, ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, LAYOUT, LINK_DIRECT_MAP, LINK_MAP, decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Totals } from '../maps/index.js';
+import { ANY_BY_PROGRAM_NAME, BY_LAYOUT, BY_MAP, byObjectName, openBreakdownTable, type BreakdownPlace } from '../maps/index.js';
 import type { AttachedFilter, AttachOptions } from './types.js';
 import { LinkTable, type Link, type LinkUpdates, type ReadableWatch, ANY_INTERFACE, RouteSocket, watchReadable } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
@@ -31,10 +39,13 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const routes = new RouteSocket(native, true);
   const names = new LinkTable(routes);
   let watch: ReadableWatch | undefined;
+  const by = options.by ?? [];
+  const maxEntries = options.maxEntries ?? BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX;
   return attachObject({
     native,
-    objectPath: options.objectPath ?? compiledFilter(ANY_OBJECT_NAME),
-    programName: ANY_PROGRAM_NAME,
+    objectPath: options.objectPath ?? compiledFilter(by.length > 0 ? byObjectName(by, true) : ANY_OBJECT_NAME),
+    programName: by.length > 0 ? ANY_BY_PROGRAM_NAME : ANY_PROGRAM_NAME,
+    ...(by.length > 0 ? { mapSizes: { [BY_MAP]: maxEntries } } : {}),
     // Bound to no interface: every interface, from the first frame.
     ifindex: 0,
     interfaceName: ANY_INTERFACE,
@@ -42,10 +53,35 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
       // The link-header length of every interface, kept current with the names.
       const linkHeaders = openLinkHeaderMap(native, object.mapFd(LINK_DIRECT_MAP), object.mapFd(LINK_MAP));
       const onLinks: LinkTypesHook = () => linkHeaders.update(names.links());
-      const counters = openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names, onLinks);
+      const table = by.length > 0 ? openBreakdownTable(native, object.mapFd(BY_MAP), by, maxEntries) : undefined;
+      /** The parts of links that went, under the names they had. */
+      const closedParts: BreakdownReading[] = [];
+      const onClose: CloseHook = (ended) => void (table && closedParts.push(...table.close(ended)));
+      const counters = openAnyCounterMaps(native, object.mapFd(ANY_MAP), object.mapFd(ANY_OVERFLOW_MAP), names, onLinks, onClose);
       watch = watchReadable(native, routes.fd, () => counters.follow());
       const reads = new CounterReads();
-      return { read: () => reads.of(counters.read()) };
+      if (!table) return { read: () => reads.of(counters.read()) };
+      let lastReadings: readonly Reading[] | undefined;
+      let liveParts: readonly BreakdownReading[] | undefined;
+      let closedCount = 0;
+      let parts: readonly BreakdownReading[] = [];
+      return {
+        // Each map once: every frame is in one of them only, so each
+        // interface's parts add up to the totals made of them.
+        read: () => {
+          const readings = counters.read();
+          // The same readings: no count and no name changed (a link gone, renamed or come makes a new array).
+          const live = table.read(counters.placeOf, readings === lastReadings);
+          lastReadings = readings;
+          // closedParts only grows: its length tells whether it did.
+          if (live !== liveParts || closedParts.length !== closedCount) {
+            liveParts = live;
+            closedCount = closedParts.length;
+            parts = Object.freeze([...live, ...closedParts]);
+          }
+          return reads.ofParts(readings, parts, (r, p) => addUpParts(r, p, by));
+        },
+      };
     },
     // Bound to no interface: there is nothing the kernel can unbind.
     poll: () => [],
@@ -84,6 +120,8 @@ function openLinkHeaderMap(native: Native, directFd: number, hashFd: number): Li
 export interface AnyCounterMaps {
   /** Every counter that is not zero. Frozen; the same array as the last time while no count and no name changed. */
   read(): readonly Reading[];
+  /** The interface (and generation) an ifindex's counters are read under now. */
+  placeOf(ifindex: number): BreakdownPlace;
   /**
    * Take in the link notifications queued now (between samples, as they
    * arrive); false after a failure, which the next read() throws.
@@ -100,6 +138,10 @@ export interface AnyCounterMaps {
 export type LinkTypesHook = (updates: LinkUpdates) => void;
 const noLinkTypes: LinkTypesHook = () => undefined;
 
+/** Called as the counters of links that went are closed, with where their counts are kept (the breakdown's parts go with them). */
+export type CloseHook = (ended: ReadonlyMap<number, BreakdownPlace>) => void;
+const noClose: CloseHook = () => undefined;
+
 /** The names of ifindexes, kept current at every refresh (a LinkTable; a fake in tests). */
 export type IfindexNames = Pick<LinkTable, 'refresh' | 'name'>;
 
@@ -110,6 +152,7 @@ export function openAnyCounterMaps(
   overflowFd: number,
   names: IfindexNames,
   onLinks: LinkTypesHook = noLinkTypes,
+  onClose: CloseHook = noClose,
 ): AnyCounterMaps {
   const reader = new BatchReader(native);
   const cpus = reader.cpus;
@@ -147,6 +190,7 @@ export function openAnyCounterMaps(
       forget.add(anyKeyNumber(ifindex, keyWords[2 * i + 1]!));
     }
     cache.forget(forget);
+    onClose(new Map([...endedAt].map(([ifindex, link]) => [ifindex, placeAs(link.name, ifindex)])));
     for (const ifindex of endedAt.keys()) generations.set(ifindex, (generations.get(ifindex) ?? 1) + 1);
   };
   /** Whether links changed since the last read() built its readings. */
@@ -162,9 +206,15 @@ export function openAnyCounterMaps(
     if (links.ended.length > 0) closeCounters(links.ended);
   };
 
+  const placeAs = (name: string, ifindex: number): BreakdownPlace => {
+    const generation = generations.get(ifindex);
+    return generation === undefined ? { interface: name, ifindex } : { interface: name, ifindex, generation };
+  };
+
   // Every link known before the first frame (openCounters runs before attach).
   takeLinks();
   return {
+    placeOf: (ifindex) => placeAs(names.name(ifindex), ifindex),
     follow(): boolean {
       try {
         takeLinks();

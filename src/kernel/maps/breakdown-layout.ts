@@ -1,15 +1,16 @@
 /**
- * The breakdown filter's layout (bpf/sockex-by.bpf.c, struct sockex_by_key in
- * bpf/sockex.h; a unit test checks the numbers agree) and the decoding of its
- * keys.
+ * The breakdown filters' layout (bpf/breakdown-count.h, struct sockex_by_key
+ * in bpf/sockex.h; a unit test checks the numbers agree) and the decoding of
+ * their keys.
  */
 import { addressText } from '../../model/addresses.js';
-import { NONE, OTHER, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../../model/breakdown.js';
-import { LAYOUT, decodeSlot, type SlotKey } from './layout.js';
+import { NONE, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../../model/breakdown.js';
+import { LAYOUT } from './layout.js';
 
 export const BY_PROGRAM_NAME = 'sockex_count_by';
+/** The every-interface breakdown filter (bpf/sockex-any-by.bpf.c, -i any --by). */
+export const ANY_BY_PROGRAM_NAME = 'sockex_count_any_by';
 export const BY_MAP = 'by_counters';
-export const BY_OVERFLOW_MAP = 'by_overflow';
 
 /** How many keys the kernel's breakdown table holds unless --max-entries says otherwise (SOCKEX_BY_DEFAULT_MAX). */
 export const DEFAULT_MAX_ENTRIES = 4096;
@@ -22,17 +23,24 @@ export const BY_LAYOUT = {
   SOCKEX_BY_HOST_KNOWN: 2,
 } as const;
 
-/** struct sockex_by_key: u8 host[16], u16 port, u8 protocol, u8 direction, u8 family, u8 flags, u16 pad. */
-export const BY_KEY_SIZE = 24;
+/** struct sockex_by_key: u8 host[16], u16 port, u8 protocol, u8 direction, u8 family, u8 flags, u16 pad, u32 ifindex, u32 pad2. */
+export const BY_KEY_SIZE = 32;
+/** Where struct sockex_by_key holds the ifindex (-i any; 0 on a named interface). */
+const BY_KEY_IFINDEX = 24;
 
-/** The build of bpf/sockex-by.bpf.c for what is asked (see bpf/Makefile). */
-export function byObjectName(by: readonly BreakdownBy[]): string {
+/** The build of bpf/sockex-by.bpf.c, or with every interface of bpf/sockex-any-by.bpf.c, for what is asked (see bpf/Makefile). */
+export function byObjectName(by: readonly BreakdownBy[], everyInterface = false): string {
   const port = by.includes('port');
   const host = by.includes('host');
-  return `sockex-by-${host && port ? 'host-port' : host ? 'host' : 'port'}.bpf.o`;
+  return `sockex-${everyInterface ? 'any-' : ''}by-${host && port ? 'host-port' : host ? 'host' : 'port'}.bpf.o`;
 }
 
-type KeyWithoutInterface = Omit<BreakdownKey, 'interface' | 'ifindex'>;
+export type KeyWithoutInterface = Omit<BreakdownKey, 'interface' | 'ifindex' | 'generation'>;
+
+/** The interface of a by_counters key (-i any; 0 on a named interface). */
+export function byKeyIfindex(key: Buffer, offset: number): number {
+  return key.readUInt32LE(offset + BY_KEY_IFINDEX);
+}
 
 /** What a by_counters key counts. */
 export function decodeByKey(key: Buffer, offset: number, by: readonly BreakdownBy[]): KeyWithoutInterface {
@@ -48,18 +56,4 @@ export function decodeByKey(key: Buffer, offset: number, by: readonly BreakdownB
     out.host = flags & BY_LAYOUT.SOCKEX_BY_HOST_KNOWN ? addressText(key.subarray(offset, offset + (family === 'ipv6' ? 16 : 4))) : NONE;
   }
   return out;
-}
-
-/** What a by_overflow slot counts: frames of one protocol that found the table full, as port and/or host "other". */
-export function decodeByOverflowSlot(slot: number, by: readonly BreakdownBy[]): KeyWithoutInterface | undefined {
-  const key: SlotKey = decodeSlot(slot);
-  // The table's two non-IP slots are never written by the breakdown filter.
-  if (key.family === 'other') return undefined;
-  return {
-    direction: key.direction,
-    family: key.family,
-    protocol: key.protocol,
-    ...(by.includes('port') && PORT_PROTOCOLS.has(key.protocol) ? { port: OTHER } : {}),
-    ...(by.includes('host') ? { host: OTHER } : {}),
-  };
 }
