@@ -60,21 +60,3 @@ export interface OwnerFields {
   readonly user?: UserValue;
   readonly cgroup?: CgroupValue;
 }
-
-/** The words after every owner, in this order. */
-const WORD_RANK: Readonly<Record<OwnerWord, string>> = { [KERNEL]: '1', [NO_SOCKET]: '2', [FULL]: '3' };
-
-/**
- * A text that tells owners apart and sorts them: processes by pid (then
- * command and uid: a pid reused by another program is another part), users
- * by uid, cgroups by id; then kernel, none, other. Empty when not split by owner.
- */
-export function ownerRank(k: OwnerFields): string {
-  const word = (value: OwnerWord | object): value is OwnerWord => typeof value === 'string';
-  if (k.process !== undefined) {
-    return word(k.process) ? WORD_RANK[k.process] : `0${String(k.process.pid).padStart(10, '0')}\0${k.process.command}\0${k.process.uid}`;
-  }
-  if (k.user !== undefined) return word(k.user) ? WORD_RANK[k.user] : `0${String(k.user.uid).padStart(10, '0')}`;
-  if (k.cgroup !== undefined) return word(k.cgroup) ? WORD_RANK[k.cgroup] : `0${k.cgroup.id.toString().padStart(20, '0')}`;
-  return '';
-}

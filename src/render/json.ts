@@ -7,6 +7,7 @@
  */
 import type { Breakdown, BreakdownCounter } from '../model/breakdown.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
+import { ownerDetailFields } from './owner-fields.js';
 
 // The sampler hands on the same CounterSnapshot while a counter does not
 // change: its text is made once, not at every sample.
@@ -33,14 +34,15 @@ export function renderJson(snapshot: Snapshot): string {
  * {"by":["port"],"counters":[...]}: each counter keyed like a protocol
  * counter plus "port" (a number, "none" or "other"; "service" beside a
  * named one) and/or "host" (an address, "none" or "other"); split by owner,
- * flat fields: "pid", "command", "uid" (process), "uid" (user), "cgroup_id"
- * (cgroup), or "owner": "kernel", "none" or "other".
+ * the kernel's flat fields: "pid", "command", "uid" (process), "uid" (user),
+ * "cgroup_id" (cgroup), or "owner": "kernel", "none" or "other"; and the
+ * owner's details where known (owner-fields.ts).
  */
 function renderBreakdown(breakdown: Breakdown): string {
   const counters = breakdown.counters.map((c) => {
     const port = c.port === undefined ? '' : `,"port":${JSON.stringify(c.port)}${c.service === undefined ? '' : `,"service":${JSON.stringify(c.service)}`}`;
     const host = c.host === undefined ? '' : `,"host":${JSON.stringify(c.host)}`;
-    return `{${keyFields(c)}${ownerFields(c)}${port}${host},${countFields(c)}}`;
+    return `{${keyFields(c)}${ownerFields(c)}${port}${host}${ownerDetailFields(c)},${countFields(c)}}`;
   });
   return `{"by":${JSON.stringify(breakdown.by)},"counters":[${counters.join(',')}]}`;
 }

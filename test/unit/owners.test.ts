@@ -1,10 +1,9 @@
-/** Owners in the breakdown (--by process, user, cgroup): told apart, sorted, and written as JSON. */
+/** Owners in the breakdown (--by process, user, cgroup): told apart, sorted, and written as JSON with the kernel's fields. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { breakdownId, sortBreakdown, type BreakdownCounter } from '../../src/model/breakdown.js';
 import { withBreakdown } from '../../src/model/breakdown-sampler.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import { ownerRank } from '../../src/model/owners.js';
 import { renderJson } from '../../src/render/json.js';
 
 const part = (owner: Partial<BreakdownCounter>, bytes = 1n): BreakdownCounter => ({
@@ -35,9 +34,8 @@ test('processes sort by pid, then kernel, none and other; a reused pid with anot
     ['20:a', '300:a', '300:b', 'kernel', 'none', 'other'],
   );
   assert.notEqual(breakdownId(parts[2]!), breakdownId(parts[5]!));
-  assert.equal(ownerRank({}), '', 'not split by owner');
-  assert.ok(ownerRank({ cgroup: { id: 9n } }) < ownerRank({ cgroup: { id: 10n } }), 'cgroup ids in numeric order');
-  assert.ok(ownerRank({ user: { uid: 1000 } }) < ownerRank({ user: 'kernel' }));
+  const cgroups = sortBreakdown([part({ cgroup: 'kernel' }), part({ cgroup: { id: 10n } }), part({ cgroup: { id: 9n } })]);
+  assert.deepEqual(cgroups.map((p) => (typeof p.cgroup === 'string' ? p.cgroup : p.cgroup?.id)), [9n, 10n, 'kernel'], 'cgroup ids in numeric order, then the words');
 });
 
 test('JSON: flat owner fields, or the owner word', () => {
