@@ -133,7 +133,7 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     defaultDescription: 'protocol',
     describe:
       'split IP counters by port (TCP, UDP, UDP-Lite, SCTP service port) or host (the other end); both (repeat it, or port,host): the conversation view; ' +
-      'or by the local socket\'s owner: process (pid, command, uid), user or cgroup, one of them, alone or with port and/or host (--json; see docs/attribution.md)',
+      'or by the local socket\'s owner: process (pid, command, uid), user or cgroup, one of them, alone or with port and/or host (see docs/attribution.md)',
   },
   'max-entries': {
     numeric: true,
@@ -293,10 +293,6 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     throw usageError('the demo pings localhost, so it runs on lo only: drop --interface');
   }
   const by = parseBy(args.by as string | string[] | undefined);
-  const owner = by.find(isOwnerKind);
-  if (owner !== undefined && args.metrics !== undefined) {
-    throw usageError(`--by ${owner} has no Prometheus labels yet: use --json (or --by port/host with --metrics)`);
-  }
   if (args['max-entries'] !== undefined && by.length === 0) {
     throw usageError('--max-entries sizes the --by table: add --by port or --by host');
   }

@@ -227,8 +227,4 @@ test('--by process, user and cgroup: one owner at a time, alone or with port and
     await usageMessage(['--by', 'process,cgroup']),
     '--by splits by one owner at a time, not process and cgroup: pick one of process, user or cgroup (with port and/or host if you like) (see sockex --help)',
   );
-  assert.equal(
-    await usageMessage(['--by', 'cgroup', '--metrics', '9469']),
-    '--by cgroup has no Prometheus labels yet: use --json (or --by port/host with --metrics) (see sockex --help)',
-  );
 });
