@@ -12,7 +12,7 @@
  */
 import { addressSortKey } from './addresses.js';
 import { compareCounters, counterId, type CounterKey, type Direction, type Reading } from './counters.js';
-import { FULL, KERNEL, NO_SOCKET, OWNER_KINDS, isOwnerKind, type CgroupValue, type OwnerKind, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
+import { FRAGMENT, FULL, KERNEL, NO_SOCKET, OWNER_KINDS, isOwnerKind, type CgroupValue, type OwnerKind, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
 
 export type BreakdownBy = 'port' | 'host' | OwnerKind;
 
@@ -87,9 +87,9 @@ function ownerId(k: BreakdownKey): string {
   return `${processId}\0${userId}\0${cgroupId}`;
 }
 
-const WORD_RANKS: Readonly<Record<OwnerWord, string>> = { [KERNEL]: '1', [NO_SOCKET]: '2', [FULL]: '3' };
+const WORD_RANKS: Readonly<Record<OwnerWord, string>> = { [KERNEL]: '1', [FRAGMENT]: '2', [NO_SOCKET]: '3', [FULL]: '4' };
 
-/** Owners first (as `owner` ranks them), then kernel, none, other (undefined: not split this way). */
+/** Owners first (as `owner` ranks them), then kernel, fragment, none, other (undefined: not split this way). */
 function wordRank<T extends object>(value: T | OwnerWord | undefined, owner: (o: T) => string): string {
   if (value === undefined) return '';
   return typeof value === 'string' ? WORD_RANKS[value] : `0${owner(value)}`;

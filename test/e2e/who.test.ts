@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { TestCgroup } from './cgroups.js';
-import { PING4_FRAME, PING6_FRAME, udp4Frame, udp6Frame } from './frames.js';
+import { ETH_HLEN, IPV4_HLEN, PING4_FRAME, PING6_FRAME, udp4Frame, udp6Frame } from './frames.js';
 import { CLI, NetNs, TOOLS, counter, requireRoot, startSockex, waitFor, RunningSockex, type JsonBreakdownCounter, type JsonSample } from './harness.js';
 
 const UDP = 17;
@@ -26,7 +26,7 @@ interface OwnerCounter extends JsonBreakdownCounter {
   command?: string;
   uid?: number;
   cgroup_id?: number;
-  owner?: 'kernel' | 'none' | 'other';
+  owner?: 'kernel' | 'fragment' | 'none' | 'other';
 }
 
 function parts(sample: JsonSample, direction: 'tx' | 'rx', protocol: number): OwnerCounter[] {
@@ -395,4 +395,33 @@ test('-i any --by cgroup: the parts per interface, exact, adding up', async (t) 
     assert.ok(list.every((p) => p.interface === 'lo'), 'on lo');
     assert.deepEqual(owned(list), [{ cgroup_id: Number(a.id), ...udp }], direction);
   }
+});
+
+test('a fragmented UDP datagram: the first fragment each way is its socket\'s, the later ones a part of their own (fragment), adding up', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whofrag');
+  // 1500 on lo: a 3,000-byte datagram leaves as three IPv4 fragments of 1480, 1480 and 48 bytes of IP payload.
+  ns.exec('ip', ['link', 'set', 'lo', 'mtu', '1500']);
+  const [s, r] = [TestCgroup.create(t, 'fragsend'), TestCgroup.create(t, 'fragrecv')];
+  const port = 7400;
+  const receiver = await startIn(t, ns, r, node('who-udp', ['receive', 'sx-frag-recv', '127.0.0.1', String(port), '2']), 'listening');
+  const sockex = await startWho(ns, 'process');
+  t.after(() => sockex.child.kill());
+  const sent = JSON.parse(runIn(ns, s, node('who-udp', ['send', 'sx-frag-send', '127.0.0.1', String(port), '3000,100']))) as { pid: number };
+  assert.equal(await receiver.exited, 0, 'the receiver got both datagrams');
+  const first = ETH_HLEN + IPV4_HLEN + 1480;
+  const later = { bytes: first + ETH_HLEN + IPV4_HLEN + 48, packets: 2 };
+  const whole = { bytes: first + udp4Frame(100), packets: 2 };
+  await sockex.sampleShowing((x) => counter(x, { direction: 'rx', family: 'ipv4', protocol: UDP }).packets === 4);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  for (const sample of sockex.samples()) assertAddsUp(sample);
+  const sample = sockex.lastSample();
+  assert.deepEqual(owned(parts(sample, 'tx', UDP)), [
+    { pid: sent.pid, command: 'sx-frag-send', uid: 0, ...whole },
+    { owner: 'fragment', ...later },
+  ]);
+  assert.deepEqual(owned(parts(sample, 'rx', UDP)), [
+    { pid: receiver.child.pid, command: 'sx-frag-recv', uid: 0, ...whole },
+    { owner: 'fragment', ...later },
+  ]);
 });
