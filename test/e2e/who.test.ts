@@ -218,7 +218,7 @@ test('--by process refused: no cgroup2 mount (exit 12), or capabilities missing,
   // ip netns exec remounts /sys: no cgroup2 mount in sockex's view.
   const unmounted = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, '--json', '-c', '1', '-i', 'lo', '--by', 'process'], { encoding: 'utf8' });
   assert.equal(unmounted.status, 12, unmounted.stderr);
-  assert.match(unmounted.stderr, /^sockex: no cgroup v2 hierarchy is mounted here .*--by process\/user\/cgroup need one/);
+  assert.match(unmounted.stderr, /^sockex: no cgroup v2 hierarchy is mounted here .*--by process\/user\/cgroup need one.*name one with --cgroup2 PATH/);
   assert.equal(unmounted.stderr.trim().split('\n').length, 1);
   const caps = '+bpf,+net_raw';
   const limited = spawnSync(
