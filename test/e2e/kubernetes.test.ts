@@ -194,17 +194,20 @@ test('the container as the pod runs it: counts served on the host address, a pod
   assert.match(rootOnly.stderr, /^sockex: keeping root privileges: cannot change user .*CAP_SETUID/m);
 });
 
-test('what gets no pod label yet: a pod in its own network namespace, its frames on its veth counted as cgroup "none"', { timeout: 60_000 }, async (t) => {
+test('a pod in its own network namespace: its frames on the node\'s end of its veth carry its cgroup, container and pod_uid', { timeout: 60_000 }, async (t) => {
   if (!requireRoot(t)) return;
   const sockex = container(daemonSet());
   const { a: node, b: podNetwork } = vethPair(t, 'podns');
   const service = await startService(t, node, asContainer(sockex.securityContext?.capabilities?.add ?? []), podArgs(t, sockex));
-  const cgroup = TestCgroup.createPath(t, `/kubepods.slice/kubepods-pod${randomUUID().replaceAll('-', '_')}.slice/cri-containerd-${randomBytes(32).toString('hex')}.scope`);
+  const podUid = randomUUID();
+  const containerId = randomBytes(32).toString('hex');
+  const cgroup = TestCgroup.createPath(t, `/kubepods.slice/kubepods-pod${podUid.replaceAll('-', '_')}.slice/cri-containerd-${containerId}.scope`);
   const send = "const s=require('node:dgram').createSocket('udp4');let n=0;const go=()=>n++<3?s.send(Buffer.alloc(100),9,'192.0.2.1',go):s.close();go()";
   const sent = spawnSync('nsenter', [`--net=/run/netns/${podNetwork.name}`, ...cgroup.wrap([process.execPath, '-e', send])], { encoding: 'utf8' });
   assert.equal(sent.status, 0, sent.stderr);
-  // The node's network namespace has no socket for them: the flows are looked up in sockex's own namespace only.
-  await scrapeUntil(node, service, `sockex_breakdown_bytes_total{device="veth-a",direction="receive",family="ipv4",protocol="udp",cgroup="none"} ${3 * udp4Frame(100)}`, 10_000);
+  // No socket of the node's namespace sent or takes them: the pod's flow, filed under no namespace, names it.
+  const owner = `cgroup="${cgroup.path}",container="${containerId}",pod_uid="${podUid}"`;
+  await scrapeUntil(node, service, `sockex_breakdown_bytes_total{device="veth-a",direction="receive",family="ipv4",protocol="udp",${owner}} ${3 * udp4Frame(100)}`, 10_000);
 });
 
 /** The sources of the Containerfile's COPY and ADD instructions (flags and destination left out). */
