@@ -145,14 +145,19 @@ static __always_inline void sockex_flip(struct sockex_flow_key *k)
  */
 static __always_inline struct sockex_flow *sockex_flow_elsewhere(struct sockex_flow_key *k, __u32 tx)
 {
+	__u64 own = k->netns;
+
 	k->netns = SOCKEX_NETNS_ANY;
 	if (!tx)
 		sockex_flip(k); /* local = the source: the sender's view */
 	struct sockex_flow *flow = bpf_map_lookup_elem(&flows, k);
-	if (flow)
+	/* A socket of the tap's own namespace was asked for already: its
+	 * copy here is no answer (a SYN to a closed port is still none). */
+	if (flow && flow->netns != own)
 		return flow;
 	sockex_flip(k);
-	return bpf_map_lookup_elem(&flows, k);
+	flow = bpf_map_lookup_elem(&flows, k);
+	return flow && flow->netns != own ? flow : 0;
 }
 
 /*

@@ -69,6 +69,7 @@ struct sockex_bound_key {
 struct sockex_flow {
 	struct sockex_owner owner;
 	__u64 last_used_ns; /* CLOCK_MONOTONIC (its coarse reading), updated at most once a second */
+	__u64 netns;        /* the socket's namespace: tells a copy under SOCKEX_NETNS_ANY where it is from */
 };
 
 struct sockex_bound {

@@ -120,7 +120,10 @@ static __always_inline void seed(struct sock *sk, __u32 protocol, __u32 listenin
 	};
 	address_of(skc, v4, 1, key.local);
 	address_of(skc, v4, 0, key.remote);
-	struct sockex_flow value = { .owner = s->owner, .last_used_ns = bpf_ktime_get_ns() };
+	struct sockex_flow value = { .owner = s->owner, .last_used_ns = bpf_ktime_get_ns(), .netns = netns };
+	bpf_map_update_elem(&flows, &key, &value, BPF_NOEXIST);
+	/* And under no namespace, as the egress hook files it (owner-lookup.h). */
+	key.netns = SOCKEX_NETNS_ANY;
 	bpf_map_update_elem(&flows, &key, &value, BPF_NOEXIST);
 }
 

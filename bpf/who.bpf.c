@@ -129,7 +129,8 @@ static __always_inline void file_flow(const struct sockex_flow_key *key, const s
 {
 	struct sockex_flow *now = bpf_map_lookup_elem(&flows, key);
 
-	if (now && same_owner(&now->owner, &next->owner) && next->last_used_ns - now->last_used_ns < SOCKEX_NS_PER_SECOND)
+	if (now && same_owner(&now->owner, &next->owner) && now->netns == next->netns &&
+	    next->last_used_ns - now->last_used_ns < SOCKEX_NS_PER_SECOND)
 		return;
 	if (bpf_map_update_elem(&flows, key, next, BPF_ANY))
 		lost(SOCKEX_LOST_FLOWS);
@@ -154,7 +155,7 @@ int sockex_who_egress(struct __sk_buff *skb)
 		return 1;
 
 	/* The coarse clock (a tick's resolution) is cheaper and plenty for a 1 s refresh. */
-	struct sockex_flow next = { .last_used_ns = bpf_ktime_get_coarse_ns() };
+	struct sockex_flow next = { .last_used_ns = bpf_ktime_get_coarse_ns(), .netns = key.netns };
 	struct sockex_socket *s = bpf_sk_storage_get(&owners, sk, 0, 0);
 	if (s)
 		next.owner = s->owner;

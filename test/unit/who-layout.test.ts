@@ -26,7 +26,7 @@ test('both objects hold the owner structs and maps layout.ts reads', () => {
       },
       object,
     );
-    assert.deepEqual(btf.struct('sockex_flow'), { size: FLOW_SIZE, fields: [['owner', 0, OWNER_SIZE], ['last_used_ns', FLOW_LAST_USED, 8]] }, object);
+    assert.deepEqual(btf.struct('sockex_flow'), { size: FLOW_SIZE, fields: [['owner', 0, OWNER_SIZE], ['last_used_ns', FLOW_LAST_USED, 8], ['netns', FLOW_LAST_USED + 8, 8]] }, object);
     assert.deepEqual(btf.map('flows'), { maxEntries: OWNER_LAYOUT.SOCKEX_FLOWS_MAX, key: 'sockex_flow_key', value: 'sockex_flow' }, object);
     assert.deepEqual(btf.map('bound'), { maxEntries: OWNER_LAYOUT.SOCKEX_BOUND_MAX, key: 'sockex_bound_key', value: 'sockex_bound' }, object);
   }

@@ -33,6 +33,6 @@ export const OWNER_LAYOUT = {
 export const OWNER_SIZE = 40;
 /** struct sockex_flow_key: u64 netns, u8 local[16], u8 remote[16], u16 local_port, u16 remote_port, u8 family, u8 protocol, u16 pad. */
 export const FLOW_KEY_SIZE = 48;
-/** struct sockex_flow: the owner, then u64 last_used_ns. */
-export const FLOW_SIZE = 48;
+/** struct sockex_flow: the owner, then u64 last_used_ns, u64 netns. */
+export const FLOW_SIZE = 56;
 export const FLOW_LAST_USED = 40;
