@@ -68,6 +68,8 @@ export class SeriesBudget {
   private readonly options: SeriesBudgetOptions;
   /** The last cumulative reading of each kernel key (ifindex included). */
   private previous = new Map<string, { bytes: bigint; packets: bigint }>();
+  /** The last readings folded, and their devices: the same (frozen) array again means no count moved. */
+  private lastReadings: { readings: readonly BreakdownReading[]; devices: ReadonlySet<string> } | undefined;
   /** Every series by its labels: own ones (holding or not) and "other" ones. */
   private readonly series = new Map<string, SeriesState>();
   private holders = 0;
@@ -104,12 +106,18 @@ export class SeriesBudget {
 
   /** What each series key (ifindex left out) gained since the last sample; notes which devices are here. */
   private deltas(readings: readonly BreakdownReading[], now: number): Map<string, Delta> {
+    // Readings handed on (a quiet table, thousands of keys): nothing gained, so no walk; their devices are still here.
+    if (readings === this.lastReadings?.readings && Object.isFrozen(readings)) {
+      for (const device of this.lastReadings.devices) this.devices.set(device, now);
+      return new Map();
+    }
+    const devices = new Set<string>();
     const current = new Map<string, { bytes: bigint; packets: bigint }>();
     const deltas = new Map<string, Delta>();
     for (const r of readings) {
       const readingId = breakdownId(r);
       current.set(readingId, { bytes: r.bytes, packets: r.packets });
-      this.devices.set(r.interface, now);
+      devices.add(r.interface);
       const before = this.previous.get(readingId);
       // A counter that went backwards was made again (a new map): all of it is new.
       const counted = before !== undefined && before.bytes <= r.bytes ? before : { bytes: 0n, packets: 0n };
@@ -121,6 +129,8 @@ export class SeriesBudget {
       delta.packets += r.packets - counted.packets;
     }
     this.previous = current;
+    for (const device of devices) this.devices.set(device, now);
+    this.lastReadings = { readings, devices };
     return deltas;
   }
 
