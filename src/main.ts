@@ -10,7 +10,10 @@ import { chooseOutput, type Output } from './cli/output.js';
 import { startDemoPing } from './demo.js';
 import { ExitCode, asSockexError, printable } from './errors.js';
 import { attachFilter, DescriptorBudget, dropPrivileges, libbpfLog, loadNative, raiseDescriptorLimit } from './kernel/index.js';
+import { CgroupPaths, findCgroup2Root } from './kernel/cgroups/index.js';
+import type { BreakdownBy } from './model/breakdown.js';
 import { sampleWithBreakdown } from './model/breakdown-sampler.js';
+import { OwnerDetails } from './model/owner-details.js';
 import { Sampler } from './model/sampler.js';
 import { systemTimers } from './session/ticker.js';
 import { renderJson } from './render/json.js';
@@ -80,7 +83,7 @@ async function run(options: Options): Promise<SessionEnd> {
       sources: filters,
       sampler:
         options.by.length > 0
-          ? sampleWithBreakdown(new Sampler(options.interfaces), options.by)
+          ? sampleWithBreakdown(new Sampler(options.interfaces), options.by, ownerDetailsFor(options.by))
           : new Sampler(options.interfaces),
       renderers,
       releases,
@@ -116,6 +119,13 @@ const chosenBecause: Record<Options['interfacesFrom'], string> = {
   'default route': " (the default route's interface; name another with -i)",
   'no default route': ' (no default route here; name another with -i)',
 };
+
+/** --by process, user or cgroup: what user space adds to the kernel's owners (user names, cgroup paths, exited processes). */
+function ownerDetailsFor(by: readonly BreakdownBy[]): OwnerDetails | undefined {
+  if (!by.some((b) => b === 'process' || b === 'user' || b === 'cgroup')) return undefined;
+  const root = findCgroup2Root();
+  return new OwnerDetails({ ...(root === undefined ? {} : { cgroups: new CgroupPaths(root) }) });
+}
 
 /** The status line a script can wait for; the dashboard's header says it instead. */
 function sayCounting(options: Options, dashboard: boolean, metricsUrl: string | undefined): void {

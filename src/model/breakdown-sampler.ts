@@ -4,6 +4,7 @@
  */
 import { breakdownId, sortBreakdown, type Breakdown, type BreakdownBy, type BreakdownCounter, type BreakdownReading } from './breakdown.js';
 import type { CounterRead } from './counter-read.js';
+import type { OwnerDetails } from './owner-details.js';
 import { protocolName } from './protocols.js';
 import { rate } from './sampler.js';
 import { ServiceNames } from './services.js';
@@ -13,13 +14,16 @@ import type { Snapshot } from './snapshot.js';
 export class BreakdownSampler {
   private readonly by: readonly BreakdownBy[];
   private readonly services: ServiceNames;
+  /** Adds user names, cgroup paths, containers and exited marks to the owners (--by process, user, cgroup). */
+  private readonly details: Pick<OwnerDetails, 'fill'> | undefined;
   private previous = new Map<string, BreakdownReading>();
   /** The last readings and what they made, and whether every rate in it was 0. */
   private last: { readings: readonly BreakdownReading[]; breakdown: Breakdown; quiet: boolean } | undefined;
 
-  constructor(by: readonly BreakdownBy[], services: ServiceNames = new ServiceNames()) {
+  constructor(by: readonly BreakdownBy[], services: ServiceNames = new ServiceNames(), details?: Pick<OwnerDetails, 'fill'>) {
     this.by = [...by];
     this.services = services;
+    this.details = details;
   }
 
   /** interval: seconds since the previous sample (0 for the first), as the protocol snapshot has it. */
@@ -27,7 +31,7 @@ export class BreakdownSampler {
     // The same readings handed on (nothing moved) and no rate to bring down to 0: the same breakdown, no sort.
     if (this.last?.readings === readings && this.last.quiet) return this.last.breakdown;
     const current = new Map<string, BreakdownReading>();
-    const counters = sortBreakdown(readings).map((reading): BreakdownCounter => {
+    const counters = sortBreakdown(this.details ? this.details.fill(readings) : readings).map((reading): BreakdownCounter => {
       const id = breakdownId(reading);
       current.set(id, reading);
       const before = this.previous.get(id);
@@ -60,8 +64,9 @@ export function withBreakdown(snapshot: Snapshot, breakdown: Breakdown): Snapsho
 export function sampleWithBreakdown(
   protocols: { sample(read: CounterRead): Snapshot },
   by: readonly BreakdownBy[],
+  details?: Pick<OwnerDetails, 'fill'>,
 ): { sample(read: CounterRead): Snapshot } {
-  const breakdown = new BreakdownSampler(by);
+  const breakdown = new BreakdownSampler(by, undefined, details);
   return {
     sample(read) {
       const snapshot = protocols.sample(read);

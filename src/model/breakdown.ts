@@ -12,10 +12,15 @@
  */
 import { addressSortKey } from './addresses.js';
 import { compareCounters, counterId, type CounterKey, type Direction, type Reading } from './counters.js';
+import { FULL, KERNEL, NO_SOCKET, type CgroupValue, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
 
-export type BreakdownBy = 'port' | 'host';
+export type BreakdownBy = 'port' | 'host' | 'process' | 'user' | 'cgroup';
 
-/** Every way of splitting, in the order --by lists them. */
+/**
+ * Every way of splitting the CLI takes, in the order --by lists them. The
+ * owner splits (process, user, cgroup) join it with the kernel side that
+ * counts them; until then --by refuses them rather than count by port.
+ */
 export const BREAKDOWN_KINDS: readonly BreakdownBy[] = ['port', 'host'];
 
 /** IP protocols split by port: TCP, UDP, SCTP, UDP-Lite (the four whose header starts with both ports). */
@@ -42,6 +47,10 @@ export interface BreakdownKey {
   readonly port?: PortValue;
   /** Present when split by host (--by host). */
   readonly host?: HostValue;
+  /** Present when split by who sent or received it (--by process, user, cgroup: model/owners.ts). */
+  readonly process?: ProcessValue;
+  readonly user?: UserValue;
+  readonly cgroup?: CgroupValue;
 }
 
 export interface BreakdownReading extends BreakdownKey {
@@ -65,8 +74,40 @@ export interface Breakdown {
   readonly counters: readonly BreakdownCounter[];
 }
 
+/**
+ * A key's identity: what the kernel keys the counter by. An owner is its
+ * kernel fields (pid, command and uid; uid; cgroup id), never the details
+ * user space adds (user name, path, exited), which may change under it.
+ */
 export function breakdownId(k: BreakdownKey): string {
-  return `${counterId(k)}\0${k.port ?? ''}\0${k.host ?? ''}`;
+  return `${counterId(k)}\0${k.port ?? ''}\0${k.host ?? ''}\0${ownerId(k)}`;
+}
+
+function ownerId(k: BreakdownKey): string {
+  const { process: p, user: u, cgroup: c } = k;
+  const processId = p === undefined ? '' : typeof p === 'string' ? p : `${p.pid}/${p.command}/${p.uid}`;
+  const userId = u === undefined ? '' : typeof u === 'string' ? u : String(u.uid);
+  const cgroupId = c === undefined ? '' : typeof c === 'string' ? c : String(c.id);
+  return `${processId}\0${userId}\0${cgroupId}`;
+}
+
+const WORD_RANKS: Readonly<Record<OwnerWord, string>> = { [KERNEL]: '1', [NO_SOCKET]: '2', [FULL]: '3' };
+
+/** Owners first (as `owner` ranks them), then kernel, none, other (undefined: not split this way). */
+function wordRank<T extends object>(value: T | OwnerWord | undefined, owner: (o: T) => string): string {
+  if (value === undefined) return '';
+  return typeof value === 'string' ? WORD_RANKS[value] : `0${owner(value)}`;
+}
+
+/** Fixed-width digits, so numbers compare as text in numeric order. */
+const digits = (n: number | bigint): string => String(n).padStart(20, '0');
+
+/** Processes by pid, users by uid, cgroups by path (then id), each before the words. */
+function ownerRank(k: BreakdownKey): string {
+  const process = wordRank(k.process, (p) => `${digits(p.pid)}\0${p.command}\0${digits(p.uid)}`);
+  const user = wordRank(k.user, (u) => digits(u.uid));
+  const cgroup = wordRank(k.cgroup, (c) => `${c.path ?? ''}\0${digits(c.id)}`);
+  return `${process}\x01${user}\x01${cgroup}`;
 }
 
 /** Numbers first, then none, then other (undefined: not split by port). */
@@ -79,14 +120,16 @@ function hostRank(host: HostValue | undefined): string {
   return host === undefined ? '' : host === NONE ? '1' : host === OTHER ? '2' : `0${addressSortKey(host)}`;
 }
 
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Breakdown counters in their stable order: interface, direction, family,
- * protocol (as the protocol counters), then port, then host. The port and
- * host ranks are worked out once per counter, not once per comparison.
+ * protocol (as the protocol counters), then port, then host, then owner.
+ * The ranks are worked out once per counter, not once per comparison.
  */
 export function sortBreakdown<T extends BreakdownKey>(items: readonly T[]): T[] {
-  const decorated = items.map((item) => ({ item, port: portRank(item.port), host: hostRank(item.host) }));
-  decorated.sort((a, b) => compareCounters(a.item, b.item) || a.port - b.port || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  const decorated = items.map((item) => ({ item, port: portRank(item.port), host: hostRank(item.host), owner: ownerRank(item) }));
+  decorated.sort((a, b) => compareCounters(a.item, b.item) || a.port - b.port || compareText(a.host, b.host) || compareText(a.owner, b.owner));
   return decorated.map((d) => d.item);
 }
 

@@ -1,6 +1,6 @@
 /**
  * The series budget of the breakdown metrics (--max-series, --series-idle):
- * which port/host keys get a Prometheus series of their own, and what every
+ * which port/host/owner keys get a Prometheus series of their own, and what every
  * series counts, sample after sample.
  *
  * Why a budget: every distinct label set is a series the Prometheus server
@@ -30,6 +30,7 @@
  * monotonic clock), so tests drive it with a fake clock.
  */
 import { OTHER, breakdownId, sortBreakdown, type BreakdownKey, type BreakdownReading } from './breakdown.js';
+import { FULL, type ProcessOwner } from './owners.js';
 
 /** Port/host keys with a series of their own unless --max-series says otherwise. */
 export const DEFAULT_MAX_SERIES = 100;
@@ -122,7 +123,7 @@ export class SeriesBudget {
       // A counter that went backwards was made again (a new map): all of it is new.
       const counted = before !== undefined && before.bytes <= r.bytes ? before : { bytes: 0n, packets: 0n };
       const key = seriesKey(r);
-      const id = breakdownId(key);
+      const id = seriesId(key);
       let delta = deltas.get(id);
       if (!delta) deltas.set(id, (delta = { key, bytes: 0n, packets: 0n }));
       delta.bytes += r.bytes - counted.bytes;
@@ -182,7 +183,7 @@ export class SeriesBudget {
   /** The "other" series of this key's device, direction, family and protocol (made at 0 when first needed). */
   private otherOf(key: BreakdownKey): SeriesState {
     const otherKey = asOther(key);
-    const id = breakdownId(otherKey);
+    const id = seriesId(otherKey);
     let s = this.series.get(id);
     if (!s) {
       this.series.set(id, (s = { key: otherKey, bytes: 0n, packets: 0n, holding: false, lastActive: 0 }));
@@ -210,14 +211,43 @@ function seriesKey(r: BreakdownReading): BreakdownKey {
     protocol: r.protocol,
     ...(r.port === undefined ? {} : { port: r.port }),
     ...(r.host === undefined ? {} : { host: r.host }),
+    ...(r.process === undefined ? {} : { process: typeof r.process === 'string' ? r.process : seriesProcess(r.process) }),
+    ...(r.user === undefined ? {} : { user: r.user }),
+    ...(r.cgroup === undefined ? {} : { cgroup: r.cgroup }),
   };
 }
 
-function isOverflow(k: BreakdownKey): boolean {
-  return k.port === OTHER || k.host === OTHER;
+/**
+ * A series' identity: its labels. A cgroup goes by its path where it has
+ * one: a service restarted gets a new cgroup (a new id) at the same path,
+ * and must not make a second series with the same labels.
+ */
+function seriesId(key: BreakdownKey): string {
+  const { cgroup, ...rest } = key;
+  return typeof cgroup === 'object' && cgroup.path !== undefined ? `${breakdownId(rest)}\0${cgroup.path}` : breakdownId(key);
 }
 
-/** The same key with its port and/or host replaced by "other". */
+/**
+ * A process as a series knows it: command and user, pid 0. Series have no
+ * pid label (a new pid is a new series: cardinality), so the processes of
+ * one command and uid are one series, and an exit changes nothing.
+ */
+function seriesProcess(p: ProcessOwner): ProcessOwner {
+  return { pid: 0, command: p.command, uid: p.uid, ...(p.user === undefined ? {} : { user: p.user }) };
+}
+
+function isOverflow(k: BreakdownKey): boolean {
+  return k.port === OTHER || k.host === OTHER || k.process === FULL || k.user === FULL || k.cgroup === FULL;
+}
+
+/** The same key with what it is split by (port, host, owner) replaced by "other". */
 function asOther(k: BreakdownKey): BreakdownKey {
-  return { ...k, ...(k.port === undefined ? {} : { port: OTHER }), ...(k.host === undefined ? {} : { host: OTHER }) };
+  return {
+    ...k,
+    ...(k.port === undefined ? {} : { port: OTHER }),
+    ...(k.host === undefined ? {} : { host: OTHER }),
+    ...(k.process === undefined ? {} : { process: FULL }),
+    ...(k.user === undefined ? {} : { user: FULL }),
+    ...(k.cgroup === undefined ? {} : { cgroup: FULL }),
+  };
 }

@@ -7,10 +7,20 @@ import type { BreakdownBy, BreakdownKey } from '../model/breakdown.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SeriesBudget, type BudgetSeries, type SeriesBudgetOptions } from '../model/series-budget.js';
 import { familyHeader, labelText, valueText } from './exposition.js';
+import { ownerLabels } from './owner-fields.js';
 import { directionLabels, protocolLabel } from './protocol-series.js';
 
 const BREAKDOWN_BYTES_METRIC = 'sockex_breakdown_bytes_total';
 const BREAKDOWN_PACKETS_METRIC = 'sockex_breakdown_packets_total';
+
+/** What each split is, as the help text says it. */
+const SPLIT_HELP: Readonly<Record<BreakdownBy, string>> = {
+  port: 'service port (the lower of the two)',
+  host: 'host (the other end)',
+  process: 'process (command and user; never pid)',
+  user: 'user',
+  cgroup: 'cgroup (path, container, pod_uid)',
+};
 
 function labels(k: BreakdownKey): [string, string][] {
   const out: [string, string][] = [
@@ -21,6 +31,7 @@ function labels(k: BreakdownKey): [string, string][] {
   ];
   if (k.port !== undefined) out.push(['port', String(k.port)]);
   if (k.host !== undefined) out.push(['host', k.host]);
+  out.push(...ownerLabels(k));
   return out;
 }
 
@@ -33,7 +44,7 @@ export class BreakdownSeries {
 
   constructor(by: readonly BreakdownBy[], budget: SeriesBudgetOptions) {
     this.budget = new SeriesBudget(budget);
-    const split = by.map((b) => (b === 'port' ? 'service port (the lower of the two)' : 'host (the other end)')).join(' and ');
+    const split = by.map((b) => SPLIT_HELP[b]).join(' and ');
     this.help = {
       bytes: `Bytes of IP frames by ${split}; at most ${budget.maxSeries} keys have a series while active, the rest count as "other". Sum rates, not values.`,
       packets: `Frames of IP protocols by ${by.join(' and ')}, bounded like ${BREAKDOWN_BYTES_METRIC}.`,

@@ -7,6 +7,7 @@
  */
 import type { Breakdown, BreakdownCounter } from '../model/breakdown.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
+import { ownerDetailFields } from './owner-fields.js';
 
 // The sampler hands on the same CounterSnapshot while a counter does not
 // change: its text is made once, not at every sample.
@@ -32,13 +33,14 @@ export function renderJson(snapshot: Snapshot): string {
 /**
  * {"by":["port"],"counters":[...]}: each counter keyed like a protocol
  * counter plus "port" (a number, "none" or "other"; "service" beside a
- * named one) and/or "host" (an address, "none" or "other").
+ * named one) and/or "host" (an address, "none" or "other"), and the
+ * owner's details where known (owner-fields.ts).
  */
 function renderBreakdown(breakdown: Breakdown): string {
   const counters = breakdown.counters.map((c) => {
     const port = c.port === undefined ? '' : `,"port":${JSON.stringify(c.port)}${c.service === undefined ? '' : `,"service":${JSON.stringify(c.service)}`}`;
     const host = c.host === undefined ? '' : `,"host":${JSON.stringify(c.host)}`;
-    return `{${keyFields(c)}${port}${host},${countFields(c)}}`;
+    return `{${keyFields(c)}${port}${host}${ownerDetailFields(c)},${countFields(c)}}`;
   });
   return `{"by":${JSON.stringify(breakdown.by)},"counters":[${counters.join(',')}]}`;
 }

@@ -263,7 +263,7 @@ test('--help and the man page describe --by and --max-entries from the same tabl
   const page = manPage();
   assert.match(page, /^\\fB\\-\\-by\\fR \\fIport\|host\\fR\nsplit IP counters by port .*\(default: protocol\)\.$/m);
   assert.match(page, /^\\fB\\-\\-max\\-entries\\fR \\fIkeys\\fR\n.*\(default: 4096\)\.$/m);
-  assert.match(page, /^with \\-\\-by: protocols, ports, hosts or conversations in turn \(rows idle for 10 s fold into other\)$/m);
+  assert.match(page, /^with \\-\\-by: protocols and each view \\-\\-by collected, in turn \(rows idle for 10 s fold into other\)$/m);
 });
 
 function dashboardWith(counters: BreakdownCounter[], by: ('port' | 'host')[] = ['port']): DashboardState {

@@ -1,38 +1,45 @@
 /**
- * The dashboard's breakdown views (--by): rows by port, by host, or by
- * conversation (host and port), less the reset baseline, with their rates
- * and history, sorted, cut to the active rows that fit with the rest summed
- * into one "other" row, so the rows always add up to the total. Pure data in
- * the protocol tables' shapes, no layout.
+ * The dashboard's breakdown views (--by): rows by port, by host, by
+ * conversation (host and port), or by owner (owner-places.ts), less the
+ * reset baseline, with their rates and history, sorted, cut to the active
+ * rows that fit with the rest summed into one "other" row, so the rows
+ * always add up to the total. Pure data in the protocol tables' shapes, no
+ * layout.
  */
 import { OTHER, breakdownId, type BreakdownCounter } from '../../model/breakdown.js';
 import { IDLE_AFTER_SECONDS, breakdownHistoryId } from '../../model/rate-history.js';
 import type { Baseline, DashboardView, Frame, SortKey } from './dashboard-state.js';
+import { isKernelOther, ownerPlace, type Place } from './owner-places.js';
 import { compareRows, countsSince, type DirectionTotals, type ProtocolRow, type Section } from './protocol-rows.js';
 import { printable } from '../../errors.js';
 
-/** The first column's title in each view (conversations: HOST padded to the widest host shown, then PORT). */
-export const VIEW_TITLES: Readonly<Record<DashboardView, string>> = { protocols: 'PROTOCOL', ports: 'PORT', hosts: 'HOST', conversations: 'HOST  PORT' };
+/** The views of a breakdown (--by): all but the protocols. */
+type BreakdownView = Exclude<DashboardView, 'protocols'>;
 
-/** Where a counter goes in a view: its row's key, the host (conversations) and the rest of its name. */
-interface Place {
-  readonly key: string;
-  readonly host?: string;
-  readonly label: string;
-}
+/** The parts of the first column in each breakdown view: all but the last padded to the widest shown, so they line up. */
+const NAME_PARTS: Readonly<Record<BreakdownView, readonly { readonly title: string; readonly right?: boolean }[]>> = {
+  ports: [{ title: 'PORT' }],
+  hosts: [{ title: 'HOST' }],
+  conversations: [{ title: 'HOST' }, { title: 'PORT' }],
+  processes: [{ title: 'PID', right: true }, { title: 'USER' }, { title: 'COMMAND' }],
+  users: [{ title: 'USER' }],
+  cgroups: [{ title: 'CGROUP' }],
+};
 
 /** The row a counter belongs to in a view, or undefined when the view leaves it out (or it is "other"). */
-function placeOf(c: BreakdownCounter, view: DashboardView): Place | undefined {
+function placeOf(c: BreakdownCounter, view: BreakdownView): Place | undefined {
   const port = c.port === undefined ? '' : ` ${c.port}${c.service === undefined ? '' : ` ${c.service}`}`;
   switch (view) {
     case 'ports':
-      return c.port === undefined ? undefined : { key: `${c.protocol}/${c.port}`, label: `${c.name}${port}` };
+      return c.port === undefined ? undefined : { key: `${c.protocol}/${c.port}`, parts: [`${c.name}${port}`] };
     case 'hosts':
-      return c.host === undefined ? undefined : { key: c.host, label: c.host };
+      return c.host === undefined ? undefined : { key: c.host, parts: [c.host] };
     case 'conversations':
-      return c.host === undefined ? undefined : { key: `${c.host} ${c.protocol}/${c.port ?? ''}`, host: c.host, label: `${c.name}${port}` };
-    case 'protocols':
-      return undefined;
+      return c.host === undefined ? undefined : { key: `${c.host} ${c.protocol}/${c.port ?? ''}`, parts: [c.host, `${c.name}${port}`] };
+    case 'processes':
+    case 'users':
+    case 'cgroups':
+      return ownerPlace(c, view);
   }
 }
 
@@ -41,7 +48,8 @@ type Totals = { bytes: bigint; packets: bigint; bytesPerSecond: number; packetsP
 interface MutableRow {
   key: string;
   name: string;
-  host: string | undefined;
+  /** The parts of the name, padded to line up once the rows shown are known. */
+  parts: readonly string[];
   tx: Totals;
   rx: Totals;
   sinceStart: { bytes: bigint; packets: bigint };
@@ -51,9 +59,9 @@ interface MutableRow {
   ids: { tx: Set<string>; rx: Set<string> };
 }
 
-const emptyRow = (key: string, name: string, host?: string): MutableRow => {
+const emptyRow = (key: string, name: string, parts: readonly string[] = [name]): MutableRow => {
   const totals = (): Totals => ({ bytes: 0n, packets: 0n, bytesPerSecond: 0, packetsPerSecond: 0, history: [] });
-  return { key, name, host, tx: totals(), rx: totals(), sinceStart: { bytes: 0n, packets: 0n }, active: false, ids: { tx: new Set(), rx: new Set() } };
+  return { key, name, parts, tx: totals(), rx: totals(), sinceStart: { bytes: 0n, packets: 0n }, active: false, ids: { tx: new Set(), rx: new Set() } };
 };
 
 function addTotals(into: Totals, from: Omit<DirectionTotals, 'history'>): void {
@@ -85,14 +93,14 @@ function addRow(into: MutableRow, row: MutableRow): MutableRow {
  * one-packet rows leave after a while) and the frames the kernel counted as
  * other. So the rows always add up to the total.
  */
-export function breakdownSection(frame: Frame, view: DashboardView, baseline: Baseline | undefined, sort: SortKey, maxRows: number): Section {
+export function breakdownSection(frame: Frame, view: BreakdownView, baseline: Baseline | undefined, sort: SortKey, maxRows: number): Section {
   const { history } = frame;
   const rows = new Map<string, MutableRow>();
   let kernelOther: MutableRow | undefined;
   const total = emptyRow('total', 'Total');
   for (const c of frame.snapshot.breakdown?.counters ?? []) {
     const place = placeOf(c, view);
-    const isOther = c.port === OTHER || c.host === OTHER;
+    const isOther = isKernelOther(c);
     if (!place && !isOther) continue;
     const { bytes, packets } = countsSince(c, baseline?.breakdown?.get(breakdownId(c)));
     const id = breakdownHistoryId(c);
@@ -101,7 +109,8 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
     if (isOther || !place) {
       row = kernelOther ??= emptyRow(OTHER, OTHER);
     } else {
-      row = rows.get(place.key) ?? emptyRow(place.key, place.label, place.host);
+      // Sorted by name, a row goes by its last part: the port of a conversation, the command of a process.
+      row = rows.get(place.key) ?? emptyRow(place.key, place.parts[place.parts.length - 1] ?? '', place.parts);
       rows.set(place.key, row);
     }
     row.active ||= history.idleFor(id) < IDLE_AFTER_SECONDS;
@@ -130,17 +139,28 @@ export function breakdownSection(frame: Frame, view: DashboardView, baseline: Ba
     total[dir].history = history.sumOfSeries(total.ids[dir]);
     if (other) other[dir].history = total[dir].history.map((sum, i) => restOf(sum, top.map((r) => r[dir].history[i] ?? 0)));
   }
-  // Conversations: the hosts padded to the widest shown, so the ports line up (IPv4 beside IPv6).
-  const hostWidth = Math.max(4, ...top.map((r) => r.host?.length ?? 0));
-  const named = top.map((r) => (r.host === undefined ? r : { ...r, name: `${r.host.padEnd(hostWidth)}  ${r.name}` }));
+  const { named, nameTitle } = lineUp(top, view);
   const notes = idle === 0 ? [] : [` (${idle} idle ${IDLE_AFTER_SECONDS} s in other)`, ` (${idle} idle in other)`];
   return {
     title: viewTitle(frame, view),
     rows: other ? [...named, other] : named,
     total,
-    ...(view === 'conversations' ? { nameTitle: `${'HOST'.padEnd(hostWidth)}  PORT` } : {}),
+    nameTitle,
     ...(notes.length > 0 ? { notes: [...notes, ''] } : {}),
   };
+}
+
+/**
+ * The rows' names with their parts padded to the widest shown (conversations'
+ * hosts, so the ports line up, IPv4 beside IPv6; processes' pids and users),
+ * and the first column's title (PORT, HOST, PID  USER  COMMAND...) padded alike.
+ */
+function lineUp(top: readonly MutableRow[], view: BreakdownView): { named: MutableRow[]; nameTitle: string } {
+  const parts = NAME_PARTS[view];
+  const widths = parts.map((part, i) => Math.max(part.title.length, ...top.map((r) => r.parts[i]?.length ?? 0)));
+  const line = (texts: readonly string[]): string =>
+    texts.map((text, i) => (i === texts.length - 1 ? text : parts[i]?.right ? text.padStart(widths[i] ?? 0) : text.padEnd(widths[i] ?? 0))).join('  ');
+  return { named: top.map((r) => ({ ...r, name: line(r.parts) })), nameTitle: line(parts.map((p) => p.title)) };
 }
 
 function viewTitle(frame: Frame, view: DashboardView): string {

@@ -19,13 +19,16 @@ export type SortKey = 'bytes' | 'rate' | 'packets' | 'name';
 const SORT_KEYS: readonly SortKey[] = ['rate', 'bytes', 'packets', 'name'];
 
 /** The table on screen: the protocols, or a breakdown (--by) view. */
-export type DashboardView = 'protocols' | 'ports' | 'hosts' | 'conversations';
+export type DashboardView = 'protocols' | 'ports' | 'hosts' | 'conversations' | 'processes' | 'users' | 'cgroups';
+
+/** The view of each way of splitting. */
+const VIEW_OF: Readonly<Record<BreakdownBy, DashboardView>> = { port: 'ports', host: 'hosts', process: 'processes', user: 'users', cgroup: 'cgroups' };
 
 /** What the view key cycles through for a run split by `by` (--by port and host: the conversations too). */
 export function viewsFor(by: readonly BreakdownBy[]): DashboardView[] {
-  const port = by.includes('port');
-  const host = by.includes('host');
-  return ['protocols', ...(port ? (['ports'] as const) : []), ...(host ? (['hosts'] as const) : []), ...(port && host ? (['conversations'] as const) : [])];
+  const conversations: DashboardView[] = by.includes('port') && by.includes('host') ? ['conversations'] : [];
+  const split = (kinds: readonly BreakdownBy[]): DashboardView[] => kinds.filter((b) => by.includes(b)).map((b) => VIEW_OF[b]);
+  return ['protocols', ...split(['port', 'host']), ...conversations, ...split(['process', 'user', 'cgroup'])];
 }
 
 /** One redraw's worth of data: a snapshot with the history and run status as they were then. */

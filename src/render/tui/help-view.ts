@@ -14,7 +14,7 @@ export const DASHBOARD_KEYS: readonly (readonly [string, string])[] = [
   ['s', `sort by rate (the default, averaged over ${RATE_WINDOW_SECONDS} s), bytes, packets or name`],
   ['u', 'units: bytes or bits, IEC (KiB) or SI (kB)'],
   ['e', 'exact values: every digit instead of 1.2 MiB'],
-  ['b', `with --by: protocols, ports, hosts or conversations in turn (rows idle for ${IDLE_AFTER_SECONDS} s fold into other)`],
+  ['b', `with --by: protocols and each view --by collected, in turn (rows idle for ${IDLE_AFTER_SECONDS} s fold into other)`],
   ['?, h', 'show or hide this help (Esc hides it too)'],
 ];
 

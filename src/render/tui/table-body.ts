@@ -8,7 +8,7 @@
  * gives up columns. The sparklines of a screen share one scale: the highest
  * rate they show.
  */
-import { VIEW_TITLES, breakdownSection } from './breakdown-rows.js';
+import { breakdownSection } from './breakdown-rows.js';
 import type { DashboardState, DashboardView, Frame } from './dashboard-state.js';
 import { firstThatFits } from './fit-text.js';
 import { ALL_INTERFACES, sections, type Section } from './protocol-rows.js';
@@ -60,7 +60,15 @@ function sectionTitle(title: string, notes: readonly string[], size: ScreenSize)
   return [{ text: label + rule.repeat(Math.max(0, size.width - label.length)), tone: 'section' }];
 }
 
-const ROW_NOUN: Readonly<Record<DashboardView, string>> = { protocols: 'protocol', ports: 'port', hosts: 'host', conversations: 'conversation' };
+const ROW_NOUN: Readonly<Record<DashboardView, string>> = {
+  protocols: 'protocol',
+  ports: 'port',
+  hosts: 'host',
+  conversations: 'conversation',
+  processes: 'process',
+  users: 'user',
+  cgroups: 'cgroup',
+};
 
 /** The tables of single interfaces, and the all-interfaces one that folds first (when there are others to show). */
 interface Tables {
@@ -164,7 +172,7 @@ function* breakdownAttempts(state: DashboardState, view: Exclude<DashboardView, 
   for (let rows = Math.max(1, Math.floor((room - 4) / 2)); rows >= 1; rows--) {
     const table = builtTable(breakdownSection(frame, view, state.baseline, state.sort, rows), state);
     const tables: Tables = { interfaces: [table], all: undefined, rowsAre: view };
-    const layout = fitColumns(everyLine([table]), size.width, frame.history.capacity, size.unicode, state.units, table.section.nameTitle ?? VIEW_TITLES[view]);
+    const layout = fitColumns(everyLine([table]), size.width, frame.history.capacity, size.unicode, state.units, table.section.nameTitle);
     for (const spacing of [true, false]) yield { tables, layout, fold: { ...whole, spacing } };
     if (rows === 1) yield { tables, layout, fold: { ...whole, spacing: false, perInterface: 0 } };
   }
