@@ -29,7 +29,8 @@
  * Time is the snapshot's `elapsed` (seconds since attach, the sampler's
  * monotonic clock), so tests drive it with a fake clock.
  */
-import { OTHER, breakdownId, sortBreakdown, type BreakdownKey, type BreakdownReading } from './breakdown.js';
+import { BreakdownOrder } from './breakdown-order.js';
+import { OTHER, breakdownId, type BreakdownKey, type BreakdownReading } from './breakdown.js';
 import { FULL, type ProcessOwner } from './owners.js';
 
 /** Port/host keys with a series of their own unless --max-series says otherwise. */
@@ -59,6 +60,8 @@ interface SeriesState {
   lastActive: number;
 }
 
+const NOTHING = { bytes: 0n, packets: 0n } as const;
+
 interface Delta {
   readonly key: BreakdownKey;
   bytes: bigint;
@@ -68,7 +71,7 @@ interface Delta {
 export class SeriesBudget {
   private readonly options: SeriesBudgetOptions;
   /** The last cumulative reading of each kernel key (ifindex included). */
-  private previous = new Map<string, { bytes: bigint; packets: bigint }>();
+  private previous = new Map<string, Pick<BreakdownReading, 'bytes' | 'packets'>>();
   /** The last readings folded, and their devices: the same (frozen) array again means no count moved. */
   private lastReadings: { readings: readonly BreakdownReading[]; devices: ReadonlySet<string> } | undefined;
   /** Every series by its labels: own ones (holding or not) and "other" ones. */
@@ -77,6 +80,7 @@ export class SeriesBudget {
   /** When each device last had a reading. */
   private readonly devices = new Map<string, number>();
   private exported: readonly BudgetSeries[] = [];
+  private readonly order = new BreakdownOrder();
   /** Something other than counts changed (a place given or taken, a device forgotten): the exported list is made again. */
   private exportedStale = true;
 
@@ -113,15 +117,15 @@ export class SeriesBudget {
       return new Map();
     }
     const devices = new Set<string>();
-    const current = new Map<string, { bytes: bigint; packets: bigint }>();
+    const current = new Map<string, BreakdownReading>();
     const deltas = new Map<string, Delta>();
     for (const r of readings) {
       const readingId = breakdownId(r);
-      current.set(readingId, { bytes: r.bytes, packets: r.packets });
+      current.set(readingId, r);
       devices.add(r.interface);
       const before = this.previous.get(readingId);
       // A counter that went backwards was made again (a new map): all of it is new.
-      const counted = before !== undefined && before.bytes <= r.bytes ? before : { bytes: 0n, packets: 0n };
+      const counted = before !== undefined && before.bytes <= r.bytes ? before : NOTHING;
       const key = seriesKey(r);
       const id = seriesId(key);
       let delta = deltas.get(id);
@@ -193,11 +197,11 @@ export class SeriesBudget {
   }
 
   private snapshot(): readonly BudgetSeries[] {
-    const out: BudgetSeries[] = [];
-    for (const s of this.series.values()) {
-      if (s.holding || isOverflow(s.key)) out.push({ key: s.key, bytes: s.bytes, packets: s.packets });
-    }
-    return sortBreakdown(out.map((s) => ({ ...s.key, series: s }))).map((k) => k.series);
+    const states: SeriesState[] = [];
+    for (const s of this.series.values()) if (s.holding || isOverflow(s.key)) states.push(s);
+    // A series' key never changes: the same states in the same places are in the same order.
+    const keys = states.map((s) => s.key);
+    return this.order.of(keys, states).map((i) => ({ key: keys[i]!, bytes: states[i]!.bytes, packets: states[i]!.packets }));
   }
 }
 
