@@ -7,7 +7,7 @@
  *
  * --quick   fewer and shorter runs (about a minute), for a look, not for figures
  * --only    run only these sections (1-2 filter cost and throughput, 3 user
- *           space, 4 start-up, 5 exactness, 6 growth)
+ *           space, 4 start-up, 5 exactness, 6 growth, 7 --by process hooks)
  * --cli     benchmark another build's CLI (default: the package's bin, the
  *           bundled dist/src/bin/sockex.js; start-up also times dist/src/main.js)
  * --write   also write the results to FILE (a full run writes bench/RESULTS.md)
@@ -21,6 +21,13 @@ import { cpus, release } from 'node:os';
 import { exactness } from './exactness.js';
 import { ROOT, deleteAllNamespaces } from './env.js';
 import { filterCost } from './filter-cost.js';
+import { whoCost } from './who-cost.js';
+
+/** The tap's who build section 7 measures beside the egress hook (attached with the hooks, as sockex does), and --by port's beside it. */
+const WHO_TAPS = {
+  'sockex_count_by, --by port (for comparison)': 'byPort',
+  'sockex_count_by, --by process (the tap looking owners up)': 'byProcess',
+} as const;
 import { growth } from './growth.js';
 import { goalsTable, type Goal, type SectionResult } from './stats.js';
 import { startup } from './startup.js';
@@ -35,7 +42,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: new Set([1, 2, 3, 4, 5, 6]), cli: packageBin(), write: undefined, before: undefined };
+  const args: Args = { quick: false, only: new Set([1, 2, 3, 4, 5, 6, 7]), cli: packageBin(), write: undefined, before: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') args.quick = true;
@@ -48,7 +55,7 @@ function parseArgs(argv: string[]): Args {
       process.exit(2);
     }
   }
-  if (!args.quick && args.write === undefined && args.only.size === 6) args.write = `${ROOT}bench/RESULTS.md`;
+  if (!args.quick && args.write === undefined && args.only.size === 7) args.write = `${ROOT}bench/RESULTS.md`;
   return args;
 }
 
@@ -109,6 +116,8 @@ async function main(): Promise<void> {
       timing: q ? { warmupSeconds: 3, windowSeconds: 2, windows: 2, scrapes: 1 } : { warmupSeconds: 12, windowSeconds: 5, windows: 5, scrapes: 3 },
     }),
   );
+
+  await section([7], () => whoCost({ rounds: q ? 2 : 5, seconds: q ? 1 : 2, cpu: 1, taps: WHO_TAPS }));
 
   const summary = ['### Goals (issues 6 and 11)', '', goalsTable(goals)].join('\n');
   process.stdout.write(`\n${summary}\n`);

@@ -22,6 +22,8 @@ const OBJECTS = {
   byHost: { path: `${ROOT}bpf/build/${byObjectName(['host'])}`, program: BY_PROGRAM_NAME },
   byHostPort: { path: `${ROOT}bpf/build/${byObjectName(['port', 'host'])}`, program: BY_PROGRAM_NAME },
   anyByPort: { path: `${ROOT}bpf/build/${byObjectName(['port'], true)}`, program: ANY_BY_PROGRAM_NAME },
+  // --by process: attached with the socket hooks, as sockex does (section 7 only).
+  byProcess: { path: `${ROOT}bpf/build/${byObjectName(['process'])}`, program: BY_PROGRAM_NAME },
 } as const;
 export type FilterName = keyof typeof OBJECTS;
 /** A filter to measure: one of sockex's objects, or another build of one (attached as it is unless asIs is false). */
@@ -63,8 +65,10 @@ export class NetNs {
     return run('ip', ['netns', 'exec', this.name, command, ...args], timeoutMs);
   }
 
-  spawn(command: string, args: string[]): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** hostMounts: enter the network namespace only (nsenter), keeping the cgroup2 mount `ip netns exec` hides with /sys. */
+  spawn(command: string, args: string[], hostMounts = false): ChildProcess {
+    const enter = hostMounts ? ['nsenter', `--net=/run/netns/${this.name}`] : ['ip', 'netns', 'exec', this.name];
+    return spawn(enter[0]!, [...enter.slice(1), command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
   delete(): void {
@@ -116,10 +120,10 @@ export interface Attached {
   detach(): Promise<void>;
 }
 
-export async function attachInNs(ns: NetNs, filter: FilterSpec, iface = 'lo'): Promise<Attached> {
+export async function attachInNs(ns: NetNs, filter: FilterSpec, iface = 'lo', hostMounts = false): Promise<Attached> {
   const { path, program } = typeof filter === 'string' ? OBJECTS[filter] : filter;
   const asIs = typeof filter === 'string' || filter.asIs === false ? [] : ['as-is'];
-  const child = new Child(ns.spawn(process.execPath, [PROBE, 'attach', path, program, iface, ...asIs]));
+  const child = new Child(ns.spawn(process.execPath, [PROBE, 'attach', path, program, iface, ...asIs], hostMounts));
   await child.waitFor(() => child.stdout.includes('\n'), `attaching ${path}`);
   const { progId } = JSON.parse(child.stdout) as { progId: number };
   return {

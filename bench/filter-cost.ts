@@ -23,6 +23,7 @@ const LABELS: Record<FilterName | 'none' | 'before' | 'beforeAny' | 'beforeByPor
   byHost: 'sockex_count_by, --by host',
   byHostPort: 'sockex_count_by, --by port,host',
   anyByPort: 'sockex_count_any_by, -i any --by port',
+  byProcess: 'sockex_count_by, --by process (section 7)',
 };
 /** The filters of section 1; the pps section leaves out -i any (one interface is the comparison). */
 type CostName = FilterName | 'before' | 'beforeAny' | 'beforeByPort';
@@ -59,7 +60,7 @@ export async function filterCost(options: FilterCostOptions): Promise<FilterCost
     if (name === 'beforeByPort') return { path: `${options.before}/sockex-by-port.bpf.o`, program: 'sockex_count_by', asIs: false };
     return name;
   };
-  const perFilter = (): Record<CostName, number[]> => ({ floor: [], sample: [], sockex: [], any: [], byPort: [], byHost: [], byHostPort: [], anyByPort: [], before: [], beforeAny: [], beforeByPort: [] });
+  const perFilter = (): Record<CostName, number[]> => ({ floor: [], sample: [], sockex: [], any: [], byPort: [], byHost: [], byHostPort: [], anyByPort: [], byProcess: [], before: [], beforeAny: [], beforeByPort: [] });
   const runs = perFilter();
   const ppsWithStats = perFilter();
   const pps: Record<PpsName | 'none', number[]> = { none: [], floor: [], sample: [], sockex: [] };

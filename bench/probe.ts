@@ -9,6 +9,10 @@
  *     programs are attached as sockex does (sockex_count_any and sockex_count_any_by to every
  *     interface, a breakdown build as --by does), unless "as-is" (an object
  *     built before they had settings).
+ *   probe.js who
+ *     attach the socket hooks of --by process/user/cgroup at the cgroup2
+ *     root, print {"progId":N} of the egress hook, stay attached until
+ *     stdin closes.
  *   probe.js read-cost SAMPLES IFACE...
  *     attach sockex's filter to every IFACE, take SAMPLES samples the way
  *     main.ts does, print the median cost of one sample as JSON.
@@ -25,6 +29,8 @@ import { openFilteredSocket } from '../src/kernel/filters/packet-socket.js';
 import type { BreakdownBy } from '../src/model/breakdown.js';
 import { joinReads } from '../src/model/counter-read.js';
 import { Sampler } from '../src/model/sampler.js';
+import { attachWhoHooks, SEED_OBJECT, WHO_OBJECT } from '../src/kernel/who/index.js';
+import { builtFilter } from '../src/kernel/filters/compiled-filters.js';
 import { ReadMeter } from './read-meter.js';
 import { median } from './stats.js';
 
@@ -35,8 +41,8 @@ function programId(fd: number): number {
   return Number(match[1]);
 }
 
-/** What each of the three breakdown builds splits by. */
-const BY_BUILDS: readonly (readonly BreakdownBy[])[] = [['port'], ['host'], ['port', 'host']];
+/** What each of the breakdown builds measured splits by (the who build attaches the socket hooks too). */
+const BY_BUILDS: readonly (readonly BreakdownBy[])[] = [['port'], ['host'], ['port', 'host'], ['process']];
 
 /** sockex's filters the way sockex attaches them (link-header length set); any other object as it is. */
 function attachAny(objectPath: string, program: string, iface: string, asIs: boolean): { programFd: number; close(): void } {
@@ -60,7 +66,11 @@ function attachAny(objectPath: string, program: string, iface: string, asIs: boo
 }
 
 function attach(objectPath: string, program: string, iface: string, asIs: boolean): void {
-  const filter = attachAny(objectPath, program, iface, asIs);
+  stayAttached(attachAny(objectPath, program, iface, asIs));
+}
+
+/** Print the program's id, keep it attached until stdin closes. */
+function stayAttached(filter: { programFd: number; close(): void }): void {
   const detach = (): void => {
     filter.close();
     process.exit(0);
@@ -99,9 +109,12 @@ function readCost(samples: number, interfaces: string[]): void {
 const [command, ...args] = process.argv.slice(2);
 if (command === 'attach' && (args.length === 3 || (args.length === 4 && args[3] === 'as-is'))) {
   attach(args[0]!, args[1]!, args[2]!, args[3] === 'as-is');
+} else if (command === 'who' && args.length === 0) {
+  const hooks = attachWhoHooks(loadNative(), { hooks: builtFilter(WHO_OBJECT), seed: builtFilter(SEED_OBJECT) });
+  stayAttached({ programFd: hooks.egressFd, close: () => hooks.close() });
 } else if (command === 'read-cost' && args.length >= 2) {
   readCost(Number(args[0]), args.slice(1));
 } else {
-  process.stderr.write('usage: probe.js attach OBJECT PROGRAM IFACE [as-is] | read-cost SAMPLES IFACE...\n');
+  process.stderr.write('usage: probe.js attach OBJECT PROGRAM IFACE [as-is] | who | read-cost SAMPLES IFACE...\n');
   process.exit(2);
 }

@@ -3,8 +3,8 @@
  * The breakdown (--by port and/or --by host), shared by the filter for named
  * interfaces (sockex-by.bpf.c) and the one for every interface
  * (sockex-any-by.bpf.c): which frames are split, their key and by_counters.
- * SOCKEX_BY_PORT and SOCKEX_BY_HOST (set by the Makefile) say what the key
- * holds, so each build carries only the reads it needs.
+ * SOCKEX_BY_PORT, SOCKEX_BY_HOST and SOCKEX_BY_OWNER (set by the Makefile)
+ * say what the key holds, so each build carries only the reads it needs.
  *
  * A frame of a protocol the build splits is counted here only; the includer
  * counts it in its protocol table (as that protocol's "other") when its key
@@ -23,6 +23,51 @@
 
 #if !defined(SOCKEX_BY_PORT) || !defined(SOCKEX_BY_HOST)
 #error "build with -DSOCKEX_BY_PORT=0|1 -DSOCKEX_BY_HOST=0|1"
+#endif
+
+/* The who builds (--by process, user, cgroup): -DSOCKEX_BY_OWNER=1, 2 or 3. */
+#define SOCKEX_BY_PROCESS 1
+#define SOCKEX_BY_USER 2
+#define SOCKEX_BY_CGROUP 3
+#ifndef SOCKEX_BY_OWNER
+#define SOCKEX_BY_OWNER 0
+#endif
+#if SOCKEX_BY_OWNER
+#include "owner-lookup.h"
+
+/* This network namespace's cookie, the flows' key (a socket filter cannot ask
+ * for it): user space sets it before load (src/kernel/who/owner-tap.ts). */
+const volatile __u64 sockex_netns_cookie SEC(".rodata.who") = 0;
+
+/* The owner of the frame into the key: what the build splits by, or a flag
+ * for the kernel's own socket or a later fragment; no flag means no local
+ * socket. */
+static __always_inline void read_owner(struct __sk_buff *skb, const struct sockex_frame *f, struct sockex_by_key *key)
+{
+	struct sockex_owner o = {};
+
+	sockex_owner_of(skb, f, sockex_netns_cookie, &o);
+	if (o.flags & SOCKEX_OWNER_KERNEL) {
+		key->flags |= SOCKEX_BY_OWNER_KERNEL;
+		return;
+	}
+	if (o.flags & SOCKEX_OWNER_FRAGMENT) {
+		key->flags |= SOCKEX_BY_OWNER_FRAGMENT;
+		return;
+	}
+	if (!(o.flags & SOCKEX_OWNER_SOCKET))
+		return;
+	key->flags |= SOCKEX_BY_OWNER_SOCKET;
+	if (SOCKEX_BY_OWNER == SOCKEX_BY_PROCESS) {
+		key->owner.tgid = o.tgid;
+		key->owner.uid = o.uid;
+		__builtin_memcpy(key->owner.comm, o.comm, sizeof(o.comm));
+	} else if (SOCKEX_BY_OWNER == SOCKEX_BY_USER) {
+		key->owner.uid = o.uid;
+	} else {
+		key->owner.cgroup_id = o.cgroup_id;
+	}
+}
 #endif
 
 struct {
@@ -97,10 +142,10 @@ static __always_inline int has_ports(__u32 protocol)
 	return protocol == IPPROTO_TCP || protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE || protocol == IPPROTO_SCTP;
 }
 
-/* Whether the build splits the frame: every IP protocol by host, those with ports by port; never non-IP. */
+/* Whether the build splits the frame: every IP protocol by host or owner, those with ports by port; never non-IP. */
 static __always_inline int by_splits(const struct sockex_frame *f)
 {
-	return f->family != SOCKEX_FAMILY_OTHER && (SOCKEX_BY_HOST || has_ports(f->protocol));
+	return f->family != SOCKEX_FAMILY_OTHER && (SOCKEX_BY_HOST || SOCKEX_BY_OWNER != 0 || has_ports(f->protocol));
 }
 
 /*
@@ -122,6 +167,9 @@ static __always_inline int count_by(struct __sk_buff *skb, const struct sockex_f
 		key.flags |= SOCKEX_BY_PORT_KNOWN;
 	if (SOCKEX_BY_HOST && read_host(skb, f, key.host) == 0)
 		key.flags |= SOCKEX_BY_HOST_KNOWN;
+#if SOCKEX_BY_OWNER
+	read_owner(skb, f, &key);
+#endif
 	return sockex_count_key(&by_counters, &key, f->len);
 }
 

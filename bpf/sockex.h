@@ -8,6 +8,8 @@
 #ifndef SOCKEX_H
 #define SOCKEX_H
 
+#include "owner.h"
+
 /* Directions: tx is what the interface sends (PACKET_OUTGOING), rx is
  * everything else the socket sees (host, broadcast, multicast, other host). */
 #define SOCKEX_DIR_TX 0
@@ -95,21 +97,26 @@ struct sockex_any_key {
 /* sockex_by_key.flags */
 #define SOCKEX_BY_PORT_KNOWN 1 /* port holds the frame's service port */
 #define SOCKEX_BY_HOST_KNOWN 2 /* host holds the other end's address */
+#define SOCKEX_BY_OWNER_SOCKET 4 /* owner holds a process's socket's owner (--by process/user/cgroup) */
+#define SOCKEX_BY_OWNER_KERNEL 8 /* a socket of the kernel's own; none of the three: no local socket */
+#define SOCKEX_BY_OWNER_FRAGMENT 16 /* a later IP fragment, whose socket cannot be told */
 
 /* Key of by_counters: one counter per interface (-i any; 0 on a named one),
  * direction, family, IP protocol and service port and/or other end. A field
  * the filter does not split by (or could not read) is zero, and its flag says
- * which. 32 bytes, every field at its natural alignment. */
+ * which; the who builds add the owner. 64 bytes, every field at its natural
+ * alignment. */
 struct sockex_by_key {
 	__u8 host[16];  /* tx: destination, rx: source; IPv4 in the first 4 bytes */
 	__u16 port;     /* the lower of source and destination port, host byte order */
 	__u8 protocol;  /* IP protocol number */
 	__u8 direction;
 	__u8 family;    /* SOCKEX_FAMILY_IPV4 or _IPV6 */
-	__u8 flags;     /* SOCKEX_BY_PORT_KNOWN | SOCKEX_BY_HOST_KNOWN */
+	__u8 flags;     /* SOCKEX_BY_PORT_KNOWN | SOCKEX_BY_HOST_KNOWN | SOCKEX_BY_OWNER_* */
 	__u16 pad;
 	__u32 ifindex;  /* -i any: the interface the frame was seen on (skb->ifindex) */
 	__u32 pad2;
+	struct sockex_by_owner owner; /* the who builds only (owner.h); zero in the others */
 };
 
 #endif /* SOCKEX_H */

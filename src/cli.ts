@@ -12,6 +12,7 @@ import { usageError, yargsFailure } from './cli/usage-errors.js';
 import { printable, SockexError } from './errors.js';
 import { DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './kernel/index.js';
 import { BREAKDOWN_KINDS, type BreakdownBy } from './model/breakdown.js';
+import { isOwnerKind } from './model/owners.js';
 import { ANY_INTERFACE } from './model/counters.js';
 import { DEFAULT_MAX_SERIES, DEFAULT_SERIES_IDLE_SECONDS } from './model/series-budget.js';
 import type { ListenAddress } from './render/metrics-server.js';
@@ -128,9 +129,11 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
   // Not an array option: yargs would take the interface after "--by port" as a second value. Repeats still collect.
   by: {
     type: 'string',
-    value: 'port|host',
+    value: 'port|host|process|user|cgroup',
     defaultDescription: 'protocol',
-    describe: 'split IP counters by port (TCP, UDP, UDP-Lite, SCTP service port) or host (the other end); both (repeat it, or port,host): the conversation view',
+    describe:
+      'split IP counters by port (TCP, UDP, UDP-Lite, SCTP service port) or host (the other end); both (repeat it, or port,host): the conversation view; ' +
+      'or by the local socket\'s owner: process (pid, command, uid), user or cgroup, one of them, alone or with port and/or host (see docs/attribution.md)',
   },
   'max-entries': {
     numeric: true,
@@ -165,7 +168,7 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
 /** What completion offers after an option that takes one of a known set of values. */
 const VALUE_COMPLETIONS: Readonly<Record<string, (system: CliSystem) => string[]>> = {
   interface: (system) => [ANY_INTERFACE, ...system.interfaceNames()],
-  by: () => [...BY_WORDS, BREAKDOWN_KINDS.join(',')],
+  by: () => [...BY_WORDS, 'port,host'],
 };
 
 /** The long name of the option a word is ("-i" and "--interface": "interface"); undefined if it is none. */
@@ -341,12 +344,19 @@ export function parseBy(values: string | readonly string[] | undefined): Breakdo
       const name = word.trim().toLowerCase();
       if (!BY_WORDS.includes(name)) {
         const meant = closest(name, BY_WORDS);
-        throw usageError(`--by takes protocol, port or host (or port,host), not "${printable(word)}"${meant ? `; did you mean --by ${meant}?` : ''}`);
+        throw usageError(
+          `--by takes protocol, port, host, process, user or cgroup (or port,host), not "${printable(word)}"${meant ? `; did you mean --by ${meant}?` : ''}`,
+        );
       }
       asked.add(name);
     }
   }
-  return BREAKDOWN_KINDS.filter((kind) => asked.has(kind));
+  const by = BREAKDOWN_KINDS.filter((kind) => asked.has(kind));
+  const owners = by.filter(isOwnerKind);
+  if (owners.length > 1) {
+    throw usageError(`--by splits by one owner at a time, not ${owners.join(' and ')}: pick one of process, user or cgroup (with port and/or host if you like)`);
+  }
+  return by;
 }
 
 /** A whole number from 1 to max given to an option, or a usage error that shows one. */

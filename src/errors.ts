@@ -17,6 +17,7 @@ export const ExitCode = {
   io: 9,
   output: 10,
   descriptors: 11,
+  cgroup: 12,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -33,7 +34,8 @@ export type ErrorCode =
   | 'metrics-address'
   | 'syscall'
   | 'output-failed'
-  | 'out-of-descriptors';
+  | 'out-of-descriptors'
+  | 'cgroup-missing';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -49,6 +51,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   syscall: ExitCode.io,
   'output-failed': ExitCode.output,
   'out-of-descriptors': ExitCode.descriptors,
+  'cgroup-missing': ExitCode.cgroup,
 };
 
 export class SockexError extends Error {

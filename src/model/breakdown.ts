@@ -12,16 +12,12 @@
  */
 import { addressSortKey } from './addresses.js';
 import { compareCounters, counterId, type CounterKey, type Direction, type Reading } from './counters.js';
-import { FULL, KERNEL, NO_SOCKET, type CgroupValue, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
+import { FRAGMENT, FULL, KERNEL, NO_SOCKET, OWNER_KINDS, isOwnerKind, type CgroupValue, type OwnerKind, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
 
-export type BreakdownBy = 'port' | 'host' | 'process' | 'user' | 'cgroup';
+export type BreakdownBy = 'port' | 'host' | OwnerKind;
 
-/**
- * Every way of splitting the CLI takes, in the order --by lists them. The
- * owner splits (process, user, cgroup) join it with the kernel side that
- * counts them; until then --by refuses them rather than count by port.
- */
-export const BREAKDOWN_KINDS: readonly BreakdownBy[] = ['port', 'host'];
+/** Every way of splitting the CLI takes, in the order --by lists them. */
+export const BREAKDOWN_KINDS: readonly BreakdownBy[] = ['port', 'host', ...OWNER_KINDS];
 
 /** IP protocols split by port: TCP, UDP, SCTP, UDP-Lite (the four whose header starts with both ports). */
 export const PORT_PROTOCOLS: ReadonlySet<number> = new Set([6, 17, 132, 136]);
@@ -91,9 +87,9 @@ function ownerId(k: BreakdownKey): string {
   return `${processId}\0${userId}\0${cgroupId}`;
 }
 
-const WORD_RANKS: Readonly<Record<OwnerWord, string>> = { [KERNEL]: '1', [NO_SOCKET]: '2', [FULL]: '3' };
+const WORD_RANKS: Readonly<Record<OwnerWord, string>> = { [KERNEL]: '1', [FRAGMENT]: '2', [NO_SOCKET]: '3', [FULL]: '4' };
 
-/** Owners first (as `owner` ranks them), then kernel, none, other (undefined: not split this way). */
+/** Owners first (as `owner` ranks them), then kernel, fragment, none, other (undefined: not split this way). */
 function wordRank<T extends object>(value: T | OwnerWord | undefined, owner: (o: T) => string): string {
   if (value === undefined) return '';
   return typeof value === 'string' ? WORD_RANKS[value] : `0${owner(value)}`;
@@ -133,9 +129,9 @@ export function sortBreakdown<T extends BreakdownKey>(items: readonly T[]): T[] 
   return decorated.map((d) => d.item);
 }
 
-/** Whether --by splits this counter: every IP protocol by host, those with ports by port; never non-IP. */
+/** Whether --by splits this counter: every IP protocol by host or owner, those with ports by port; never non-IP. */
 function splitsCounter(by: readonly BreakdownBy[], c: Pick<CounterKey, 'family' | 'protocol'>): boolean {
-  return c.family !== 'other' && (by.includes('host') || PORT_PROTOCOLS.has(c.protocol));
+  return c.family !== 'other' && (by.includes('host') || by.some(isOwnerKind) || PORT_PROTOCOLS.has(c.protocol));
 }
 
 /**
@@ -185,5 +181,6 @@ function otherPart(reading: Reading, family: BreakdownKey['family'], by: readonl
     family,
     ...(by.includes('port') && PORT_PROTOCOLS.has(reading.protocol) ? { port: OTHER } : {}),
     ...(by.includes('host') ? { host: OTHER } : {}),
+    ...Object.fromEntries(by.filter(isOwnerKind).map((kind) => [kind, FULL])),
   };
 }

@@ -11,8 +11,14 @@ export const KERNEL = 'kernel';
 export const NO_SOCKET = 'none';
 /** The kernel's breakdown table was full: counted, but no longer per owner. */
 export const FULL = 'other';
+/**
+ * A later IP fragment: it carries no ports, so the socket it belongs to
+ * cannot be told in the kernel (the first fragment is attributed). Named
+ * apart rather than guessed or counted as none.
+ */
+export const FRAGMENT = 'fragment';
 
-export type OwnerWord = typeof KERNEL | typeof NO_SOCKET | typeof FULL;
+export type OwnerWord = typeof KERNEL | typeof NO_SOCKET | typeof FULL | typeof FRAGMENT;
 
 /** The process that created the socket (its thread-group id), as the kernel saw it then. */
 export interface ProcessOwner {
@@ -45,3 +51,18 @@ export interface CgroupOwner {
 export type ProcessValue = ProcessOwner | OwnerWord;
 export type UserValue = UserOwner | OwnerWord;
 export type CgroupValue = CgroupOwner | OwnerWord;
+
+/** The ways of splitting by owner (--by process, --by user, --by cgroup); one at a time. */
+export type OwnerKind = 'process' | 'user' | 'cgroup';
+export const OWNER_KINDS: readonly OwnerKind[] = ['process', 'user', 'cgroup'];
+
+export function isOwnerKind(kind: string): kind is OwnerKind {
+  return (OWNER_KINDS as readonly string[]).includes(kind);
+}
+
+/** A breakdown key's owner, present for the kind it is split by. */
+export interface OwnerFields {
+  readonly process?: ProcessValue;
+  readonly user?: UserValue;
+  readonly cgroup?: CgroupValue;
+}

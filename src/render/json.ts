@@ -33,16 +33,27 @@ export function renderJson(snapshot: Snapshot): string {
 /**
  * {"by":["port"],"counters":[...]}: each counter keyed like a protocol
  * counter plus "port" (a number, "none" or "other"; "service" beside a
- * named one) and/or "host" (an address, "none" or "other"), and the
+ * named one) and/or "host" (an address, "none" or "other"); split by owner,
+ * the kernel's flat fields: "pid", "command", "uid" (process), "uid" (user),
+ * "cgroup_id" (cgroup), or "owner": "kernel", "fragment", "none" or "other"; and the
  * owner's details where known (owner-fields.ts).
  */
 function renderBreakdown(breakdown: Breakdown): string {
   const counters = breakdown.counters.map((c) => {
     const port = c.port === undefined ? '' : `,"port":${JSON.stringify(c.port)}${c.service === undefined ? '' : `,"service":${JSON.stringify(c.service)}`}`;
     const host = c.host === undefined ? '' : `,"host":${JSON.stringify(c.host)}`;
-    return `{${keyFields(c)}${port}${host}${ownerDetailFields(c)},${countFields(c)}}`;
+    return `{${keyFields(c)}${ownerFields(c)}${port}${host}${ownerDetailFields(c)},${countFields(c)}}`;
   });
   return `{"by":${JSON.stringify(breakdown.by)},"counters":[${counters.join(',')}]}`;
+}
+
+function ownerFields({ process: p, user: u, cgroup: g }: BreakdownCounter): string {
+  const word = p ?? u ?? g;
+  if (typeof word === 'string') return `,"owner":"${word}"`;
+  if (p !== undefined && typeof p !== 'string') return `,"pid":${p.pid},"command":${JSON.stringify(p.command)},"uid":${p.uid}`;
+  if (u !== undefined && typeof u !== 'string') return `,"uid":${u.uid}`;
+  if (g !== undefined && typeof g !== 'string') return `,"cgroup_id":${g.id}`;
+  return '';
 }
 
 /** What a counter is keyed by, as every counter (protocol or breakdown) starts. */

@@ -110,7 +110,7 @@ test('outputs that cannot be: --json with --plain, --quiet alone, --by with the 
   // The line is the kernel sample's, tx bytes per protocol: --by is refused with it, asked for or piped.
   await expectError(['lo', '--plain', '--by', 'port'], ExitCode.usage, new RegExp(`^sockex: --by needs --json or the dashboard: the line output \\(--plain\\).*no ports or hosts${see}`), { ns });
   await expectError(['lo', '--by', 'host'], ExitCode.usage, /^sockex: --by needs --json or the dashboard: the line output \(stdout is not a terminal\)/, { ns });
-  await expectError(['lo', '--by', 'ports'], ExitCode.usage, new RegExp(`^sockex: --by takes protocol, port or host \\(or port,host\\), not "ports"; did you mean --by port\\?${see}`), { ns });
+  await expectError(['lo', '--by', 'ports'], ExitCode.usage, new RegExp(`^sockex: --by takes protocol, port, host, process, user or cgroup \\(or port,host\\), not "ports"; did you mean --by port\\?${see}`), { ns });
 });
 
 test('compiled object missing: says how to build it', async (t) => {

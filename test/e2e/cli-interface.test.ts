@@ -77,7 +77,7 @@ test('Tab in bash, through the script sockex completion prints: --by offers its 
     const out = a.exec('env', [`PATH=${bin}:${process.env.PATH ?? ''}`, 'bash', '-c', script, 'bash', ...words]);
     return out.split('\n').filter((word) => word !== '');
   };
-  assert.deepEqual(tab('sockex', '--by', ''), ['protocol', 'port', 'host', 'port,host']);
+  assert.deepEqual(tab('sockex', '--by', ''), ['protocol', 'port', 'host', 'process', 'user', 'cgroup', 'port,host']);
   assert.deepEqual(tab('sockex', 'veth-a', '--by', 'po'), ['port', 'port,host']);
   assert.deepEqual(tab('sockex', '-i', ''), ['any', 'lo', 'veth-a']);
   assert.deepEqual(tab('sockex', '--interface', 'v'), ['veth-a']);

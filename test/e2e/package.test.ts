@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
@@ -67,6 +67,12 @@ function installedBin(): Promise<string> {
       'package/bpf/build/sockex-any-by-port.bpf.o',
       'package/bpf/build/sockex-any-by-host.bpf.o',
       'package/bpf/build/sockex-any-by-host-port.bpf.o',
+      // --by process/user/cgroup: the socket hooks, their seed, a tap build per owner.
+      'package/bpf/build/who.bpf.o',
+      'package/bpf/build/who-seed.bpf.o',
+      'package/bpf/build/sockex-by-process.bpf.o',
+      'package/bpf/build/sockex-by-cgroup-host-port.bpf.o',
+      'package/bpf/build/sockex-any-by-user.bpf.o',
       'package/dist/src/main.js',
       `package/${BIN}`,
       'package/package.json',
@@ -93,12 +99,29 @@ function installedBin(): Promise<string> {
     assert.ok(!listing.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/node_modules/')), 'no tests and no node_modules in the package');
     assert.deepEqual(
       listing.filter((f) => f.startsWith('package/bpf/build/')).sort(),
-      ['package/bpf/build/sockex-any-by-host-port.bpf.o', 'package/bpf/build/sockex-any-by-host.bpf.o', 'package/bpf/build/sockex-any-by-port.bpf.o', 'package/bpf/build/sockex-any.bpf.o', 'package/bpf/build/sockex-by-host-port.bpf.o', 'package/bpf/build/sockex-by-host.bpf.o', 'package/bpf/build/sockex-by-port.bpf.o', 'package/bpf/build/sockex.bpf.o'],
+      readdirSync(`${ROOT}bpf/build`).filter((f) => f.endsWith('.bpf.o')).map((f) => `package/bpf/build/${f}`).sort(),
       'the only compiled objects are the filters: none of the benchmark\'s (floor.bpf.o, bench/)',
     );
     assert.deepEqual(
       listing.filter((f) => f.startsWith('package/bpf/') && !f.startsWith('package/bpf/build/')).sort(),
-      ['package/bpf/Makefile', 'package/bpf/any-count.h', 'package/bpf/breakdown-count.h', 'package/bpf/count.h', 'package/bpf/parse.h', 'package/bpf/protocol-count.h', 'package/bpf/sockex-any-by.bpf.c', 'package/bpf/sockex-any.bpf.c', 'package/bpf/sockex-by.bpf.c', 'package/bpf/sockex.bpf.c', 'package/bpf/sockex.h'],
+      [
+        'package/bpf/Makefile',
+        'package/bpf/any-count.h',
+        'package/bpf/breakdown-count.h',
+        'package/bpf/count.h',
+        'package/bpf/owner-lookup.h',
+        'package/bpf/owner-maps.h',
+        'package/bpf/owner.h',
+        'package/bpf/parse.h',
+        'package/bpf/protocol-count.h',
+        'package/bpf/sockex-any-by.bpf.c',
+        'package/bpf/sockex-any.bpf.c',
+        'package/bpf/sockex-by.bpf.c',
+        'package/bpf/sockex.bpf.c',
+        'package/bpf/sockex.h',
+        'package/bpf/who-seed.bpf.c',
+        'package/bpf/who.bpf.c',
+      ],
       'the sources shipped are the filters\' and what they include: none of the benchmark\'s (floor.bpf.c)',
     );
     assert.match(readFileSync(`${ROOT}LICENSE`, 'utf8'), /^MIT License\n\nCopyright \(c\) 2026 the sockex authors\n/);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { helpText, parseBy, parseCli, parseMaxEntries, type CliSystem } from '../../src/cli.js';
 import { manPage } from '../../src/cli/man-page.js';
 import { SockexError } from '../../src/errors.js';
-import { BY_KEY_SIZE, BY_LAYOUT, byKeyIfindex, byObjectName, decodeByKey } from '../../src/kernel/maps/breakdown-layout.js';
+import { BY_KEY_OWNER, BY_KEY_SIZE, BY_LAYOUT, byKeyIfindex, byObjectName, decodeByKey } from '../../src/kernel/maps/breakdown-layout.js';
 import { addressSortKey, addressText } from '../../src/model/addresses.js';
 import { BreakdownSampler, sampleWithBreakdown, withBreakdown } from '../../src/model/breakdown-sampler.js';
 import { Sampler, type Clock } from '../../src/model/sampler.js';
@@ -108,11 +108,14 @@ test('service names: TCP, UDP (and UDP-Lite on UDP ports), SCTP; nothing for oth
 });
 
 test('the breakdown filters\' key and table are what breakdown-layout.ts reads (their BTF)', () => {
-  for (const name of [['port'], ['host'], ['port', 'host']].flatMap((by) => [byObjectName(by as ('port' | 'host')[]), byObjectName(by as ('port' | 'host')[], true)])) {
+  const splits = [[], ['port'], ['host'], ['port', 'host']] as const;
+  const kinds = [...splits.slice(1), ...(['process', 'user', 'cgroup'] as const).flatMap((owner) => splits.map((split) => [...split, owner]))];
+  assert.equal(kinds.length, 15);
+  for (const name of kinds.flatMap((by) => [byObjectName(by), byObjectName(by, true)])) {
     const btf = new Btf(name);
     assert.deepEqual(btf.struct('sockex_by_key'), {
       size: BY_KEY_SIZE,
-      fields: [['host', 0, 16], ['port', 16, 2], ['protocol', 18, 1], ['direction', 19, 1], ['family', 20, 1], ['flags', 21, 1], ['pad', 22, 2], ['ifindex', 24, 4], ['pad2', 28, 4]],
+      fields: [['host', 0, 16], ['port', 16, 2], ['protocol', 18, 1], ['direction', 19, 1], ['family', 20, 1], ['flags', 21, 1], ['pad', 22, 2], ['ifindex', 24, 4], ['pad2', 28, 4], ['owner', BY_KEY_OWNER, 32]],
     }, name);
     assert.deepEqual(btf.map('by_counters'), { maxEntries: BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX, key: 'sockex_by_key', value: 'sockex_counter' }, name);
     // The full table's frames go to the protocol table: there is no overflow map of the breakdown's own.
@@ -120,7 +123,7 @@ test('the breakdown filters\' key and table are what breakdown-layout.ts reads (
   }
   assert.equal(BY_KEY_SIZE % 8, 0, 'a multiple of 8: no tail padding for the hash to read');
   // The flags are #defines, which BTF does not carry.
-  for (const name of ['SOCKEX_BY_PORT_KNOWN', 'SOCKEX_BY_HOST_KNOWN'] as const) {
+  for (const name of ['SOCKEX_BY_PORT_KNOWN', 'SOCKEX_BY_HOST_KNOWN', 'SOCKEX_BY_OWNER_SOCKET', 'SOCKEX_BY_OWNER_KERNEL', 'SOCKEX_BY_OWNER_FRAGMENT'] as const) {
     assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), BY_LAYOUT[name], name);
   }
 });
@@ -236,7 +239,7 @@ test('--by and --max-entries: parsed, combined, and refused where they make no s
   assert.deepEqual(parseBy(['host', 'port']), ['port', 'host']);
   assert.deepEqual(parseBy(['port,host']), ['port', 'host']);
   assert.deepEqual(parseBy(['Port', 'port']), ['port']);
-  assert.throws(() => parseBy(['flow']), (err: unknown) => err instanceof SockexError && err.code === 'usage' && /protocol, port or host/.test(err.message));
+  assert.throws(() => parseBy(['flow']), (err: unknown) => err instanceof SockexError && err.code === 'usage' && /protocol, port, host, process, user or cgroup/.test(err.message));
   assert.equal(parseMaxEntries('8'), 8);
   for (const bad of ['0', '-1', '1.5', 'lots', String(2 ** 20 + 1)]) assert.throws(() => parseMaxEntries(bad), /--max-entries must be a whole number from 1 to 1048576/);
   const o = await parseCli(['--by', 'port', '--by', 'host', '--max-entries', '100'], routed);
@@ -257,11 +260,11 @@ test('--by and --max-entries: parsed, combined, and refused where they make no s
 
 test('--help and the man page describe --by and --max-entries from the same table', async () => {
   const help = await helpText();
-  assert.match(help, /--by +split IP counters by port .*the conversation view\s+\[string\] \[default: protocol\]/s);
+  assert.match(help, /--by +split IP counters by port .*the conversation view; or\s+by the local socket's owner: process .*\[string\] \[default: protocol\]/s);
   assert.match(help, /--max-entries +keys the kernel keeps for --by .*\[number\] \[default: 4096\]/s);
   assert.match(help, /^ {2}sockex eth0 --by port,host +# /m);
   const page = manPage();
-  assert.match(page, /^\\fB\\-\\-by\\fR \\fIport\|host\\fR\nsplit IP counters by port .*\(default: protocol\)\.$/m);
+  assert.match(page, /^\\fB\\-\\-by\\fR \\fIport\|host\|process\|user\|cgroup\\fR\nsplit IP counters by port .*\(default: protocol\)\.$/m);
   assert.match(page, /^\\fB\\-\\-max\\-entries\\fR \\fIkeys\\fR\n.*\(default: 4096\)\.$/m);
   assert.match(page, /^with \\-\\-by: protocols and each view \\-\\-by collected, in turn \(rows idle for 10 s fold into other\)$/m);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { helpText, parseCli, parseCount, parseInterval, parseMaxSeries, parseSeriesIdle, type CliSystem } from '../../src/cli.js';
+import { helpText, parseBy, parseCli, parseCount, parseInterval, parseMaxSeries, parseSeriesIdle, type CliSystem } from '../../src/cli.js';
 import { manPage } from '../../src/cli/man-page.js';
 import { SockexError } from '../../src/errors.js';
 
@@ -78,11 +78,11 @@ test('--quiet alone (nothing to show) and --json with --plain (two outputs) are 
 test('--by: a mistyped value names the closest', async () => {
   assert.equal(
     await usageMessage(['--by', 'ports']),
-    '--by takes protocol, port or host (or port,host), not "ports"; did you mean --by port? (see sockex --help)',
+    '--by takes protocol, port, host, process, user or cgroup (or port,host), not "ports"; did you mean --by port? (see sockex --help)',
   );
   assert.match(await usageMessage(['--by', 'port,hots']), /not "hots"; did you mean --by host\?/);
   assert.match(await usageMessage(['--by', 'protocl']), /did you mean --by protocol\?/);
-  assert.equal(await usageMessage(['--by', 'flow']), '--by takes protocol, port or host (or port,host), not "flow" (see sockex --help)');
+  assert.equal(await usageMessage(['--by', 'flow']), '--by takes protocol, port, host, process, user or cgroup (or port,host), not "flow" (see sockex --help)');
 });
 
 test('a mistyped option or command names the closest one', async () => {
@@ -167,7 +167,7 @@ test('--help: numbers typed as numbers, how bare words are read, examples and ex
   );
   for (const line of examples) assert.ok(line.length < 80, `fits 80 columns: ${line}`);
   const exitCodes = help.slice(help.indexOf('Exit codes:')).trim().split('\n').slice(1);
-  assert.deepEqual(exitCodes.map((line) => Number(line.trim().split(' ')[0])), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  assert.deepEqual(exitCodes.map((line) => Number(line.trim().split(' ')[0])), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   for (const line of exitCodes) assert.ok(line.length < 80, line);
 });
 
@@ -217,4 +217,14 @@ test('--max-series, --series-idle and --runtime-metrics: defaults, ranges, and r
   const page = manPage();
   assert.match(page, /^\\fB\\-\\-max\\-series\\fR \\fIn\\fR\n.*\(default: 100\)\.$/m);
   assert.match(page, /^\\fB\\-\\-series\\-idle\\fR \\fIseconds\\fR\n.*\(default: 300\)\.$/m);
+});
+
+test('--by process, user and cgroup: one owner at a time, alone or with port and/or host', async () => {
+  assert.deepEqual(parseBy('process'), ['process']);
+  assert.deepEqual(parseBy(['cgroup', 'port,host']), ['port', 'host', 'cgroup']);
+  assert.deepEqual(parseBy('user,protocol'), ['user']);
+  assert.equal(
+    await usageMessage(['--by', 'process,cgroup']),
+    '--by splits by one owner at a time, not process and cgroup: pick one of process, user or cgroup (with port and/or host if you like) (see sockex --help)',
+  );
 });

@@ -21,7 +21,9 @@
 import { addUpParts, type BreakdownReading } from '../../model/breakdown.js';
 import { CounterReads } from '../../model/counter-read.js';
 import type { Reading } from '../../model/counters.js';
-import { attachObject } from './attach-object.js';
+import { attachObject, type CounterSpec } from './attach-object.js';
+import { ownersFor, sweepingOwners } from './owner-counters.js';
+import type { OwnerTap } from '../who/index.js';
 import { builtFilter, compiledFilter } from './compiled-filters.js';
 import { BatchReader, LastRead, ReadingCache, LinkHeaderMap, sumPerCpu, ANY_KEY_SIZE, ANY_MAP, ANY_OVERFLOW_MAP, ANY_PROGRAM_NAME, LAYOUT, LINK_DIRECT_MAP, LINK_MAP, decodeAnyKey, decodeAnyOverflowSlot, entryMajor, type SlotKey, type Totals } from '../maps/index.js';
 import { ANY_BY_PROGRAM_NAME, BY_LAYOUT, BY_MAP, byObjectName, openBreakdownTable, type BreakdownPlace } from '../maps/index.js';
@@ -41,14 +43,17 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   let watch: ReadableWatch | undefined;
   const by = options.by ?? [];
   const maxEntries = options.maxEntries ?? BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX;
-  return attachObject({
-    native,
+  let owners: OwnerTap | undefined;
+  try {
+    owners = ownersFor(native, by);
+  } catch (err) {
+    names.close();
+    throw err;
+  }
+  const counters: CounterSpec = {
     objectPath: options.objectPath ?? compiledFilter(by.length > 0 ? byObjectName(by, true) : ANY_OBJECT_NAME),
     programName: by.length > 0 ? ANY_BY_PROGRAM_NAME : ANY_PROGRAM_NAME,
     ...(by.length > 0 ? { mapSizes: { [BY_MAP]: maxEntries } } : {}),
-    // Bound to no interface: every interface, from the first frame.
-    ifindex: 0,
-    interfaceName: ANY_INTERFACE,
     openCounters(object) {
       // The link-header length of every interface, kept current with the names.
       const linkHeaders = openLinkHeaderMap(native, object.mapFd(LINK_DIRECT_MAP), object.mapFd(LINK_MAP));
@@ -83,12 +88,22 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
         },
       };
     },
+  };
+  return attachObject({
+    native,
+    ...(owners ? sweepingOwners(counters, owners) : counters),
+    sharedMaps: owners?.sharedMaps,
+    sections: owners?.sections,
+    // Bound to no interface: every interface, from the first frame.
+    ifindex: 0,
+    interfaceName: ANY_INTERFACE,
     // Bound to no interface: there is nothing the kernel can unbind.
     poll: () => [],
-    // The watch first: it polls the route socket.
+    // The watch first: it polls the route socket; the socket hooks last.
     release: () => {
       watch?.close();
       names.close();
+      owners?.release();
     },
   });
 }

@@ -22,6 +22,10 @@ export interface ObjectAttachment {
   mapSizes?: LoadSettings['mapSizes'];
   /** The object's .rodata as the program must see it (see loadObject), if it has settings. */
   readOnlyData?: Buffer;
+  /** Other data sections to set before load (see loadObject). */
+  sections?: LoadSettings['sections'];
+  /** Maps of another object to take over at every load (the socket hooks' owner maps for --by process). */
+  sharedMaps?: ReadonlyMap<string, number>;
   /** The interface to bind to; 0 for every interface. */
   ifindex: number;
   interfaceName: string;
@@ -47,8 +51,13 @@ export type CounterSpec = Pick<ObjectAttachment, 'objectPath' | 'programName' | 
  * the interface. On failure whatever was opened is closed again.
  */
 export function attachObject(spec: ObjectAttachment): AttachedFilter {
-  const load = (readOnlyData: Buffer | undefined, reuseMaps?: ReadonlyMap<string, number>): LoadedObject =>
-    loadObject(spec.objectPath, spec.programName, spec.native, { mapSizes: spec.mapSizes, readOnlyData, reuseMaps });
+  const load = (readOnlyData: Buffer | undefined, reuseMaps: ReadonlyMap<string, number> = new Map()): LoadedObject =>
+    loadObject(spec.objectPath, spec.programName, spec.native, {
+      mapSizes: spec.mapSizes,
+      readOnlyData,
+      sections: spec.sections,
+      reuseMaps: new Map([...(spec.sharedMaps ?? []), ...reuseMaps]),
+    });
   // Open and load: the verifier checks the program, the JIT compiles it.
   let object: LoadedObject;
   try {

@@ -16,6 +16,8 @@ import { builtFilter, compiledFilter } from './compiled-filters.js';
 import { openCounterMaps, IP_MAP, OTHER_MAP, PROGRAM_NAME, filterReadOnlyData, linkHeaderLength } from '../maps/index.js';
 import { LinkTable, ANY_INTERFACE, findInterface, RouteSocket } from '../links/index.js';
 import { loadNative, type Native } from '../libbpf/index.js';
+import { ownersFor, sweepingOwners } from './owner-counters.js';
+import type { OwnerTap } from '../who/index.js';
 import type { AttachedFilter, AttachOptions, CounterPlace } from './types.js';
 import { placedReadings } from './placed-readings.js';
 
@@ -46,17 +48,29 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
     options.by && options.by.length > 0
       ? breakdownCounters(native, place, { by: options.by, maxEntries: options.maxEntries, objectPath: options.objectPath })
       : protocolCounters(native, place, options.objectPath);
+  let owners: OwnerTap | undefined;
+  try {
+    owners = ownersFor(native, options.by);
+  } catch (err) {
+    links.close();
+    throw err;
+  }
   // Made at the first poll, once the socket is there; it remembers the link header the filter reads.
   let binding: Binding | undefined;
   return attachObject({
     native,
-    ...counters,
+    ...(owners ? sweepingOwners(counters, owners) : counters),
     // The link-header length, so either filter reads packet bytes at fixed offsets from skb->data.
     readOnlyData: filterReadOnlyData(linkHeaderLength(linkType)),
+    sharedMaps: owners?.sharedMaps,
+    sections: owners?.sections,
     ifindex,
     interfaceName,
     poll: (socket, reload) => bound.poll((binding ??= linkTyped(socket, linkType, reload))),
-    release: () => links.close(),
+    release: () => {
+      links.close();
+      owners?.release();
+    },
   });
 }
 

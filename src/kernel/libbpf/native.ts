@@ -43,6 +43,15 @@ interface Libbpf {
   mapUpdateElem(fd: number, key: Buffer, value: Buffer, flags: number): number;
   mapDeleteElem(fd: number, key: Buffer): number;
   progTestRun(fd: number, opts: Buffer): number;
+  /** A bpf_link of the program on the cgroup (fd of its directory), beside the programs already there; null and errno on failure. */
+  attachCgroup(prog: unknown, cgroupFd: number): unknown;
+  /** A bpf_link of an iterator program; null and errno on failure. */
+  attachIter(prog: unknown, opts: null): unknown;
+  linkFd(link: unknown): number;
+  /** Detaches (for a cgroup link) and frees the link. */
+  linkDestroy(link: unknown): number;
+  /** One run of an iterator: read() the fd to the end to run it. */
+  iterCreate(linkFd: number): number;
 }
 
 interface Libc {
@@ -55,6 +64,9 @@ interface Libc {
   send(fd: number, data: Buffer, len: number, flags: number): number;
   recv(fd: number, into: Buffer, len: number, flags: number): number;
   getsockname(fd: number, addr: Buffer, len: Buffer): number;
+  getsockopt(fd: number, level: number, name: number, value: Buffer, len: Buffer): number;
+  open(path: string, flags: number): number;
+  read(fd: number, into: Buffer, length: number): number;
   ifNameToIndex(name: string): number;
   vsnprintf(buf: Buffer, size: number, fmt: unknown, args: unknown): number;
   setresuid(r: number, e: number, s: number): number;
@@ -161,6 +173,11 @@ export function loadNative(): Native {
     mapUpdateElem: f('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)'),
     mapDeleteElem: f('int bpf_map_delete_elem(int fd, const void *key)'),
     progTestRun: f('int bpf_prog_test_run_opts(int prog_fd, void *opts)'),
+    attachCgroup: f('void *bpf_program__attach_cgroup(const void *prog, int cgroup_fd)'),
+    attachIter: f('void *bpf_program__attach_iter(const void *prog, const void *opts)'),
+    linkFd: f('int bpf_link__fd(const void *link)'),
+    linkDestroy: f('int bpf_link__destroy(void *link)'),
+    iterCreate: f('int bpf_iter_create(int link_fd)'),
   };
   const poll = c.func('int poll(void *fds, unsigned long nfds, int timeout)') as Libc['poll'];
   const libc: Libc = {
@@ -174,6 +191,9 @@ export function loadNative(): Native {
     send: c.func('intptr_t send(int fd, const void *data, size_t len, int flags)'),
     recv: c.func('intptr_t recv(int fd, void *into, size_t len, int flags)'),
     getsockname: c.func('int getsockname(int fd, void *addr, void *len)'),
+    getsockopt: c.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
+    open: c.func('int open(const char *path, int flags)'),
+    read: c.func('intptr_t read(int fd, void *into, size_t len)'),
     ifNameToIndex: c.func('uint32_t if_nametoindex(const char *name)'),
     vsnprintf: c.func('int vsnprintf(void *buf, size_t size, const char *fmt, void *args)'),
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),

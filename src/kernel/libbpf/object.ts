@@ -14,6 +14,8 @@ const VERIFIER_LOG_SIZE = 1 << 20;
 export interface LoadedObject {
   readonly programFd: number;
   mapFd(name: string): number;
+  /** libbpf's handle of another program of the object, loaded with it (for bpf_program__attach_*). */
+  program(name: string): unknown;
   /** Unloads the object (the program stays while a socket holds it). Safe to call twice. */
   close(): void;
 }
@@ -27,6 +29,8 @@ export interface LoadSettings {
    * verifier sees those values as constants.
    */
   readonly readOnlyData?: Buffer;
+  /** The initial values of other data sections (".rodata.who": name -> bytes), set like readOnlyData. */
+  readonly sections?: ReadonlyMap<string, Buffer>;
   /**
    * Maps to take over instead of creating them (name -> fd of a map already
    * loaded): a filter loaded again goes on counting in the same counters.
@@ -34,7 +38,7 @@ export interface LoadSettings {
   readonly reuseMaps?: ReadonlyMap<string, number>;
 }
 
-export function loadObject(path: string, programName: string, native: Native = loadNative(), { mapSizes = {}, readOnlyData, reuseMaps = new Map() }: LoadSettings = {}): LoadedObject {
+export function loadObject(path: string, programName: string, native: Native = loadNative(), { mapSizes = {}, readOnlyData, sections = new Map(), reuseMaps = new Map() }: LoadSettings = {}): LoadedObject {
   const { koffi, libbpf } = native;
   if (!existsSync(path)) {
     throw new SockexError(
@@ -81,7 +85,8 @@ export function loadObject(path: string, programName: string, native: Native = l
       const err = map ? libbpf.mapReuseFd(map, fd) : -1;
       if (err < 0) throw new SockexError('object-invalid', `cannot take over map ${name} for ${path} (${map ? errnoName(err) : 'no such map'}): rebuild it with "npm run build"`);
     }
-    if (readOnlyData) setReadOnlyData(native, obj, path, readOnlyData);
+    if (readOnlyData) setSectionData(native, obj, path, '.rodata', readOnlyData);
+    for (const [section, data] of sections) setSectionData(native, obj, path, section, data);
     logBuffer = koffi.alloc('char', VERIFIER_LOG_SIZE);
     libbpf.setLogBuf(prog, logBuffer, VERIFIER_LOG_SIZE);
 
@@ -116,6 +121,11 @@ export function loadObject(path: string, programName: string, native: Native = l
         if (fd < 0) throw new SockexError('object-invalid', `${path} has no map named ${name}: rebuild it with "npm run build"`);
         return fd;
       },
+      program(name: string): unknown {
+        const other = libbpf.findProgram(obj, name);
+        if (!other) throw new SockexError('object-invalid', `${path} has no program named ${name}: rebuild it with "npm run build"`);
+        return other;
+      },
       close,
     };
   } catch (err) {
@@ -124,14 +134,14 @@ export function loadObject(path: string, programName: string, native: Native = l
   }
 }
 
-function setReadOnlyData(native: Native, obj: unknown, path: string, data: Buffer): void {
+function setSectionData(native: Native, obj: unknown, path: string, section: string, data: Buffer): void {
   // libbpf finds its internal maps by their section name.
-  const map = native.libbpf.findMap(obj, '.rodata');
+  const map = native.libbpf.findMap(obj, section);
   const err = map ? native.libbpf.setInitialValue(map, data, data.length) : -1;
   if (err < 0) {
     throw new SockexError(
       'object-invalid',
-      `${path} has no ${data.length}-byte read-only data section (${map ? errnoName(err) : 'none found'}): rebuild it with "npm run build"`,
+      `${path} has no ${data.length}-byte ${section} section (${map ? errnoName(err) : 'none found'}): rebuild it with "npm run build"`,
     );
   }
 }

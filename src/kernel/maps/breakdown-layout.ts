@@ -6,6 +6,7 @@
 import { addressText } from '../../model/addresses.js';
 import { NONE, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../../model/breakdown.js';
 import { LAYOUT } from './layout.js';
+import { FRAGMENT, KERNEL, NO_SOCKET, isOwnerKind, type CgroupValue, type OwnerFields, type OwnerKind, type ProcessValue, type UserValue } from '../../model/owners.js';
 
 export const BY_PROGRAM_NAME = 'sockex_count_by';
 /** The every-interface breakdown filter (bpf/sockex-any-by.bpf.c, -i any --by). */
@@ -21,18 +22,49 @@ export const BY_LAYOUT = {
   SOCKEX_BY_DEFAULT_MAX: DEFAULT_MAX_ENTRIES,
   SOCKEX_BY_PORT_KNOWN: 1,
   SOCKEX_BY_HOST_KNOWN: 2,
+  SOCKEX_BY_OWNER_SOCKET: 4,
+  SOCKEX_BY_OWNER_KERNEL: 8,
+  SOCKEX_BY_OWNER_FRAGMENT: 16,
 } as const;
 
-/** struct sockex_by_key: u8 host[16], u16 port, u8 protocol, u8 direction, u8 family, u8 flags, u16 pad, u32 ifindex, u32 pad2. */
-export const BY_KEY_SIZE = 32;
+/**
+ * struct sockex_by_key: u8 host[16], u16 port, u8 protocol, u8 direction, u8 family, u8 flags, u16 pad, u32 ifindex, u32 pad2,
+ * then struct sockex_by_owner: u64 cgroup_id, u32 tgid, u32 uid, char comm[16].
+ */
+export const BY_KEY_SIZE = 64;
 /** Where struct sockex_by_key holds the ifindex (-i any; 0 on a named interface). */
 const BY_KEY_IFINDEX = 24;
+/** Where struct sockex_by_key holds its owner (the who builds). */
+export const BY_KEY_OWNER = 32;
 
-/** The build of bpf/sockex-by.bpf.c, or with every interface of bpf/sockex-any-by.bpf.c, for what is asked (see bpf/Makefile). */
+/**
+ * The build of bpf/sockex-by.bpf.c, or with every interface of bpf/sockex-any-by.bpf.c, for what is asked:
+ * sockex-[any-]by-[owner-][host-][port].bpf.o (see bpf/Makefile).
+ */
 export function byObjectName(by: readonly BreakdownBy[], everyInterface = false): string {
-  const port = by.includes('port');
-  const host = by.includes('host');
-  return `sockex-${everyInterface ? 'any-' : ''}by-${host && port ? 'host-port' : host ? 'host' : 'port'}.bpf.o`;
+  const parts = [by.find(isOwnerKind), by.includes('host') ? 'host' : undefined, by.includes('port') ? 'port' : undefined];
+  return `sockex-${everyInterface ? 'any-' : ''}by-${parts.filter((part) => part !== undefined).join('-')}.bpf.o`;
+}
+
+/** The owner of a by_counters key, as the kind it is split by. */
+function decodeOwner(key: Buffer, offset: number, flags: number, kind: OwnerKind): OwnerFields {
+  const at = offset + BY_KEY_OWNER;
+  let value: ProcessValue | UserValue | CgroupValue = NO_SOCKET;
+  if (flags & BY_LAYOUT.SOCKEX_BY_OWNER_KERNEL) value = KERNEL;
+  else if (flags & BY_LAYOUT.SOCKEX_BY_OWNER_FRAGMENT) value = FRAGMENT;
+  else if (flags & BY_LAYOUT.SOCKEX_BY_OWNER_SOCKET) {
+    const uid = key.readUInt32LE(at + 12);
+    if (kind === 'process') return { process: { pid: key.readUInt32LE(at + 8), command: commText(key.subarray(at + 16, at + 32)), uid } };
+    if (kind === 'user') return { user: { uid } };
+    return { cgroup: { id: key.readBigUInt64LE(at) } };
+  }
+  return { [kind]: value };
+}
+
+/** comm: up to 15 bytes and a NUL. */
+function commText(comm: Buffer): string {
+  const end = comm.indexOf(0);
+  return comm.toString('utf8', 0, end < 0 ? comm.length : end);
 }
 
 export type KeyWithoutInterface = Omit<BreakdownKey, 'interface' | 'ifindex' | 'generation'>;
@@ -55,5 +87,6 @@ export function decodeByKey(key: Buffer, offset: number, by: readonly BreakdownB
   if (by.includes('host')) {
     out.host = flags & BY_LAYOUT.SOCKEX_BY_HOST_KNOWN ? addressText(key.subarray(offset, offset + (family === 'ipv6' ? 16 : 4))) : NONE;
   }
-  return out;
+  const owner = by.find(isOwnerKind);
+  return owner ? { ...out, ...decodeOwner(key, offset, flags, owner) } : out;
 }

@@ -1,0 +1,34 @@
+/**
+ * --by process/user/cgroup for any filter (named interfaces, -i any): the
+ * socket hooks the tap's who build looks owners up in, and its counters
+ * deleting idle flows as they are read.
+ */
+import { isOwnerKind } from '../../model/owners.js';
+import type { Native } from '../libbpf/index.js';
+import { openOwnerTap, SEED_OBJECT, WHO_OBJECT, type OwnerTap } from '../who/index.js';
+import type { CounterSpec } from './attach-object.js';
+import { compiledFilter } from './compiled-filters.js';
+import type { AttachOptions } from './types.js';
+
+/** --by process/user/cgroup: the socket hooks the tap looks owners up in (attached now, shared by every filter of the run). */
+export function ownersFor(native: Native, by: AttachOptions['by']): OwnerTap | undefined {
+  if (!by?.some(isOwnerKind)) return undefined;
+  return openOwnerTap(native, { hooks: compiledFilter(WHO_OBJECT), seed: compiledFilter(SEED_OBJECT) });
+}
+
+/** The counters, each read first deleting the flows idle past their grace time. */
+export function sweepingOwners(counters: CounterSpec, owners: OwnerTap): CounterSpec {
+  return {
+    ...counters,
+    openCounters(object) {
+      const opened = counters.openCounters(object);
+      return {
+        read: () => {
+          owners.sweep();
+          return opened.read();
+        },
+      };
+    },
+  };
+}
+
