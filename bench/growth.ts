@@ -212,6 +212,7 @@ export async function growth(options: { samples: number; cli: string; timing: Gr
   ]);
   const at4000 = results.find((r) => r.point.pairs === 1000 && r.point.protocols.length === 1 && !r.point.args)!;
   const full = results.find((r) => r.point.note === 'table full')!;
+  const byPort = results.find((r) => r.point.args !== undefined)!;
   const idleRatio = median(idleRatios);
   const goals: Goal[] = [
     {
@@ -220,6 +221,12 @@ export async function growth(options: { samples: number; cli: string; timing: Gr
       met: at4000.ratio <= 2,
     },
     { goal: 'growth: peak RSS < 80 MiB at 4,000 counters', measured: `${fixed(at4000.rssMiB)} MiB`, met: at4000.rssMiB < 80 },
+    {
+      goal: 'growth: -i any --by port at 4,000 breakdown keys <= 2x lo alone (--by port)',
+      measured: `${fixed(byPort.ratio, 2)}x (${fixed(byPort.msPerSample, 2)} vs ${fixed(byPort.baseMsPerSample, 2)} ms)`,
+      met: byPort.ratio <= 2,
+    },
+    { goal: 'growth: peak RSS < 80 MiB at 4,000 breakdown keys', measured: `${fixed(byPort.rssMiB)} MiB`, met: byPort.rssMiB < 80 },
     {
       goal: 'growth: idle service (--quiet --metrics) <= 1.5x idle line mode',
       measured: `${fixed(idleRatio, 2)}x (${fixed(median(idle.service), 2)} vs ${fixed(median(idle.lines), 2)} ms per sample)`,

@@ -2,7 +2,8 @@
  * Turns the breakdown filter's cumulative readings into a snapshot's
  * breakdown: protocol and service names, rates over the interval.
  */
-import { breakdownId, sortBreakdown, type Breakdown, type BreakdownBy, type BreakdownCounter, type BreakdownReading } from './breakdown.js';
+import { BreakdownOrder } from './breakdown-order.js';
+import { breakdownId, type Breakdown, type BreakdownBy, type BreakdownCounter, type BreakdownReading } from './breakdown.js';
 import type { CounterRead } from './counter-read.js';
 import type { OwnerDetails } from './owner-details.js';
 import { protocolName } from './protocols.js';
@@ -17,6 +18,9 @@ export class BreakdownSampler {
   /** Adds user names, cgroup paths, containers and exited marks to the owners (--by process, user, cgroup). */
   private readonly details: Pick<OwnerDetails, 'fill'> | undefined;
   private previous = new Map<string, BreakdownReading>();
+  private readonly order = new BreakdownOrder();
+  /** Split by port and host only: a key's id decides its place (owner details filled in later may move an owner's). */
+  private readonly idsDecideOrder: boolean;
   /** The last readings and what they made, and whether every rate in it was 0. */
   private last: { readings: readonly BreakdownReading[]; breakdown: Breakdown; quiet: boolean } | undefined;
 
@@ -24,6 +28,7 @@ export class BreakdownSampler {
     this.by = [...by];
     this.services = services;
     this.details = details;
+    this.idsDecideOrder = by.every((b) => b === 'port' || b === 'host');
   }
 
   /** interval: seconds since the previous sample (0 for the first), as the protocol snapshot has it. */
@@ -31,8 +36,12 @@ export class BreakdownSampler {
     // The same readings handed on (nothing moved) and no rate to bring down to 0: the same breakdown, no sort.
     if (this.last?.readings === readings && this.last.quiet) return this.last.breakdown;
     const current = new Map<string, BreakdownReading>();
-    const counters = sortBreakdown(this.details ? this.details.fill(readings) : readings).map((reading): BreakdownCounter => {
-      const id = breakdownId(reading);
+    const filled = this.details ? this.details.fill(readings) : readings;
+    const ids = filled.map(breakdownId);
+    const order = this.order.of(filled, this.idsDecideOrder ? ids : undefined);
+    const counters = order.map((index): BreakdownCounter => {
+      const reading = filled[index]!;
+      const id = ids[index]!;
       current.set(id, reading);
       const before = this.previous.get(id);
       const service = typeof reading.port === 'number' ? this.services.name(reading.protocol, reading.port) : undefined;

@@ -29,7 +29,8 @@
  * Time is the snapshot's `elapsed` (seconds since attach, the sampler's
  * monotonic clock), so tests drive it with a fake clock.
  */
-import { OTHER, breakdownId, sortBreakdown, type BreakdownKey, type BreakdownReading } from './breakdown.js';
+import { BreakdownOrder } from './breakdown-order.js';
+import { OTHER, breakdownId, type BreakdownKey, type BreakdownReading } from './breakdown.js';
 import { FULL, type ProcessOwner } from './owners.js';
 
 /** Port/host keys with a series of their own unless --max-series says otherwise. */
@@ -59,6 +60,8 @@ interface SeriesState {
   lastActive: number;
 }
 
+const NOTHING = { bytes: 0n, packets: 0n } as const;
+
 interface Delta {
   readonly key: BreakdownKey;
   bytes: bigint;
@@ -68,13 +71,16 @@ interface Delta {
 export class SeriesBudget {
   private readonly options: SeriesBudgetOptions;
   /** The last cumulative reading of each kernel key (ifindex included). */
-  private previous = new Map<string, { bytes: bigint; packets: bigint }>();
+  private previous = new Map<string, Pick<BreakdownReading, 'bytes' | 'packets'>>();
+  /** The last readings folded, and their devices: the same (frozen) array again means no count moved. */
+  private lastReadings: { readings: readonly BreakdownReading[]; devices: ReadonlySet<string> } | undefined;
   /** Every series by its labels: own ones (holding or not) and "other" ones. */
   private readonly series = new Map<string, SeriesState>();
   private holders = 0;
   /** When each device last had a reading. */
   private readonly devices = new Map<string, number>();
   private exported: readonly BudgetSeries[] = [];
+  private readonly order = new BreakdownOrder();
   /** Something other than counts changed (a place given or taken, a device forgotten): the exported list is made again. */
   private exportedStale = true;
 
@@ -105,15 +111,21 @@ export class SeriesBudget {
 
   /** What each series key (ifindex left out) gained since the last sample; notes which devices are here. */
   private deltas(readings: readonly BreakdownReading[], now: number): Map<string, Delta> {
-    const current = new Map<string, { bytes: bigint; packets: bigint }>();
+    // Readings handed on (a quiet table, thousands of keys): nothing gained, so no walk; their devices are still here.
+    if (readings === this.lastReadings?.readings && Object.isFrozen(readings)) {
+      for (const device of this.lastReadings.devices) this.devices.set(device, now);
+      return new Map();
+    }
+    const devices = new Set<string>();
+    const current = new Map<string, BreakdownReading>();
     const deltas = new Map<string, Delta>();
     for (const r of readings) {
       const readingId = breakdownId(r);
-      current.set(readingId, { bytes: r.bytes, packets: r.packets });
-      this.devices.set(r.interface, now);
+      current.set(readingId, r);
+      devices.add(r.interface);
       const before = this.previous.get(readingId);
       // A counter that went backwards was made again (a new map): all of it is new.
-      const counted = before !== undefined && before.bytes <= r.bytes ? before : { bytes: 0n, packets: 0n };
+      const counted = before !== undefined && before.bytes <= r.bytes ? before : NOTHING;
       const key = seriesKey(r);
       const id = seriesId(key);
       let delta = deltas.get(id);
@@ -122,24 +134,27 @@ export class SeriesBudget {
       delta.packets += r.packets - counted.packets;
     }
     this.previous = current;
+    for (const device of devices) this.devices.set(device, now);
+    this.lastReadings = { readings, devices };
     return deltas;
   }
 
   /** Keys idle for idleSeconds (and not active in this sample) give their place up. */
   private release(deltas: ReadonlyMap<string, Delta>, now: number): void {
-    for (const [id, s] of this.series) {
+    // forEach, not for...of: these walks run every sample over thousands of entries, and each [key, value] pair would be an allocation.
+    this.series.forEach((s, id) => {
       if (s.holding && now - s.lastActive >= this.options.idleSeconds && (deltas.get(id)?.bytes ?? 0n) === 0n) {
         s.holding = false;
         this.holders -= 1;
         this.exportedStale = true;
       }
-    }
+    });
   }
 
   /** Devices without a reading for idleSeconds: their series go. */
   private forgetGoneDevices(now: number): void {
-    for (const [device, seen] of this.devices) {
-      if (now - seen < this.options.idleSeconds) continue;
+    this.devices.forEach((seen, device) => {
+      if (now - seen < this.options.idleSeconds) return;
       this.devices.delete(device);
       for (const [id, s] of this.series) {
         if (s.key.interface !== device) continue;
@@ -147,7 +162,7 @@ export class SeriesBudget {
         this.series.delete(id);
       }
       this.exportedStale = true;
-    }
+    });
   }
 
   /** Free places to the keys without one that gained the most bytes in this sample. */
@@ -182,11 +197,11 @@ export class SeriesBudget {
   }
 
   private snapshot(): readonly BudgetSeries[] {
-    const out: BudgetSeries[] = [];
-    for (const s of this.series.values()) {
-      if (s.holding || isOverflow(s.key)) out.push({ key: s.key, bytes: s.bytes, packets: s.packets });
-    }
-    return sortBreakdown(out.map((s) => ({ ...s.key, series: s }))).map((k) => k.series);
+    const states: SeriesState[] = [];
+    for (const s of this.series.values()) if (s.holding || isOverflow(s.key)) states.push(s);
+    // A series' key never changes: the same states in the same places are in the same order.
+    const keys = states.map((s) => s.key);
+    return this.order.of(keys, states).map((i) => ({ key: keys[i]!, bytes: states[i]!.bytes, packets: states[i]!.packets }));
   }
 }
 

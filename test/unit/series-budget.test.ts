@@ -85,6 +85,35 @@ function random(seed: number): () => number {
   };
 }
 
+test('readings handed on (the same frozen array) fold as equal readings would: devices stay, idle keys release, places move on', () => {
+  const handedOn = new SeriesBudget({ maxSeries: 1, idleSeconds: 3 });
+  const copied = new SeriesBudget({ maxSeries: 1, idleSeconds: 3 });
+  const steps = [
+    Object.freeze([udp(443, 100, 'veth0'), udp(22, 50, 'lo')]),
+    Object.freeze([udp(443, 100, 'veth0'), udp(22, 80, 'lo')]),
+    Object.freeze([udp(22, 90, 'lo')]),
+  ];
+  let last: readonly BudgetSeries[] | undefined;
+  for (let now = 0; now < 24; now++) {
+    // Each set of readings stays for 8 samples: handed on as one array, or copied anew each time.
+    const readings = steps[Math.floor(now / 8)]!;
+    const series = handedOn.fold(readings, now);
+    assert.deepEqual(view(series), view(copied.fold(readings.map((r) => ({ ...r })), now)), `at ${now} s`);
+    if (now % 8 > 3) assert.equal(series, last, `nothing changed at ${now} s: the same list`);
+    last = series;
+  }
+  // 443 held the place until 3 s, 22 from 8 s (when it moved) to 19 s; veth0 was forgotten 3 s after its last reading.
+  assert.deepEqual(view(last!), { 'lo/tx/other': 50n });
+});
+
+test('a reused array that is not frozen is read again: its counts may have moved', () => {
+  const budget = new SeriesBudget({ maxSeries: 1, idleSeconds: 10 });
+  const readings = [udp(443, 100)];
+  budget.fold(readings, 0);
+  readings[0] = udp(443, 150);
+  assert.deepEqual(view(budget.fold(readings, 1)), { 'lo/tx/443': 150n });
+});
+
 test('under random traffic every series only grows, at most maxSeries are own, and every byte is in exactly one series', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     const rand = random(seed);

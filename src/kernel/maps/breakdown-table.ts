@@ -7,7 +7,8 @@
 import type { BreakdownBy, BreakdownKey, BreakdownReading } from '../../model/breakdown.js';
 import type { Native } from '../libbpf/index.js';
 import { BatchReader } from './batch-reader.js';
-import { LastRead } from './reading-cache.js';
+import { EntriesByPosition } from './entries-by-position.js';
+import { LastRead, handOn } from './reading-cache.js';
 import { BY_KEY_SIZE, byKeyIfindex, decodeByKey, type KeyWithoutInterface } from './breakdown-layout.js';
 import { sumPerCpu } from './layout.js';
 
@@ -39,17 +40,18 @@ export function openBreakdownTable(native: Native, fd: number, by: readonly Brea
   const deleteKey = Buffer.alloc(BY_KEY_SIZE);
   // A quiet table (the common case with thousands of keys) is told by two memcmp()s, not a walk.
   const lastRead = new LastRead(table);
+  // A busy table: only the parts that moved get new readings.
+  const byPosition = new EntriesByPosition<BreakdownReading>(table);
   let last: readonly BreakdownReading[] = Object.freeze([]);
   return {
     read(placeOf, samePlaces) {
       const n = reader.lookupAll(fd, table, 'the breakdown counters');
       if (lastRead.same(table, n, reader.cpus) && samePlaces) return last;
-      const out: BreakdownReading[] = [];
-      for (let i = 0; i < n; i++) {
+      const made = byPosition.map(table, n, reader.cpus, samePlaces, (i) => {
         const totals = sumPerCpu(table.values, i, reader.cpus);
-        if (totals) out.push({ ...placeOf(byKeyIfindex(table.keys, i * BY_KEY_SIZE)), ...keyAt(i), ...totals });
-      }
-      return (last = Object.freeze(out));
+        return totals && Object.freeze({ ...placeOf(byKeyIfindex(table.keys, i * BY_KEY_SIZE)), ...keyAt(i), ...totals });
+      });
+      return (last = handOn(last, made.filter((r) => r !== undefined)));
     },
     close(ended) {
       const out: BreakdownReading[] = [];
