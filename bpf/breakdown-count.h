@@ -40,7 +40,8 @@
 const volatile __u64 sockex_netns_cookie SEC(".rodata.who") = 0;
 
 /* The owner of the frame into the key: what the build splits by, or a flag
- * for the kernel's own socket; neither flag means no local socket. */
+ * for the kernel's own socket or a later fragment; no flag means no local
+ * socket. */
 static __always_inline void read_owner(struct __sk_buff *skb, const struct sockex_frame *f, struct sockex_by_key *key)
 {
 	struct sockex_owner o = {};
@@ -48,6 +49,10 @@ static __always_inline void read_owner(struct __sk_buff *skb, const struct socke
 	sockex_owner_of(skb, f, sockex_netns_cookie, &o);
 	if (o.flags & SOCKEX_OWNER_KERNEL) {
 		key->flags |= SOCKEX_BY_OWNER_KERNEL;
+		return;
+	}
+	if (o.flags & SOCKEX_OWNER_FRAGMENT) {
+		key->flags |= SOCKEX_BY_OWNER_FRAGMENT;
 		return;
 	}
 	if (!(o.flags & SOCKEX_OWNER_SOCKET))

@@ -133,6 +133,13 @@ static __always_inline void sockex_owner_of(struct __sk_buff *skb, const struct 
 	struct sockex_flow_key k = {};
 	__u32 tx = f->direction == SOCKEX_DIR_TX;
 
+	/* A later fragment carries no ports: its flow cannot be told, and
+	 * guessing from the addresses alone could name the wrong socket. A
+	 * part of its own, so the first fragment's owner is still exact. */
+	if (!f->first_fragment) {
+		o->flags = SOCKEX_OWNER_FRAGMENT;
+		return;
+	}
 	if (sockex_flow_key_of(skb, f, netns, tx, &k))
 		return;
 	/* Received ICMP other than the reply to our echo request is the

@@ -13,6 +13,7 @@
 /* sockex_owner.flags */
 #define SOCKEX_OWNER_SOCKET 1 /* a process's socket: tgid, uid, cgroup and comm are its creator's */
 #define SOCKEX_OWNER_KERNEL 2 /* a socket of the kernel's own (it never ran sock_create) */
+#define SOCKEX_OWNER_FRAGMENT 4 /* a later IP fragment: no ports, so no socket can be told (the tap only) */
 
 /* The process that created a socket, as the kernel saw it then. The value of
  * socket's local storage (struct sockex_socket), and of flows and bound. */

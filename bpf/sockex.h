@@ -98,7 +98,8 @@ struct sockex_any_key {
 #define SOCKEX_BY_PORT_KNOWN 1 /* port holds the frame's service port */
 #define SOCKEX_BY_HOST_KNOWN 2 /* host holds the other end's address */
 #define SOCKEX_BY_OWNER_SOCKET 4 /* owner holds a process's socket's owner (--by process/user/cgroup) */
-#define SOCKEX_BY_OWNER_KERNEL 8 /* a socket of the kernel's own; neither flag: no local socket */
+#define SOCKEX_BY_OWNER_KERNEL 8 /* a socket of the kernel's own; none of the three: no local socket */
+#define SOCKEX_BY_OWNER_FRAGMENT 16 /* a later IP fragment, whose socket cannot be told */
 
 /* Key of by_counters: one counter per interface (-i any; 0 on a named one),
  * direction, family, IP protocol and service port and/or other end. A field

@@ -11,8 +11,8 @@
  * protocol, the breakdown adds up to the protocol counter in every read.
  */
 import { addressSortKey } from './addresses.js';
-import { compareCounters, counterId, type CounterKey, type Direction, type Reading } from './counters.js';
-import { FULL, KERNEL, NO_SOCKET, OWNER_KINDS, isOwnerKind, type CgroupValue, type OwnerKind, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
+import { compareCounters, counterId, type CounterKey, type Direction, type Family, type Reading } from './counters.js';
+import { FRAGMENT, FULL, KERNEL, NO_SOCKET, OWNER_KINDS, isOwnerKind, type CgroupValue, type OwnerKind, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
 
 export type BreakdownBy = 'port' | 'host' | OwnerKind;
 
@@ -37,7 +37,8 @@ export interface BreakdownKey {
   /** -i any: which link of those that had this ifindex, past the first (as Reading.generation). */
   readonly generation?: number;
   readonly direction: Direction;
-  readonly family: 'ipv4' | 'ipv6';
+  /** other: a non-IP protocol (its EtherType), a part only when split by owner (all of it none). */
+  readonly family: Family;
   readonly protocol: number;
   /** Present when split by port (--by port, and a protocol with ports). */
   readonly port?: PortValue;
@@ -95,9 +96,9 @@ function ownerId(k: BreakdownKey): string {
   return `${processId}\0${userId}\0${cgroupId}`;
 }
 
-const WORD_RANKS: Readonly<Record<OwnerWord, string>> = { [KERNEL]: '1', [NO_SOCKET]: '2', [FULL]: '3' };
+const WORD_RANKS: Readonly<Record<OwnerWord, string>> = { [KERNEL]: '1', [FRAGMENT]: '2', [NO_SOCKET]: '3', [FULL]: '4' };
 
-/** Owners first (as `owner` ranks them), then kernel, none, other (undefined: not split this way). */
+/** Owners first (as `owner` ranks them), then kernel, fragment, none, other (undefined: not split this way). */
 function wordRank<T extends object>(value: T | OwnerWord | undefined, owner: (o: T) => string): string {
   if (value === undefined) return '';
   return typeof value === 'string' ? WORD_RANKS[value] : `0${owner(value)}`;
@@ -172,9 +173,10 @@ export function addUpParts(
   for (const reading of readings) {
     if (reading.family === 'other' || !splitsCounter(by, reading)) {
       out.push(reading);
+      if (reading.family === 'other' && by.some(isOwnerKind)) breakdown.push(noSocketPart(reading, by));
       continue;
     }
-    breakdown.push(otherPart(reading, reading.family, by));
+    breakdown.push(otherPart(reading, by));
     add(reading);
   }
   for (const part of parts) add(part);
@@ -182,11 +184,23 @@ export function addUpParts(
   return { readings: out, breakdown };
 }
 
-/** A split protocol's own counter as its part "other": the frames whose key found the kernel's table full. */
-function otherPart(reading: Reading, family: BreakdownKey['family'], by: readonly BreakdownBy[]): BreakdownReading {
+/**
+ * A non-IP counter (ARP, LLDP) as its one part when split by owner: no
+ * socket sends or takes such frames, so all of them are "none", and every
+ * frame the protocol counters count is in a part.
+ */
+function noSocketPart(reading: Reading, by: readonly BreakdownBy[]): BreakdownReading {
   return {
     ...reading,
-    family,
+    ...(by.includes('host') ? { host: NONE } : {}),
+    ...Object.fromEntries(by.filter(isOwnerKind).map((kind) => [kind, NO_SOCKET])),
+  };
+}
+
+/** A split protocol's own counter as its part "other": the frames whose key found the kernel's table full. */
+function otherPart(reading: Reading, by: readonly BreakdownBy[]): BreakdownReading {
+  return {
+    ...reading,
     ...(by.includes('port') && PORT_PROTOCOLS.has(reading.protocol) ? { port: OTHER } : {}),
     ...(by.includes('host') ? { host: OTHER } : {}),
     ...Object.fromEntries(by.filter(isOwnerKind).map((kind) => [kind, FULL])),

@@ -11,8 +11,14 @@ export const KERNEL = 'kernel';
 export const NO_SOCKET = 'none';
 /** The kernel's breakdown table was full: counted, but no longer per owner. */
 export const FULL = 'other';
+/**
+ * A later IP fragment: it carries no ports, so the socket it belongs to
+ * cannot be told in the kernel (the first fragment is attributed). Named
+ * apart rather than guessed or counted as none.
+ */
+export const FRAGMENT = 'fragment';
 
-export type OwnerWord = typeof KERNEL | typeof NO_SOCKET | typeof FULL;
+export type OwnerWord = typeof KERNEL | typeof NO_SOCKET | typeof FULL | typeof FRAGMENT;
 
 /** The process that created the socket (its thread-group id), as the kernel saw it then. */
 export interface ProcessOwner {

@@ -37,7 +37,7 @@ export function renderJson(snapshot: Snapshot): string {
  * counter plus "port" (a number, "none" or "other"; "service" beside a
  * named one) and/or "host" (an address, "none" or "other"); split by owner,
  * the kernel's flat fields: "pid", "command", "uid" (process), "uid" (user),
- * "cgroup_id" (cgroup), or "owner": "kernel", "none" or "other"; and the
+ * "cgroup_id" (cgroup), or "owner": "kernel", "fragment", "none" or "other"; and the
  * owner's details where known (owner-fields.ts).
  */
 function renderBreakdown(breakdown: Breakdown): string {

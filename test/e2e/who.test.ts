@@ -11,12 +11,15 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { TestCgroup } from './cgroups.js';
-import { PING4_FRAME, PING6_FRAME, udp4Frame, udp6Frame } from './frames.js';
-import { CLI, NetNs, TOOLS, counter, requireRoot, startSockex, waitFor, RunningSockex, type JsonBreakdownCounter, type JsonSample } from './harness.js';
+import { ETH_HLEN, IPV4_HLEN, PING4_FRAME, PING6_FRAME, udp4Frame, udp6Frame } from './frames.js';
+import { CLI, NetNs, TOOLS, counter, requireRoot, startSockex, vethPair, waitFor, RunningSockex, type JsonBreakdownCounter, type JsonSample } from './harness.js';
 
 const UDP = 17;
 const TCP = 6;
 const ICMP = 1;
+const ARP = 0x0806;
+/** An ARP request or reply for IPv4 over Ethernet, padded to the 60-byte minimum only on the wire: 42 bytes at the tap. */
+const ARP_FRAME = 42;
 const NOBODY = 65534;
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -26,7 +29,7 @@ interface OwnerCounter extends JsonBreakdownCounter {
   command?: string;
   uid?: number;
   cgroup_id?: number;
-  owner?: 'kernel' | 'none' | 'other';
+  owner?: 'kernel' | 'fragment' | 'none' | 'other';
 }
 
 function parts(sample: JsonSample, direction: 'tx' | 'rx', protocol: number): OwnerCounter[] {
@@ -45,10 +48,9 @@ function owned(list: OwnerCounter[]): object[] {
   }));
 }
 
-/** Every split protocol's parts add up to its counter, to the byte, and nothing is split that has none. */
+/** Every protocol's parts add up to its counter, to the byte (non-IP ones' one part is none). */
 function assertAddsUp(sample: JsonSample): void {
   for (const c of sample.counters) {
-    if (c.family === 'other') continue;
     const mine = (sample.breakdown?.counters ?? []).filter((b) => b.direction === c.direction && b.family === c.family && b.protocol === c.protocol);
     assert.deepEqual(
       { bytes: sum(mine.map((b) => b.bytes)), packets: sum(mine.map((b) => b.packets)) },
@@ -394,5 +396,59 @@ test('-i any --by cgroup: the parts per interface, exact, adding up', async (t) 
     const list = parts(sample, direction, UDP);
     assert.ok(list.every((p) => p.interface === 'lo'), 'on lo');
     assert.deepEqual(owned(list), [{ cgroup_id: Number(a.id), ...udp }], direction);
+  }
+});
+
+test('a fragmented UDP datagram: the first fragment each way is its socket\'s, the later ones a part of their own (fragment), adding up', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'whofrag');
+  // 1500 on lo: a 3,000-byte datagram leaves as three IPv4 fragments of 1480, 1480 and 48 bytes of IP payload.
+  ns.exec('ip', ['link', 'set', 'lo', 'mtu', '1500']);
+  const [s, r] = [TestCgroup.create(t, 'fragsend'), TestCgroup.create(t, 'fragrecv')];
+  const port = 7400;
+  const receiver = await startIn(t, ns, r, node('who-udp', ['receive', 'sx-frag-recv', '127.0.0.1', String(port), '2']), 'listening');
+  const sockex = await startWho(ns, 'process');
+  t.after(() => sockex.child.kill());
+  const sent = JSON.parse(runIn(ns, s, node('who-udp', ['send', 'sx-frag-send', '127.0.0.1', String(port), '3000,100']))) as { pid: number };
+  assert.equal(await receiver.exited, 0, 'the receiver got both datagrams');
+  const first = ETH_HLEN + IPV4_HLEN + 1480;
+  const later = { bytes: first + ETH_HLEN + IPV4_HLEN + 48, packets: 2 };
+  const whole = { bytes: first + udp4Frame(100), packets: 2 };
+  await sockex.sampleShowing((x) => counter(x, { direction: 'rx', family: 'ipv4', protocol: UDP }).packets === 4);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  for (const sample of sockex.samples()) assertAddsUp(sample);
+  const sample = sockex.lastSample();
+  assert.deepEqual(owned(parts(sample, 'tx', UDP)), [
+    { pid: sent.pid, command: 'sx-frag-send', uid: 0, ...whole },
+    { owner: 'fragment', ...later },
+  ]);
+  assert.deepEqual(owned(parts(sample, 'rx', UDP)), [
+    { pid: receiver.child.pid, command: 'sx-frag-recv', uid: 0, ...whole },
+    { owner: 'fragment', ...later },
+  ]);
+});
+
+test('ping over a veth pair: ARP is none (no socket sends or takes it), each way, adding up; the ping\'s own parts exact', async (t) => {
+  if (!requireRoot(t)) return;
+  const { a } = vethPair(t, 'whoarp');
+  const p = TestCgroup.create(t, 'arpping');
+  const sockex = await startSockex(a, ['--json', '--interval', '0.2', '-i', 'veth-a', '--by', 'process'], true);
+  t.after(() => sockex.child.kill());
+  runIn(a, p, ['ping', '-c', '1', '-q', '192.0.2.2']);
+  await sockex.sampleShowing((s) => counter(s, { direction: 'rx', family: 'ipv4', protocol: ICMP }).packets === 1);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  for (const sample of sockex.samples()) assertAddsUp(sample);
+  const sample = sockex.lastSample();
+  const arp = (direction: 'tx' | 'rx'): object[] =>
+    owned((sample.breakdown?.counters ?? []).filter((c) => c.direction === direction && c.family === 'other' && c.protocol === ARP) as OwnerCounter[]);
+  // a asks for b's address and b answers; b learnt a's from the request, so it asks nothing.
+  assert.deepEqual(arp('tx'), [{ owner: 'none', bytes: ARP_FRAME, packets: 1 }]);
+  assert.deepEqual(arp('rx'), [{ owner: 'none', bytes: ARP_FRAME, packets: 1 }]);
+  for (const direction of ['tx', 'rx'] as const) {
+    assert.deepEqual(
+      parts(sample, direction, ICMP).map(({ command, bytes, packets }) => ({ command, bytes, packets })),
+      [{ command: 'ping', bytes: PING4_FRAME, packets: 1 }],
+      direction,
+    );
   }
 });

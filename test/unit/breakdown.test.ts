@@ -123,7 +123,7 @@ test('the breakdown filters\' key and table are what breakdown-layout.ts reads (
   }
   assert.equal(BY_KEY_SIZE % 8, 0, 'a multiple of 8: no tail padding for the hash to read');
   // The flags are #defines, which BTF does not carry.
-  for (const name of ['SOCKEX_BY_PORT_KNOWN', 'SOCKEX_BY_HOST_KNOWN', 'SOCKEX_BY_OWNER_SOCKET', 'SOCKEX_BY_OWNER_KERNEL'] as const) {
+  for (const name of ['SOCKEX_BY_PORT_KNOWN', 'SOCKEX_BY_HOST_KNOWN', 'SOCKEX_BY_OWNER_SOCKET', 'SOCKEX_BY_OWNER_KERNEL', 'SOCKEX_BY_OWNER_FRAGMENT'] as const) {
     assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), BY_LAYOUT[name], name);
   }
 });

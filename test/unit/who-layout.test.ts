@@ -35,7 +35,7 @@ test('both objects hold the owner structs and maps layout.ts reads', () => {
 
 test('the flags and slots BTF cannot carry mirror bpf/owner.h', () => {
   const header = readFileSync(new URL('../../../bpf/owner.h', import.meta.url), 'utf8');
-  for (const name of ['SOCKEX_OWNER_SOCKET', 'SOCKEX_OWNER_KERNEL', 'SOCKEX_LOST_FLOWS', 'SOCKEX_LOST_BOUND'] as const) {
+  for (const name of ['SOCKEX_OWNER_SOCKET', 'SOCKEX_OWNER_KERNEL', 'SOCKEX_OWNER_FRAGMENT', 'SOCKEX_LOST_FLOWS', 'SOCKEX_LOST_BOUND'] as const) {
     assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), OWNER_LAYOUT[name], name);
   }
 });

@@ -6,7 +6,7 @@
 import { addressText } from '../../model/addresses.js';
 import { NONE, PORT_PROTOCOLS, type BreakdownBy, type BreakdownKey } from '../../model/breakdown.js';
 import { LAYOUT } from './layout.js';
-import { KERNEL, NO_SOCKET, isOwnerKind, type CgroupValue, type OwnerFields, type OwnerKind, type ProcessValue, type UserValue } from '../../model/owners.js';
+import { FRAGMENT, KERNEL, NO_SOCKET, isOwnerKind, type CgroupValue, type OwnerFields, type OwnerKind, type ProcessValue, type UserValue } from '../../model/owners.js';
 
 export const BY_PROGRAM_NAME = 'sockex_count_by';
 /** The every-interface breakdown filter (bpf/sockex-any-by.bpf.c, -i any --by). */
@@ -24,6 +24,7 @@ export const BY_LAYOUT = {
   SOCKEX_BY_HOST_KNOWN: 2,
   SOCKEX_BY_OWNER_SOCKET: 4,
   SOCKEX_BY_OWNER_KERNEL: 8,
+  SOCKEX_BY_OWNER_FRAGMENT: 16,
 } as const;
 
 /**
@@ -50,6 +51,7 @@ function decodeOwner(key: Buffer, offset: number, flags: number, kind: OwnerKind
   const at = offset + BY_KEY_OWNER;
   let value: ProcessValue | UserValue | CgroupValue = NO_SOCKET;
   if (flags & BY_LAYOUT.SOCKEX_BY_OWNER_KERNEL) value = KERNEL;
+  else if (flags & BY_LAYOUT.SOCKEX_BY_OWNER_FRAGMENT) value = FRAGMENT;
   else if (flags & BY_LAYOUT.SOCKEX_BY_OWNER_SOCKET) {
     const uid = key.readUInt32LE(at + 12);
     if (kind === 'process') return { process: { pid: key.readUInt32LE(at + 8), command: commText(key.subarray(at + 16, at + 32)), uid } };
