@@ -145,8 +145,9 @@ export function startSession(inputs: SessionInputs): Session {
 
   // The sources' reads as one: the same read (and generation) while none moved.
   const join = joinReads();
-  /** Read and sample; shown: hand the snapshot to the renderers (else it is only the baseline of the next one's rates). */
+  // The owners_lost table as last sampled: a table's warning is said when it first grows.
   let ownersLost: OwnersLost | undefined;
+  /** Read and sample; shown: hand the snapshot to the renderers (else it is only the baseline of the next one's rates). */
   const show = (shown = true): void => {
     const snapshot = inputs.sampler.sample(join(sources.map((source) => source.read())));
     // A full owner table leaves a mark on the numbers ("none" grows): said once per table.
