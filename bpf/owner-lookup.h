@@ -122,6 +122,39 @@ static __always_inline struct sockex_bound *sockex_bound_to(const struct sockex_
 	return bpf_map_lookup_elem(&bound, &b);
 }
 
+/* Turn a flow key around: the other end's view of the same flow. */
+static __always_inline void sockex_flip(struct sockex_flow_key *k)
+{
+	__u8 address[16];
+	__u16 port = k->local_port;
+
+	__builtin_memcpy(address, k->local, sizeof(address));
+	__builtin_memcpy(k->local, k->remote, sizeof(address));
+	__builtin_memcpy(k->remote, address, sizeof(address));
+	k->local_port = k->remote_port;
+	k->remote_port = port;
+}
+
+/*
+ * A TCP/UDP frame whose socket is in another network namespace: a pod's,
+ * seen on the node's end of its veth (its frames received there, replies
+ * sent to it), or forwarded. The egress hook files every flow under
+ * namespace 0 too (SOCKEX_NETNS_ANY); the sending socket's flow is looked up
+ * first, then the receiving one's. Addresses a frame crosses namespaces with
+ * are unique to one of them, unlike 127.0.0.1 (which never leaves its own).
+ */
+static __always_inline struct sockex_flow *sockex_flow_elsewhere(struct sockex_flow_key *k, __u32 tx)
+{
+	k->netns = SOCKEX_NETNS_ANY;
+	if (!tx)
+		sockex_flip(k); /* local = the source: the sender's view */
+	struct sockex_flow *flow = bpf_map_lookup_elem(&flows, k);
+	if (flow)
+		return flow;
+	sockex_flip(k);
+	return bpf_map_lookup_elem(&flows, k);
+}
+
 /*
  * Who owns a parsed IP frame the tap sees (netns: the tap's own): the socket
  * that sent it (its flow), or the one it is delivered to (its flow, else the
@@ -153,11 +186,18 @@ static __always_inline void sockex_owner_of(struct __sk_buff *skb, const struct 
 		*o = flow->owner;
 		return;
 	}
-	if (tx || sockex_is_icmp(f))
+	if (sockex_is_icmp(f))
 		return;
-	struct sockex_bound *b = sockex_bound_to(&k);
-	if (b)
-		*o = b->owner;
+	if (!tx) {
+		struct sockex_bound *b = sockex_bound_to(&k);
+		if (b) {
+			*o = b->owner;
+			return;
+		}
+	}
+	flow = sockex_flow_elsewhere(&k, tx);
+	if (flow)
+		*o = flow->owner;
 }
 
 #endif /* SOCKEX_OWNER_LOOKUP_H */

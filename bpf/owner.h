@@ -40,6 +40,10 @@ struct sockex_owner {
 
 /* One direction of a conversation as a local socket sees it: sent from
  * local to remote, or received at local from remote. */
+/* The namespace every flow is filed under a second time, for taps in
+ * other namespaces (owner-lookup.h): no namespace has cookie 0. */
+#define SOCKEX_NETNS_ANY 0
+
 struct sockex_flow_key {
 	__u64 netns;       /* the network namespace's cookie (SO_NETNS_COOKIE) */
 	__u8 local[16];    /* IPv4 in the first 4 bytes, as on the wire */

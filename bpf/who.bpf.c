@@ -123,6 +123,18 @@ static __always_inline int same_owner(const struct sockex_owner *a, const struct
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
+/* Written only when the owner changes or a second has passed: most frames
+ * of a flow cost one lookup. */
+static __always_inline void file_flow(const struct sockex_flow_key *key, const struct sockex_flow *next)
+{
+	struct sockex_flow *now = bpf_map_lookup_elem(&flows, key);
+
+	if (now && same_owner(&now->owner, &next->owner) && next->last_used_ns - now->last_used_ns < SOCKEX_NS_PER_SECOND)
+		return;
+	if (bpf_map_update_elem(&flows, key, next, BPF_ANY))
+		lost(SOCKEX_LOST_FLOWS);
+}
+
 SEC("cgroup_skb/egress")
 int sockex_who_egress(struct __sk_buff *skb)
 {
@@ -148,13 +160,11 @@ int sockex_who_egress(struct __sk_buff *skb)
 		next.owner = s->owner;
 	else
 		next.owner.flags = SOCKEX_OWNER_KERNEL;
-	/* Written only when the owner changes or a second has passed: most
-	 * frames of a flow cost one lookup. */
-	struct sockex_flow *now = bpf_map_lookup_elem(&flows, &key);
-	if (now && same_owner(&now->owner, &next.owner) && next.last_used_ns - now->last_used_ns < SOCKEX_NS_PER_SECOND)
-		return 1;
-	if (bpf_map_update_elem(&flows, &key, &next, BPF_ANY))
-		lost(SOCKEX_LOST_FLOWS);
+	file_flow(&key, &next);
+	/* Again under no namespace, for a tap that sees the frame from another
+	 * (the node's end of a pod's veth): owner-lookup.h, sockex_flow_elsewhere. */
+	key.netns = SOCKEX_NETNS_ANY;
+	file_flow(&key, &next);
 	return 1;
 }
 

@@ -10,6 +10,7 @@ import { COMMAND_WORDS, DESCRIPTION, SUMMARY, helpEpilogue } from './cli/help-te
 import { closest } from './cli/closest.js';
 import { usageError, yargsFailure } from './cli/usage-errors.js';
 import { printable, SockexError } from './errors.js';
+import { cgroup2RootProblem } from './kernel/cgroups/index.js';
 import { DEFAULT_MAX_ENTRIES, MAX_MAX_ENTRIES, interfaceNamesHere, invalidInterfaceName, readDefaultRouteInterface } from './kernel/index.js';
 import { BREAKDOWN_KINDS, type BreakdownBy } from './model/breakdown.js';
 import { isOwnerKind } from './model/owners.js';
@@ -51,6 +52,8 @@ export interface Options {
   seriesIdle: number;
   /** Add Node.js's runtime metrics to --metrics (--runtime-metrics). */
   runtimeMetrics: boolean;
+  /** The cgroup2 root to attach the owner hooks at and name cgroups under (--cgroup2); undefined: found in /proc/self/mounts. */
+  cgroup2: string | undefined;
 }
 
 /** What the command line needs to know about this machine; unit tests pass fakes. */
@@ -78,7 +81,7 @@ const FALLBACK_INTERFACE = 'lo';
 export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Options that take one value: given twice, sockex refuses rather than pick one silently. */
-const SINGLE_VALUE = ['interval', 'count', 'metrics', 'max-entries', 'max-series', 'series-idle', 'object'] as const;
+const SINGLE_VALUE = ['interval', 'count', 'metrics', 'max-entries', 'max-series', 'series-idle', 'cgroup2', 'object'] as const;
 
 /** The most --max-series allows: beyond it the budget no longer protects a Prometheus server. */
 const MAX_MAX_SERIES = 100_000;
@@ -152,6 +155,14 @@ export const OPTIONS: Readonly<Record<string, YargsOption & { numeric?: true; va
     value: 'seconds',
     defaultDescription: String(DEFAULT_SERIES_IDLE_SECONDS),
     describe: 'with --by and --metrics: seconds without traffic before a key gives its series up to a busier one (and a gone interface loses its series)',
+  },
+  cgroup2: {
+    type: 'string',
+    value: 'path',
+    defaultDescription: 'found in /proc/self/mounts',
+    describe:
+      'with --by process, user or cgroup: the cgroup v2 root to attach at and name cgroups under, e.g. the node\'s /sys/fs/cgroup mounted into a container ' +
+      '(whose own is a namespaced view); refused for anything but the root of a cgroup v2 mount, and without those --by',
   },
   'runtime-metrics': { type: 'boolean', default: false, describe: "with --metrics: add Node.js's runtime metrics (heap, event-loop delay) to the process metrics" },
   'exit-when-gone': {
@@ -301,6 +312,7 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
       throw usageError(`--${name} shapes the breakdown's Prometheus series: add --by port (or host) and --metrics 9469`);
     }
   }
+  const cgroup2 = args.cgroup2 === undefined ? undefined : parseCgroup2(args.cgroup2 as string, by);
   if (args['runtime-metrics'] === true && args.metrics === undefined) {
     throw usageError('--runtime-metrics adds to the Prometheus metrics: add --metrics 9469');
   }
@@ -330,7 +342,21 @@ export async function parseCli(argv: string[], system: CliSystem = LIVE_SYSTEM):
     maxSeries: args['max-series'] === undefined ? DEFAULT_MAX_SERIES : parseMaxSeries(args['max-series'] as string),
     seriesIdle: args['series-idle'] === undefined ? DEFAULT_SERIES_IDLE_SECONDS : parseSeriesIdle(args['series-idle'] as string),
     runtimeMetrics: args['runtime-metrics'] === true,
+    cgroup2,
   };
+}
+
+/** --cgroup2 PATH: only with an owner --by, and only the root of a cgroup v2 mount. */
+function parseCgroup2(text: string, by: readonly BreakdownBy[]): string {
+  const path = String(text);
+  if (!by.some(isOwnerKind)) {
+    throw usageError('--cgroup2 names where the owner hooks attach: add --by process, user or cgroup');
+  }
+  const problem = cgroup2RootProblem(path);
+  if (problem !== undefined) {
+    throw usageError(`--cgroup2 "${printable(path)}" ${problem}: name the cgroup v2 root, e.g. --cgroup2 /sys/fs/cgroup (see /proc/self/mounts)`);
+  }
+  return path;
 }
 
 /** What --by takes: protocol (the default, always counted) and the ways of splitting. */

@@ -63,7 +63,7 @@ async function run(options: Options): Promise<SessionEnd> {
     // One filter per interface; a failure releases the ones before it.
     descriptors.check();
     const filters = options.interfaces.map((name) =>
-      releases.hold(attachFilter(name, { objectPath: options.objectPath, native, by: options.by, maxEntries: options.maxEntries })),
+      releases.hold(attachFilter(name, { objectPath: options.objectPath, native, by: options.by, maxEntries: options.maxEntries, cgroupRoot: options.cgroup2 })),
     );
     // Attached: root is no longer needed to read the counters.
     if (!options.keepPrivileges) {
@@ -84,7 +84,7 @@ async function run(options: Options): Promise<SessionEnd> {
       sources: filters,
       sampler:
         options.by.length > 0
-          ? sampleWithBreakdown(new Sampler(options.interfaces), options.by, ownerDetailsFor(options.by))
+          ? sampleWithBreakdown(new Sampler(options.interfaces), options.by, ownerDetailsFor(options.by, options.cgroup2))
           : new Sampler(options.interfaces),
       renderers,
       releases,
@@ -122,9 +122,10 @@ const chosenBecause: Record<Options['interfacesFrom'], string> = {
 };
 
 /** --by process, user or cgroup: what user space adds to the kernel's owners (user names, cgroup paths, exited processes). */
-function ownerDetailsFor(by: readonly BreakdownBy[]): OwnerDetails | undefined {
+function ownerDetailsFor(by: readonly BreakdownBy[], cgroup2: string | undefined): OwnerDetails | undefined {
   if (!by.some((b) => b === 'process' || b === 'user' || b === 'cgroup')) return undefined;
-  const root = findCgroup2Root();
+  // The hooks attach at the same root (attachFilter's cgroupRoot), so ids and paths agree.
+  const root = cgroup2 ?? findCgroup2Root();
   return new OwnerDetails({ ...(root === undefined ? {} : { cgroups: new CgroupPaths(root) }) });
 }
 

@@ -48,7 +48,7 @@ const EXIT_CODES: Readonly<Record<keyof typeof ExitCode, string>> = {
   io: 'a system call failed',
   output: 'writing stdout failed (not a closed pipe): the output is incomplete',
   descriptors: 'out of file descriptors: raise the hard limit (ulimit -Hn)',
-  cgroup: 'no cgroup v2 mount, which --by process/user/cgroup need',
+  cgroup: 'no cgroup v2 mount, which --by process/user/cgroup need (name one with --cgroup2)',
 };
 
 /** The exit codes in numeric order, as [status, meaning]. */

@@ -3,27 +3,33 @@
  * it offline, every object it renders is valid against the Kubernetes API's
  * schemas (kubernetes-models), the DaemonSet grants what docs/fleet.md says,
  * and its container's arguments run sockex as the pod would: root holding
- * exactly the container's capabilities, no new privileges. The image cannot
+ * exactly the container's capabilities, no new privileges, the node's
+ * cgroup2 hierarchy where the volume puts it, a pod's container named. The image cannot
  * be built here (no container engine): what its Containerfile copies must be
  * what `npm pack` makes, and its command's flags must run.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { parseAllDocuments } from 'yaml';
 import { VERSION } from '../../src/cli.js';
 import { ExitCode } from '../../src/errors.js';
-import { CLI, NetNs, ROOT, requireRoot, run } from './harness.js';
+import { bindCgroup2Root, TestCgroup } from './cgroups.js';
+import { CLI, NetNs, ROOT, TOOLS, requireRoot, run, vethPair } from './harness.js';
 import { udp4Frame } from './frames.js';
 import { scrapeUntil, startService } from './metrics-service.js';
 
 const EXAMPLE = `${ROOT}examples/kubernetes`;
+/** What the container is given, no more: docs/fleet.md names each as CAP_<name>. */
+const CAPABILITIES = ['BPF', 'NET_ADMIN', 'PERFMON', 'NET_RAW', 'SETUID', 'SETGID'];
+const ARGS = ['--quiet', '--interface', 'any', '--by', 'cgroup', '--cgroup2', '/host/sys/fs/cgroup', '--metrics', '$(HOST_IP):9469'];
 
 interface KubeObject {
   apiVersion: string;
@@ -87,7 +93,7 @@ test('the DaemonSet: host network, never privileged, just the capabilities, read
   assert.equal(security?.privileged, false);
   assert.equal(security?.allowPrivilegeEscalation, false);
   assert.equal(security?.readOnlyRootFilesystem, true);
-  assert.deepEqual(security?.capabilities, { drop: ['ALL'], add: ['BPF', 'NET_RAW', 'SETUID', 'SETGID'] });
+  assert.deepEqual(security?.capabilities, { drop: ['ALL'], add: CAPABILITIES });
   assert.equal(security?.seccompProfile?.type, 'RuntimeDefault');
 
   const cgroup = pod.volumes?.find((v) => v.hostPath?.path === '/sys/fs/cgroup');
@@ -96,7 +102,9 @@ test('the DaemonSet: host network, never privileged, just the capabilities, read
 
   const fromField = Object.fromEntries((sockex.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
   assert.deepEqual(fromField, { HOST_IP: 'status.hostIP', NODE_NAME: 'spec.nodeName' });
-  assert.deepEqual(sockex.args, ['--quiet', '--interface', 'any', '--metrics', '$(HOST_IP):9469']);
+  assert.deepEqual(sockex.args, ARGS);
+  // No bpffs: sockex pins nothing, so the node's /sys/fs/bpf is not mounted.
+  assert.deepEqual(pod.volumes?.map((v) => v.hostPath?.path), ['/sys/fs/cgroup']);
   assert.deepEqual(sockex.ports, [{ name: 'metrics', containerPort: 9469 }]);
   assert.equal(sockex.image, `registry.example/sockex:${VERSION}`, 'kustomization.yaml names the image of this version');
 
@@ -110,6 +118,34 @@ test('the DaemonSet: host network, never privileged, just the capabilities, read
   assert.deepEqual(monitor?.spec.podMetricsEndpoints?.map((e) => e.port), ['metrics']);
 });
 
+test('docs/fleet.md says what the DaemonSet runs: its arguments, its capabilities, the cgroup2 mount', () => {
+  const docs = readFileSync(`${ROOT}docs/fleet.md`, 'utf8');
+  const sockex = container(daemonSet());
+  assert.ok(docs.includes(`sockex ${(sockex.args ?? []).join(' ')}`), 'the arguments, as one command line');
+  for (const name of CAPABILITIES) assert.match(docs, new RegExp(`CAP_${name}\\b`), `CAP_${name}`);
+  assert.match(docs, /hostPath.*\/sys\/fs\/cgroup.*read-only at `\/host\/sys\/fs\/cgroup`/s);
+});
+
+/**
+ * The container's arguments as the kubelet hands them over: $(NAME) from the
+ * downward API (this namespace's lo standing for the node's address), and
+ * the node's cgroup2 hierarchy at a bind mount of this host's where the
+ * volume's mountPath is.
+ */
+function podArgs(t: TestContext, sockex: ReturnType<typeof container>): string[] {
+  const downward: Record<string, string> = { HOST_IP: '127.0.0.1' };
+  const pod = daemonSet().spec?.template.spec;
+  const mounts = (sockex.volumeMounts ?? []).map((m) => {
+    const volume = pod?.volumes?.find((v) => v.name === m.name);
+    assert.equal(volume?.hostPath?.path, '/sys/fs/cgroup', `${m.name}: only the cgroup2 hierarchy is mounted`);
+    return [m.mountPath, bindCgroup2Root(t)] as const;
+  });
+  return (sockex.args ?? []).map((a) => {
+    const filled = a.replace(/\$\((\w+)\)/g, (_, name: string) => downward[name] ?? assert.fail(`no value for $(${name})`));
+    return mounts.reduce((arg, [from, to]) => (arg === from || arg.startsWith(`${from}/`) ? to + arg.slice(from.length) : arg), filled);
+  });
+}
+
 /** setpriv arguments for what a container runtime gives this container: root, exactly these capabilities, no new privileges. */
 function asContainer(capabilities: string[]): string[] {
   const caps = ['-all', ...capabilities.map((c) => `+${c.toLowerCase()}`)].join(',');
@@ -121,19 +157,27 @@ function processStatus(pid: number): { uid: string; capEff: string } {
   return { uid: /^Uid:\s+(.*)$/m.exec(status)?.[1] ?? '', capEff: /^CapEff:\s+(\S+)$/m.exec(status)?.[1] ?? '' };
 }
 
-test('the container as the pod runs it: counts served on the host address, then nobody with no capability', { timeout: 60_000 }, async (t) => {
+test('the container as the pod runs it: counts served on the host address, a pod\'s container by its cgroup, then nobody with no capability', { timeout: 60_000 }, async (t) => {
   if (!requireRoot(t)) return;
   const sockex = container(daemonSet());
   const capabilities = sockex.securityContext?.capabilities?.add ?? [];
-  // What the kubelet does with $(NAME) in args, with this namespace's lo standing for the node's address.
-  const downward: Record<string, string> = { HOST_IP: '127.0.0.1' };
-  const args = (sockex.args ?? []).map((a) => a.replace(/\$\((\w+)\)/g, (_, name: string) => downward[name] ?? assert.fail(`no value for $(${name})`)));
+  const args = podArgs(t, sockex);
 
   const ns = NetNs.create(t, 'pod');
   const pod = await startService(t, ns, asContainer(capabilities), args);
-  ns.tool('udp', ['4', '100,200']);
+  // A pod's container as the kubelet (systemd driver) and containerd name its cgroup, under the host's real root.
+  const podUid = randomUUID();
+  const containerId = randomBytes(32).toString('hex');
+  const cgroup = TestCgroup.createPath(
+    t,
+    `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${podUid.replaceAll('-', '_')}.slice/cri-containerd-${containerId}.scope`,
+  );
+  const sent = spawnSync('nsenter', [`--net=/run/netns/${ns.name}`, ...cgroup.wrap([process.execPath, `${TOOLS}udp.js`, '4', '100,200'])], { encoding: 'utf8' });
+  assert.equal(sent.status, 0, sent.stderr);
   const bytes = udp4Frame(100) + udp4Frame(200); // 384 each way
   await scrapeUntil(ns, pod, `sockex_bytes_total{device="lo",direction="receive",family="ipv4",protocol="udp"} ${bytes}`, 10_000);
+  const owner = `cgroup="${cgroup.path}",container="${containerId}",pod_uid="${podUid}"`;
+  await scrapeUntil(ns, pod, `sockex_breakdown_bytes_total{device="lo",direction="transmit",family="ipv4",protocol="udp",${owner}} ${bytes}`, 10_000);
 
   // Attached, then nobody: every uid 65534, no capability left.
   const pid = pod.child.pid ?? assert.fail('no pid');
@@ -144,9 +188,26 @@ test('the container as the pod runs it: counts served on the host address, then 
   assert.equal(pod.stderr, '', 'nothing to say: attached and dropped quietly');
 
   // Why CAP_SETUID and CAP_SETGID: without them sockex counts but stays root, and says so.
-  const rootOnly = spawnSync('ip', ['netns', 'exec', ns.name, ...asContainer(['BPF', 'NET_RAW']), process.execPath, CLI, ...args, '--count', '1'], { encoding: 'utf8' });
+  const attachOnly = capabilities.filter((c) => c !== 'SETUID' && c !== 'SETGID');
+  const rootOnly = spawnSync('ip', ['netns', 'exec', ns.name, ...asContainer(attachOnly), process.execPath, CLI, ...args, '--count', '1'], { encoding: 'utf8' });
   assert.equal(rootOnly.status, ExitCode.ok, rootOnly.stderr);
   assert.match(rootOnly.stderr, /^sockex: keeping root privileges: cannot change user .*CAP_SETUID/m);
+});
+
+test('a pod in its own network namespace: its frames on the node\'s end of its veth carry its cgroup, container and pod_uid', { timeout: 60_000 }, async (t) => {
+  if (!requireRoot(t)) return;
+  const sockex = container(daemonSet());
+  const { a: node, b: podNetwork } = vethPair(t, 'podns');
+  const service = await startService(t, node, asContainer(sockex.securityContext?.capabilities?.add ?? []), podArgs(t, sockex));
+  const podUid = randomUUID();
+  const containerId = randomBytes(32).toString('hex');
+  const cgroup = TestCgroup.createPath(t, `/kubepods.slice/kubepods-pod${podUid.replaceAll('-', '_')}.slice/cri-containerd-${containerId}.scope`);
+  const send = "const s=require('node:dgram').createSocket('udp4');let n=0;const go=()=>n++<3?s.send(Buffer.alloc(100),9,'192.0.2.1',go):s.close();go()";
+  const sent = spawnSync('nsenter', [`--net=/run/netns/${podNetwork.name}`, ...cgroup.wrap([process.execPath, '-e', send])], { encoding: 'utf8' });
+  assert.equal(sent.status, 0, sent.stderr);
+  // No socket of the node's namespace sent or takes them: the pod's flow, filed under no namespace, names it.
+  const owner = `cgroup="${cgroup.path}",container="${containerId}",pod_uid="${podUid}"`;
+  await scrapeUntil(node, service, `sockex_breakdown_bytes_total{device="veth-a",direction="receive",family="ipv4",protocol="udp",${owner}} ${3 * udp4Frame(100)}`, 10_000);
 });
 
 /** The sources of the Containerfile's COPY and ADD instructions (flags and destination left out). */

@@ -96,7 +96,7 @@ const SERIES = [
   { series: `sockex_bytes_total{node="n1",instance="n1",device="eth0",protocol="udp",${RECEIVED}}`, values: '0+600x10' },
   { series: `sockex_bytes_total{node="n1",instance="n1",device="veth1",protocol="tcp",${RECEIVED}}`, values: '0+3000x10' },
   { series: `sockex_bytes_total{node="n1",instance="n1",device="eth0",protocol="tcp",direction="transmit",family="ipv4",job="sockex"}`, values: '0+60000x10' },
-  // What the process/cgroup view is to add: pod_uid on the breakdown.
+  // What the DaemonSet's --by cgroup adds: pod_uid on the breakdown.
   { series: `sockex_breakdown_bytes_total{node="n1",instance="n1",device="veth1",protocol="tcp",pod_uid="u1",${RECEIVED}}`, values: '0+1200x10' },
   { series: `sockex_breakdown_bytes_total{node="n1",instance="n1",device="veth2",protocol="tcp",pod_uid="u2",${RECEIVED}}`, values: '0+2400x10' },
   { series: 'kube_pod_info{namespace="web",pod="web-1",uid="u1",node="n1",host_network="false",job="kube-state-metrics"}', values: '1x10' },

@@ -51,11 +51,11 @@ function owned(list: OwnerCounter[]): object[] {
 /** Every protocol's parts add up to its counter, to the byte (non-IP ones' one part is none). */
 function assertAddsUp(sample: JsonSample): void {
   for (const c of sample.counters) {
-    const mine = (sample.breakdown?.counters ?? []).filter((b) => b.direction === c.direction && b.family === c.family && b.protocol === c.protocol);
+    const mine = (sample.breakdown?.counters ?? []).filter((b) => b.interface === c.interface && b.direction === c.direction && b.family === c.family && b.protocol === c.protocol);
     assert.deepEqual(
       { bytes: sum(mine.map((b) => b.bytes)), packets: sum(mine.map((b) => b.packets)) },
       { bytes: c.bytes, packets: c.packets },
-      `${c.direction} ${c.family}/${c.protocol} adds up`,
+      `${c.interface} ${c.direction} ${c.family}/${c.protocol} adds up`,
     );
   }
 }
@@ -218,7 +218,7 @@ test('--by process refused: no cgroup2 mount (exit 12), or capabilities missing,
   // ip netns exec remounts /sys: no cgroup2 mount in sockex's view.
   const unmounted = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, '--json', '-c', '1', '-i', 'lo', '--by', 'process'], { encoding: 'utf8' });
   assert.equal(unmounted.status, 12, unmounted.stderr);
-  assert.match(unmounted.stderr, /^sockex: no cgroup v2 hierarchy is mounted here .*--by process\/user\/cgroup need one/);
+  assert.match(unmounted.stderr, /^sockex: no cgroup v2 hierarchy is mounted here .*--by process\/user\/cgroup need one.*name one with --cgroup2 PATH/);
   assert.equal(unmounted.stderr.trim().split('\n').length, 1);
   const caps = '+bpf,+net_raw';
   const limited = spawnSync(
@@ -450,5 +450,39 @@ test('ping over a veth pair: ARP is none (no socket sends or takes it), each way
       [{ command: 'ping', bytes: PING4_FRAME, packets: 1 }],
       direction,
     );
+  }
+});
+
+test('a node between two pods (each its own namespace): the forwarded UDP is the sending pod\'s on both of the node\'s veths, exact', async (t) => {
+  if (!requireRoot(t)) return;
+  const nodeNs = NetNs.create(t, 'whonode');
+  const pods = [NetNs.create(t, 'whopod1'), NetNs.create(t, 'whopod2')] as const;
+  for (const ns of [nodeNs, ...pods]) ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  nodeNs.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+  pods.forEach((pod, i) => {
+    const [outside, inside] = [`sx-node${i}`, `sx-pod${i}`];
+    nodeNs.exec('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside, 'netns', pod.name]);
+    nodeNs.exec('ip', ['addr', 'add', `10.${i + 1}.0.1/24`, 'dev', outside]);
+    nodeNs.exec('ip', ['link', 'set', outside, 'up']);
+    pod.exec('ip', ['addr', 'add', `10.${i + 1}.0.2/24`, 'dev', inside]);
+    pod.exec('ip', ['link', 'set', inside, 'up']);
+    pod.exec('ip', ['route', 'add', 'default', 'via', `10.${i + 1}.0.1`]);
+  });
+  const [sender, receiver] = [TestCgroup.create(t, 'podsend'), TestCgroup.create(t, 'podrecv')];
+  const port = 7500;
+  const sizes = [100, 900];
+  const listening = await startIn(t, pods[1], receiver, node('who-udp', ['receive', 'sx-pod-recv', '10.2.0.2', String(port), String(sizes.length)]), 'listening');
+  const sockex = await startSockex(nodeNs, ['--json', '--interval', '0.2', '-i', 'any', '--by', 'cgroup'], true);
+  t.after(() => sockex.child.kill());
+  runIn(pods[0], sender, node('who-udp', ['send', 'sx-pod-send', '10.2.0.2', String(port), sizes.join(',')]));
+  assert.equal(await listening.exited, 0, 'the receiving pod got every datagram');
+  await sockex.sampleShowing((s) => counter(s, { interface: 'sx-node1', direction: 'tx', family: 'ipv4', protocol: UDP }).packets === sizes.length);
+  assert.equal(await sockex.stop(), 0, sockex.stderr);
+  for (const sample of sockex.samples()) assertAddsUp(sample);
+  const sample = sockex.lastSample();
+  const udp = { bytes: sum(sizes.map(udp4Frame)), packets: sizes.length };
+  for (const [name, direction] of [['sx-node0', 'rx'], ['sx-node1', 'tx']] as const) {
+    const list = parts(sample, direction, UDP).filter((p) => p.interface === name);
+    assert.deepEqual(owned(list), [{ cgroup_id: Number(sender.id), ...udp }], `${name} ${direction}`);
   }
 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { helpText, parseBy, parseCli, parseCount, parseInterval, parseMaxSeries, parseSeriesIdle, type CliSystem } from '../../src/cli.js';
 import { manPage } from '../../src/cli/man-page.js';
+import { findCgroup2Root } from '../../src/kernel/cgroups/index.js';
 import { SockexError } from '../../src/errors.js';
 
 /** A machine whose default route is on eth0, with these interfaces. */
@@ -227,4 +230,26 @@ test('--by process, user and cgroup: one owner at a time, alone or with port and
     await usageMessage(['--by', 'process,cgroup']),
     '--by splits by one owner at a time, not process and cgroup: pick one of process, user or cgroup (with port and/or host if you like) (see sockex --help)',
   );
+});
+
+test('--cgroup2 PATH: the root of a cgroup v2 mount, only with --by process, user or cgroup; anything else refused in one line', async (t) => {
+  const root = findCgroup2Root();
+  assert.ok(root, 'this machine has a cgroup2 mount');
+  assert.equal((await parseCli(['--by', 'cgroup', '--cgroup2', root], routed))?.cgroup2, root);
+  assert.equal((await parseCli(['--by', 'process'], routed))?.cgroup2, undefined, 'default: found in /proc/self/mounts when attaching');
+  assert.equal(
+    await usageMessage(['--by', 'port', '--cgroup2', root]),
+    '--cgroup2 names where the owner hooks attach: add --by process, user or cgroup (see sockex --help)',
+  );
+  assert.equal(
+    await usageMessage(['--by', 'user', '--cgroup2', '/proc']),
+    '--cgroup2 "/proc" is not a cgroup v2 mount: name the cgroup v2 root, e.g. --cgroup2 /sys/fs/cgroup (see /proc/self/mounts) (see sockex --help)',
+  );
+  assert.match(await usageMessage(['--by', 'user', '--cgroup2', '/no/such/dir']), /^--cgroup2 "\/no\/such\/dir" cannot be read \(ENOENT\): name the cgroup v2 root/);
+  // A cgroup below the root: what a container with its own cgroup namespace sees as its root.
+  const below = mkdtempSync(join(root, 'sockex-unit-'));
+  t.after(() => rmdirSync(below));
+  assert.match(await usageMessage(['--by', 'cgroup', '--cgroup2', below]), /is a cgroup below the cgroup v2 root \(a namespaced view, as a container has\): name the cgroup v2 root/);
+  assert.match(await usageMessage(['--by', 'cgroup', '--cgroup2', root, '--cgroup2', root]), /^--cgroup2 was given 2 times/);
+  assert.match(await helpText(), /--cgroup2 +with --by process, user or cgroup: the cgroup v2 root .*\[string\] \[default: found in \/proc\/self\/mounts\]/s);
 });

@@ -45,7 +45,7 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
   const maxEntries = options.maxEntries ?? BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX;
   let owners: OwnerTap | undefined;
   try {
-    owners = ownersFor(native, by);
+    owners = ownersFor(native, { by, cgroupRoot: options.cgroupRoot });
   } catch (err) {
     names.close();
     throw err;

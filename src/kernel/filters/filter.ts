@@ -50,7 +50,7 @@ export function attachFilter(interfaceName: string, options: AttachOptions = {})
       : protocolCounters(native, place, options.objectPath);
   let owners: OwnerTap | undefined;
   try {
-    owners = ownersFor(native, options.by);
+    owners = ownersFor(native, options);
   } catch (err) {
     links.close();
     throw err;

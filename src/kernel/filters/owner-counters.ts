@@ -12,9 +12,9 @@ import { compiledFilter } from './compiled-filters.js';
 import type { AttachOptions } from './types.js';
 
 /** --by process/user/cgroup: the socket hooks the tap looks owners up in (attached now, shared by every filter of the run). */
-export function ownersFor(native: Native, by: AttachOptions['by']): OwnerTap | undefined {
-  if (!by?.some(isOwnerKind)) return undefined;
-  return openOwnerTap(native, { hooks: compiledFilter(WHO_OBJECT), seed: compiledFilter(SEED_OBJECT) });
+export function ownersFor(native: Native, options: Pick<AttachOptions, 'by' | 'cgroupRoot'>): OwnerTap | undefined {
+  if (!options.by?.some(isOwnerKind)) return undefined;
+  return openOwnerTap(native, { hooks: compiledFilter(WHO_OBJECT), seed: compiledFilter(SEED_OBJECT) }, options.cgroupRoot);
 }
 
 /**

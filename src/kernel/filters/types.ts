@@ -32,6 +32,8 @@ export interface AttachOptions {
   by?: readonly BreakdownBy[];
   /** The breakdown table's size (default SOCKEX_BY_DEFAULT_MAX). */
   maxEntries?: number;
+  /** --by process/user/cgroup: the cgroup2 root the owner hooks attach at (found in /proc/self/mounts otherwise). */
+  cgroupRoot?: string | undefined;
 }
 
 /** Which interface a filter's counters belong to. */

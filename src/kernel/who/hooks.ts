@@ -55,7 +55,7 @@ export function attachWhoHooks(native: Native, objects: WhoObjects, options: Who
   if (root === undefined) {
     throw new SockexError(
       'cgroup-missing',
-      'no cgroup v2 hierarchy is mounted here (none in /proc/self/mounts), and --by process/user/cgroup need one: mount it (mount -t cgroup2 none /sys/fs/cgroup) or use --by port/host',
+      'no cgroup v2 hierarchy is mounted here (none in /proc/self/mounts), and --by process/user/cgroup need one: mount it (mount -t cgroup2 none /sys/fs/cgroup), name one with --cgroup2 PATH, or use --by port/host',
     );
   }
   const missing = missingWhoCapabilitiesHere();

@@ -29,10 +29,10 @@ export interface OwnerTap {
 
 let shared: { native: Native; hooks: WhoHooks; users: number; lastSweep: number } | undefined;
 
-export function openOwnerTap(native: Native, objects: WhoObjects): OwnerTap {
+export function openOwnerTap(native: Native, objects: WhoObjects, cgroupRoot?: string): OwnerTap {
   const cookie = Buffer.alloc(8);
   cookie.writeBigUInt64LE(netnsCookie(native));
-  if (!shared || shared.native !== native) shared = { native, hooks: attachWhoHooks(native, objects), users: 0, lastSweep: 0 };
+  if (!shared || shared.native !== native) shared = { native, hooks: attachWhoHooks(native, objects, { cgroupRoot }), users: 0, lastSweep: 0 };
   const mine = shared;
   mine.users += 1;
   let released = false;
