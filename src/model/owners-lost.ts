@@ -7,7 +7,7 @@
 import type { OwnersLost } from './breakdown.js';
 
 const TABLES = [
-  { table: 'flows', size: '65,536 flows', frees: 'a flow is deleted once idle for 60 s' },
+  { table: 'flows', size: '65,536 entries', frees: 'a flow is deleted once idle for 60 s' },
   { table: 'bound', size: '16,384 bound ports', frees: 'a port is deleted when its socket closes' },
 ] as const;
 

@@ -53,7 +53,7 @@ test('metrics: sockex_owners_lost_total per table with --by process (0 until los
   const zero = await owners.metrics();
   assert.match(zero, /^sockex_owners_lost_total\{table="flows"\} 0$/m);
   assert.match(zero, /^sockex_owners_lost_total\{table="bound"\} 0$/m);
-  assert.match(zero, /^# HELP sockex_owners_lost_total .*fixed at build \(65536 flows, 16384 ports, bpf\/owner\.h\)/m);
+  assert.match(zero, /^# HELP sockex_owners_lost_total .*fixed at build \(65536 flow entries, 16384 ports, bpf\/owner\.h\)/m);
   owners.render(sampleOf({ flows: 7, bound: 2 }), { interval: 1, demo: undefined });
   const text = await owners.metrics();
   assert.match(text, /^sockex_owners_lost_total\{table="flows"\} 7$/m);
@@ -76,7 +76,7 @@ test('one warning per table, when its count first grows from zero; the sizes nam
   assert.deepEqual(ownersLostWarnings(undefined, undefined), []);
   const first = ownersLostWarnings(undefined, { flows: 5, bound: 0 });
   assert.equal(first.length, 1);
-  assert.match(first[0]!, /^sockex: the owner table "flows" is full \(65,536 flows, fixed at build\): 5 not recorded so far/);
+  assert.match(first[0]!, /^sockex: the owner table "flows" is full \(65,536 entries, fixed at build\): 5 not recorded so far/);
   assert.deepEqual(ownersLostWarnings({ flows: 5, bound: 0 }, { flows: 9, bound: 0 }), []);
   const bound = ownersLostWarnings({ flows: 5, bound: 0 }, { flows: 9, bound: 1 });
   assert.equal(bound.length, 1);
