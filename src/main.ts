@@ -14,6 +14,7 @@ import { CgroupPaths, findCgroup2Root } from './kernel/cgroups/index.js';
 import type { BreakdownBy } from './model/breakdown.js';
 import { sampleWithBreakdown } from './model/breakdown-sampler.js';
 import { OwnerDetails } from './model/owner-details.js';
+import { isOwnerKind } from './model/owners.js';
 import { Sampler } from './model/sampler.js';
 import { systemTimers } from './session/ticker.js';
 import { renderJson } from './render/json.js';
@@ -51,7 +52,7 @@ async function run(options: Options): Promise<SessionEnd> {
   if (options.verbose) libbpfLog(native).echoTo((m) => process.stderr.write(`${m.text.replace(/^/gm, 'libbpf: ')}\n`));
   // Some descriptors per interface: the soft limit (often 1024) up to the hard one, as daemons do.
   raiseDescriptorLimit(native);
-  const descriptors = new DescriptorBudget(native, options.interfaces, options.by.length > 0);
+  const descriptors = new DescriptorBudget(native, options.interfaces, options.by.length > 0, options.by.some(isOwnerKind));
 
   const releases = new Releases();
   const renderers: Renderer[] = [];

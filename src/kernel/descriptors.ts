@@ -8,7 +8,7 @@
  * it is, with how many are needed and what to do, never as the misleading
  * failure it causes further on (a libbpf load, or "is AF_PACKET built in?").
  */
-import { readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync } from 'node:fs';
 import { Errno, errnoName, isDescriptorErrno, SockexError } from '../errors.js';
 import { ANY_INTERFACE } from '../model/counters.js';
 import type { Native } from './libbpf/index.js';
@@ -23,7 +23,16 @@ const RLIMIT_NOFILE = 7;
  * socket and the rtnetlink socket that follows the interface; -i any also
  * the eventfd that wakes its notification watch.
  */
-export const DESCRIPTORS_PER_FILTER = { protocol: 9, breakdown: 11, any: 13, anyBreakdown: 15 } as const;
+export const DESCRIPTORS_PER_FILTER = { protocol: 9, breakdown: 11, any: 13, anyBreakdown: 15, owner: 15, anyOwner: 19 } as const;
+
+/**
+ * --by process/user/cgroup's socket hooks, once per run whatever the
+ * filters (measured like the filters): held, their 4 maps, 5 programs, 5
+ * links and BTF; at peak, while the seed's iterators run, 10 more. A filter
+ * of theirs (owner, anyOwner above) holds the breakdown's plus the 3 owner
+ * maps it takes over and its namespace's cookie.
+ */
+export const WHO_DESCRIPTORS = { held: 15, peak: 25 } as const;
 
 interface DescriptorLimit {
   readonly soft: number;
@@ -62,12 +71,16 @@ export class DescriptorBudget {
   private readonly filters: number;
   private readonly per: number;
   private readonly any: boolean;
+  /** The socket hooks' (--by process/user/cgroup), once: 0 without them. */
+  private readonly hooks: number;
   private openBefore: number | undefined;
 
-  constructor(private readonly native: Native, interfaces: readonly string[], breakdown: boolean) {
+  constructor(private readonly native: Native, interfaces: readonly string[], breakdown: boolean, owners = false) {
     this.any = interfaces.includes(ANY_INTERFACE);
     this.filters = this.any ? 1 : interfaces.length;
-    this.per = DESCRIPTORS_PER_FILTER[this.any ? (breakdown ? 'anyBreakdown' : 'any') : breakdown ? 'breakdown' : 'protocol'];
+    const kind = owners ? 'owner' : breakdown ? 'breakdown' : undefined;
+    this.per = DESCRIPTORS_PER_FILTER[this.any ? (kind === 'owner' ? 'anyOwner' : kind === 'breakdown' ? 'anyBreakdown' : 'any') : (kind ?? 'protocol')];
+    this.hooks = owners ? WHO_DESCRIPTORS.held : 0;
   }
 
   /**
@@ -96,13 +109,13 @@ export class DescriptorBudget {
   }
 
   private needed(): number {
-    return (this.openBefore ?? 0) + this.filters * this.per;
+    return (this.openBefore ?? 0) + this.filters * this.per + this.hooks;
   }
 
   private shortage(headline: string, limit: DescriptorLimit | undefined): SockexError {
     const needed = this.needed();
     const who = this.any ? '-i any needs' : `${this.filters} interface${this.filters === 1 ? ' needs' : 's need'}`;
-    const each = this.any ? `${this.per} for its filter` : `${this.per} each`;
+    const each = `${this.any ? `${this.per} for its filter` : `${this.per} each`}${this.hooks > 0 ? `, ${this.hooks} for the socket hooks` : ''}`;
     const already = this.openBefore === undefined ? '' : `, ${this.openBefore} open already`;
     const allowed = !limit ? '' : `, and this process may open ${limit.soft}${limit.soft === limit.hard ? ' (its hard limit)' : ` (hard limit ${limit.hard})`}`;
     // Room to spare, and above the limit that was met.
@@ -111,6 +124,22 @@ export class DescriptorBudget {
       'out-of-descriptors',
       `${headline}: ${who} about ${needed} (${each}${already})${allowed}; raise the hard limit: ulimit -Hn ${raise} as root before sockex, or LimitNOFILE=${raise} in its systemd unit`,
     );
+  }
+}
+
+/**
+ * Whether count descriptors can be opened now: opens that many (of
+ * /dev/null) and closes them, so an EMFILE is met here, said as what it is
+ * (the budget's explain), and not where libbpf would meet it: short of
+ * descriptors for its BTF, libbpf goes on without and the kernel refuses
+ * the socket storage map with EINVAL.
+ */
+export function ensureDescriptors(count: number): void {
+  const opened: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) opened.push(openSync('/dev/null', 'r'));
+  } finally {
+    for (const fd of opened) closeSync(fd);
   }
 }
 

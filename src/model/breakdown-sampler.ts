@@ -79,7 +79,10 @@ export function sampleWithBreakdown(
   return {
     sample(read) {
       const snapshot = protocols.sample(read);
-      return withBreakdown(snapshot, breakdown.sample(read.breakdown, snapshot.interval));
+      const sampled = breakdown.sample(read.breakdown, snapshot.interval);
+      const lost = read.ownersLost;
+      // Absent while nothing was lost: most runs never see it.
+      return withBreakdown(snapshot, lost && lost.flows + lost.bound > 0 ? Object.freeze({ ...sampled, ownersLost: lost }) : sampled);
     },
   };
 }

@@ -69,6 +69,14 @@ export interface Breakdown {
   readonly by: readonly BreakdownBy[];
   /** Every non-zero counter, in a stable order (sortBreakdown). */
   readonly counters: readonly BreakdownCounter[];
+  /** --by process/user/cgroup: flows and bound ports whose owner went unrecorded since start (a table was full); absent while none did. */
+  readonly ownersLost?: OwnersLost;
+}
+
+/** The kernel's owners_lost table: how many flows and bound ports found their table full (their frames count as "none"). */
+export interface OwnersLost {
+  readonly flows: number;
+  readonly bound: number;
 }
 
 /**

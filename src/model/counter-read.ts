@@ -8,7 +8,7 @@
  * where the read is built, so a read handed on can never have been changed
  * after the fact (a reader that reused and refilled an array would throw).
  */
-import type { BreakdownReading } from './breakdown.js';
+import type { BreakdownReading, OwnersLost } from './breakdown.js';
 import type { Reading } from './counters.js';
 
 export interface CounterRead {
@@ -18,14 +18,17 @@ export interface CounterRead {
   readonly readings: readonly Reading[];
   /** With --by: the breakdown's counters, read with the protocol counters (empty otherwise). Frozen. */
   readonly breakdown: readonly BreakdownReading[];
+  /** With --by process/user/cgroup: the owners_lost table, read with the counters (the hooks' one table, whichever filter read it). */
+  readonly ownersLost?: OwnersLost;
 }
 
 const NO_BREAKDOWN: readonly BreakdownReading[] = Object.freeze([]);
 let lastGeneration = 0;
 
 /** A new read: a new generation, its arrays frozen (those handed in, not copies). */
-export function counterRead(readings: readonly Reading[], breakdown: readonly BreakdownReading[] = NO_BREAKDOWN): CounterRead {
-  return Object.freeze({ generation: ++lastGeneration, readings: Object.freeze(readings), breakdown: Object.freeze(breakdown) });
+export function counterRead(readings: readonly Reading[], breakdown: readonly BreakdownReading[] = NO_BREAKDOWN, ownersLost?: OwnersLost): CounterRead {
+  const read = { generation: ++lastGeneration, readings: Object.freeze(readings), breakdown: Object.freeze(breakdown) };
+  return Object.freeze(ownersLost ? { ...read, ownersLost } : read);
 }
 
 /**
@@ -74,6 +77,8 @@ export function joinReads(): (parts: readonly CounterRead[]) => CounterRead {
     return (last = counterRead(
       parts.flatMap((part) => part.readings),
       parts.flatMap((part) => part.breakdown),
+      // Every filter reads the same hooks' table: one of them says it.
+      parts.find((part) => part.ownersLost)?.ownersLost,
     ));
   };
 }

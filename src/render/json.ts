@@ -27,7 +27,9 @@ export function renderJson(snapshot: Snapshot): string {
   const time = JSON.stringify(new Date(snapshot.time).toISOString());
   const breakdown = snapshot.breakdown ? `,"breakdown":${renderBreakdown(snapshot.breakdown)}` : '';
   const interval = Math.round(snapshot.interval * 1e6) / 1e6;
-  return `{"time":${time},"elapsed":${round(snapshot.elapsed)},"interval":${interval},"counters":[${counters.join(',')}]${breakdown}}\n`;
+  const lost = snapshot.breakdown?.ownersLost;
+  const ownersLost = lost ? `,"owners_lost":{"flows":${lost.flows},"bound":${lost.bound}}` : '';
+  return `{"time":${time},"elapsed":${round(snapshot.elapsed)},"interval":${interval},"counters":[${counters.join(',')}]${breakdown}${ownersLost}}\n`;
 }
 
 /**

@@ -11,6 +11,7 @@
  * each time, against 0.1-1 ms for text kept per device when little changed.
  */
 import type { BreakdownBy } from '../model/breakdown.js';
+import { isOwnerKind } from '../model/owners.js';
 import { DEFAULT_MAX_SERIES, DEFAULT_SERIES_IDLE_SECONDS, type SeriesBudgetOptions } from '../model/series-budget.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { BreakdownSeries } from './breakdown-series.js';
@@ -20,6 +21,10 @@ import { ProtocolSeries } from './protocol-series.js';
 import type { Renderer } from './renderer.js';
 
 const BUILD_INFO_METRIC = 'sockex_build_info';
+const OWNERS_LOST_METRIC = 'sockex_owners_lost_total';
+const OWNERS_LOST_HELP =
+  'Flows (table="flows") and bound ports (table="bound") whose owner could not be recorded since start because the table was full; their frames count as owner "none". ' +
+  'The sizes are fixed at build (65536 flow entries, 16384 ports, bpf/owner.h): flows idle for 60 s are deleted, a port when its socket closes.';
 
 export interface PrometheusOptions {
   /** The sockex version, for sockex_build_info. */
@@ -48,6 +53,7 @@ export function createPrometheusRenderer(options: PrometheusOptions): Prometheus
   let protocols = new ProtocolSeries();
   const budget = options.budget ?? { maxSeries: DEFAULT_MAX_SERIES, idleSeconds: DEFAULT_SERIES_IDLE_SECONDS };
   const breakdown = options.by && options.by.length > 0 ? new BreakdownSeries(options.by, budget) : undefined;
+  const ownersCounted = options.by?.some(isOwnerKind) ?? false;
   const processFamilies: ProcessMetrics | undefined = (options.processMetrics ?? true) ? processMetrics(options.runtimeMetrics ?? false) : undefined;
   const buildInfo = familyText(BUILD_INFO_METRIC, 'gauge', 'Always 1; the version label says which sockex is running.', [[[['version', options.version]], 1]]);
   // Families are separated by a blank line; the text ends with a newline.
@@ -56,6 +62,7 @@ export function createPrometheusRenderer(options: PrometheusOptions): Prometheus
     protocols.write(out, latest);
     out.add(`\n\n${buildInfo}\n`);
     if (breakdown) out.add(`\n${breakdown.write()}\n`);
+    if (ownersCounted) out.add(`\n${ownersLostFamily(latest)}\n`);
     if (processFamilies) out.add(`\n${processFamilies.text()}\n`);
     return out.end();
   };
@@ -74,4 +81,13 @@ export function createPrometheusRenderer(options: PrometheusOptions): Prometheus
       processFamilies?.close();
     },
   };
+}
+
+/** --by process/user/cgroup: the owners_lost table, 0 until a table is full. */
+function ownersLostFamily(snapshot: Snapshot | undefined): string {
+  const lost = snapshot?.breakdown?.ownersLost;
+  return familyText(OWNERS_LOST_METRIC, 'counter', OWNERS_LOST_HELP, [
+    [[['table', 'flows']], lost?.flows ?? 0],
+    [[['table', 'bound']], lost?.bound ?? 0],
+  ]);
 }

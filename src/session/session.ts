@@ -21,7 +21,9 @@
  */
 import { ExitCode, SockexError, printable } from '../errors.js';
 import { joinReads, type CounterRead } from '../model/counter-read.js';
+import type { OwnersLost } from '../model/breakdown.js';
 import type { InterfaceEvent, InterfaceState } from '../model/interface-events.js';
+import { ownersLostWarnings } from '../model/owners-lost.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { startTicker, type Ticker, type Timers } from './ticker.js';
 import type { DemoStatus, RunStatus } from '../model/run-status.js';
@@ -143,9 +145,14 @@ export function startSession(inputs: SessionInputs): Session {
 
   // The sources' reads as one: the same read (and generation) while none moved.
   const join = joinReads();
+  // The owners_lost table as last sampled: a table's warning is said when it first grows.
+  let ownersLost: OwnersLost | undefined;
   /** Read and sample; shown: hand the snapshot to the renderers (else it is only the baseline of the next one's rates). */
   const show = (shown = true): void => {
     const snapshot = inputs.sampler.sample(join(sources.map((source) => source.read())));
+    // A full owner table leaves a mark on the numbers ("none" grows): said once per table.
+    for (const line of ownersLostWarnings(ownersLost, snapshot.breakdown?.ownersLost)) notice(line);
+    ownersLost = snapshot.breakdown?.ownersLost ?? ownersLost;
     if (shown) for (const renderer of renderers) renderer.render(snapshot, status);
   };
 

@@ -129,6 +129,8 @@ export interface JsonSample {
   interval: number;
   counters: JsonCounter[];
   breakdown?: { by: string[]; counters: JsonBreakdownCounter[] };
+  /** --by process/user/cgroup, once an owner table was full. */
+  owners_lost?: { flows: number; bound: number };
 }
 
 /** A child process and all it printed so far (the bench's children too). */

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExitCode, SockexError, SyscallError } from '../../src/errors.js';
-import { DescriptorBudget, raiseDescriptorLimit } from '../../src/kernel/descriptors.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DESCRIPTORS_PER_FILTER, DescriptorBudget, raiseDescriptorLimit, WHO_DESCRIPTORS } from '../../src/kernel/descriptors.js';
 import type { Native, Rlimit } from '../../src/kernel/libbpf/index.js';
 
 /** A libc whose RLIMIT_NOFILE is soft/hard; setrlimit calls are recorded. */
@@ -63,4 +65,33 @@ test('explain(): EMFILE from a system call or from Node is a shortage (exit 11);
   assert.equal(budget.explain(other), other);
   const plain = new Error('not a system error');
   assert.equal(budget.explain(plain), plain);
+});
+
+test('the README\'s troubleshooting and docs/attribution.md name the measured counts (test/e2e/descriptors.test.ts finds them)', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const readme = readFileSync(`${root}README.md`, 'utf8').replace(/\s+/g, ' ');
+  const d = DESCRIPTORS_PER_FILTER;
+  assert.ok(
+    readme.includes(
+      `each named interface takes ${d.protocol} (${d.breakdown} with \`--by\`, ${d.owner} with \`--by process\`, \`user\` or \`cgroup\`, whose socket hooks take ${WHO_DESCRIPTORS.held} more once; ` +
+        `\`-i any\` ${d.any} in all, ${d.anyBreakdown} with \`--by\`, ${d.anyOwner} with an owner)`,
+    ),
+  );
+  const attribution = readFileSync(`${root}docs/attribution.md`, 'utf8').replace(/\s+/g, ' ');
+  assert.ok(attribution.includes(`The hooks hold ${WHO_DESCRIPTORS.held} file descriptors once per run`));
+  assert.ok(attribution.includes(`${WHO_DESCRIPTORS.peak - WHO_DESCRIPTORS.held} more while the seed runs), and each filter of theirs ${d.owner} (\`-i any\`: ${d.anyOwner})`));
+});
+
+test('check() with --by process: the owner filters\' count each and the socket hooks\' once; -i any its own', () => {
+  const message = (interfaces: string[]): string => {
+    try {
+      new DescriptorBudget(fakeNative(16, 16).native, interfaces, true, true).check();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return '';
+  };
+  const [, needed, open] = /need about (\d+) \(15 each, 15 for the socket hooks, (\d+) open already\)/.exec(message(['eth0', 'eth1'])) ?? [];
+  assert.equal(Number(needed), Number(open) + 2 * 15 + 15);
+  assert.match(message(['any']), /-i any needs about \d+ \(19 for its filter, 15 for the socket hooks, \d+ open already\)/);
 });

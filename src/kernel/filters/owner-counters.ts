@@ -3,6 +3,7 @@
  * socket hooks the tap's who build looks owners up in, and its counters
  * deleting idle flows as they are read.
  */
+import { counterRead, type CounterRead } from '../../model/counter-read.js';
 import { isOwnerKind } from '../../model/owners.js';
 import type { Native } from '../libbpf/index.js';
 import { openOwnerTap, SEED_OBJECT, WHO_OBJECT, type OwnerTap } from '../who/index.js';
@@ -16,16 +17,27 @@ export function ownersFor(native: Native, options: Pick<AttachOptions, 'by' | 'c
   return openOwnerTap(native, { hooks: compiledFilter(WHO_OBJECT), seed: compiledFilter(SEED_OBJECT) }, options.cgroupRoot);
 }
 
-/** The counters, each read first deleting the flows idle past their grace time. */
+/**
+ * The counters, each read first deleting the flows idle past their grace
+ * time, and carrying the owners_lost table read after them (so a frame whose
+ * owner was lost is never counted before its loss is): a new read when
+ * either moved, the last one again while neither did.
+ */
 export function sweepingOwners(counters: CounterSpec, owners: OwnerTap): CounterSpec {
   return {
     ...counters,
     openCounters(object) {
       const opened = counters.openCounters(object);
+      let last: { inner: CounterRead; read: CounterRead } | undefined;
       return {
         read: () => {
           owners.sweep();
-          return opened.read();
+          const inner = opened.read();
+          const lost = owners.lost();
+          const was = last?.read.ownersLost;
+          if (last?.inner === inner && was?.flows === lost.flows && was.bound === lost.bound) return last.read;
+          last = { inner, read: counterRead(inner.readings, inner.breakdown, lost) };
+          return last.read;
         },
       };
     },

@@ -9,6 +9,7 @@
  */
 import { errnoName, isPermissionErrno, SockexError, SyscallError } from '../../errors.js';
 import { findCgroup2Root } from '../cgroups/index.js';
+import { ensureDescriptors, WHO_DESCRIPTORS } from '../descriptors.js';
 import { loadObject, type LoadedObject, type Native } from '../libbpf/index.js';
 import { OWNER_LAYOUT, OWNERS_LOST_MAP, WHO_PROGRAMS } from './layout.js';
 import { missingWhoCapabilitiesHere } from './capabilities.js';
@@ -61,6 +62,8 @@ export function attachWhoHooks(native: Native, objects: WhoObjects, options: Who
   if (missing.length > 0) {
     throw new SockexError('permission', `--by process/user/cgroup attach socket hooks, which need ${missing.join(', ')} too: ${WHO_PRIVILEGE_HINT}`);
   }
+  // Room for the hooks and the seed, checked: libbpf short of descriptors fails as EINVAL, not EMFILE.
+  ensureDescriptors(WHO_DESCRIPTORS.peak);
   // Load: the hooks and their maps (the owners' storage, flows, bound).
   const object = loadObject(objects.hooks, 'sockex_who_egress', native);
   const links: unknown[] = [];

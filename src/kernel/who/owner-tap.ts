@@ -5,6 +5,7 @@
  * are shared by every filter of the run (one set at the cgroup2 root is
  * enough) and go with the last one released.
  */
+import type { OwnersLost } from '../../model/breakdown.js';
 import type { Native } from '../libbpf/index.js';
 import { attachWhoHooks, type WhoHooks, type WhoObjects } from './hooks.js';
 import { BOUND_MAP, FLOWS_MAP, OWNERS_MAP } from './layout.js';
@@ -20,6 +21,8 @@ export interface OwnerTap {
   readonly sections: ReadonlyMap<string, Buffer>;
   /** Deletes idle flows, at most once a second whoever asks (each filter's read does). */
   sweep(): void;
+  /** The hooks' owners_lost table: flows and bound ports that found their table full since start. */
+  lost(): OwnersLost;
   /** Safe to call twice. */
   release(): void;
 }
@@ -42,6 +45,7 @@ export function openOwnerTap(native: Native, objects: WhoObjects, cgroupRoot?: s
       mine.lastSweep = now;
       mine.hooks.sweep();
     },
+    lost: () => mine.hooks.lost(),
     release() {
       if (released) return;
       released = true;

@@ -1,9 +1,11 @@
 /**
  * The header: what is counted, whether the view is live, which interfaces
- * are not counting and why, where metrics are served, for how long. At any
- * width LIVE/PAUSED and the interface names are what stays longest.
+ * are not counting and why, owners lost to a full owner table, where
+ * metrics are served, for how long. At any width LIVE/PAUSED and the
+ * interface names are what stays longest.
  */
 import type { InterfaceState } from '../../model/interface-events.js';
+import { ownersLostNote } from '../../model/owners-lost.js';
 import { formatDuration, formatInterval } from '../units.js';
 import type { DashboardState } from './dashboard-state.js';
 import { packPieces, type Piece } from './fit-text.js';
@@ -42,6 +44,8 @@ export function headerLines(state: DashboardState, width: number): Line[] {
     const text = states.map(([name, why]) => (why === 'lost' ? `waiting for ${printable(name)}` : `${printable(name)} ${STATE_WORDS[why]}`)).join(', ');
     pieces.push({ segments: [{ text: '  ', tone: 'plain' }, { text: ` ${text} `, tone: 'alert' }], priority: 1 });
   }
+  const lost = ownersLostNote(latest?.snapshot.breakdown?.ownersLost);
+  if (lost) pieces.push({ segments: [{ text: '  ', tone: 'plain' }, { text: ` ${lost} `, tone: 'alert' }], priority: 1 });
   if (status?.metricsUrl) pieces.push({ segments: [{ text: `  metrics ${metricsAddress(status.metricsUrl)}`, tone: 'plain' }], priority: 2 });
   if (latest) {
     pieces.push({ segments: [{ text: `  elapsed ${formatDuration(latest.snapshot.elapsed)}`, tone: 'plain' }], priority: 3 });

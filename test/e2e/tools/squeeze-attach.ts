@@ -10,6 +10,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { attachFilter, DescriptorBudget, loadNative } from '../../../src/kernel/index.js';
 import type { BreakdownBy } from '../../../src/model/breakdown.js';
+import { isOwnerKind } from '../../../src/model/owners.js';
 
 const [free, iface = 'lo', by] = process.argv.slice(2);
 if (free === undefined) {
@@ -34,7 +35,7 @@ try {
   attachFilter(iface, options).close();
   console.log(JSON.stringify({ attached: true }));
 } catch (error) {
-  const reported = new DescriptorBudget(native, [iface], options.by.length > 0).explain(error) as Error & { code?: string };
+  const reported = new DescriptorBudget(native, [iface], options.by.length > 0, options.by.some(isOwnerKind)).explain(error) as Error & { code?: string };
   const { errno } = error as { errno?: number };
   console.log(JSON.stringify({ thrown: (error as Error).message, errno, reported: reported.message, code: reported.code }));
 }
