@@ -123,8 +123,12 @@ export interface Attached {
 export async function attachInNs(ns: NetNs, filter: FilterSpec, iface = 'lo', hostMounts = false): Promise<Attached> {
   const { path, program } = typeof filter === 'string' ? OBJECTS[filter] : filter;
   const asIs = typeof filter === 'string' || filter.asIs === false ? [] : ['as-is'];
-  const child = new Child(ns.spawn(process.execPath, [PROBE, 'attach', path, program, iface, ...asIs], hostMounts));
-  await child.waitFor(() => child.stdout.includes('\n'), `attaching ${path}`);
+  return probeAttached(new Child(ns.spawn(process.execPath, [PROBE, 'attach', path, program, iface, ...asIs], hostMounts)), `attaching ${path}`);
+}
+
+/** A probe child that prints {progId} once attached and detaches when its stdin ends. */
+export async function probeAttached(child: Child, what: string): Promise<Attached> {
+  await child.waitFor(() => child.stdout.includes('\n'), what);
   const { progId } = JSON.parse(child.stdout) as { progId: number };
   return {
     progId,

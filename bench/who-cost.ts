@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Child, NetNs, PROBE, attachInNs, flood, programStats, type Attached, type FilterSpec } from './env.js';
+import { Child, NetNs, PROBE, attachInNs, flood, probeAttached, programStats, type Attached, type FilterSpec } from './env.js';
 import { fixed, median, table, type Goal } from './stats.js';
 
 const STATS_SYSCTL = '/proc/sys/kernel/bpf_stats_enabled';
@@ -25,17 +25,8 @@ export interface WhoCostOptions {
  * every namespace: from outside the flood's (ip netns exec remounts /sys,
  * and the cgroup2 mount under it with it).
  */
-async function attachHooks(): Promise<Attached> {
-  const child = new Child(spawn(process.execPath, [PROBE, 'who'], { stdio: ['pipe', 'pipe', 'pipe'] }));
-  await child.waitFor(() => child.stdout.includes('\n'), 'attaching the socket hooks');
-  const { progId } = JSON.parse(child.stdout) as { progId: number };
-  return {
-    progId,
-    async detach() {
-      child.child.stdin?.end();
-      await child.exited;
-    },
-  };
+function attachHooks(): Promise<Attached> {
+  return probeAttached(new Child(spawn(process.execPath, [PROBE, 'who'], { stdio: ['pipe', 'pipe', 'pipe'] })), 'attaching the socket hooks');
 }
 
 export async function whoCost(options: WhoCostOptions): Promise<{ text: string; goals: Goal[] }> {
