@@ -14,12 +14,13 @@ if [ "${1:-}" = --list ]; then
   shift
 fi
 
-# command:package pairs. The build needs clang, make and libbpf's headers (checked below); the demo
+# command:package pairs. The build needs clang, make, libbpf's headers (checked below) and bpftool
+# (it dumps this kernel's types for the seed of --by process: bpf/Makefile); the demo
 # pings localhost; the tests also drive namespaces, tmux, tcpdump, strace, groff, Prometheus, jq,
 # systemd-analyze and kubectl.
-build="clang:clang make:make"
+build="clang:clang make:make bpftool:bpftool"
 demo="ping:iputils-ping"
-tests="ip:iproute2 bpftool:bpftool tmux:tmux tcpdump:tcpdump strace:strace groff:groff-base prometheus:prometheus jq:jq
+tests="ip:iproute2 tmux:tmux tcpdump:tcpdump strace:strace groff:groff-base prometheus:prometheus jq:jq
   systemd-analyze:systemd kubectl:kubernetes-client"
 case "${1:-test}" in
   demo) wanted="$build $demo" ;;

@@ -19,8 +19,8 @@ function packagesOf(npmScript: string): string[] {
   return execFileSync('sh', [`${ROOT}scripts/bootstrap.sh`, '--list', purpose], { encoding: 'utf8' }).trim().split('\n').sort();
 }
 
-const BUILD_AND_DEMO = ['clang', 'iputils-ping', 'libbpf-dev', 'make'];
-const TEST_TOOLS = ['bpftool', 'groff-base', 'iproute2', 'jq', 'kubernetes-client', 'prometheus', 'strace', 'systemd', 'tcpdump', 'tmux'];
+const BUILD_AND_DEMO = ['bpftool', 'clang', 'iputils-ping', 'libbpf-dev', 'make'];
+const TEST_TOOLS = ['groff-base', 'iproute2', 'jq', 'kubernetes-client', 'prometheus', 'strace', 'systemd', 'tcpdump', 'tmux'];
 
 test('npm run demo installs the build and ping only: no Prometheus, tcpdump, strace, tmux or kubectl', () => {
   assert.deepEqual(packagesOf('demo'), BUILD_AND_DEMO);
