@@ -7,7 +7,7 @@
  */
 import type { Breakdown, BreakdownCounter } from '../model/breakdown.js';
 import type { CounterSnapshot, Snapshot } from '../model/snapshot.js';
-import { ownerDetailFields } from './owner-fields.js';
+import { ownerDetailFields, ownerKeyFields } from './owner-fields.js';
 
 // The sampler hands on the same CounterSnapshot while a counter does not
 // change: its text is made once, not at every sample.
@@ -38,24 +38,15 @@ export function renderJson(snapshot: Snapshot): string {
  * named one) and/or "host" (an address, "none" or "other"); split by owner,
  * the kernel's flat fields: "pid", "command", "uid" (process), "uid" (user),
  * "cgroup_id" (cgroup), or "owner": "kernel", "fragment", "none" or "other"; and the
- * owner's details where known (owner-fields.ts).
+ * owner's details where known (both in owner-fields.ts).
  */
 function renderBreakdown(breakdown: Breakdown): string {
   const counters = breakdown.counters.map((c) => {
     const port = c.port === undefined ? '' : `,"port":${JSON.stringify(c.port)}${c.service === undefined ? '' : `,"service":${JSON.stringify(c.service)}`}`;
     const host = c.host === undefined ? '' : `,"host":${JSON.stringify(c.host)}`;
-    return `{${keyFields(c)}${ownerFields(c)}${port}${host}${ownerDetailFields(c)},${countFields(c)}}`;
+    return `{${keyFields(c)}${ownerKeyFields(c)}${port}${host}${ownerDetailFields(c)},${countFields(c)}}`;
   });
   return `{"by":${JSON.stringify(breakdown.by)},"counters":[${counters.join(',')}]}`;
-}
-
-function ownerFields({ process: p, user: u, cgroup: g }: BreakdownCounter): string {
-  const word = p ?? u ?? g;
-  if (typeof word === 'string') return `,"owner":"${word}"`;
-  if (p !== undefined && typeof p !== 'string') return `,"pid":${p.pid},"command":${JSON.stringify(p.command)},"uid":${p.uid}`;
-  if (u !== undefined && typeof u !== 'string') return `,"uid":${u.uid}`;
-  if (g !== undefined && typeof g !== 'string') return `,"cgroup_id":${g.id}`;
-  return '';
 }
 
 /** What a counter is keyed by, as every counter (protocol or breakdown) starts. */

@@ -1,8 +1,8 @@
 /**
  * The details user space adds to a breakdown counter's owners (model/
- * owner-details.ts), as JSON fields and as Prometheus labels. The kernel's
- * own fields (pid, command, uid, cgroup id, the owner words) are written
- * beside these by json.ts and breakdown-series.ts.
+ * owner-details.ts), as JSON fields and as Prometheus labels, and the
+ * kernel's own fields (pid, command, uid, cgroup id, the owner words) as
+ * JSON fields: every owner field of an output in one place.
  */
 import type { BreakdownKey } from '../model/breakdown.js';
 import type { CgroupOwner, OwnerWord } from '../model/owners.js';
@@ -18,6 +18,21 @@ function cgroupOf(k: BreakdownKey): CgroupOwner | undefined {
 /** The user name of the counter's process or user, where /etc/passwd has one. */
 function userNameOf(k: BreakdownKey): string | undefined {
   return (typeof k.process === 'object' ? k.process.user : undefined) ?? (typeof k.user === 'object' ? k.user.user : undefined);
+}
+
+/**
+ * The owner as the kernel recorded it: `,"pid":...,"command":...,"uid":...`
+ * (process), `,"uid":...` (user), `,"cgroup_id":...` (cgroup), or
+ * `,"owner":"kernel"` (or another word).
+ */
+export function ownerKeyFields({ process: p, user: u, cgroup: g }: BreakdownKey): string {
+  const owner = p ?? u ?? g;
+  if (owner === undefined) return '';
+  if (isWord(owner)) return `,"owner":"${owner}"`;
+  if (p !== undefined && !isWord(p)) return `,"pid":${p.pid},"command":${JSON.stringify(p.command)},"uid":${p.uid}`;
+  if (u !== undefined && !isWord(u)) return `,"uid":${u.uid}`;
+  if (g !== undefined && !isWord(g)) return `,"cgroup_id":${g.id}`;
+  return '';
 }
 
 /**
