@@ -62,8 +62,10 @@ async function run(options: Options): Promise<SessionEnd> {
     const metrics = options.metrics ? releases.hold(await serveMetrics(options.metrics, options)) : undefined;
     // One filter per interface; a failure releases the ones before it.
     descriptors.check();
+    // --by process/user/cgroup: the hooks attach at this root and its paths name their ids, so both agree.
+    const cgroupRoot = options.by.some(isOwnerKind) ? (options.cgroup2 ?? findCgroup2Root()) : undefined;
     const filters = options.interfaces.map((name) =>
-      releases.hold(attachFilter(name, { objectPath: options.objectPath, native, by: options.by, maxEntries: options.maxEntries, cgroupRoot: options.cgroup2 })),
+      releases.hold(attachFilter(name, { objectPath: options.objectPath, native, by: options.by, maxEntries: options.maxEntries, cgroupRoot })),
     );
     // Attached: root is no longer needed to read the counters.
     if (!options.keepPrivileges) {
@@ -84,7 +86,7 @@ async function run(options: Options): Promise<SessionEnd> {
       sources: filters,
       sampler:
         options.by.length > 0
-          ? sampleWithBreakdown(new Sampler(options.interfaces), options.by, ownerDetailsFor(options.by, options.cgroup2))
+          ? sampleWithBreakdown(new Sampler(options.interfaces), options.by, ownerDetailsFor(options.by, cgroupRoot))
           : new Sampler(options.interfaces),
       renderers,
       releases,
@@ -122,10 +124,8 @@ const chosenBecause: Record<Options['interfacesFrom'], string> = {
 };
 
 /** --by process, user or cgroup: what user space adds to the kernel's owners (user names, cgroup paths, exited processes). */
-function ownerDetailsFor(by: readonly BreakdownBy[], cgroup2: string | undefined): OwnerDetails | undefined {
-  if (!by.some((b) => b === 'process' || b === 'user' || b === 'cgroup')) return undefined;
-  // The hooks attach at the same root (attachFilter's cgroupRoot), so ids and paths agree.
-  const root = cgroup2 ?? findCgroup2Root();
+function ownerDetailsFor(by: readonly BreakdownBy[], root: string | undefined): OwnerDetails | undefined {
+  if (!by.some(isOwnerKind)) return undefined;
   return new OwnerDetails({ ...(root === undefined ? {} : { cgroups: new CgroupPaths(root) }) });
 }
 
