@@ -405,3 +405,20 @@ test('a quiet breakdown costs no walk: the same read and the same breakdown whil
   assert.equal(sampler.sample(moved.breakdown, 1), b3, 'quiet and the same readings: the same breakdown');
   assert.notEqual(b1, b2);
 });
+
+test('BreakdownSampler keeps the counter of a key whose reading and rate of 0 stay put while another key moves', () => {
+  const udp = { interface: 'lo', ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17 } as const;
+  const dns = Object.freeze<BreakdownReading>({ ...udp, port: 53, bytes: 100n, packets: 1n });
+  const ntp = (bytes: bigint) => Object.freeze<BreakdownReading>({ ...udp, port: 123, bytes, packets: bytes / 10n });
+  const sampler = new BreakdownSampler(['port'], new ServiceNames(() => ''));
+  const byPort = (b: { counters: readonly BreakdownCounter[] }, port: number) => b.counters.find((c) => c.port === port)!;
+  const first = sampler.sample(Object.freeze([dns, ntp(10n)]), 0);
+  const second = sampler.sample(Object.freeze([dns, ntp(20n)]), 1);
+  assert.equal(byPort(second, 53), byPort(first, 53), 'DNS did not move, its rate was 0: the same counter');
+  assert.equal(byPort(second, 123).bytesPerSecond, 10);
+  // A key missing from a sample counts from 0 when it is back: its counter is made anew.
+  sampler.sample(Object.freeze([ntp(20n)]), 1);
+  const back = sampler.sample(Object.freeze([dns, ntp(20n)]), 1);
+  assert.notEqual(byPort(back, 53), byPort(first, 53));
+  assert.equal(byPort(back, 53).bytesPerSecond, 100);
+});
