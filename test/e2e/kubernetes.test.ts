@@ -238,8 +238,12 @@ test('the Containerfile: Node 20 with libbpf1, its COPY sources are what npm pac
   const entrypoint = JSON.parse(/^ENTRYPOINT\s+(.+)$/m.exec(recipe)?.[1] ?? 'null') as string[];
   assert.deepEqual(entrypoint, bin);
   const cmd = JSON.parse(/^CMD\s+(.+)$/m.exec(recipe)?.[1] ?? 'null') as string[];
+  // The image's environment is the systemd unit's (node must take its NODE_OPTIONS).
+  const environment = [...recipe.matchAll(/^ENV\s+(\S+=\S+)$/gm)].map((m) => m[1]!);
+  const unit = readFileSync(`${ROOT}examples/sockex.service`, 'utf8');
+  assert.deepEqual(environment, [...unit.matchAll(/^Environment=(.+)$/gm)].map((m) => m[1]!));
   const ns = NetNs.create(t, 'image');
-  const ran = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, ...cmd, '--count', '1'], { encoding: 'utf8', timeout: 20_000 });
+  const ran = spawnSync('ip', ['netns', 'exec', ns.name, 'env', ...environment, process.execPath, CLI, ...cmd, '--count', '1'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(ran.status, ExitCode.ok, ran.stderr);
   assert.equal(ran.stdout, '', '--quiet');
 });
