@@ -84,8 +84,9 @@ export interface OwnersLost {
  * A key's identity: what the kernel keys the counter by. An owner is its
  * kernel fields (pid, command and uid; uid; cgroup id), never the details
  * user space adds (user name, path, exited), which may change under it.
+ * Joined, flat, as counterId.
  */
-export const breakdownId: FrozenMemo<BreakdownKey, string> = frozenMemo((k) => `${counterId(k)}\0${k.port ?? ''}\0${k.host ?? ''}\0${ownerId(k)}`);
+export const breakdownId: FrozenMemo<BreakdownKey, string> = frozenMemo((k) => [counterId(k), k.port ?? '', k.host ?? '', ownerId(k)].join('\0'));
 
 function ownerId(k: BreakdownKey): string {
   const { process: p, user: u, cgroup: c } = k;

@@ -48,8 +48,12 @@ export interface Reading {
 
 export type CounterKey = Pick<Reading, 'interface' | 'ifindex' | 'generation' | 'direction' | 'family' | 'protocol'>;
 
-/** A counter's identity as text (made once per frozen reading). */
-export const counterId: FrozenMemo<CounterKey, string> = frozenMemo((c) => `${c.interface}\0${c.ifindex}\0${c.generation ?? 1}\0${c.direction}\0${c.family}\0${c.protocol}`);
+/**
+ * A counter's identity as text (made once per frozen reading). Joined, not a
+ * template: a template's result is a tree of its pieces until something
+ * flattens it, several times the size, and ids live as long as their keys.
+ */
+export const counterId: FrozenMemo<CounterKey, string> = frozenMemo((c) => [c.interface, c.ifindex, c.generation ?? 1, c.direction, c.family, c.protocol].join('\0'));
 
 /** A stable order: interface, ifindex, generation, direction (tx first), family, protocol. */
 export function compareCounters(a: CounterKey, b: CounterKey): number {

@@ -270,7 +270,7 @@ function seriesKey(r: BreakdownReading): BreakdownKey {
  */
 function seriesId(key: BreakdownKey): string {
   const { cgroup, ...rest } = key;
-  return typeof cgroup === 'object' && cgroup.path !== undefined ? `${breakdownId(rest)}\0${cgroup.path}` : breakdownId(key);
+  return typeof cgroup === 'object' && cgroup.path !== undefined ? [breakdownId(rest), cgroup.path].join('\0') : breakdownId(key);
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { BreakdownBy, BreakdownKey } from '../model/breakdown.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SeriesBudget, type BudgetSeries, type SeriesBudgetOptions } from '../model/series-budget.js';
-import { familyHeader, labelText, valueText } from './exposition.js';
+import { familyHeader, labelText, valueText, type Pieces } from './exposition.js';
 import { ownerLabels } from './owner-fields.js';
 import { directionLabels, protocolLabel } from './protocol-series.js';
 
@@ -22,7 +22,7 @@ const SPLIT_HELP: Readonly<Record<BreakdownBy, string>> = {
   cgroup: 'cgroup (path, container, pod_uid)',
 };
 
-function labels(k: BreakdownKey): [string, string][] {
+function labelsOf(k: BreakdownKey): [string, string][] {
   const out: [string, string][] = [
     ['device', k.interface],
     ['direction', directionLabels[k.direction]],
@@ -35,19 +35,30 @@ function labels(k: BreakdownKey): [string, string][] {
   return out;
 }
 
+/** A series' two sample lines (bytes, packets), made once per exported series: the budget hands on the same object while its counts stay put. */
+interface SeriesLines {
+  readonly bytes: string;
+  readonly packets: string;
+}
+
 export class BreakdownSeries {
   private readonly budget: SeriesBudget;
-  private readonly help: Record<'bytes' | 'packets', string>;
+  private readonly headers: Record<'bytes' | 'packets', string>;
   private series: readonly BudgetSeries[] = [];
-  /** The text of the last series list (the budget hands the same list back while nothing changed). */
-  private text: { of: readonly BudgetSeries[]; value: string } | undefined;
+  /** Each series' labels as text: a series' key never changes. */
+  private readonly labelTexts = new WeakMap<BreakdownKey, string>();
+  private readonly lines = new WeakMap<BudgetSeries, SeriesLines>();
 
   constructor(by: readonly BreakdownBy[], budget: SeriesBudgetOptions) {
     this.budget = new SeriesBudget(budget);
     const split = by.map((b) => SPLIT_HELP[b]).join(' and ');
-    this.help = {
-      bytes: `Bytes of IP frames by ${split}; at most ${budget.maxSeries} keys have a series while active, the rest count as "other". Sum rates, not values.`,
-      packets: `Frames of IP protocols by ${by.join(' and ')}, bounded like ${BREAKDOWN_BYTES_METRIC}.`,
+    this.headers = {
+      bytes: familyHeader(
+        BREAKDOWN_BYTES_METRIC,
+        'counter',
+        `Bytes of IP frames by ${split}; at most ${budget.maxSeries} keys have a series while active, the rest count as "other". Sum rates, not values.`,
+      ),
+      packets: familyHeader(BREAKDOWN_PACKETS_METRIC, 'counter', `Frames of IP protocols by ${by.join(' and ')}, bounded like ${BREAKDOWN_BYTES_METRIC}.`),
     };
   }
 
@@ -56,13 +67,32 @@ export class BreakdownSeries {
     this.series = this.budget.fold(snapshot.breakdown?.counters ?? [], snapshot.elapsed);
   }
 
-  /** Both families, separated by a blank line, without a trailing newline. */
-  write(): string {
-    if (this.text?.of !== this.series) {
-      const family = (name: string, field: 'bytes' | 'packets'): string =>
-        [familyHeader(name, 'counter', this.help[field]), ...this.series.map((s) => `${name}${labelText(labels(s.key))} ${valueText(s[field])}`)].join('\n');
-      this.text = { of: this.series, value: `${family(BREAKDOWN_BYTES_METRIC, 'bytes')}\n\n${family(BREAKDOWN_PACKETS_METRIC, 'packets')}` };
+  /**
+   * Both families added to out, separated by a blank line, without a
+   * trailing newline. Thousands of series are thousands of lines: each is
+   * made when its counts move, not at every scrape, and they go out in
+   * pieces, never as one string.
+   */
+  write(out: Pieces): void {
+    for (const field of ['bytes', 'packets'] as const) {
+      if (field === 'packets') out.add('\n\n');
+      out.add(this.headers[field]);
+      for (const s of this.series) {
+        out.add('\n');
+        out.add(this.linesOf(s)[field]);
+      }
     }
-    return this.text.value;
+  }
+
+  private linesOf(s: BudgetSeries): SeriesLines {
+    let lines = this.lines.get(s);
+    if (!lines) {
+      let labels = this.labelTexts.get(s.key);
+      if (labels === undefined) this.labelTexts.set(s.key, (labels = labelText(labelsOf(s.key))));
+      // Joined, not templates: flat strings, kept as long as the series' counts stay put.
+      lines = { bytes: [BREAKDOWN_BYTES_METRIC, labels, ' ', valueText(s.bytes)].join(''), packets: [BREAKDOWN_PACKETS_METRIC, labels, ' ', valueText(s.packets)].join('') };
+      this.lines.set(s, lines);
+    }
+    return lines;
   }
 }

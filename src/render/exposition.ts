@@ -18,7 +18,8 @@ export function escapeLabelValue(value: string): string {
 /** {name="value",...} in the order given; nothing when there are no labels. */
 export function labelText(labels: readonly (readonly [string, string])[]): string {
   if (labels.length === 0) return '';
-  return `{${labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')}}`;
+  // Joined, flat: label texts are kept per series (a template's result is a tree of its pieces).
+  return ['{', labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(','), '}'].join('');
 }
 
 /**

@@ -61,7 +61,11 @@ export function createPrometheusRenderer(options: PrometheusOptions): Prometheus
     const out = new Pieces();
     protocols.write(out, latest);
     out.add(`\n\n${buildInfo}\n`);
-    if (breakdown) out.add(`\n${breakdown.write()}\n`);
+    if (breakdown) {
+      out.add('\n');
+      breakdown.write(out);
+      out.add('\n');
+    }
     if (ownersCounted) out.add(`\n${ownersLostFamily(latest)}\n`);
     if (processFamilies) out.add(`\n${processFamilies.text()}\n`);
     return out.end();

@@ -147,14 +147,15 @@ export class ProtocolSeries {
     const devices = new Map<string, DeviceText>();
     const bytes: string[] = [];
     const packets: string[] = [];
-    for (const [device, counters] of groups) {
+    // forEach, not for...of: thousands of devices, and each [key, value] pair would be an allocation.
+    groups.forEach((counters, device) => {
       let text = this.devices.get(device);
       if (!text || !sameObjects(text.counters, counters)) text = deviceText(device, counters);
       devices.set(device, text);
-      if (text.bytes === '') continue;
+      if (text.bytes === '') return;
       bytes.push(text.bytes);
       packets.push(text.packets);
-    }
+    });
     this.devices = devices;
     this.last = { counters: snapshot.counters, bytes, packets };
     return this.last;
