@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { helpText, parseBy, parseCli, parseMaxEntries, type CliSystem } from '../../src/cli.js';
 import { manPage } from '../../src/cli/man-page.js';
 import { SockexError } from '../../src/errors.js';
-import { BY_KEY_OWNER, BY_KEY_SIZE, BY_LAYOUT, byKeyIfindex, byObjectName, decodeByKey } from '../../src/kernel/maps/breakdown-layout.js';
+import { BY_KEY_OWNER, BY_KEY_SIZE, BY_LAYOUT, BY_OWNER_KEY_SIZE, byKeyIfindex, byKeySize, byObjectName, decodeByKey } from '../../src/kernel/maps/breakdown-layout.js';
 import { addressSortKey, addressText } from '../../src/model/addresses.js';
 import { BreakdownSampler, sampleWithBreakdown, withBreakdown } from '../../src/model/breakdown-sampler.js';
 import { Sampler, type Clock } from '../../src/model/sampler.js';
@@ -17,6 +17,7 @@ import { counterId, type Reading } from '../../src/model/counters.js';
 import { addUpParts, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
 import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
+import { isOwnerKind } from '../../src/model/owners.js';
 import { renderJson } from '../../src/render/json.js';
 import { breakdownSection } from '../../src/render/tui/breakdown-rows.js';
 import { actionForKey, applyAction, initialState, viewsFor, withSnapshot, type DashboardState } from '../../src/render/tui/dashboard-state.js';
@@ -111,17 +112,22 @@ test('the breakdown filters\' key and table are what breakdown-layout.ts reads (
   const splits = [[], ['port'], ['host'], ['port', 'host']] as const;
   const kinds = [...splits.slice(1), ...(['process', 'user', 'cgroup'] as const).flatMap((owner) => splits.map((split) => [...split, owner]))];
   assert.equal(kinds.length, 15);
-  for (const name of kinds.flatMap((by) => [byObjectName(by), byObjectName(by, true)])) {
+  const common = [['host', 0, 16], ['port', 16, 2], ['protocol', 18, 1], ['direction', 19, 1], ['family', 20, 1], ['flags', 21, 1], ['pad', 22, 2], ['ifindex', 24, 4], ['pad2', 28, 4]];
+  for (const [name, by] of kinds.flatMap((by) => [[byObjectName(by), by], [byObjectName(by, true), by]] as const)) {
     const btf = new Btf(name);
+    // The owner only in the who builds: every frame's key is hashed and compared whole.
+    const owner = by.some(isOwnerKind);
+    assert.equal(byKeySize(by), owner ? BY_OWNER_KEY_SIZE : BY_KEY_SIZE, name);
     assert.deepEqual(btf.struct('sockex_by_key'), {
-      size: BY_KEY_SIZE,
-      fields: [['host', 0, 16], ['port', 16, 2], ['protocol', 18, 1], ['direction', 19, 1], ['family', 20, 1], ['flags', 21, 1], ['pad', 22, 2], ['ifindex', 24, 4], ['pad2', 28, 4], ['owner', BY_KEY_OWNER, 32]],
+      size: byKeySize(by),
+      fields: owner ? [...common, ['owner', BY_KEY_OWNER, 32]] : common,
     }, name);
     assert.deepEqual(btf.map('by_counters'), { maxEntries: BY_LAYOUT.SOCKEX_BY_DEFAULT_MAX, key: 'sockex_by_key', value: 'sockex_counter' }, name);
     // The full table's frames go to the protocol table: there is no overflow map of the breakdown's own.
     assert.throws(() => btf.map('by_overflow'), /by_overflow/, name);
   }
-  assert.equal(BY_KEY_SIZE % 8, 0, 'a multiple of 8: no tail padding for the hash to read');
+  assert.deepEqual([BY_KEY_SIZE % 8, BY_OWNER_KEY_SIZE % 8], [0, 0], 'multiples of 8: no tail padding for the hash to read');
+  assert.equal(BY_KEY_OWNER, BY_KEY_SIZE, 'the owner after the rest of the key');
   // The flags are #defines, which BTF does not carry.
   for (const name of ['SOCKEX_BY_PORT_KNOWN', 'SOCKEX_BY_HOST_KNOWN', 'SOCKEX_BY_OWNER_SOCKET', 'SOCKEX_BY_OWNER_KERNEL', 'SOCKEX_BY_OWNER_FRAGMENT'] as const) {
     assert.equal(Number(new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1]), BY_LAYOUT[name], name);

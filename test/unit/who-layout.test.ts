@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { FLOW_KEY_SIZE, FLOW_LAST_USED, FLOW_SIZE, OWNER_LAYOUT, OWNER_SIZE, SEED_OBJECT, WHO_OBJECT } from '../../src/kernel/who/layout.js';
-import { BY_KEY_OWNER, BY_KEY_SIZE, BY_LAYOUT, byObjectName, decodeByKey } from '../../src/kernel/maps/breakdown-layout.js';
+import { BY_KEY_OWNER, BY_LAYOUT, BY_OWNER_KEY_SIZE, byObjectName, decodeByKey } from '../../src/kernel/maps/breakdown-layout.js';
 import { Btf } from './btf.js';
 
 test('both objects hold the owner structs and maps layout.ts reads', () => {
@@ -46,7 +46,7 @@ test('the who builds are named by owner, then host and port, and their keys deco
   assert.equal(byObjectName(['port', 'user']), 'sockex-by-user-port.bpf.o');
   assert.equal(byObjectName(['port', 'host']), 'sockex-by-host-port.bpf.o');
 
-  const key = Buffer.alloc(BY_KEY_SIZE);
+  const key = Buffer.alloc(BY_OWNER_KEY_SIZE);
   key.writeUInt8(17, 18); // UDP
   key.writeUInt8(0, 19); // tx
   key.writeUInt8(BY_LAYOUT.SOCKEX_BY_OWNER_SOCKET, 21);

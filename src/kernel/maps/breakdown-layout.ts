@@ -29,9 +29,11 @@ export const BY_LAYOUT = {
 
 /**
  * struct sockex_by_key: u8 host[16], u16 port, u8 protocol, u8 direction, u8 family, u8 flags, u16 pad, u32 ifindex, u32 pad2,
- * then struct sockex_by_owner: u64 cgroup_id, u32 tgid, u32 uid, char comm[16].
+ * then, in the who builds only, struct sockex_by_owner: u64 cgroup_id, u32 tgid, u32 uid, char comm[16].
  */
-export const BY_KEY_SIZE = 64;
+export const BY_KEY_SIZE = 32;
+/** The who builds' key (--by process, user, cgroup): the owner after the rest. */
+export const BY_OWNER_KEY_SIZE = 64;
 /** Where struct sockex_by_key holds the ifindex (-i any; 0 on a named interface). */
 const BY_KEY_IFINDEX = 24;
 /** Where struct sockex_by_key holds its owner (the who builds). */
@@ -68,6 +70,11 @@ function commText(comm: Buffer): string {
 }
 
 export type KeyWithoutInterface = Omit<BreakdownKey, 'interface' | 'ifindex' | 'generation'>;
+
+/** The size of by_counters' key in the build for this split. */
+export function byKeySize(by: readonly BreakdownBy[]): number {
+  return by.some(isOwnerKind) ? BY_OWNER_KEY_SIZE : BY_KEY_SIZE;
+}
 
 /** The interface of a by_counters key (-i any; 0 on a named interface). */
 export function byKeyIfindex(key: Buffer, offset: number): number {

@@ -9,7 +9,7 @@ import type { Native } from '../libbpf/index.js';
 import { BatchReader } from './batch-reader.js';
 import { EntriesByPosition } from './entries-by-position.js';
 import { LastRead, handOn } from './reading-cache.js';
-import { BY_KEY_SIZE, byKeyIfindex, decodeByKey, type KeyWithoutInterface } from './breakdown-layout.js';
+import { byKeyIfindex, byKeySize, decodeByKey, type KeyWithoutInterface } from './breakdown-layout.js';
 import { sumPerCpu } from './layout.js';
 
 /** Which interface (and which link of its ifindex) a part belongs to. */
@@ -27,17 +27,18 @@ export interface BreakdownTable {
 
 export function openBreakdownTable(native: Native, fd: number, by: readonly BreakdownBy[], maxEntries: number): BreakdownTable {
   const reader = new BatchReader(native);
-  const table = reader.buffers(maxEntries, BY_KEY_SIZE);
+  const keySize = byKeySize(by);
+  const table = reader.buffers(maxEntries, keySize);
   // Keys are decoded once, and forgotten when user space deletes them: the kernel never does.
   const decoded = new Map<string, KeyWithoutInterface>();
-  const rawKey = (i: number): string => table.keys.toString('latin1', i * BY_KEY_SIZE, (i + 1) * BY_KEY_SIZE);
+  const rawKey = (i: number): string => table.keys.toString('latin1', i * keySize, (i + 1) * keySize);
   const keyAt = (i: number): KeyWithoutInterface => {
     const raw = rawKey(i);
     let key = decoded.get(raw);
-    if (!key) decoded.set(raw, (key = decodeByKey(table.keys, i * BY_KEY_SIZE, by)));
+    if (!key) decoded.set(raw, (key = decodeByKey(table.keys, i * keySize, by)));
     return key;
   };
-  const deleteKey = Buffer.alloc(BY_KEY_SIZE);
+  const deleteKey = Buffer.alloc(keySize);
   // A quiet table (the common case with thousands of keys) is told by two memcmp()s, not a walk.
   const lastRead = new LastRead(table);
   // A busy table: only the parts that moved get new readings.
@@ -49,7 +50,7 @@ export function openBreakdownTable(native: Native, fd: number, by: readonly Brea
       if (lastRead.same(table, n, reader.cpus) && samePlaces) return last;
       const made = byPosition.map(table, n, reader.cpus, samePlaces, (i) => {
         const totals = sumPerCpu(table.values, i, reader.cpus);
-        return totals && Object.freeze({ ...placeOf(byKeyIfindex(table.keys, i * BY_KEY_SIZE)), ...keyAt(i), ...totals });
+        return totals && Object.freeze({ ...placeOf(byKeyIfindex(table.keys, i * keySize)), ...keyAt(i), ...totals });
       });
       return (last = handOn(last, made.filter((r) => r !== undefined)));
     },
@@ -57,11 +58,11 @@ export function openBreakdownTable(native: Native, fd: number, by: readonly Brea
       const out: BreakdownReading[] = [];
       const n = reader.lookupAll(fd, table, 'the breakdown counters');
       for (let i = 0; i < n; i++) {
-        const place = ended.get(byKeyIfindex(table.keys, i * BY_KEY_SIZE));
+        const place = ended.get(byKeyIfindex(table.keys, i * keySize));
         if (!place) continue;
         const totals = sumPerCpu(table.values, i, reader.cpus);
         if (totals) out.push({ ...place, ...keyAt(i), ...totals });
-        table.keys.copy(deleteKey, 0, i * BY_KEY_SIZE, (i + 1) * BY_KEY_SIZE);
+        table.keys.copy(deleteKey, 0, i * keySize, (i + 1) * keySize);
         native.libbpf.mapDeleteElem(fd, deleteKey);
         decoded.delete(rawKey(i));
       }
