@@ -11,13 +11,23 @@ import { rate } from './sampler.js';
 import { ServiceNames } from './services.js';
 import type { Snapshot } from './snapshot.js';
 
+/** What the sampler keeps of one key between samples. */
+interface Tracked {
+  reading: BreakdownReading;
+  counter: BreakdownCounter;
+  /** The last sample that had it. */
+  seen: number;
+}
+
 /** Turns cumulative breakdown readings into the snapshot's breakdown, with rates over the interval. */
 export class BreakdownSampler {
   private readonly by: readonly BreakdownBy[];
   private readonly services: ServiceNames;
   /** Adds user names, cgroup paths, containers and exited marks to the owners (--by process, user, cgroup). */
   private readonly details: Pick<OwnerDetails, 'fill'> | undefined;
-  private previous = new Map<string, BreakdownReading>();
+  /** Every key of the last sample, by breakdownId. */
+  private readonly tracked = new Map<string, Tracked>();
+  private sequence = 0;
   private readonly order = new BreakdownOrder();
   /** Split by port and host only: a key's id decides its place (owner details filled in later may move an owner's). */
   private readonly idsDecideOrder: boolean;
@@ -31,33 +41,59 @@ export class BreakdownSampler {
     this.idsDecideOrder = by.every((b) => b === 'port' || b === 'host');
   }
 
-  /** interval: seconds since the previous sample (0 for the first), as the protocol snapshot has it. */
+  /**
+   * interval: seconds since the previous sample (0 for the first), as the
+   * protocol snapshot has it. A key whose reading is the one it had and whose
+   * rates were already 0 keeps its counter object: with thousands of keys and
+   * a few moving, a sample makes objects for the few.
+   */
   sample(readings: readonly BreakdownReading[], interval: number): Breakdown {
     // The same readings handed on (nothing moved) and no rate to bring down to 0: the same breakdown, no sort.
     if (this.last?.readings === readings && this.last.quiet) return this.last.breakdown;
-    const current = new Map<string, BreakdownReading>();
+    const sequence = ++this.sequence;
     const filled = this.details ? this.details.fill(readings) : readings;
-    const ids = filled.map(breakdownId);
+    const ids = filled.map((reading) => breakdownId(reading));
     const order = this.order.of(filled, this.idsDecideOrder ? ids : undefined);
+    let quiet = true;
     const counters = order.map((index): BreakdownCounter => {
       const reading = filled[index]!;
       const id = ids[index]!;
-      current.set(id, reading);
-      const before = this.previous.get(id);
-      const service = typeof reading.port === 'number' ? this.services.name(reading.protocol, reading.port) : undefined;
-      return Object.freeze({
-        ...reading,
-        name: protocolName(reading.family, reading.protocol).name,
-        ...(service === undefined ? {} : { service }),
-        bytesPerSecond: rate(reading.bytes, before?.bytes, interval),
-        packetsPerSecond: rate(reading.packets, before?.packets, interval),
-      });
+      let tracked = this.tracked.get(id);
+      // A key the last sample did not have counts from 0.
+      const before = tracked?.seen === sequence - 1 ? tracked.reading : undefined;
+      let counter = tracked?.counter;
+      if (!counter || before !== reading || !isQuiet(counter)) {
+        counter = this.counterOf(reading, before, interval);
+        breakdownId.remember(counter, id);
+      }
+      quiet &&= isQuiet(counter);
+      if (!tracked) this.tracked.set(id, (tracked = { reading, counter, seen: sequence }));
+      tracked.reading = reading;
+      tracked.counter = counter;
+      tracked.seen = sequence;
+      return counter;
     });
-    this.previous = current;
+    // Keys no longer read (a link gone): forgotten, so the map stays as small as the kernel's table.
+    if (this.tracked.size > filled.length) this.tracked.forEach((t, id) => void (t.seen !== sequence && this.tracked.delete(id)));
     const breakdown: Breakdown = Object.freeze({ by: this.by, counters: Object.freeze(counters) });
-    this.last = { readings, breakdown, quiet: counters.every((c) => c.bytesPerSecond === 0 && c.packetsPerSecond === 0) };
+    this.last = { readings, breakdown, quiet };
     return breakdown;
   }
+
+  private counterOf(reading: BreakdownReading, before: BreakdownReading | undefined, interval: number): BreakdownCounter {
+    const service = typeof reading.port === 'number' ? this.services.name(reading.protocol, reading.port) : undefined;
+    return Object.freeze({
+      ...reading,
+      name: protocolName(reading.family, reading.protocol).name,
+      ...(service === undefined ? {} : { service }),
+      bytesPerSecond: rate(reading.bytes, before?.bytes, interval),
+      packetsPerSecond: rate(reading.packets, before?.packets, interval),
+    });
+  }
+}
+
+function isQuiet(c: BreakdownCounter): boolean {
+  return c.bytesPerSecond === 0 && c.packetsPerSecond === 0;
 }
 
 /** The snapshot with its breakdown beside the protocol counters (frozen like the rest). */

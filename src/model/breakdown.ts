@@ -7,11 +7,12 @@
  * key found the table full is counted as port or host "other" of its
  * protocol; a frame whose port or address could not be read (a non-first
  * fragment, a header cut short) as "none". A split protocol's counter is the
- * sum of its parts (addUpParts), so, per interface, direction, family and
+ * sum of its parts (PartsTotals), so, per interface, direction, family and
  * protocol, the breakdown adds up to the protocol counter in every read.
  */
 import { addressSortKey } from './addresses.js';
 import { compareCounters, counterId, type CounterKey, type Direction, type Family, type Reading } from './counters.js';
+import { frozenMemo, type FrozenMemo } from './frozen-memo.js';
 import { FRAGMENT, FULL, KERNEL, NO_SOCKET, OWNER_KINDS, isOwnerKind, type CgroupValue, type OwnerKind, type OwnerWord, type ProcessValue, type UserValue } from './owners.js';
 
 export type BreakdownBy = 'port' | 'host' | OwnerKind;
@@ -84,9 +85,7 @@ export interface OwnersLost {
  * kernel fields (pid, command and uid; uid; cgroup id), never the details
  * user space adds (user name, path, exited), which may change under it.
  */
-export function breakdownId(k: BreakdownKey): string {
-  return `${counterId(k)}\0${k.port ?? ''}\0${k.host ?? ''}\0${ownerId(k)}`;
-}
+export const breakdownId: FrozenMemo<BreakdownKey, string> = frozenMemo((k) => `${counterId(k)}\0${k.port ?? ''}\0${k.host ?? ''}\0${ownerId(k)}`);
 
 function ownerId(k: BreakdownKey): string {
   const { process: p, user: u, cgroup: c } = k;
@@ -143,6 +142,18 @@ function splitsCounter(by: readonly BreakdownBy[], c: Pick<CounterKey, 'family' 
   return c.family !== 'other' && (by.includes('host') || by.some(isOwnerKind) || PORT_PROTOCOLS.has(c.protocol));
 }
 
+/** A protocol counter being summed from its parts, kept from one read to the next. */
+interface Total {
+  /** A part or reading of this counter: where its key comes from. */
+  of: Reading;
+  bytes: bigint;
+  packets: bigint;
+  /** The reading made of it the last time: handed on while its sum stays put. */
+  made: Reading | undefined;
+  /** The last read that touched it. */
+  read: number;
+}
+
 /**
  * One read of a breakdown filter, made whole. The kernel counts each frame
  * once: a frame of a split protocol in the breakdown table (parts), or, when
@@ -150,38 +161,68 @@ function splitsCounter(by: readonly BreakdownBy[], c: Pick<CounterKey, 'family' 
  * split protocol is its "other"; every other frame in the protocol counters.
  * So a split protocol's counter here is the sum of its parts, that "other"
  * included, and they add up in every read, whatever the traffic.
+ *
+ * Kept from one read to the next: a total whose sum did not move is the
+ * reading it was, and a protocol counter's "other" part is made once per
+ * reading, so with thousands of parts and a few moving, the sampler
+ * downstream finds the same objects and does no work for them.
  */
-export function addUpParts(
-  readings: readonly Reading[],
-  parts: readonly BreakdownReading[],
-  by: readonly BreakdownBy[],
-): { readings: Reading[]; breakdown: BreakdownReading[] } {
-  const out: Reading[] = [];
-  const breakdown = [...parts];
-  const totals = new Map<string, { -readonly [K in keyof Reading]: Reading[K] }>();
-  const add = (part: BreakdownReading | Reading): void => {
-    const id = counterId(part);
-    const total = totals.get(id);
-    if (total) {
+export class PartsTotals {
+  private readonly by: readonly BreakdownBy[];
+  private readonly totals = new Map<string, Total>();
+  private reads = 0;
+  private readonly otherParts: FrozenMemo<Reading, BreakdownReading>;
+  private readonly noSocketParts: FrozenMemo<Reading, BreakdownReading>;
+
+  constructor(by: readonly BreakdownBy[]) {
+    this.by = [...by];
+    this.otherParts = frozenMemo((reading) => Object.freeze(otherPart(reading, this.by)));
+    this.noSocketParts = frozenMemo((reading) => Object.freeze(noSocketPart(reading, this.by)));
+  }
+
+  addUp(readings: readonly Reading[], parts: readonly BreakdownReading[]): { readings: Reading[]; breakdown: BreakdownReading[] } {
+    const read = ++this.reads;
+    const out: Reading[] = [];
+    const breakdown = [...parts];
+    const touched: Total[] = [];
+    const add = (part: BreakdownReading | Reading): void => {
+      const id = counterId(part);
+      let total = this.totals.get(id);
+      if (!total) this.totals.set(id, (total = { of: part, bytes: 0n, packets: 0n, made: undefined, read: 0 }));
+      if (total.read !== read) {
+        total.read = read;
+        total.bytes = 0n;
+        total.packets = 0n;
+        touched.push(total);
+      }
       total.bytes += part.bytes;
       total.packets += part.packets;
-      return;
+    };
+    const splitByOwner = this.by.some(isOwnerKind);
+    for (const reading of readings) {
+      if (reading.family === 'other' || !splitsCounter(this.by, reading)) {
+        out.push(reading);
+        if (reading.family === 'other' && splitByOwner) breakdown.push(this.noSocketParts(reading));
+        continue;
+      }
+      breakdown.push(this.otherParts(reading));
+      add(reading);
     }
-    const { interface: name, ifindex, generation, direction, family, protocol, bytes, packets } = part;
-    totals.set(id, { interface: name, ifindex, ...(generation === undefined ? {} : { generation }), direction, family, protocol, bytes, packets });
-  };
-  for (const reading of readings) {
-    if (reading.family === 'other' || !splitsCounter(by, reading)) {
-      out.push(reading);
-      if (reading.family === 'other' && by.some(isOwnerKind)) breakdown.push(noSocketPart(reading, by));
-      continue;
-    }
-    breakdown.push(otherPart(reading, by));
-    add(reading);
+    for (const part of parts) add(part);
+    for (const total of touched) out.push(madeReading(total));
+    // Counters no longer read (a link gone): forgotten, so the map stays as small as the kernel's tables.
+    if (this.totals.size > touched.length) this.totals.forEach((total, id) => void (total.read !== read && this.totals.delete(id)));
+    return { readings: out, breakdown };
   }
-  for (const part of parts) add(part);
-  out.push(...totals.values());
-  return { readings: out, breakdown };
+}
+
+/** A total as a reading: the one made the last time while its counts stay put. */
+function madeReading(total: Total): Reading {
+  const made = total.made;
+  if (made && made.bytes === total.bytes && made.packets === total.packets) return made;
+  const { interface: name, ifindex, generation, direction, family, protocol } = total.of;
+  const { bytes, packets } = total;
+  return (total.made = Object.freeze({ interface: name, ifindex, ...(generation === undefined ? {} : { generation }), direction, family, protocol, bytes, packets }));
 }
 
 /**

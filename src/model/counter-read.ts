@@ -47,7 +47,7 @@ export class CounterReads {
   }
 
   /**
-   * A breakdown filter's read, made whole by combine (addUpParts) from what
+   * A breakdown filter's read, made whole by combine (PartsTotals) from what
    * its maps handed on: the last read again while both are the arrays they
    * were, so a quiet table costs no walk downstream either.
    */

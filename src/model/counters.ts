@@ -1,6 +1,7 @@
 /**
  * The vocabulary every layer shares: what one counter is keyed by.
  */
+import { frozenMemo, type FrozenMemo } from './frozen-memo.js';
 
 /** tx: frames the interface sends (PACKET_OUTGOING); rx: everything else the socket sees. */
 export type Direction = 'tx' | 'rx';
@@ -47,9 +48,8 @@ export interface Reading {
 
 export type CounterKey = Pick<Reading, 'interface' | 'ifindex' | 'generation' | 'direction' | 'family' | 'protocol'>;
 
-export function counterId(c: CounterKey): string {
-  return `${c.interface}\0${c.ifindex}\0${c.generation ?? 1}\0${c.direction}\0${c.family}\0${c.protocol}`;
-}
+/** A counter's identity as text (made once per frozen reading). */
+export const counterId: FrozenMemo<CounterKey, string> = frozenMemo((c) => `${c.interface}\0${c.ifindex}\0${c.generation ?? 1}\0${c.direction}\0${c.family}\0${c.protocol}`);
 
 /** A stable order: interface, ifindex, generation, direction (tx first), family, protocol. */
 export function compareCounters(a: CounterKey, b: CounterKey): number {

@@ -58,26 +58,47 @@ interface SeriesState {
   holding: boolean;
   /** When it last grew, in elapsed seconds. */
   lastActive: number;
+  /** What the last export showed of it: the same object while its counts stay put. */
+  exported?: BudgetSeries;
 }
 
 const NOTHING = { bytes: 0n, packets: 0n } as const;
 
+/** What one series gained in a sample, and where its bytes go while it holds no place. */
 interface Delta {
+  readonly id: string;
   readonly key: BreakdownKey;
+  readonly otherId: string;
+  readonly otherKey: BreakdownKey;
   bytes: bigint;
   packets: bigint;
 }
 
+/** What the budget keeps of one kernel key (ifindex included) between samples. */
+interface KeyState {
+  /** The last reading folded. */
+  reading: BreakdownReading;
+  /** Its series' labels and identity, and those of its "other" series: made again only when an owner's details change. */
+  key: BreakdownKey;
+  id: string;
+  otherKey: BreakdownKey;
+  otherId: string;
+  /** The last walk that had it. */
+  seen: number;
+}
+
 export class SeriesBudget {
   private readonly options: SeriesBudgetOptions;
-  /** The last cumulative reading of each kernel key (ifindex included). */
-  private previous = new Map<string, Pick<BreakdownReading, 'bytes' | 'packets'>>();
-  /** The last readings folded, and their devices: the same (frozen) array again means no count moved. */
-  private lastReadings: { readings: readonly BreakdownReading[]; devices: ReadonlySet<string> } | undefined;
+  /** Every kernel key of the last walk, by breakdownId. */
+  private readonly keys = new Map<string, KeyState>();
+  /** Walks over the readings so far (a fold of the readings handed on is no walk). */
+  private walks = 0;
+  /** The last readings walked, and when: the same (frozen) array again means no count moved. */
+  private lastWalk: { readings: readonly BreakdownReading[]; at: number } | undefined;
   /** Every series by its labels: own ones (holding or not) and "other" ones. */
   private readonly series = new Map<string, SeriesState>();
   private holders = 0;
-  /** When each device last had a reading. */
+  /** When each device last had a reading in a walk (those of the last walk are still here while it is handed on). */
   private readonly devices = new Map<string, number>();
   private exported: readonly BudgetSeries[] = [];
   private readonly order = new BreakdownOrder();
@@ -95,47 +116,51 @@ export class SeriesBudget {
     this.forgetGoneDevices(now);
     this.promote(deltas, now);
     let changed = false;
-    for (const [id, delta] of deltas) {
-      if (delta.bytes === 0n && delta.packets === 0n) continue;
-      const own = this.series.get(id);
-      const target = own?.holding === true ? own : this.otherOf(delta.key);
+    deltas.forEach((delta) => {
+      if (delta.bytes === 0n && delta.packets === 0n) return;
+      const own = this.series.get(delta.id);
+      const target = own?.holding === true ? own : this.otherOf(delta);
       target.bytes += delta.bytes;
       target.packets += delta.packets;
       target.lastActive = now;
       changed = true;
-    }
+    });
     if (changed || this.exportedStale) this.exported = this.snapshot();
     this.exportedStale = false;
     return this.exported;
   }
 
-  /** What each series key (ifindex left out) gained since the last sample; notes which devices are here. */
+  /**
+   * What each series key (ifindex left out) gained since the last sample;
+   * notes which devices are here. A reading that is the one folded the last
+   * time gained nothing and costs a lookup: with thousands of keys and a few
+   * moving, only the few make a delta.
+   */
   private deltas(readings: readonly BreakdownReading[], now: number): Map<string, Delta> {
     // Readings handed on (a quiet table, thousands of keys): nothing gained, so no walk; their devices are still here.
-    if (readings === this.lastReadings?.readings && Object.isFrozen(readings)) {
-      for (const device of this.lastReadings.devices) this.devices.set(device, now);
-      return new Map();
-    }
-    const devices = new Set<string>();
-    const current = new Map<string, BreakdownReading>();
+    if (readings === this.lastWalk?.readings && Object.isFrozen(readings)) return new Map();
+    const walk = ++this.walks;
     const deltas = new Map<string, Delta>();
     for (const r of readings) {
+      this.devices.set(r.interface, now);
       const readingId = breakdownId(r);
-      current.set(readingId, r);
-      devices.add(r.interface);
-      const before = this.previous.get(readingId);
+      let state = this.keys.get(readingId);
+      const before = state?.seen === walk - 1 ? state.reading : undefined;
+      if (!state) this.keys.set(readingId, (state = keyState(r)));
+      else if (r !== state.reading && hasOwner(r)) Object.assign(state, keyState(r));
+      state.reading = r;
+      state.seen = walk;
+      if (before === r) continue;
       // A counter that went backwards was made again (a new map): all of it is new.
       const counted = before !== undefined && before.bytes <= r.bytes ? before : NOTHING;
-      const key = seriesKey(r);
-      const id = seriesId(key);
-      let delta = deltas.get(id);
-      if (!delta) deltas.set(id, (delta = { key, bytes: 0n, packets: 0n }));
+      let delta = deltas.get(state.id);
+      if (!delta) deltas.set(state.id, (delta = { id: state.id, key: state.key, otherId: state.otherId, otherKey: state.otherKey, bytes: 0n, packets: 0n }));
       delta.bytes += r.bytes - counted.bytes;
       delta.packets += r.packets - counted.packets;
     }
-    this.previous = current;
-    for (const device of devices) this.devices.set(device, now);
-    this.lastReadings = { readings, devices };
+    // Keys no longer read (a link gone): forgotten, so the map stays as small as the kernel's table.
+    if (this.keys.size > readings.length) this.keys.forEach((state, id) => void (state.seen !== walk && this.keys.delete(id)));
+    this.lastWalk = { readings, at: now };
     return deltas;
   }
 
@@ -153,8 +178,10 @@ export class SeriesBudget {
 
   /** Devices without a reading for idleSeconds: their series go. */
   private forgetGoneDevices(now: number): void {
+    const lastWalkAt = this.lastWalk?.at;
     this.devices.forEach((seen, device) => {
-      if (now - seen < this.options.idleSeconds) return;
+      // A device of the last walk is in the readings handed on since.
+      if (seen === lastWalkAt || now - seen < this.options.idleSeconds) return;
       this.devices.delete(device);
       for (const [id, s] of this.series) {
         if (s.key.interface !== device) continue;
@@ -169,28 +196,25 @@ export class SeriesBudget {
   private promote(deltas: ReadonlyMap<string, Delta>, now: number): void {
     const free = this.options.maxSeries - this.holders;
     if (free <= 0) return;
-    const candidates: [string, Delta][] = [];
-    for (const [id, delta] of deltas) {
-      if (delta.bytes === 0n || isOverflow(delta.key) || this.series.get(id)?.holding === true) continue;
-      candidates.push([id, delta]);
-    }
-    candidates.sort(([aId, a], [bId, b]) => (a.bytes !== b.bytes ? (a.bytes > b.bytes ? -1 : 1) : aId < bId ? -1 : 1));
-    for (const [id, delta] of candidates.slice(0, free)) {
-      const s = this.series.get(id);
+    const candidates: Delta[] = [];
+    deltas.forEach((delta) => {
+      if (delta.bytes !== 0n && !isOverflow(delta.key) && this.series.get(delta.id)?.holding !== true) candidates.push(delta);
+    });
+    candidates.sort((a, b) => (a.bytes !== b.bytes ? (a.bytes > b.bytes ? -1 : 1) : a.id < b.id ? -1 : 1));
+    for (const delta of candidates.slice(0, free)) {
+      const s = this.series.get(delta.id);
       if (s) s.holding = true;
-      else this.series.set(id, { key: delta.key, bytes: 0n, packets: 0n, holding: true, lastActive: now });
+      else this.series.set(delta.id, { key: delta.key, bytes: 0n, packets: 0n, holding: true, lastActive: now });
       this.holders += 1;
       this.exportedStale = true;
     }
   }
 
   /** The "other" series of this key's device, direction, family and protocol (made at 0 when first needed). */
-  private otherOf(key: BreakdownKey): SeriesState {
-    const otherKey = asOther(key);
-    const id = seriesId(otherKey);
-    let s = this.series.get(id);
+  private otherOf(delta: Delta): SeriesState {
+    let s = this.series.get(delta.otherId);
     if (!s) {
-      this.series.set(id, (s = { key: otherKey, bytes: 0n, packets: 0n, holding: false, lastActive: 0 }));
+      this.series.set(delta.otherId, (s = { key: delta.otherKey, bytes: 0n, packets: 0n, holding: false, lastActive: 0 }));
       this.exportedStale = true;
     }
     return s;
@@ -201,8 +225,26 @@ export class SeriesBudget {
     for (const s of this.series.values()) if (s.holding || isOverflow(s.key)) states.push(s);
     // A series' key never changes: the same states in the same places are in the same order.
     const keys = states.map((s) => s.key);
-    return this.order.of(keys, states).map((i) => ({ key: keys[i]!, bytes: states[i]!.bytes, packets: states[i]!.packets }));
+    return this.order.of(keys, states).map((i) => exportOf(states[i]!));
   }
+}
+
+function exportOf(s: SeriesState): BudgetSeries {
+  const last = s.exported;
+  if (last?.bytes === s.bytes && last.packets === s.packets) return last;
+  return (s.exported = Object.freeze({ key: s.key, bytes: s.bytes, packets: s.packets }));
+}
+
+/** A kernel key's series and its "other" series. */
+function keyState(r: BreakdownReading): KeyState {
+  const key = seriesKey(r);
+  const otherKey = asOther(key);
+  return { reading: r, key, id: seriesId(key), otherKey, otherId: seriesId(otherKey), seen: 0 };
+}
+
+/** Owner details (user name, cgroup path) can change under the same kernel key, and with them its series. */
+function hasOwner(k: BreakdownKey): boolean {
+  return k.process !== undefined || k.user !== undefined || k.cgroup !== undefined;
 }
 
 /** The labels of a reading: its key without counts, per device name (ifindex 0). */

@@ -271,9 +271,16 @@ test('the Containerfile: Node 20 with libbpf1, its COPY sources are what npm pac
   const entrypoint = JSON.parse(/^ENTRYPOINT\s+(.+)$/m.exec(recipe)?.[1] ?? 'null') as string[];
   assert.deepEqual(entrypoint, bin);
   const cmd = imageCommand();
+  // The image's environment is the systemd unit's (node must take its NODE_OPTIONS).
+  const environment = [...recipe.matchAll(/^ENV\s+(\S+=\S+)$/gm)].map((m) => m[1]!);
+  const unit = readFileSync(`${ROOT}examples/sockex.service`, 'utf8');
+  assert.deepEqual(environment, [...unit.matchAll(/^Environment=(.+)$/gm)].map((m) => m[1]!));
   const ns = NetNs.create(t, 'image');
   const inContainer = (args: string[]): SpawnSyncReturns<string> =>
-    spawnSync('ip', ['netns', 'exec', ns.name, ...asContainer(CAPABILITIES), process.execPath, CLI, ...args, '--count', '1'], { encoding: 'utf8', timeout: 20_000 });
+    spawnSync('ip', ['netns', 'exec', ns.name, ...asContainer(CAPABILITIES), 'env', ...environment, process.execPath, CLI, ...args, '--count', '1'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
   // The host's cgroup2 hierarchy where `-v /sys/fs/cgroup:/host/sys/fs/cgroup:ro` puts it.
   const cgroup2 = bindCgroup2Root(t);
   const ran = inContainer(cmd.map((a) => (a === '/host/sys/fs/cgroup' ? cgroup2 : a)));

@@ -31,6 +31,8 @@ function asNobodyWith(capabilities: string[]): string[] {
 
 const [unitProgram, ...unitArgs] = setting('ExecStart').split(/\s+/);
 const capabilities = setting('AmbientCapabilities').split(/\s+/);
+/** The unit's Environment=, as env(1) arguments: node must take its NODE_OPTIONS. */
+const unitEnvironment = ['env', ...setting('Environment').split(/\s+/)];
 
 test('the unit runs sockex unprivileged with just its capabilities, and the counts are served', { timeout: 30_000 }, async (t) => {
   if (!requireRoot(t)) return;
@@ -43,7 +45,8 @@ test('the unit runs sockex unprivileged with just its capabilities, and the coun
   assert.ok(unitArgs.includes('--quiet'));
 
   const ns = NetNs.create(t, 'unit');
-  const sockex = await startService(t, ns, asNobodyWith(capabilities), unitArgs);
+  assert.deepEqual(unitEnvironment, ['env', 'NODE_OPTIONS=--max-semi-space-size=1'], 'V8 young generation held small (bench section 6)');
+  const sockex = await startService(t, ns, [...unitEnvironment, ...asNobodyWith(capabilities)], unitArgs);
   ns.tool('udp', ['6', '40,60']);
   const bytes = udp6Frame(40) + udp6Frame(60); // 224 each way
   const text = await scrapeUntil(ns, sockex, `sockex_bytes_total{device="lo",direction="transmit",family="ipv6",protocol="udp"} ${bytes}`, 10_000);

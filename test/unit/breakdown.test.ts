@@ -14,7 +14,7 @@ import { BreakdownSampler, sampleWithBreakdown, withBreakdown } from '../../src/
 import { Sampler, type Clock } from '../../src/model/sampler.js';
 import { CounterReads, counterRead } from '../../src/model/counter-read.js';
 import { counterId, type Reading } from '../../src/model/counters.js';
-import { addUpParts, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
+import { PartsTotals, type BreakdownCounter, type BreakdownReading } from '../../src/model/breakdown.js';
 import { ServiceNames, parseServicesFile } from '../../src/model/services.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { isOwnerKind } from '../../src/model/owners.js';
@@ -329,7 +329,7 @@ function partsAddUp(readings: readonly Reading[], parts: readonly BreakdownReadi
   });
 }
 
-test('addUpParts: a split protocol\'s counter is the sum of its parts, its own counter in the kernel being its "other"', () => {
+test('PartsTotals: a split protocol\'s counter is the sum of its parts, its own counter in the kernel being its "other"', () => {
   const lo = { interface: 'lo', ifindex: 1 } as const;
   const udp = { ...lo, direction: 'tx', family: 'ipv4', protocol: 17 } as const;
   const part = (port: number, bytes: bigint, packets: bigint): BreakdownReading => ({ ...udp, port, bytes, packets });
@@ -338,25 +338,46 @@ test('addUpParts: a split protocol\'s counter is the sum of its parts, its own c
   // The kernel's UDP counter: 2 frames whose key found the table full.
   const full: Reading = { ...udp, bytes: 60n, packets: 2n };
   const parts = [part(53, 100n, 1n), part(443, 200n, 2n)];
-  const port = addUpParts([full, icmp, arp], parts, ['port']);
+  const port = new PartsTotals(['port']).addUp([full, icmp, arp], parts);
   assert.deepEqual(port.readings, [icmp, arp, { ...udp, bytes: 360n, packets: 5n }], 'ICMP and ARP are not split by port: as read');
   assert.deepEqual(port.breakdown, [...parts, { ...udp, port: 'other', bytes: 60n, packets: 2n }]);
   assert.ok(partsAddUp(port.readings, port.breakdown));
   // A protocol with parts only (the table never full) has a counter all the same.
-  assert.deepEqual(addUpParts([], parts, ['port']).readings, [{ ...udp, bytes: 300n, packets: 3n }]);
+  assert.deepEqual(new PartsTotals(['port']).addUp([], parts).readings, [{ ...udp, bytes: 300n, packets: 3n }]);
   // By host every IP protocol is split: ICMP's own counter is its host "other"; non-IP never is.
-  const host = addUpParts([icmp, arp], [], ['host']);
+  const host = new PartsTotals(['host']).addUp([icmp, arp], []);
   assert.deepEqual(host.readings, [arp, icmp]);
   assert.deepEqual(host.breakdown, [{ ...icmp, host: 'other' }]);
   // -i any: per interface and per link of an ifindex (a generation), never summed across them.
   const gone = { ...udp, interface: 'veth0', ifindex: 5 } as const;
   const again = { ...gone, interface: 'veth1', generation: 2 } as const;
-  const any = addUpParts([], [{ ...gone, port: 53, bytes: 10n, packets: 1n }, { ...again, port: 53, bytes: 20n, packets: 2n }, part(53, 1n, 1n)], ['port']);
+  const any = new PartsTotals(['port']).addUp([], [{ ...gone, port: 53, bytes: 10n, packets: 1n }, { ...again, port: 53, bytes: 20n, packets: 2n }, part(53, 1n, 1n)]);
   assert.deepEqual(any.readings, [{ ...gone, bytes: 10n, packets: 1n }, { ...again, bytes: 20n, packets: 2n }, { ...udp, bytes: 1n, packets: 1n }]);
   assert.ok(partsAddUp(any.readings, any.breakdown));
   // The check itself: a part more, or a total less, does not add up.
   assert.equal(partsAddUp(port.readings, [...port.breakdown, part(53, 1n, 1n)]), false);
   assert.equal(partsAddUp(port.readings.slice(0, 2), port.breakdown), false);
+});
+
+test('PartsTotals hands on what did not move: the same total while its parts sum the same, one "other" part per reading', () => {
+  const udp = { interface: 'lo', ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17 } as const;
+  const tcp = { ...udp, protocol: 6 } as const;
+  const frozen = <T extends object>(o: T): T => Object.freeze(o);
+  const full = frozen<Reading>({ ...udp, bytes: 60n, packets: 2n });
+  const dns = frozen<BreakdownReading>({ ...udp, port: 53, bytes: 100n, packets: 1n });
+  const web = frozen<BreakdownReading>({ ...tcp, port: 443, bytes: 500n, packets: 5n });
+  const totals = new PartsTotals(['port']);
+  const first = totals.addUp([full], [dns, web]);
+  // Only TCP moved: UDP's total and UDP's "other" part are the objects they were.
+  const second = totals.addUp([full], [dns, frozen<BreakdownReading>({ ...web, bytes: 600n, packets: 6n })]);
+  assert.equal(second.readings[0], first.readings[0], 'UDP: the same total');
+  assert.deepEqual(second.readings[1], { ...tcp, bytes: 600n, packets: 6n });
+  assert.notEqual(second.readings[1], first.readings[1]);
+  assert.equal(second.breakdown[2], first.breakdown[2], 'the same "other" part of the same reading');
+  assert.ok(Object.isFrozen(second.readings[1]) && Object.isFrozen(second.breakdown[2]));
+  // A sum is made anew each read: a part gone takes its bytes with it, and a total no longer read is forgotten.
+  assert.deepEqual(totals.addUp([], [dns]).readings, [{ ...udp, bytes: 100n, packets: 1n }]);
+  assert.deepEqual(totals.addUp([], [web]).readings, [{ ...tcp, bytes: 500n, packets: 5n }]);
 });
 
 test('a quiet breakdown costs no walk: the same read and the same breakdown while the maps hand on the same arrays', () => {
@@ -365,7 +386,8 @@ test('a quiet breakdown costs no walk: the same read and the same breakdown whil
   const parts: readonly BreakdownReading[] = Object.freeze([{ ...lo, port: 53, bytes: 100n, packets: 1n }]);
   const reads = new CounterReads();
   let combined = 0;
-  const combine = (r: readonly Reading[], p: readonly BreakdownReading[]) => (combined++, addUpParts(r, p, ['port']));
+  const totals = new PartsTotals(['port']);
+  const combine = (r: readonly Reading[], p: readonly BreakdownReading[]) => (combined++, totals.addUp(r, p));
   const first = reads.ofParts(readings, parts, combine);
   assert.equal(reads.ofParts(readings, parts, combine), first, 'the same arrays: the same read');
   assert.equal(combined, 1);
@@ -382,4 +404,21 @@ test('a quiet breakdown costs no walk: the same read and the same breakdown whil
   assert.equal(b3.counters.find((c) => c.port === 53)?.bytesPerSecond, 0);
   assert.equal(sampler.sample(moved.breakdown, 1), b3, 'quiet and the same readings: the same breakdown');
   assert.notEqual(b1, b2);
+});
+
+test('BreakdownSampler keeps the counter of a key whose reading and rate of 0 stay put while another key moves', () => {
+  const udp = { interface: 'lo', ifindex: 1, direction: 'tx', family: 'ipv4', protocol: 17 } as const;
+  const dns = Object.freeze<BreakdownReading>({ ...udp, port: 53, bytes: 100n, packets: 1n });
+  const ntp = (bytes: bigint) => Object.freeze<BreakdownReading>({ ...udp, port: 123, bytes, packets: bytes / 10n });
+  const sampler = new BreakdownSampler(['port'], new ServiceNames(() => ''));
+  const byPort = (b: { counters: readonly BreakdownCounter[] }, port: number) => b.counters.find((c) => c.port === port)!;
+  const first = sampler.sample(Object.freeze([dns, ntp(10n)]), 0);
+  const second = sampler.sample(Object.freeze([dns, ntp(20n)]), 1);
+  assert.equal(byPort(second, 53), byPort(first, 53), 'DNS did not move, its rate was 0: the same counter');
+  assert.equal(byPort(second, 123).bytesPerSecond, 10);
+  // A key missing from a sample counts from 0 when it is back: its counter is made anew.
+  sampler.sample(Object.freeze([ntp(20n)]), 1);
+  const back = sampler.sample(Object.freeze([dns, ntp(20n)]), 1);
+  assert.notEqual(byPort(back, 53), byPort(first, 53));
+  assert.equal(byPort(back, 53).bytesPerSecond, 100);
 });

@@ -1,7 +1,7 @@
 /**
  * EntriesByPosition: an entry of a batched read whose key and per-CPU values
- * are those at its place the last time keeps what was made of it; any other
- * is made anew.
+ * are those of an entry the last time (at its place, or at another: a key
+ * added shifts the rest) keeps what was made of it; any other is made anew.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -18,7 +18,7 @@ function write(b: ReturnType<typeof batchBuffers>, i: number, key: number, bytes
   b.values.writeUInt32LE(bytes, i * CPUS * COUNTER_SIZE);
 }
 
-test('unchanged entries keep what was made of them; a moved count, a new key at a place, or reuse off makes it anew', () => {
+test('unchanged entries keep what was made of them, at their place or moved; a moved count, a new key, or reuse off makes it anew', () => {
   const b = batchBuffers(4, KEY_SIZE, CPUS);
   const entries = new EntriesByPosition<{ key: number; bytes: number }>(b);
   const make = (i: number) => {
@@ -38,15 +38,17 @@ test('unchanged entries keep what was made of them; a moved count, a new key at 
   assert.notEqual(second[1], first[1]);
   assert.deepEqual(second[1], { key: 8, bytes: 200 });
 
-  // A key added before the others: every place now holds another key.
+  // A key added before the others: every place now holds another key, and the entries that did not change are found by their key.
+  b.values.fill(0);
   write(b, 0, 6, 50);
   write(b, 1, 7, 100);
   write(b, 2, 8, 200);
+  b.values.writeUInt32LE(1, (2 * CPUS + 1) * COUNTER_SIZE + 8);
   write(b, 3, 9, 0);
   const third = entries.map(b, 4, CPUS, true, make);
   assert.deepEqual(third, [{ key: 6, bytes: 50 }, { key: 7, bytes: 100 }, { key: 8, bytes: 200 }, undefined]);
-  assert.ok(third.every((r, i) => r === undefined || (r !== first[i] && r !== second[i])));
-
+  assert.equal(third[1], second[0], 'key 7, one place on: kept');
+  assert.equal(third[2], second[1], 'key 8, one place on: kept');
   const fourth = entries.map(b, 4, CPUS, true, make);
   assert.ok(fourth.every((r, i) => r === third[i]), 'nothing moved: all kept');
   const fifth = entries.map(b, 4, CPUS, false, make);
@@ -57,4 +59,20 @@ test('unchanged entries keep what was made of them; a moved count, a new key at 
   const sixth = entries.map(b, 2, CPUS, true, make);
   assert.deepEqual(sixth.length, 2);
   assert.ok(sixth.every((r, i) => r === fifth[i]));
+});
+
+test('an entry found by its key but with a moved count is made anew', () => {
+  const b = batchBuffers(2, KEY_SIZE, CPUS);
+  const entries = new EntriesByPosition<{ key: number; bytes: number }>(b);
+  const make = (i: number) => ({ key: b.keys.readUInt32LE(i * KEY_SIZE), bytes: b.values.readUInt32LE(i * CPUS * COUNTER_SIZE) });
+  write(b, 0, 6, 50);
+  write(b, 1, 7, 100);
+  const first = entries.map(b, 2, CPUS, true, make);
+  // The two swap places; 7 moved.
+  write(b, 0, 7, 300);
+  write(b, 1, 6, 50);
+  const second = entries.map(b, 2, CPUS, true, make);
+  assert.deepEqual(second, [{ key: 7, bytes: 300 }, { key: 6, bytes: 50 }]);
+  assert.notEqual(second[0], first[1]);
+  assert.equal(second[1], first[0], 'key 6, one place on: kept');
 });

@@ -18,7 +18,7 @@
  * per-interface counters; an interface that goes has its parts closed with
  * its counters.
  */
-import { addUpParts, type BreakdownReading } from '../../model/breakdown.js';
+import { PartsTotals, type BreakdownReading } from '../../model/breakdown.js';
 import { CounterReads } from '../../model/counter-read.js';
 import type { Reading } from '../../model/counters.js';
 import { attachObject, type CounterSpec } from './attach-object.js';
@@ -70,6 +70,7 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
       let liveParts: readonly BreakdownReading[] | undefined;
       let closedCount = 0;
       let parts: readonly BreakdownReading[] = [];
+      const totals = new PartsTotals(by);
       return {
         // Each map once: every frame is in one of them only, so each
         // interface's parts add up to the totals made of them.
@@ -84,7 +85,7 @@ export function attachAnyFilter(options: AttachOptions = {}): AttachedFilter {
             closedCount = closedParts.length;
             parts = Object.freeze([...live, ...closedParts]);
           }
-          return reads.ofParts(readings, parts, (r, p) => addUpParts(r, p, by));
+          return reads.ofParts(readings, parts, (r, p) => totals.addUp(r, p));
         },
       };
     },

@@ -5,7 +5,7 @@
  * maps as the protocol filter does. attachFilter binds it like the protocol
  * filter; this says what to load and how to read it.
  */
-import { addUpParts, type BreakdownBy } from '../../model/breakdown.js';
+import { PartsTotals, type BreakdownBy } from '../../model/breakdown.js';
 import { CounterReads } from '../../model/counter-read.js';
 import type { CounterSpec } from './attach-object.js';
 import { placedReadings } from './placed-readings.js';
@@ -35,10 +35,11 @@ export function breakdownCounters(native: Native, place: CounterPlace, options: 
       const placed = placedReadings(place);
       const placeOf = (): CounterPlace => place;
       const reads = new CounterReads();
+      const totals = new PartsTotals(options.by);
       return {
         // Each map once: every frame is in one of them only, so the parts add
         // up to the totals made of them whenever the reads happen.
-        read: () => reads.ofParts(placed(protocols.read()), table.read(placeOf, true), (readings, parts) => addUpParts(readings, parts, options.by)),
+        read: () => reads.ofParts(placed(protocols.read()), table.read(placeOf, true), (readings, parts) => totals.addUp(readings, parts)),
       };
     },
   };
