@@ -13,9 +13,10 @@ export class BreakdownOrder {
   private order: readonly number[] = [];
 
   /**
-   * The positions of items in sortBreakdown's order. identities[i] stands for
-   * items[i] and must decide everything the sort compares of it: equal
-   * identities (===) at every place mean the same order. Without them, sorts.
+   * The positions of items in sortBreakdown's order. identities must decide
+   * everything the sort compares of the items (one per item, or several side
+   * by side): equal identities (===) at every place mean the same order.
+   * Without them, sorts.
    */
   of(items: readonly BreakdownKey[], identities?: readonly unknown[]): readonly number[] {
     const last = this.identities;

@@ -29,8 +29,6 @@ export class BreakdownSampler {
   private readonly tracked = new Map<string, Tracked>();
   private sequence = 0;
   private readonly order = new BreakdownOrder();
-  /** Split by port and host only: a key's id decides its place (owner details filled in later may move an owner's). */
-  private readonly idsDecideOrder: boolean;
   /** The last readings and what they made, and whether every rate in it was 0. */
   private last: { readings: readonly BreakdownReading[]; breakdown: Breakdown; quiet: boolean } | undefined;
 
@@ -38,7 +36,6 @@ export class BreakdownSampler {
     this.by = [...by];
     this.services = services;
     this.details = details;
-    this.idsDecideOrder = by.every((b) => b === 'port' || b === 'host');
   }
 
   /**
@@ -53,7 +50,7 @@ export class BreakdownSampler {
     const sequence = ++this.sequence;
     const filled = this.details ? this.details.fill(readings) : readings;
     const ids = filled.map((reading) => breakdownId(reading));
-    const order = this.order.of(filled, this.idsDecideOrder ? ids : undefined);
+    const order = this.order.of(filled, this.placesDecidedBy(filled, ids));
     let quiet = true;
     const counters = order.map((index): BreakdownCounter => {
       const reading = filled[index]!;
@@ -78,6 +75,22 @@ export class BreakdownSampler {
     const breakdown: Breakdown = Object.freeze({ by: this.by, counters: Object.freeze(counters) });
     this.last = { readings, breakdown, quiet };
     return breakdown;
+  }
+
+  /**
+   * What decides each key's place in sortBreakdown's order: its id, and with
+   * owner details (a cgroup's path sorts it) the owner object fill gave it,
+   * the same object while its details are (OwnerDetails), side by side.
+   */
+  private placesDecidedBy(filled: readonly BreakdownReading[], ids: readonly string[]): readonly unknown[] {
+    if (!this.details) return ids;
+    const out: unknown[] = new Array<unknown>(2 * filled.length);
+    for (let i = 0; i < filled.length; i++) {
+      const r = filled[i]!;
+      out[2 * i] = ids[i];
+      out[2 * i + 1] = r.process ?? r.user ?? r.cgroup;
+    }
+    return out;
   }
 
   private counterOf(reading: BreakdownReading, before: BreakdownReading | undefined, interval: number): BreakdownCounter {

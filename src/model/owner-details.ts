@@ -8,7 +8,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { BreakdownReading } from './breakdown.js';
 import { containerPlace } from './container-ids.js';
-import type { CgroupOwner, CgroupValue, ProcessOwner, ProcessValue, UserOwner, UserValue } from './owners.js';
+import type { CgroupOwner, CgroupValue, OwnerWord, ProcessOwner, ProcessValue, UserOwner, UserValue } from './owners.js';
 import { UserNames } from './user-names.js';
 
 /** Cgroup paths by id, looked up together once per sample (kernel/cgroups/cgroup-paths.ts). */
@@ -61,6 +61,14 @@ export class OwnerDetails {
    * small as the kernel's table.
    */
   private exited = new Set<string>();
+  /**
+   * The last sample's owners with their details, one frozen object each by
+   * what they show, and what each reading was filled to: a reading whose
+   * owner shows the same keeps its filled reading (and downstream its
+   * counter), as a reading handed on does.
+   */
+  private owners = new Map<string, ProcessOwner | UserOwner | CgroupOwner>();
+  private filled = new WeakMap<BreakdownReading, BreakdownReading>();
 
   constructor(options: OwnerDetailsOptions = {}) {
     this.userNames = options.userNames ?? new UserNames();
@@ -75,16 +83,33 @@ export class OwnerDetails {
     const paths = ids.size > 0 && this.cgroups ? this.cgroups.paths(ids) : new Map<bigint, string>();
     // One look at /proc per process per sample, however many counters it has.
     const alive = new Map<string, boolean>();
+    const owners = new Map<string, ProcessOwner | UserOwner | CgroupOwner>();
+    const one = <T extends ProcessOwner | UserOwner | CgroupOwner>(value: T | OwnerWord): T | OwnerWord => {
+      if (typeof value === 'string') return value;
+      const text = ownerText(value);
+      const known = (owners.get(text) ?? this.owners.get(text)) as T | undefined;
+      const out = known ?? Object.freeze(value);
+      owners.set(text, out);
+      return out;
+    };
     const filled = readings.map((r) => {
       if (r.process === undefined && r.user === undefined && r.cgroup === undefined) return r;
-      return {
+      const process = r.process === undefined ? undefined : one(this.processDetails(r.process, alive));
+      const user = r.user === undefined ? undefined : one(this.userDetails(r.user));
+      const cgroup = r.cgroup === undefined ? undefined : one(cgroupDetails(r.cgroup, paths));
+      const last = this.filled.get(r);
+      if (last && last.process === process && last.user === user && last.cgroup === cgroup) return last;
+      const out: BreakdownReading = Object.freeze({
         ...r,
-        ...(r.process === undefined ? {} : { process: this.processDetails(r.process, alive) }),
-        ...(r.user === undefined ? {} : { user: this.userDetails(r.user) }),
-        ...(r.cgroup === undefined ? {} : { cgroup: cgroupDetails(r.cgroup, paths) }),
-      };
+        ...(process === undefined ? {} : { process }),
+        ...(user === undefined ? {} : { user }),
+        ...(cgroup === undefined ? {} : { cgroup }),
+      });
+      this.filled.set(r, out);
+      return out;
     });
     this.exited = new Set([...alive].filter(([, isAlive]) => !isAlive).map(([key]) => key));
+    this.owners = owners;
     return filled;
   }
 
@@ -116,4 +141,11 @@ function cgroupDetails(c: CgroupValue, paths: ReadonlyMap<bigint, string>): Cgro
   if (path === undefined) return { id: c.id };
   const out: CgroupOwner = { id: c.id, path, ...containerPlace(path) };
   return out;
+}
+
+/** Everything an owner with its details shows, as text: equal texts, equal owners. */
+function ownerText(o: ProcessOwner | UserOwner | CgroupOwner): string {
+  if ('pid' in o) return `process\0${o.pid}\0${o.command}\0${o.uid}\0${o.user ?? ''}\0${o.exited === true}`;
+  if ('id' in o) return `cgroup\0${o.id}\0${o.path ?? ''}`;
+  return `user\0${o.uid}\0${o.user ?? ''}`;
 }

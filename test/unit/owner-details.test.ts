@@ -125,6 +125,28 @@ test('the breakdown sampler adds the details before it orders: cgroups by path',
   assert.deepEqual(out.counters.map((c) => (typeof c.cgroup === 'string' ? c.cgroup : c.cgroup?.path)), ['/a', '/z']);
 });
 
+test('a reading filled again with the same details is the reading filled before; new details, or a path that moved, make a new one, and the sampler orders by them', () => {
+  let path = '/z';
+  const details = new OwnerDetails({ userNames: { name: () => undefined }, cgroups: { paths: () => new Map([[1n, path], [2n, '/m']]) }, readCommand: undefined });
+  const one = Object.freeze(reading({ cgroup: { id: 1n } }));
+  const two = Object.freeze(reading({ cgroup: { id: 2n } }));
+  const first = details.fill([one, two]);
+  const again = details.fill([one, two]);
+  assert.equal(again[0], first[0]);
+  assert.equal(again[1], first[1]);
+  // Two readings of the same cgroup share one owner object.
+  const more = Object.freeze({ ...reading({ cgroup: { id: 2n } }), bytes: 999n });
+  assert.equal(details.fill([two, more])[1]!.cgroup, first[1]!.cgroup);
+  // The cgroup moved: a new filled reading, and the sampler puts it in its new place.
+  const sampler = new BreakdownSampler(['cgroup'], undefined, details);
+  const paths = (b: { counters: readonly BreakdownReading[] }) => b.counters.map((c) => (typeof c.cgroup === 'string' ? c.cgroup : c.cgroup?.path));
+  assert.deepEqual(paths(sampler.sample(Object.freeze([one, two]), 0)), ['/m', '/z']);
+  path = '/a';
+  const moved = details.fill([one, two]);
+  assert.notEqual(moved[0], first[0]);
+  assert.deepEqual(paths(sampler.sample(Object.freeze([one, two]), 1)), ['/a', '/m']);
+});
+
 test('exited: as the kernel marked it, or as /proc tells; never where /proc cannot tell (another pid namespace)', () => {
   const kernelSaw = reading({ process: { pid: 300, command: 'curl', uid: 0, exited: true } });
   const running = reading({ process: { pid: 301, command: 'nc', uid: 0 } });
