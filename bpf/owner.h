@@ -26,9 +26,10 @@ struct sockex_owner {
 	__u32 pad;
 };
 
-/* How many flows and bound ports the tables hold. Bounded, never LRU: a
- * flow that finds its table full is counted in owners_lost, and its frames
- * go to "none", so nothing is lost silently. */
+/* How many entries the tables hold (every flow takes two in flows: under its
+ * namespace and under SOCKEX_NETNS_ANY). Bounded, never LRU: an insert that
+ * finds its table full is counted in owners_lost (each try), and the frames
+ * of what it would have recorded go to "none", so nothing is lost silently. */
 #define SOCKEX_FLOWS_MAX 65536
 #define SOCKEX_BOUND_MAX 16384
 
@@ -94,7 +95,7 @@ struct sockex_by_owner {
 	char comm[16];
 };
 
-/* owners_lost slots: flows and bound entries that found their table full. */
+/* owners_lost slots: inserts into flows and bound that found the table full. */
 #define SOCKEX_LOST_FLOWS 0
 #define SOCKEX_LOST_BOUND 1
 #define SOCKEX_LOST_SLOTS 2

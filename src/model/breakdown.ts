@@ -70,11 +70,11 @@ export interface Breakdown {
   readonly by: readonly BreakdownBy[];
   /** Every non-zero counter, in a stable order (sortBreakdown). */
   readonly counters: readonly BreakdownCounter[];
-  /** --by process/user/cgroup: flows and bound ports whose owner went unrecorded since start (a table was full); absent while none did. */
+  /** --by process/user/cgroup: inserts into the owner tables that found them full since start; absent while none did. */
   readonly ownersLost?: OwnersLost;
 }
 
-/** The kernel's owners_lost table: how many flows and bound ports found their table full (their frames count as "none"). */
+/** The kernel's owners_lost table: failed inserts into flows and bound, each try counted (not distinct flows or ports; what was not recorded counts as "none"). */
 export interface OwnersLost {
   readonly flows: number;
   readonly bound: number;

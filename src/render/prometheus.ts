@@ -23,8 +23,9 @@ import type { Renderer } from './renderer.js';
 const BUILD_INFO_METRIC = 'sockex_build_info';
 const OWNERS_LOST_METRIC = 'sockex_owners_lost_total';
 const OWNERS_LOST_HELP =
-  'Flows (table="flows") and bound ports (table="bound") whose owner could not be recorded since start because the table was full; their frames count as owner "none". ' +
-  'The sizes are fixed at build (65536 flow entries, 16384 ports, bpf/owner.h): flows idle for 60 s are deleted, a port when its socket closes.';
+  'Inserts into an owner table that found it full since start, not distinct flows or ports: table="flows" a flow tries both its entries (under its network namespace and under none) ' +
+  'at each frame it sends until recorded; table="bound" a socket tries its port as it binds. The frames of what was not recorded count as owner "none". ' +
+  'The sizes are fixed at build (65536 flow entries: 32768 flows; 16384 ports; bpf/owner.h): flows idle for 60 s are deleted, a port when its socket closes.';
 
 export interface PrometheusOptions {
   /** The sockex version, for sockex_build_info. */

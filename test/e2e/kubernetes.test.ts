@@ -6,10 +6,11 @@
  * exactly the container's capabilities, no new privileges, the node's
  * cgroup2 hierarchy where the volume puts it, a pod's container named. The image cannot
  * be built here (no container engine): what its Containerfile copies must be
- * what `npm pack` makes, and its command's flags must run.
+ * what `npm pack` makes, and its default command must be the DaemonSet's (on
+ * every address), as docs/fleet.md runs it by hand, and run so.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -210,12 +211,44 @@ test('a pod in its own network namespace: its frames on the node\'s end of its v
   await scrapeUntil(node, service, `sockex_breakdown_bytes_total{device="veth-a",direction="receive",family="ipv4",protocol="udp",${owner}} ${3 * udp4Frame(100)}`, 10_000);
 });
 
+/** The image's default command: the Containerfile's CMD (exec form). */
+function imageCommand(): string[] {
+  const recipe = readFileSync(join(EXAMPLE, 'Containerfile'), 'utf8');
+  return JSON.parse(/^CMD\s+(.+)$/m.exec(recipe)?.[1] ?? 'null') as string[];
+}
+
+test('the image runs the DaemonSet\'s command by default, on every address; docs/fleet.md says it and runs it by hand with what the pod gets', () => {
+  const set = daemonSet();
+  const sockex = container(set);
+  // The one difference: no downward API outside a pod, so every address instead of the node's.
+  const byHand = (sockex.args ?? []).map((a) => a.replace('$(HOST_IP)', '0.0.0.0'));
+  assert.notDeepEqual(byHand, sockex.args, 'the DaemonSet listens on $(HOST_IP)');
+  assert.deepEqual(imageCommand(), byHand);
+
+  const docs = readFileSync(`${ROOT}docs/fleet.md`, 'utf8');
+  assert.ok(docs.includes(`\`sockex ${byHand.join(' ')}\``), 'docs/fleet.md names the default command');
+  // The docker run command line, its continuation lines joined.
+  const lines = docs.split('\n');
+  const first = lines.findIndex((line) => line.trimStart().startsWith('docker run '));
+  assert.ok(first >= 0, 'docs/fleet.md runs the image by hand');
+  const last = lines.findIndex((line, i) => i >= first && !line.endsWith('\\'));
+  const run = lines.slice(first, last + 1).map((line) => line.replace(/\\$/, '')).join(' ').trim().split(/\s+/);
+  const values = (flag: string): string[] => run.flatMap((w, i) => (w === flag ? [run[i + 1] ?? ''] : []));
+  assert.equal(run.at(-1), `registry.example/sockex:${VERSION}`, 'the image, with no arguments after it: the default command');
+  assert.deepEqual(values('--network'), [set.spec?.template.spec?.hostNetwork ? 'host' : '']);
+  assert.deepEqual(values('--cap-drop'), ['ALL']);
+  assert.deepEqual(values('--cap-add').sort(), [...(sockex.securityContext?.capabilities?.add ?? [])].sort(), 'the pod\'s capabilities');
+  const mount = sockex.volumeMounts?.[0];
+  const volume = set.spec?.template.spec?.volumes?.find((v) => v.name === mount?.name);
+  assert.deepEqual(values('-v'), [`${volume?.hostPath?.path}:${mount?.mountPath}:${mount?.readOnly ? 'ro' : 'rw'}`], 'the pod\'s cgroup2 volume');
+});
+
 /** The sources of the Containerfile's COPY and ADD instructions (flags and destination left out). */
 function copiedSources(containerfile: string): string[] {
   return [...containerfile.matchAll(/^(?:COPY|ADD)\s+(.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1));
 }
 
-test('the Containerfile: Node 20 with libbpf1, its COPY sources are what npm pack makes, its command runs', { timeout: 60_000 }, (t) => {
+test('the Containerfile: Node 20 with libbpf1, its COPY sources are what npm pack makes, its command runs as docs/fleet.md runs it and is refused without the cgroup2 mount', { timeout: 60_000 }, (t) => {
   if (!requireRoot(t)) return;
   const recipe = readFileSync(join(EXAMPLE, 'Containerfile'), 'utf8');
   assert.match(recipe, /^FROM docker\.io\/library\/node:20-\S+$/m);
@@ -237,13 +270,24 @@ test('the Containerfile: Node 20 with libbpf1, its COPY sources are what npm pac
   const bin = Object.keys((JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: Record<string, string> }).bin);
   const entrypoint = JSON.parse(/^ENTRYPOINT\s+(.+)$/m.exec(recipe)?.[1] ?? 'null') as string[];
   assert.deepEqual(entrypoint, bin);
-  const cmd = JSON.parse(/^CMD\s+(.+)$/m.exec(recipe)?.[1] ?? 'null') as string[];
+  const cmd = imageCommand();
   // The image's environment is the systemd unit's (node must take its NODE_OPTIONS).
   const environment = [...recipe.matchAll(/^ENV\s+(\S+=\S+)$/gm)].map((m) => m[1]!);
   const unit = readFileSync(`${ROOT}examples/sockex.service`, 'utf8');
   assert.deepEqual(environment, [...unit.matchAll(/^Environment=(.+)$/gm)].map((m) => m[1]!));
   const ns = NetNs.create(t, 'image');
-  const ran = spawnSync('ip', ['netns', 'exec', ns.name, 'env', ...environment, process.execPath, CLI, ...cmd, '--count', '1'], { encoding: 'utf8', timeout: 20_000 });
+  const inContainer = (args: string[]): SpawnSyncReturns<string> =>
+    spawnSync('ip', ['netns', 'exec', ns.name, ...asContainer(CAPABILITIES), 'env', ...environment, process.execPath, CLI, ...args, '--count', '1'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+  // The host's cgroup2 hierarchy where `-v /sys/fs/cgroup:/host/sys/fs/cgroup:ro` puts it.
+  const cgroup2 = bindCgroup2Root(t);
+  const ran = inContainer(cmd.map((a) => (a === '/host/sys/fs/cgroup' ? cgroup2 : a)));
   assert.equal(ran.status, ExitCode.ok, ran.stderr);
   assert.equal(ran.stdout, '', '--quiet');
+  // Run without the volume: one line, exit 2, not a container counting its own cgroup alone.
+  const bare = inContainer(cmd);
+  assert.equal(bare.status, ExitCode.usage, bare.stderr);
+  assert.match(bare.stderr, /^sockex: .*--cgroup2.*\n$/);
 });

@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
+import { assertNoProgramLeft, highestProgramId } from './bpf-programs.js';
+import { assertNoStackTrace } from './cli-run.js';
 import { PING4_FRAME, udp4Frame } from './frames.js';
 import { CLI, NetNs, requireRoot } from './harness.js';
 import { TmuxTerminal } from './tmux.js';
@@ -282,6 +284,32 @@ test('dashboard: an error as it starts leaves one readable line and a restored t
   assert.match(printed[0] ?? '', /^sockex: the demo needs ping: install it /);
   assert.deepEqual(printed.slice(1), ['tty-restored', 'sockex-exit=2']);
   assert.equal(pane.flags().alternate, '0');
+});
+
+test("dashboard: blessed failing to set up the terminal (out of descriptors as it opens) is one line, exit 11, the terminal restored, nothing attached", async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tui');
+  // As `sudo sockex` from a user's own terminal: the user it drops to owns the terminal, so Node
+  // reopens it for stdin and holds one more descriptor. In this root-owned pane only root can, so stay root.
+  const run = async (limit: number): Promise<string[]> => {
+    const pane = new Pane(t, ns, ['--keep-privileges', '--interval', '0.2'], { via: ['prlimit', `--nofile=${limit}:${limit}`], width: 300 });
+    const screen = await pane.until('the shell after sockex', (s) => /sockex-exit=\d+/.test(s));
+    assertNoStackTrace(screen);
+    const flags = pane.flags();
+    assert.deepEqual([flags.alternate, flags.cursor, flags.keypad], ['0', '1', '0'], `main screen, cursor shown, keypad reset:\n${screen}`);
+    return screen.split('\n').filter((line) => line.trim() !== '');
+  };
+  // Too few for the filter: refused before attaching, with how many it needs.
+  const refused = await run(24);
+  const needed = Number(/ needs about (\d+) /.exec(refused[0] ?? '')?.[1]);
+  assert.ok(needed > 24, refused.join('\n'));
+  // One more than that: the filter attaches, then blessed finds no descriptor for the terminfo it reads.
+  const since = highestProgramId();
+  const printed = await run(needed + 1);
+  assert.equal(printed.length, 3, `one error line, then the shell's two:\n${printed.join('\n')}`);
+  assert.match(printed[0] ?? '', /^sockex: out of file descriptors \(EMFILE at open\): .*; raise the hard limit: ulimit -Hn \d+ as root before sockex/);
+  assert.deepEqual(printed.slice(1), ['tty-restored', 'sockex-exit=11']);
+  await assertNoProgramLeft(since);
 });
 
 /** A namespace with lo and sx0 (a veth whose peer stays down), and a dashboard on both at this size. */

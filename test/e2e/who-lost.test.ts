@@ -1,11 +1,11 @@
 /**
  * A full owner table (owners_lost), for real: more UDP flows than the flows
  * table holds (65,536 entries, a UDP flow takes two: bpf/owner.h), one
- * datagram each. The flows that found it full are counted in owners_lost
- * and their frames go to "none"; the parts still add up to the protocol counters exactly; JSON carries the count and
+ * datagram each. Every insert that found it full is counted in owners_lost
+ * and the frames of the flows not recorded go to "none"; the parts still add up to the protocol counters exactly; JSON carries the count and
  * stderr warns once. The hooks at the cgroup2 root see every namespace, so
- * other flows on the host may fill the table too: the lost count is at least
- * what went to "none" here, never less.
+ * other flows on the host may fill the table too: the failed inserts are at
+ * least the flows that went to "none" here, never fewer.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -24,7 +24,7 @@ interface OwnerPart extends JsonBreakdownCounter {
   owner?: string;
 }
 
-test('more UDP flows than the flows table holds: owners_lost counts them, their frames are "none", the parts add up exactly, stderr warns once', async (t) => {
+test('more UDP flows than the flows table holds: owners_lost counts the failed inserts, the frames are "none", the parts add up exactly, stderr warns once', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'wholost');
   const sockex = await startSockex(ns, ['--json', '--interval', '0.5', '-i', 'lo', '--by', 'process'], true);
@@ -49,7 +49,7 @@ test('more UDP flows than the flows table holds: owners_lost counts them, their 
   assert.ok(mine.packets <= 65_536 / 2, `at most half the table's entries recorded (two per flow): ${mine.packets}`);
   const lost = sample.owners_lost;
   t.diagnostic(`sent ${sent}: the sender's ${mine.packets}, "none" ${none.packets}, owners_lost ${JSON.stringify(lost)}`);
-  assert.ok(lost && lost.flows >= none.packets, `owners_lost ${JSON.stringify(lost)} counts at least the ${none.packets} flows that went to "none"`);
+  assert.ok(lost && lost.flows >= none.packets, `owners_lost ${JSON.stringify(lost)} counts at least one failed insert for each of the ${none.packets} flows that went to "none"`);
   // Every sample, also those taken while the table filled, adds up to the byte.
   for (const s of sockex.samples()) {
     for (const c of s.counters.filter((x) => x.family === 'ipv4')) {
@@ -61,5 +61,8 @@ test('more UDP flows than the flows table holds: owners_lost counts them, their 
   }
   const warnings = sockex.stderr.split('\n').filter((line) => line.startsWith('sockex: the owner table "flows" is full'));
   assert.equal(warnings.length, 1, sockex.stderr);
-  assert.match(warnings[0]!, /^sockex: the owner table "flows" is full \(65,536 entries, fixed at build\): \d+ not recorded so far, their frames count as "none" \(a flow is deleted once idle for 60 s;/);
+  assert.match(
+    warnings[0]!,
+    /^sockex: the owner table "flows" is full \(65,536 entries: 32,768 flows, each filed twice; fixed at build\): \d+ inserts failed so far \(.*\), and the frames of what was not recorded count as owner "none" \(a flow is deleted once idle for 60 s;/,
+  );
 });

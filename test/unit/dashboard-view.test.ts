@@ -455,6 +455,22 @@ test('at 200 columns the history sits beside the numbers, at most a minute wide'
   assert.ok(heading.indexOf('HISTORY') < 80, heading);
 });
 
+test('a history column 5 or 6 cells wide is headed HIST, never a cut HISTORY, idle or busy', () => {
+  const run = fakeRun(['lo']);
+  let busy = initialState();
+  for (let i = 0; i <= 3; i++) busy = feed(busy, run.next([reading('tx', 'ipv4', 17, 100 * i, i)]));
+  const idle = feed(initialState(), fakeRun(['lo']).next([]));
+  for (const [name, state] of [['busy', busy], ['idle', idle]] as const) {
+    for (const [width, cells] of [[67, 5], [68, 6]] as const) {
+      const lines = screen(state, width, 24);
+      const heading = lines.find((l) => l.startsWith('PROTOCOL')) ?? '';
+      const column = heading.indexOf('PKT/S  ') + 'PKT/S  '.length;
+      assert.equal(width - column, cells, `${name} at ${width}: the history column is ${cells} cells wide:\n${heading}`);
+      assert.equal(heading.slice(column), 'HIST'.padEnd(cells), `${name} at ${width}:\n${heading}`);
+    }
+  }
+});
+
 test('-i any before any traffic: the all-interfaces table is the only one and folds like an interface table', () => {
   const state = feed(initialState(), fakeRun(['any']).next([]));
   const lines = screen(state, 40, 8);

@@ -53,7 +53,8 @@ test('metrics: sockex_owners_lost_total per table with --by process (0 until los
   const zero = await owners.metrics();
   assert.match(zero, /^sockex_owners_lost_total\{table="flows"\} 0$/m);
   assert.match(zero, /^sockex_owners_lost_total\{table="bound"\} 0$/m);
-  assert.match(zero, /^# HELP sockex_owners_lost_total .*fixed at build \(65536 flow entries, 16384 ports, bpf\/owner\.h\)/m);
+  assert.match(zero, /^# HELP sockex_owners_lost_total Inserts into an owner table that found it full since start, not distinct flows or ports: /m);
+  assert.match(zero, /^# HELP sockex_owners_lost_total .*fixed at build \(65536 flow entries: 32768 flows; 16384 ports; bpf\/owner\.h\)/m);
   owners.render(sampleOf({ flows: 7, bound: 2 }), { interval: 1, demo: undefined });
   const text = await owners.metrics();
   assert.match(text, /^sockex_owners_lost_total\{table="flows"\} 7$/m);
@@ -65,22 +66,23 @@ test('metrics: sockex_owners_lost_total per table with --by process (0 until los
   assert.doesNotMatch(await ports.metrics(), /sockex_owners_lost_total/);
 });
 
-test('the dashboard header notes owners lost; nothing while none were', () => {
+test('the dashboard header notes the failed owner inserts by table; nothing while none failed', () => {
   const header = (snapshot: Snapshot): string => headerLines(withSnapshot(initialState(), snapshot, { interval: 1, demo: undefined }), 120).map(lineText).join('\n');
-  assert.doesNotMatch(header(sampleOf(undefined)), /owners lost/);
-  assert.match(header(sampleOf({ flows: 12, bound: 0 })), / owners lost: 12 flows /);
-  assert.equal(ownersLostNote({ flows: 12, bound: 3 }), 'owners lost: 12 flows, 3 ports');
+  assert.doesNotMatch(header(sampleOf(undefined)), /owner inserts/);
+  assert.match(header(sampleOf({ flows: 12, bound: 0 })), / owner inserts failed: flows 12 /);
+  assert.equal(ownersLostNote({ flows: 12, bound: 3 }), 'owner inserts failed: flows 12, bound 3');
 });
 
 test('one warning per table, when its count first grows from zero; the sizes named are bpf/owner.h\'s', () => {
   assert.deepEqual(ownersLostWarnings(undefined, undefined), []);
   const first = ownersLostWarnings(undefined, { flows: 5, bound: 0 });
   assert.equal(first.length, 1);
-  assert.match(first[0]!, /^sockex: the owner table "flows" is full \(65,536 entries, fixed at build\): 5 not recorded so far/);
+  assert.match(first[0]!, /^sockex: the owner table "flows" is full \(65,536 entries: 32,768 flows, each filed twice; fixed at build\): 5 inserts failed so far \(a flow tries both its entries at each frame it sends until recorded\)/);
   assert.deepEqual(ownersLostWarnings({ flows: 5, bound: 0 }, { flows: 9, bound: 0 }), []);
   const bound = ownersLostWarnings({ flows: 5, bound: 0 }, { flows: 9, bound: 1 });
   assert.equal(bound.length, 1);
-  assert.match(bound[0]!, /"bound" is full \(16,384 bound ports/);
+  assert.match(bound[0]!, /"bound" is full \(16,384 bound ports; fixed at build\): 1 insert failed so far \(a socket tries its port as it binds\)/);
   assert.equal(OWNER_LAYOUT.SOCKEX_FLOWS_MAX.toLocaleString('en-US'), '65,536');
+  assert.equal((OWNER_LAYOUT.SOCKEX_FLOWS_MAX / 2).toLocaleString('en-US'), '32,768');
   assert.equal(OWNER_LAYOUT.SOCKEX_BOUND_MAX.toLocaleString('en-US'), '16,384');
 });

@@ -21,7 +21,7 @@ export interface OwnerTap {
   readonly sections: ReadonlyMap<string, Buffer>;
   /** Deletes idle flows, at most once a second whoever asks (each filter's read does). */
   sweep(): void;
-  /** The hooks' owners_lost table: flows and bound ports that found their table full since start. */
+  /** The hooks' owners_lost table: inserts into flows and bound that found the table full since start. */
   lost(): OwnersLost;
   /** Safe to call twice. */
   release(): void;

@@ -124,10 +124,10 @@ export function fitColumns(
     const w = column.id === 'history' ? historyWidth : (widths.get(column.id) ?? 0);
     return column.right ? text.padStart(w) : text.padEnd(w);
   };
-  // The sparklines' scale, where there is room: the top bar is this rate.
+  // The sparklines' scale, where there is room: the top bar is this rate. HIST fits the narrowest column (MIN_HISTORY).
   const historyTitle = (peak: number): string => {
     const max = `max ${formatRate(peak, units, false)}`;
-    return (peak > 0 && firstThatFits([`${HISTORY.title} (${max})`, max], historyWidth)) || HISTORY.title;
+    return firstThatFits([...(peak > 0 ? [`${HISTORY.title} (${max})`, max] : []), HISTORY.title, 'HIST'], historyWidth);
   };
   return {
     heading: (peak) => [{ text: columns.map((c, i) => (i === 0 ? '' : GAP) + cell(c, c.id === 'history' ? historyTitle(peak) : title(c))).join(''), tone: 'heading' }],

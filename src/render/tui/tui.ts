@@ -24,7 +24,14 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
   const support = colourSupport(env);
   const unicode = unicodeSupport(env);
 
+  // The terminal's program first, then the screen on it. blessed.screen()
+  // files its screen for teardown at exit before making the program; when
+  // that throws (no terminfo readable: out of descriptors as the dashboard
+  // opens), the exit tears down a screen with no program and throws on its
+  // isAlt, a stack trace and Node's exit code 7 over sockex's one line.
+  const program = blessed.program({ forceUnicode: unicode });
   const screen = blessed.screen({
+    program,
     smartCSR: true,
     // Our text is single-width; telling blessed what the locale says keeps it from replacing bars with '?'.
     forceUnicode: unicode,
