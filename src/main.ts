@@ -67,6 +67,9 @@ async function run(options: Options): Promise<SessionEnd> {
     const filters = options.interfaces.map((name) =>
       releases.hold(attachFilter(name, { objectPath: options.objectPath, native, by: options.by, maxEntries: options.maxEntries, cgroupRoot })),
     );
+    // The dashboard's code and blessed are read now, as root: once nobody, a clone or an install
+    // under a directory only root can read (/root) would be closed to the lazy import.
+    const dashboardCode = dashboard ? await import('./render/tui/tui.js') : undefined;
     // Attached: root is no longer needed to read the counters.
     if (!options.keepPrivileges) {
       const outcome = dropPrivileges(native, () => filters.forEach((f) => f.read()));
@@ -76,7 +79,7 @@ async function run(options: Options): Promise<SessionEnd> {
       }
     }
     // q and Ctrl-C in the dashboard arrive as keys (raw mode), not as SIGINT.
-    const view = await createView(output, (error) => session?.quit(error));
+    const view = await createView(output, (error) => session?.quit(error), dashboardCode);
     if (view) renderers.push(releases.hold(view));
     // A failed write (not a reader gone) ends the run: nothing written after it would be whole.
     outputs.onFailure((error) => session?.quit(error));
@@ -147,14 +150,17 @@ async function serveMetrics(address: NonNullable<Options['metrics']>, options: O
   return serve(address, createPrometheusRenderer({ version: VERSION, by: options.by, budget, runtimeMetrics: options.runtimeMetrics }));
 }
 
-/** The renderer of the chosen output; none for --quiet with --metrics alone. */
-async function createView(output: Output, onQuit: (error?: unknown) => void): Promise<Renderer | undefined> {
+type DashboardCode = typeof import('./render/tui/tui.js');
+
+/**
+ * The renderer of the chosen output; none for --quiet with --metrics alone.
+ * The dashboard's module is loaded by the caller only when it is the output:
+ * blessed costs start-up time that line and JSON runs should not pay.
+ */
+async function createView(output: Output, onQuit: (error?: unknown) => void, dashboardCode: DashboardCode | undefined): Promise<Renderer | undefined> {
   switch (output) {
-    case 'dashboard': {
-      // Loaded only here: blessed costs start-up time that line and JSON runs should not pay.
-      const { openDashboard } = await import('./render/tui/tui.js');
-      return openDashboard({ onQuit });
-    }
+    case 'dashboard':
+      return dashboardCode?.openDashboard({ onQuit });
     case 'json':
     case 'lines': {
       const renderer = streamRenderer(output === 'json' ? renderJson : renderLines, outputs.sampleStream());

@@ -6,11 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { assertNoProgramLeft, highestProgramId } from './bpf-programs.js';
 import { assertNoStackTrace } from './cli-run.js';
 import { PING4_FRAME, udp4Frame } from './frames.js';
-import { CLI, NetNs, requireRoot } from './harness.js';
+import { CLI, NetNs, ROOT, requireRoot } from './harness.js';
 import { TmuxTerminal } from './tmux.js';
 
 const WIDTH = 100;
@@ -23,15 +26,16 @@ class Pane extends TmuxTerminal {
   /**
    * env: extra shell assignments for the terminal, e.g. "TERM=dumb"; via: a
    * command that runs sockex inside the namespace, e.g. ['env', 'PATH=/x'];
-   * shell: run it from an interactive bash (job control, so Ctrl-Z and fg work).
+   * shell: run it from an interactive bash (job control, so Ctrl-Z and fg work);
+   * cli: another copy of the bundled bin.
    */
   constructor(
     t: TestContext,
     ns: NetNs,
     args: string[],
-    { env = '', via = [] as string[], width = WIDTH, height = HEIGHT, shell = false } = {},
+    { env = '', via = [] as string[], width = WIDTH, height = HEIGHT, shell = false, cli = CLI } = {},
   ) {
-    const sockex = ['ip', 'netns', 'exec', ns.name, ...via, process.execPath, CLI, ...args].map(quote).join(' ');
+    const sockex = ['ip', 'netns', 'exec', ns.name, ...via, process.execPath, cli, ...args].map(quote).join(' ');
     // stty -g before and after: the terminal modes must come back byte for byte.
     const script =
       `export LANG=C.UTF-8 ${env}; before=$(stty -g); ${sockex}; code=$?; ` +
@@ -209,6 +213,35 @@ function section(screen: string, title: string): string {
   const end = lines.findIndex((line, i) => i > start && line.startsWith('━━ '));
   return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
 }
+
+/**
+ * The bundled bin copied under a directory only root may enter, as a clone
+ * in /root is (its node_modules and compiled filters linked from there too,
+ * so that nobody cannot reach them either).
+ */
+function binOnlyRootCanRead(t: TestContext): string {
+  const locked = mkdtempSync(join(tmpdir(), 'sockex-root-only-'));
+  t.after(() => rmSync(locked, { recursive: true, force: true }));
+  chmodSync(locked, 0o700);
+  const copy = join(locked, 'sockex');
+  mkdirSync(join(copy, 'bpf'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
+  cpSync(dirname(CLI), join(copy, 'dist', 'src', 'bin'), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+  symlinkSync(join(ROOT, 'bpf', 'build'), join(copy, 'bpf', 'build'));
+  return join(copy, 'dist', 'src', 'bin', basename(CLI));
+}
+
+test('dashboard: run from a directory only root can read (a clone in /root), it opens and counts after becoming nobody', async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tui');
+  const pane = new Pane(t, ns, ['--interval', '0.2'], { cli: binOnlyRootCanRead(t) });
+  await pane.until('the table', (s) => row(s, 'UDP') !== undefined);
+  ns.tool('udp', ['4', '64']);
+  await pane.until(`UDP ${udp4Frame(64)} B`, (s) => shows(s, 'UDP', `${udp4Frame(64)} B`, '1'));
+  pane.keys('q');
+  await expectCleanExit(pane, 'q, run from a directory only root can read');
+});
 
 test('dashboard: several interfaces get a table each plus one for all of them', async (t) => {
   if (!requireRoot(t)) return;

@@ -1,9 +1,11 @@
 /**
  * The live dashboard: a blessed screen that paints what view-model.ts
  * computes and turns keys into state changes. Nothing here decides what is
- * shown. blessed is imported only when a dashboard opens, so line and JSON
- * runs never pay for loading it.
+ * shown. main.ts imports this module (and with it blessed) only when the
+ * dashboard is the output, so line and JSON runs never pay for loading it,
+ * and does so before it gives up root (see there).
  */
+import blessed from 'blessed';
 import type { Snapshot } from '../../model/snapshot.js';
 import type { RunStatus } from '../../model/run-status.js';
 import type { Renderer } from '../renderer.js';
@@ -19,7 +21,6 @@ export interface DashboardOptions {
 }
 
 export async function openDashboard(options: DashboardOptions): Promise<Renderer> {
-  const blessed = (await import('blessed')).default;
   const env = options.env ?? process.env;
   const support = colourSupport(env);
   const unicode = unicodeSupport(env);
