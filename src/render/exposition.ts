@@ -41,29 +41,24 @@ export function familyText(name: string, type: MetricType, help: string, samples
   return [familyHeader(name, type, help), ...samples.map(([labels, value]) => `${name}${labelText(labels)} ${valueText(value)}`)].join('\n');
 }
 
-/** Characters per piece of the exposition: large enough for few writes, small enough to stay out of the way. */
-export const PIECE_LENGTH = 64 * 1024;
+/** Bytes the metrics server sends at a time: large enough for few writes, small enough to stay out of the way. */
+export const PIECE_BYTES = 64 * 1024;
 
 /**
- * Strings gathered into pieces of about PIECE_LENGTH characters: with
- * thousands of interfaces the text is megabytes, and one string of it (then
- * a Buffer of it) would be made at every scrape.
+ * The exposition's strings in order, kept as they are: with thousands of
+ * interfaces the text is megabytes, made of per-device and per-series
+ * strings the renderers keep from one scrape to the next. Joining them (into
+ * one string, or pieces) would copy megabytes into the heap at every scrape;
+ * the metrics server packs them into one reused buffer instead.
  */
 export class Pieces {
-  private readonly done: string[] = [];
-  private current = '';
+  private readonly parts: string[] = [];
 
   add(text: string): void {
-    this.current += text;
-    if (this.current.length >= PIECE_LENGTH) {
-      this.done.push(this.current);
-      this.current = '';
-    }
+    if (text !== '') this.parts.push(text);
   }
 
   end(): string[] {
-    if (this.current !== '') this.done.push(this.current);
-    this.current = '';
-    return this.done;
+    return this.parts;
   }
 }

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { SockexError } from '../errors.js';
+import { PIECE_BYTES } from './exposition.js';
 import type { PrometheusRenderer } from './prometheus.js';
 import type { Renderer } from './renderer.js';
 
@@ -84,27 +85,31 @@ async function answer(req: IncomingMessage, res: ServerResponse, exposition: Pro
     res.end();
     return;
   }
-  // Piece by piece, each once the last has gone: megabytes of text never sit in memory twice.
+  // Packed into one buffer, sent and waited for in turn: megabytes of text never become one string.
+  const buffer = Buffer.allocUnsafe(PIECE_BYTES);
+  let used = 0;
   for (const piece of pieces) {
-    if (!res.write(piece)) await drained(res);
+    // At most 3 bytes a UTF-16 unit: a piece that may not fit waits for the next buffer.
+    if (used + 3 * piece.length > buffer.length && used > 0) {
+      await sent(res, buffer.subarray(0, used));
+      used = 0;
+    }
+    if (3 * piece.length > buffer.length) await sent(res, piece);
+    else used += buffer.write(piece, used);
     // The scraper hung up: nothing more to write.
     if (res.destroyed) return;
   }
+  if (used > 0) await sent(res, buffer.subarray(0, used));
   res.end();
 }
 
-/** Resolves once res can take more, or is closed. */
-function drained(res: ServerResponse): Promise<void> {
+/** Resolves once chunk has left (the buffer it is in may be filled again), or the response is closed. */
+function sent(res: ServerResponse, chunk: Buffer | string): Promise<void> {
   return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
+    res.write(chunk, () => resolve());
   });
 }
+
 
 function listenError(err: NodeJS.ErrnoException, authority: string, port: number): SockexError {
   const what = `cannot serve metrics on ${authority}`;

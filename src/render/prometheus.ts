@@ -41,7 +41,7 @@ export interface PrometheusOptions {
 }
 
 export interface PrometheusRenderer extends Renderer {
-  /** The exposition text of the latest snapshot as pieces of about PIECE_LENGTH characters, to be written one after another. */
+  /** The exposition text of the latest snapshot in the parts the renderers keep (joined, they are metrics()). */
   exposition(): Promise<string[]>;
   /** The same text in one string. */
   metrics(): Promise<string>;
