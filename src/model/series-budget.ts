@@ -69,7 +69,6 @@ interface Delta {
   readonly id: string;
   readonly key: BreakdownKey;
   readonly otherId: string;
-  readonly otherKey: BreakdownKey;
   bytes: bigint;
   packets: bigint;
 }
@@ -78,10 +77,9 @@ interface Delta {
 interface KeyState {
   /** The last reading folded. */
   reading: BreakdownReading;
-  /** Its series' labels and identity, and those of its "other" series: made again only when an owner's details change. */
+  /** Its series' labels and identity, and its "other" series' identity: made again only when an owner's details change. */
   key: BreakdownKey;
   id: string;
-  otherKey: BreakdownKey;
   otherId: string;
   /** The last walk that had it. */
   seen: number;
@@ -154,7 +152,7 @@ export class SeriesBudget {
       // A counter that went backwards was made again (a new map): all of it is new.
       const counted = before !== undefined && before.bytes <= r.bytes ? before : NOTHING;
       let delta = deltas.get(state.id);
-      if (!delta) deltas.set(state.id, (delta = { id: state.id, key: state.key, otherId: state.otherId, otherKey: state.otherKey, bytes: 0n, packets: 0n }));
+      if (!delta) deltas.set(state.id, (delta = { id: state.id, key: state.key, otherId: state.otherId, bytes: 0n, packets: 0n }));
       delta.bytes += r.bytes - counted.bytes;
       delta.packets += r.packets - counted.packets;
     }
@@ -214,7 +212,7 @@ export class SeriesBudget {
   private otherOf(delta: Delta): SeriesState {
     let s = this.series.get(delta.otherId);
     if (!s) {
-      this.series.set(delta.otherId, (s = { key: delta.otherKey, bytes: 0n, packets: 0n, holding: false, lastActive: 0 }));
+      this.series.set(delta.otherId, (s = { key: asOther(delta.key), bytes: 0n, packets: 0n, holding: false, lastActive: 0 }));
       this.exportedStale = true;
     }
     return s;
@@ -238,8 +236,7 @@ function exportOf(s: SeriesState): BudgetSeries {
 /** A kernel key's series and its "other" series. */
 function keyState(r: BreakdownReading): KeyState {
   const key = seriesKey(r);
-  const otherKey = asOther(key);
-  return { reading: r, key, id: seriesId(key), otherKey, otherId: seriesId(otherKey), seen: 0 };
+  return { reading: r, key, id: seriesId(key), otherId: seriesId(asOther(key)), seen: 0 };
 }
 
 /** Owner details (user name, cgroup path) can change under the same kernel key, and with them its series. */

@@ -45,8 +45,6 @@ export class BreakdownSeries {
   private readonly budget: SeriesBudget;
   private readonly headers: Record<'bytes' | 'packets', string>;
   private series: readonly BudgetSeries[] = [];
-  /** Each series' labels as text: a series' key never changes. */
-  private readonly labelTexts = new WeakMap<BreakdownKey, string>();
   private readonly lines = new WeakMap<BudgetSeries, SeriesLines>();
 
   constructor(by: readonly BreakdownBy[], budget: SeriesBudgetOptions) {
@@ -87,8 +85,7 @@ export class BreakdownSeries {
   private linesOf(s: BudgetSeries): SeriesLines {
     let lines = this.lines.get(s);
     if (!lines) {
-      let labels = this.labelTexts.get(s.key);
-      if (labels === undefined) this.labelTexts.set(s.key, (labels = labelText(labelsOf(s.key))));
+      const labels = labelText(labelsOf(s.key));
       // Joined, not templates: flat strings, kept as long as the series' counts stay put.
       lines = { bytes: [BREAKDOWN_BYTES_METRIC, labels, ' ', valueText(s.bytes)].join(''), packets: [BREAKDOWN_PACKETS_METRIC, labels, ' ', valueText(s.packets)].join('') };
       this.lines.set(s, lines);
