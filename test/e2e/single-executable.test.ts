@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -87,6 +87,11 @@ test('the single executable is one file that needs no node on PATH: --version, a
   assert.equal(version.status, 0, version.stderr);
   assert.equal(version.stdout, `${VERSION}\n`);
   assert.equal(version.stderr, '');
+  // With the systemd unit's environment (it finds this file in /usr/local/bin): NODE_OPTIONS taken, and no warning.
+  const unitEnvironment = [...readFileSync(join(ROOT, 'examples', 'sockex.service'), 'utf8').matchAll(/^Environment=(.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+  assert.ok(unitEnvironment.some((v) => v.startsWith('NODE_OPTIONS=')));
+  const asTheUnitRunsIt = runAlone(['--version'], unitEnvironment);
+  assert.deepEqual({ status: asTheUnitRunsIt.status, stdout: asTheUnitRunsIt.stdout, stderr: asTheUnitRunsIt.stderr }, { status: 0, stdout: `${VERSION}\n`, stderr: '' });
   assertOneLineError(runAlone(['--bogus']), ExitCode.usage, /^sockex: unknown option --bogus/);
   assertTmpEmpty();
 });
