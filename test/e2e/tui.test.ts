@@ -243,6 +243,15 @@ test('dashboard: run from a directory only root can read (a clone in /root), it 
   await expectCleanExit(pane, 'q, run from a directory only root can read');
 });
 
+test("dashboard with GNU screen's TERM (screen-256color): no page of blessed's terminfo errors before it or after it", async (t) => {
+  if (!requireRoot(t)) return;
+  const ns = NetNs.create(t, 'tui');
+  const pane = new Pane(t, ns, ['--interval', '0.2'], { env: 'TERM=screen-256color' });
+  await pane.until('the table', (s) => row(s, 'UDP') !== undefined);
+  pane.keys('q');
+  await expectCleanExit(pane, 'q with TERM=screen-256color');
+});
+
 test('dashboard: several interfaces get a table each plus one for all of them', async (t) => {
   if (!requireRoot(t)) return;
   const ns = NetNs.create(t, 'tui');

@@ -30,7 +30,7 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
   // that throws (no terminfo readable: out of descriptors as the dashboard
   // opens), the exit tears down a screen with no program and throws on its
   // isAlt, a stack trace and Node's exit code 7 over sockex's one line.
-  const program = blessed.program({ forceUnicode: unicode });
+  const program = withoutConsoleErrors(() => blessed.program({ forceUnicode: unicode }));
   const screen = blessed.screen({
     program,
     smartCSR: true,
@@ -134,4 +134,20 @@ export async function openDashboard(options: DashboardOptions): Promise<Renderer
     },
     close,
   };
+}
+
+/**
+ * blessed's terminfo compiler prints a capability it cannot compile
+ * (screen-256color's plab_norm, GNU screen's usual TERM) as a page of
+ * generated code on console.error, then falls back to its own copy of the
+ * entry: the dashboard works, but the page would stay on the terminal after it.
+ */
+function withoutConsoleErrors<T>(make: () => T): T {
+  const error = console.error;
+  console.error = () => undefined;
+  try {
+    return make();
+  } finally {
+    console.error = error;
+  }
 }
