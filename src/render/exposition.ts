@@ -41,9 +41,6 @@ export function familyText(name: string, type: MetricType, help: string, samples
   return [familyHeader(name, type, help), ...samples.map(([labels, value]) => `${name}${labelText(labels)} ${valueText(value)}`)].join('\n');
 }
 
-/** Bytes the metrics server sends at a time: large enough for few writes, small enough to stay out of the way. */
-export const PIECE_BYTES = 64 * 1024;
-
 /**
  * The exposition's strings in order, kept as they are: with thousands of
  * interfaces the text is megabytes, made of per-device and per-series

@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { SockexError } from '../errors.js';
-import { PIECE_BYTES } from './exposition.js';
 import type { PrometheusRenderer } from './prometheus.js';
 import type { Renderer } from './renderer.js';
 
@@ -22,6 +21,8 @@ export interface ListenAddress {
 }
 
 const METRICS_PATH = '/metrics';
+/** Bytes sent at a time: large enough for few writes, small enough to stay out of the way. */
+export const PIECE_BYTES = 64 * 1024;
 
 /** Listen on address; resolves once listening, or rejects with a one-line SockexError. */
 export function serveMetrics(address: ListenAddress, exposition: PrometheusRenderer): Promise<MetricsServer> {
@@ -106,10 +107,14 @@ async function answer(req: IncomingMessage, res: ServerResponse, exposition: Pro
 /** Resolves once chunk has left (the buffer it is in may be filled again), or the response is closed. */
 function sent(res: ServerResponse, chunk: Buffer | string): Promise<void> {
   return new Promise((resolve) => {
-    res.write(chunk, () => resolve());
+    const done = (): void => {
+      res.off('close', done);
+      resolve();
+    };
+    res.on('close', done);
+    res.write(chunk, done);
   });
 }
-
 
 function listenError(err: NodeJS.ErrnoException, authority: string, port: number): SockexError {
   const what = `cannot serve metrics on ${authority}`;

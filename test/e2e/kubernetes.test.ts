@@ -26,6 +26,7 @@ import { bindCgroup2Root, TestCgroup } from './cgroups.js';
 import { CLI, NetNs, ROOT, TOOLS, requireRoot, run, vethPair } from './harness.js';
 import { udp4Frame } from './frames.js';
 import { scrapeUntil, startService } from './metrics-service.js';
+import { unitEnvironment } from './unit-file.js';
 
 const EXAMPLE = `${ROOT}examples/kubernetes`;
 /** What the container is given, no more: docs/fleet.md names each as CAP_<name>. */
@@ -273,8 +274,7 @@ test('the Containerfile: Node 20 with libbpf1, its COPY sources are what npm pac
   const cmd = imageCommand();
   // The image's environment is the systemd unit's (node must take its NODE_OPTIONS).
   const environment = [...recipe.matchAll(/^ENV\s+(\S+=\S+)$/gm)].map((m) => m[1]!);
-  const unit = readFileSync(`${ROOT}examples/sockex.service`, 'utf8');
-  assert.deepEqual(environment, [...unit.matchAll(/^Environment=(.+)$/gm)].map((m) => m[1]!));
+  assert.deepEqual(environment, unitEnvironment);
   const ns = NetNs.create(t, 'image');
   const inContainer = (args: string[]): SpawnSyncReturns<string> =>
     spawnSync('ip', ['netns', 'exec', ns.name, ...asContainer(CAPABILITIES), 'env', ...environment, process.execPath, CLI, ...args, '--count', '1'], {

@@ -15,10 +15,10 @@ import { test, type TestContext } from 'node:test';
 import { parse } from 'yaml';
 import { CLI, NetNs, ROOT, RunningSockex, requireRoot, waitFor } from './harness.js';
 import { httpGet } from './http-get.js';
+import { unitCommand } from './unit-file.js';
 
 const EXAMPLES = `${ROOT}examples/`;
-const unit = readFileSync(`${EXAMPLES}sockex.service`, 'utf8');
-const [, ...unitArgs] = (/^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '').trim().split(/\s+/);
+const [, ...unitArgs] = unitCommand;
 const unitPort = (unitArgs[unitArgs.indexOf('--metrics') + 1] ?? '').split(':').pop();
 
 function tempDir(t: TestContext): string {

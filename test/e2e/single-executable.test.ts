@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -19,6 +19,7 @@ import { assertOneLineError, type CliResult } from './cli-run.js';
 import { ETH_HLEN } from './frames.js';
 import { NetNs, ROOT, RunningSockex, counter, requireRoot, waitFor } from './harness.js';
 import { TmuxTerminal } from './tmux.js';
+import { unitEnvironment } from './unit-file.js';
 
 const UDP4_HEADERS = ETH_HLEN + 20 + 8;
 const NODE = realpathSync(process.execPath);
@@ -88,9 +89,8 @@ test('the single executable is one file that needs no node on PATH: --version, a
   assert.equal(version.stdout, `${VERSION}\n`);
   assert.equal(version.stderr, '');
   // With the systemd unit's environment (it finds this file in /usr/local/bin): NODE_OPTIONS taken, and no warning.
-  const unitEnvironment = [...readFileSync(join(ROOT, 'examples', 'sockex.service'), 'utf8').matchAll(/^Environment=(.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/));
   assert.ok(unitEnvironment.some((v) => v.startsWith('NODE_OPTIONS=')));
-  const asTheUnitRunsIt = runAlone(['--version'], unitEnvironment);
+  const asTheUnitRunsIt = runAlone(['--version'], [...unitEnvironment]);
   assert.deepEqual({ status: asTheUnitRunsIt.status, stdout: asTheUnitRunsIt.stdout, stderr: asTheUnitRunsIt.stderr }, { status: 0, stdout: `${VERSION}\n`, stderr: '' });
   assertOneLineError(runAlone(['--bogus']), ExitCode.usage, /^sockex: unknown option --bogus/);
   assertTmpEmpty();

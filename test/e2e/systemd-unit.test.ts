@@ -7,21 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/errors.js';
 import { udp6Frame } from './frames.js';
 import { CLI, NetNs, RunningSockex, requireRoot } from './harness.js';
 import { scrapeUntil, startService } from './metrics-service.js';
+import { unitCommand, unitEnvironment, unitSetting } from './unit-file.js';
 
-const unit = readFileSync(fileURLToPath(new URL('../../../examples/sockex.service', import.meta.url)), 'utf8');
-
-function setting(name: string): string {
-  const match = new RegExp(`^${name}=(.*)$`, 'm').exec(unit);
-  assert.ok(match?.[1], `examples/sockex.service sets ${name}`);
-  return match[1].trim();
-}
 
 /** setpriv arguments: become nobody with exactly these capabilities (names like CAP_BPF). */
 function asNobodyWith(capabilities: string[]): string[] {
@@ -29,15 +21,15 @@ function asNobodyWith(capabilities: string[]): string[] {
   return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, `--bounding-set=${caps}`];
 }
 
-const [unitProgram, ...unitArgs] = setting('ExecStart').split(/\s+/);
-const capabilities = setting('AmbientCapabilities').split(/\s+/);
+const [unitProgram, ...unitArgs] = unitCommand;
+const capabilities = unitSetting('AmbientCapabilities').split(/\s+/);
 /** The unit's Environment=, as env(1) arguments: node must take its NODE_OPTIONS. */
-const unitEnvironment = ['env', ...setting('Environment').split(/\s+/)];
+const withUnitEnvironment = ['env', ...unitEnvironment];
 
 test('the unit runs sockex unprivileged with just its capabilities, and the counts are served', { timeout: 30_000 }, async (t) => {
   if (!requireRoot(t)) return;
   assert.deepEqual(capabilities, ['CAP_BPF', 'CAP_NET_RAW']);
-  assert.equal(setting('CapabilityBoundingSet'), capabilities.join(' '));
+  assert.equal(unitSetting('CapabilityBoundingSet'), capabilities.join(' '));
   // A bare name, which systemd looks up where npm install -g puts it.
   assert.equal(unitProgram, 'sockex');
   const metricsAt = unitArgs[unitArgs.indexOf('--metrics') + 1];
@@ -45,8 +37,8 @@ test('the unit runs sockex unprivileged with just its capabilities, and the coun
   assert.ok(unitArgs.includes('--quiet'));
 
   const ns = NetNs.create(t, 'unit');
-  assert.deepEqual(unitEnvironment, ['env', 'NODE_OPTIONS=--max-semi-space-size=1'], 'V8 young generation held small (bench section 6)');
-  const sockex = await startService(t, ns, [...unitEnvironment, ...asNobodyWith(capabilities)], unitArgs);
+  assert.deepEqual(withUnitEnvironment, ['env', 'NODE_OPTIONS=--max-semi-space-size=1'], 'V8 young generation held small (bench section 6)');
+  const sockex = await startService(t, ns, [...withUnitEnvironment, ...asNobodyWith(capabilities)], unitArgs);
   ns.tool('udp', ['6', '40,60']);
   const bytes = udp6Frame(40) + udp6Frame(60); // 224 each way
   const text = await scrapeUntil(ns, sockex, `sockex_bytes_total{device="lo",direction="transmit",family="ipv6",protocol="udp"} ${bytes}`, 10_000);
@@ -68,7 +60,7 @@ test('with a capability less than the unit gives, sockex refuses clearly', { tim
 
 test('every socket family sockex opens as the unit runs it is one the unit allows (RestrictAddressFamilies)', { timeout: 30_000 }, (t) => {
   if (!requireRoot(t)) return;
-  const allowed = setting('RestrictAddressFamilies').split(/\s+/);
+  const allowed = unitSetting('RestrictAddressFamilies').split(/\s+/);
   const ns = NetNs.create(t, 'families');
   // One sample with the unit's own arguments, every socket() it makes (threads included) traced.
   const traced = spawnSync(

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
 import { test } from 'node:test';
-import { PIECE_BYTES } from '../../src/render/exposition.js';
-import { serveMetrics } from '../../src/render/metrics-server.js';
+import { PIECE_BYTES, serveMetrics } from '../../src/render/metrics-server.js';
 import type { PrometheusRenderer } from '../../src/render/prometheus.js';
 
 function fetchText(url: string): Promise<string> {
